@@ -1,0 +1,37 @@
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+# Paths an admin without MFA may still use: the MFA set-up itself, logout and static assets.
+_ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz")
+_ADMIN_PREFIXES = ("/admin/", "/dashboard/admin/", "/staff/")
+
+
+class AdminMfaRequiredMiddleware:
+    """Admins must have TOTP MFA before they can use any admin page (SPEC §12, issue: MFA required for admins)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        path = request.path
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and path.startswith(_ADMIN_PREFIXES)
+            and not path.startswith(_ALLOWED_PREFIXES)
+            and not _has_totp(user)
+        ):
+            messages.warning(request, "Admins must turn on two-factor authentication before using admin pages.")
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def _has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

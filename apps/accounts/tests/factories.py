@@ -1,0 +1,46 @@
+import factory
+from allauth.account.models import EmailAddress
+
+from apps.accounts.enums import Role
+from apps.accounts.models import User
+
+DEFAULT_PASSWORD = "a-long-test-passphrase-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    display_name = factory.Sequence(lambda n: f"User {n}")
+    role = Role.CLIENT
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or DEFAULT_PASSWORD)
+        if create:
+            self.save(update_fields=["password"])
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        # Users are verified unless a test says verified=False: most flows need a verified address.
+        if create:
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=extracted is not False)
+
+
+class ReaderFactory(UserFactory):
+    role = Role.READER
+
+
+class AdminFactory(UserFactory):
+    role = Role.ADMIN
+    is_staff = True
+    is_superuser = True
+
+
+def give_totp(user: User) -> None:
+    """Activate a real TOTP authenticator for ``user`` (admins need one to use admin pages)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())

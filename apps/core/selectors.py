@@ -1,0 +1,34 @@
+"""Health checks for /healthz: each returns (ok, detail)."""
+
+from django.conf import settings
+from django.db import connections
+
+
+def database_status(alias: str = "default") -> tuple[bool, str]:
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "not answering"
+        return False, exc.__class__.__name__
+    return True, "ok"
+
+
+def broker_status() -> tuple[bool, str]:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith(("redis://", "rediss://")):
+        import redis
+
+        try:
+            client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+            client.ping()
+        except Exception as exc:
+            return False, exc.__class__.__name__
+        return True, "ok"
+    if url.startswith("filesystem://"):
+        from pathlib import Path
+
+        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        folder.mkdir(parents=True, exist_ok=True)
+        return (True, "ok") if folder.is_dir() else (False, "missing broker folder")
+    return False, "unknown broker"

@@ -1,0 +1,15 @@
+"""Celery application and the beat schedule.
+
+Without REDIS_URL the broker is Kombu's filesystem transport under ``var/celery`` so that
+``make run`` needs no services; with REDIS_URL Redis is the broker.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = Celery("soulseer")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,12 @@
+"""Local development and `make run`: SQLite and the filesystem broker unless DATABASE_URL / REDIS_URL say otherwise."""
+
+from .base import *  # noqa: F403
+from .base import STORAGES, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz")
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+VAR_DIR.mkdir(exist_ok=True)

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+handler404 = "apps.pages.views.page_not_found"
+handler500 = "apps.pages.views.server_error"
+
+urlpatterns = [
+    path("", include("apps.core.urls")),
+    path("", include("apps.pages.urls")),
+    path("accounts/", include("apps.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("dashboard/", include("apps.dashboards.urls")),
+    path("wallet/", include("apps.wallet.urls")),
+    path("rtc/", include("apps.rtc.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,43 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+from django.core.cache import cache
+
+from apps.accounts.tests.factories import AdminFactory, ReaderFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate limits and cached values live in the real Redis; each test starts from a clean slate.
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def client_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_client_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def reader_user(db):
+    return ReaderFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """A Django test client signed in as an admin who has TOTP set up (admins must)."""
+    from apps.accounts.tests.factories import give_totp
+
+    give_totp(admin_user)
+    client.force_login(admin_user)
+    return client
