@@ -7,9 +7,13 @@ Without REDIS_URL the broker is Kombu's filesystem transport under ``var/celery`
 import os
 
 from celery import Celery
+from celery.schedules import crontab  # noqa: F401  (for daily/nightly entries)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("soulseer")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Every periodic job, in one place. Each job is idempotent and safe on several workers at once.
+app.conf.beat_schedule = {}

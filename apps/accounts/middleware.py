@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 
 # Paths an admin without MFA may still use: the MFA set-up itself, logout and static assets.
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz")
-_ADMIN_PREFIXES = ("/admin/", "/dashboard/admin/", "/staff/")
+_ADMIN_PREFIXES = ("/admin/", "/dashboard/admin/", "/staff/")  # every admin-only page lives under these
 
 
 class AdminMfaRequiredMiddleware:

@@ -7,7 +7,6 @@ set; the ``integrations`` helpers in ``apps.core.integrations`` tell the rest of
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab  # noqa: F401  (used by app settings that extend the schedule)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -46,6 +45,8 @@ INSTALLED_APPS = [
     "apps.dashboards",
     "apps.wallet",
     "apps.rtc",
+    "apps.readers",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -118,8 +119,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
-# The beat schedule: each app adds its periodic jobs in config/celery.py.
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
