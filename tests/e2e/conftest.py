@@ -46,6 +46,8 @@ def new_page(browser):
     contexts = []
 
     def make(**context_options):
+        # axe-core is injected as an inline script, which our Content-Security-Policy rightly forbids.
+        context_options.setdefault("bypass_csp", True)
         context = browser.new_context(**context_options)
         context.set_default_timeout(10_000)
         # The seed's brand images are on an external host this machine cannot reach; fail them fast so
