@@ -1,0 +1,89 @@
+"""Production settings pass Django's deployment checklist and refuse unsafe configurations."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _db_url() -> str:
+    db = settings.DATABASES["default"]
+    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _prod_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.prod",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="soulseer.example.com",
+        DATABASE_URL=_db_url(),
+        REDIS_URL=settings.REDIS_URL,
+    )
+    env.update(overrides)
+    return env
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_with_production_settings_reports_no_issues():
+    # given
+    env = _prod_env()
+    # when
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", "--settings=config.settings.prod", env=env)
+    # then
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"DJANGO_SECRET_KEY": "too-short"}, "DJANGO_SECRET_KEY must be at least 50 characters"),
+        ({"DATABASE_URL": "sqlite:////tmp/soulseer.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
+        ({"REDIS_URL": ""}, "REDIS_URL must be set in production"),
+    ],
+)
+def test_production_settings_with_unsafe_configuration_refuse_to_start(overrides, message):
+    # given
+    env = _prod_env(**overrides)
+    # when
+    result = _manage("check", "--settings=config.settings.prod", env=env)
+    # then
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_settings_with_heroku_tls_redis_skip_certificate_verification():
+    # given: Heroku Redis hands out rediss:// URLs whose certificate is self-signed
+    env = _prod_env(REDIS_URL="rediss://:secret@redis.example.com:6380")
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CELERY_BROKER_URL); print(s.CACHES['default']['LOCATION'])"
+    )
+    # when
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    # then
+    assert result.returncode == 0, result.stderr
+    expected = "rediss://:secret@redis.example.com:6380?ssl_cert_reqs=none"
+    assert result.stdout.split() == [expected, expected]
