@@ -33,7 +33,7 @@ def _prod_env(**overrides: str) -> dict[str, str]:
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
@@ -80,7 +80,7 @@ def test_production_settings_with_heroku_tls_redis_skip_certificate_verification
         "print(s.CELERY_BROKER_URL); print(s.CACHES['default']['LOCATION'])"
     )
     # when
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
     # then
