@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from .integrations import integrations_status
+from .navigation import FOOTER_NAV, MAIN_NAV, nav_links
 
 
 def site(request: HttpRequest) -> dict:
@@ -12,6 +13,8 @@ def site(request: HttpRequest) -> dict:
         "BRAND_IMAGES": BRAND_IMAGES,
         "user_theme": theme,
         "integrations": integrations_status(),
+        "main_nav": nav_links(MAIN_NAV, user=user, path=request.path),
+        "footer_nav": nav_links(FOOTER_NAV, user=user, path=request.path),
     }
 
 
