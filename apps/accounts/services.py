@@ -1,12 +1,24 @@
 """Write services for accounts: roles, profile settings, reader applications."""
 
-from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from functools import partial
+from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone as dj_timezone
+
+from apps.core.exceptions import InvalidStateError, PermissionDeniedError
+from apps.core.permissions import has_verified_email
 from apps.core.services import audit_log_record
 
-from .enums import Role
-from .models import User
+from .enums import ApplicationStatus, Role
+from .exceptions import InvalidInputError
+from .locks import reader_application_lock, user_lock
+from .models import ReaderApplication, User
+from .validators import image_upload_prepare
 
 
 @transaction.atomic(durable=True)
@@ -29,4 +41,232 @@ def _apply_role(user: User, role: str) -> None:
     """Set role and the flags that follow from it. Caller holds the transaction and the user row lock."""
     user.role = role
     user.is_staff = role == Role.ADMIN
-    user.save(update_fields=["role", "is_staff"])
+    # Admin is the one privileged role; a demoted admin keeps no leftover Django superuser rights.
+    user.is_superuser = role == Role.ADMIN
+    user.save(update_fields=["role", "is_staff", "is_superuser"])
+
+
+def _validation_message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _require_admin(actor: Any) -> None:
+    if not (getattr(actor, "is_authenticated", False) and actor.is_active and actor.is_staff):
+        raise PermissionDeniedError("Only admins can do that.")
+
+
+def _storage_delete(storage: Any, name: str) -> None:
+    storage.delete(name)
+
+
+# --- Profile ------------------------------------------------------------------------------------
+
+PROFILE_FIELDS = (
+    "display_name",
+    "timezone",
+    "theme",
+    "notify_email_messages",
+    "notify_email_readings",
+    "notify_email_account",
+)
+
+
+@transaction.atomic(durable=True)
+def user_update_profile(
+    *,
+    user: User,
+    display_name: str,
+    timezone: str,
+    theme: str,
+    notify_email_messages: bool,
+    notify_email_readings: bool,
+    notify_email_account: bool,
+    avatar: UploadedFile | None = None,
+    remove_avatar: bool = False,
+) -> User:
+    """Save the user's own profile settings. A bad avatar or value raises and changes nothing."""
+    if avatar is not None:
+        try:
+            image_upload_prepare(avatar)
+        except ValidationError as error:
+            raise InvalidInputError(_validation_message(error))
+    user = user_lock(user_id=user.pk)
+    user.display_name = display_name.strip()
+    user.timezone = timezone
+    user.theme = theme
+    user.notify_email_messages = notify_email_messages
+    user.notify_email_readings = notify_email_readings
+    user.notify_email_account = notify_email_account
+    old_avatar = user.avatar.name if user.avatar else ""
+    if avatar is not None:
+        user.avatar = avatar
+    elif remove_avatar:
+        user.avatar = ""
+    try:
+        user.full_clean(exclude=["password", "email", "avatar"], validate_unique=False)
+    except ValidationError as error:
+        raise InvalidInputError(_validation_message(error))
+    user.save(update_fields=[*PROFILE_FIELDS, "avatar"])
+    if old_avatar and old_avatar != (user.avatar.name if user.avatar else ""):
+        # The old file goes only once the new state is committed.
+        transaction.on_commit(partial(_storage_delete, user.avatar.storage, old_avatar))
+    return user
+
+
+# --- Roles --------------------------------------------------------------------------------------
+
+
+def _role_change(*, actor: Any, user: User, role: str, reason: str, request: HttpRequest | None) -> User:
+    """Change ``user``'s role and audit it. Caller holds the transaction and the lock on ``user``."""
+    previous = user.role
+    _apply_role(user, role)
+    audit_log_record(
+        actor=actor,
+        action="accounts.role_changed",
+        target=user,
+        details={"from": previous, "to": role, "reason": reason},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic(durable=True)
+def user_set_role(*, actor: User, user_id: int, role: str, reason: str, request: HttpRequest | None = None) -> User:
+    """An admin promotes or demotes a user. A reason is required; admins cannot demote themselves."""
+    _require_admin(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInputError("Please give a reason for the role change.")
+    if role not in Role.values:
+        raise InvalidInputError("Unknown role.")
+    if actor.pk == user_id and role != Role.ADMIN:
+        raise PermissionDeniedError("You cannot remove your own admin role. Ask another admin to do it.")
+    user = user_lock(user_id=user_id)
+    if user.role == role:
+        raise InvalidStateError(f"{user.email} is already a {user.get_role_display().lower()}.")
+    return _role_change(actor=actor, user=user, role=role, reason=reason, request=request)
+
+
+# --- Reader applications ----------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def reader_application_submit(
+    *,
+    applicant: User,
+    bio: str,
+    specialties: str,
+    tools: str,
+    years_experience: int,
+    photo: UploadedFile,
+    request: HttpRequest | None = None,
+) -> ReaderApplication:
+    """A verified client applies to become a reader. One pending application per user."""
+    try:
+        image_upload_prepare(photo)
+    except ValidationError as error:
+        raise InvalidInputError(_validation_message(error))
+    # Locking the applicant serialises two submissions from the same person (double click, two tabs).
+    applicant = user_lock(user_id=applicant.pk)
+    if applicant.role != Role.CLIENT:
+        raise InvalidStateError("Only clients can apply to become a reader.")
+    if not has_verified_email(applicant):
+        raise PermissionDeniedError("Please verify your email address before applying.")
+    if ReaderApplication.objects.filter(applicant=applicant, status=ApplicationStatus.PENDING).exists():
+        raise InvalidStateError("You already have an application waiting for review.")
+    application = ReaderApplication(
+        applicant=applicant,
+        bio=bio.strip(),
+        specialties=specialties.strip(),
+        tools=tools.strip(),
+        years_experience=years_experience,
+        photo=photo,
+    )
+    try:
+        application.full_clean(exclude=["photo"])
+    except ValidationError as error:
+        raise InvalidInputError(_validation_message(error))
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError:
+        raise InvalidStateError("You already have an application waiting for review.")
+    audit_log_record(
+        actor=applicant, action="accounts.reader_application_submitted", target=application, request=request
+    )
+    return application
+
+
+def _reader_application_decide_locked(*, actor: User, application_id: int) -> ReaderApplication:
+    """Lock a pending application for a decision. Caller holds the transaction."""
+    _require_admin(actor)
+    application = reader_application_lock(application_id=application_id)
+    if application.status != ApplicationStatus.PENDING:
+        raise InvalidStateError(f"This application was already {application.get_status_display().lower()}.")
+    return application
+
+
+def _decision_email_enqueue(application_id: int) -> None:
+    from .tasks import reader_application_decision_email_task
+
+    transaction.on_commit(partial(reader_application_decision_email_task.delay, application_id))
+
+
+@transaction.atomic(durable=True)
+def reader_application_approve(
+    *, actor: User, application_id: int, request: HttpRequest | None = None
+) -> ReaderApplication:
+    """Approve a pending application: the applicant becomes a reader and is emailed once committed."""
+    application = _reader_application_decide_locked(actor=actor, application_id=application_id)
+    applicant = user_lock(user_id=application.applicant_id)
+    if applicant.role != Role.CLIENT:
+        raise InvalidStateError(
+            f"The applicant is now a {applicant.get_role_display().lower()}, not a client; reject this application."
+        )
+    application.status = ApplicationStatus.APPROVED
+    application.reviewed_by = actor
+    application.reviewed_at = dj_timezone.now()
+    application.decision_reason = ""
+    application.save(update_fields=["status", "reviewed_by", "reviewed_at", "decision_reason"])
+    _role_change(
+        actor=actor,
+        user=applicant,
+        role=Role.READER,
+        reason=f"Reader application #{application.pk} approved",
+        request=request,
+    )
+    # Further onboarding steps for the new reader (their public profile) belong here, in this transaction.
+    audit_log_record(
+        actor=actor,
+        action="accounts.reader_application_approved",
+        target=application,
+        details={"applicant_id": applicant.pk},
+        request=request,
+    )
+    _decision_email_enqueue(application.pk)
+    return application
+
+
+@transaction.atomic(durable=True)
+def reader_application_reject(
+    *, actor: User, application_id: int, reason: str, request: HttpRequest | None = None
+) -> ReaderApplication:
+    """Reject a pending application with a reason the applicant will read. They may apply again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInputError("Please give the applicant a reason for the rejection.")
+    application = _reader_application_decide_locked(actor=actor, application_id=application_id)
+    application.status = ApplicationStatus.REJECTED
+    application.reviewed_by = actor
+    application.reviewed_at = dj_timezone.now()
+    application.decision_reason = reason
+    application.save(update_fields=["status", "reviewed_by", "reviewed_at", "decision_reason"])
+    audit_log_record(
+        actor=actor,
+        action="accounts.reader_application_rejected",
+        target=application,
+        details={"applicant_id": application.applicant_id, "reason": reason},
+        request=request,
+    )
+    _decision_email_enqueue(application.pk)
+    return application
