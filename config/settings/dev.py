@@ -1,5 +1,7 @@
 """Local development and `make run`: SQLite and the filesystem broker unless DATABASE_URL / REDIS_URL say otherwise."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import STORAGES, env
 
@@ -10,3 +12,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 VAR_DIR.mkdir(exist_ok=True)
+if CELERY_BROKER_URL == "filesystem://":
+    for _folder in ("data_folder_in", "processed_folder"):
+        Path(CELERY_BROKER_TRANSPORT_OPTIONS[_folder]).mkdir(parents=True, exist_ok=True)
