@@ -1,0 +1,162 @@
+"""Every call this project makes to Stripe goes through this module (official ``stripe`` SDK).
+
+The API key comes from settings.STRIPE_SECRET_KEY; settings.STRIPE_API_BASE points the SDK at another
+base address (the test suite runs a local server that speaks Stripe's API). Amounts cross this
+boundary as Decimal dollars on our side and integer cents on Stripe's side.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from apps.core.exceptions import IntegrationNotConfigured
+
+CURRENCY = "usd"
+# Stripe's documented default tolerance for webhook timestamps, in seconds.
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+StripeError = stripe.StripeError
+SignatureVerificationError = stripe.SignatureVerificationError
+
+
+def to_cents(amount: Decimal) -> int:
+    cents = (amount * 100).to_integral_value()
+    if cents != amount * 100:
+        raise ValueError(f"{amount} has more than two decimal places")
+    return int(cents)
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+def _client() -> stripe.StripeClient:
+    if not settings.STRIPE_SECRET_KEY:
+        raise IntegrationNotConfigured("Card payments are not configured on this server.")
+    base_addresses: dict[str, str] = {}
+    if settings.STRIPE_API_BASE:
+        base_addresses = {"api": settings.STRIPE_API_BASE}
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses=base_addresses,  # type: ignore[arg-type]
+        max_network_retries=2,
+    )
+
+
+def checkout_session_create(
+    *,
+    amount: Decimal,
+    topup_id: int,
+    user_id: int,
+    customer_email: str,
+    success_url: str,
+    cancel_url: str,
+    idempotency_key: str,
+) -> stripe.checkout.Session:
+    """A one-off Checkout Session for a wallet top-up of ``amount`` dollars."""
+    metadata = {"topup_id": str(topup_id), "user_id": str(user_id)}
+    return _client().v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "client_reference_id": str(topup_id),
+            "customer_email": customer_email,
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": CURRENCY,
+                        "unit_amount": to_cents(amount),
+                        "product_data": {"name": "SoulSeer wallet top-up"},
+                    },
+                }
+            ],
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+
+
+def checkout_session_retrieve(session_id: str) -> stripe.checkout.Session:
+    return _client().v1.checkout.sessions.retrieve(session_id)
+
+
+def refund_create(
+    *, payment_intent_id: str, amount: Decimal, metadata: dict[str, str], idempotency_key: str
+) -> stripe.Refund:
+    return _client().v1.refunds.create(
+        params={
+            "payment_intent": payment_intent_id,
+            "amount": to_cents(amount),
+            "reason": "requested_by_customer",
+            "metadata": metadata,
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+
+
+def refund_retrieve(refund_id: str) -> stripe.Refund:
+    return _client().v1.refunds.retrieve(refund_id)
+
+
+def charge_retrieve(charge_id: str) -> stripe.Charge:
+    return _client().v1.charges.retrieve(charge_id)
+
+
+def events_iter(*, created_gte: int, created_lte: int) -> Iterator[stripe.Event]:
+    """Every event Stripe still holds (30 days) created in [created_gte, created_lte], newest first."""
+    page = _client().v1.events.list(params={"created": {"gte": created_gte, "lte": created_lte}, "limit": 100})
+    yield from page.auto_paging_iter()
+
+
+def balance_transactions_iter(*, created_gte: int, created_lte: int) -> Iterator[stripe.BalanceTransaction]:
+    page = _client().v1.balance_transactions.list(
+        params={
+            "created": {"gte": created_gte, "lte": created_lte},
+            "limit": 100,
+            "expand": ["data.source"],
+        }
+    )
+    yield from page.auto_paging_iter()
+
+
+def webhook_event_construct(*, payload: bytes, signature_header: str) -> stripe.Event:
+    """Verify a webhook delivery exactly as Stripe documents, and also refuse timestamps from the future.
+
+    Raises SignatureVerificationError (bad, stale or future signature) or ValueError (malformed JSON).
+    """
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        raise IntegrationNotConfigured("Stripe webhooks are not configured on this server.")
+    timestamp = _signature_timestamp(signature_header)
+    if timestamp is None or timestamp > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+        raise SignatureVerificationError("Timestamp outside the tolerance zone", signature_header, payload)
+    return stripe.Webhook.construct_event(
+        payload.decode("utf-8"), signature_header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+    )
+
+
+def _signature_timestamp(header: str) -> int | None:
+    for item in (header or "").split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "t":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A plain JSON-able dict of a Stripe object (for storing and for services that read fields)."""
+    if isinstance(obj, stripe.StripeObject):
+        return obj.to_dict(for_json=True)
+    return dict(obj)
