@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("settings/", views.settings_view, name="settings"),
+    path("settings/avatar/", views.avatar_view, name="avatar"),
+    path("reader-application/", views.reader_application_view, name="reader_application"),
+    path(
+        "reader-application/<int:application_id>/photo/",
+        views.reader_application_photo_view,
+        name="reader_application_photo",
+    ),
+]
