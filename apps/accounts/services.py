@@ -14,7 +14,7 @@ from apps.core.exceptions import InvalidStateError, PermissionDeniedError
 from apps.core.permissions import has_verified_email
 from apps.core.services import audit_log_record
 
-from .enums import ApplicationStatus, Role
+from .enums import ApplicationStatus, Role, Theme
 from .exceptions import InvalidInputError
 from .locks import reader_application_lock, user_lock
 from .models import ReaderApplication, User
@@ -270,3 +270,16 @@ def reader_application_reject(
     )
     _decision_email_enqueue(application.pk)
     return application
+
+
+# --- Theme --------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def user_set_theme(*, user: User, theme: str) -> User:
+    """Store the colour theme the user picked. An unknown value raises and changes nothing."""
+    if theme not in Theme.values:
+        raise InvalidInputError("Choose a theme: match my device, dark or light.")
+    User.objects.filter(pk=user.pk).update(theme=theme)
+    user.theme = theme
+    return user
