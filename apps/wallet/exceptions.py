@@ -1,0 +1,23 @@
+"""Errors of the wallet services. Nothing is written when one of them is raised."""
+
+from apps.core.exceptions import DomainError
+
+
+class InsufficientFunds(DomainError):
+    default_message = "There is not enough money in the wallet for this."
+
+
+class IdempotencyConflict(DomainError):
+    default_message = "This request was already made with different details."
+
+
+class UnbalancedTransaction(DomainError):
+    default_message = "The postings of a transaction must sum to zero."
+
+
+class AccountFrozen(DomainError):
+    default_message = "This wallet is frozen while a payment dispute is open."
+
+
+class InvalidAmount(DomainError):
+    default_message = "Enter an amount in dollars and cents."

@@ -1,0 +1,296 @@
+"""Posting to the double-entry ledger (SPEC §3). Every movement of money on the platform goes through
+``ledger_post`` (inside a caller's transaction) or ``transaction_post`` (a use case of its own).
+
+Rules enforced here, before anything is written:
+- postings are Decimals with at most two places, non-zero, one per account, at least two, summing to zero;
+- the idempotency key is unique: the same key with the same parameters returns the first transaction,
+  with other parameters raises ``IdempotencyConflict``;
+- lockable accounts (wallets, earnings, holds) are locked in primary-key order, then re-read; a client
+  wallet or a hold never goes below zero (``InsufficientFunds``); a frozen account pays out only for a
+  chargeback or a refund (``AccountFrozen``);
+- house accounts are never locked nor updated: their balance is the sum of their postings.
+"""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from apps.wallet.enums import (
+    FROZEN_DEBIT_KINDS,
+    HOUSE_ACCOUNT_CODES,
+    LOCKABLE_ACCOUNT_KINDS,
+    NON_NEGATIVE_ACCOUNT_KINDS,
+    AccountKind,
+    TransactionKind,
+)
+from apps.wallet.exceptions import AccountFrozen, IdempotencyConflict, InsufficientFunds, UnbalancedTransaction
+from apps.wallet.locks import accounts_lock
+from apps.wallet.models import Account, Posting, Transaction
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
+DEFAULT_READER_RATE = Decimal("0.70")
+REFERENCE_FIELDS = frozenset(
+    {
+        "session_id",
+        "booking_id",
+        "order_id",
+        "stripe_event_id",
+        "stripe_payment_intent_id",
+        "stripe_checkout_session_id",
+        "stripe_refund_id",
+        "stripe_dispute_id",
+    }
+)
+HOLD_KINDS = {
+    "session": AccountKind.HOLD_SESSION,
+    "booking": AccountKind.HOLD_BOOKING,
+    AccountKind.HOLD_SESSION: AccountKind.HOLD_SESSION,
+    AccountKind.HOLD_BOOKING: AccountKind.HOLD_BOOKING,
+}
+
+
+# --- accounts ----------------------------------------------------------------------------------------
+
+
+def _account(code: str, kind: Any, user: Any = None) -> Account:
+    # get_or_create retries the read after an IntegrityError inside a savepoint: safe when two requests
+    # create the same account at once.
+    account, _ = Account.objects.get_or_create(code=code, defaults={"kind": kind, "user": user})
+    return account
+
+
+def wallet_account(user: Any) -> Account:
+    """The client wallet of ``user`` (created on first use)."""
+    return _account(f"wallet:{user.pk}", AccountKind.WALLET, user)
+
+
+def earnings_account(user: Any) -> Account:
+    """The reader earnings account of ``user`` (created on first use)."""
+    return _account(f"earnings:{user.pk}", AccountKind.EARNINGS, user)
+
+
+def hold_account(kind: str, object_id: int) -> Account:
+    """The hold account of one reading (``kind="session"``) or one booking (``kind="booking"``)."""
+    try:
+        account_kind = HOLD_KINDS[kind]
+    except KeyError:
+        raise ValueError(f"Unknown hold kind {kind!r}; use 'session' or 'booking'.")
+    prefix = "session" if account_kind == AccountKind.HOLD_SESSION else "booking"
+    return _account(f"hold:{prefix}:{int(object_id)}", account_kind)
+
+
+def house_account(code: str) -> Account:
+    """One of the platform's own accounts: platform:revenue, platform:losses, stripe:cash, payouts:in_transit."""
+    try:
+        kind = HOUSE_ACCOUNT_CODES[code]
+    except KeyError:
+        raise ValueError(f"Unknown house account {code!r}; expected one of {sorted(HOUSE_ACCOUNT_CODES)}.")
+    return _account(code, kind)
+
+
+def account_freeze(*, account: Account, reason: str) -> Account:
+    """Freeze ``account`` (an open payment dispute): only chargebacks and refunds may take money out.
+
+    Inner helper: the caller holds the transaction and audits the change.
+    """
+    _require_atomic()
+    locked = accounts_lock([account.pk])[account.pk]
+    locked.is_frozen = True
+    locked.frozen_reason = reason[:255]
+    locked.frozen_at = timezone.now()
+    locked.save(update_fields=["is_frozen", "frozen_reason", "frozen_at"])
+    return locked
+
+
+def account_unfreeze(*, account: Account) -> Account:
+    """Lift a freeze. Inner helper: the caller holds the transaction and audits the change."""
+    _require_atomic()
+    locked = accounts_lock([account.pk])[account.pk]
+    locked.is_frozen = False
+    locked.frozen_reason = ""
+    locked.frozen_at = None
+    locked.save(update_fields=["is_frozen", "frozen_reason", "frozen_at"])
+    return locked
+
+
+# --- amounts -----------------------------------------------------------------------------------------
+
+
+def money(value: Decimal | int | str) -> Decimal:
+    """``value`` as a Decimal with exactly two places. Refuses floats and anything finer than a cent."""
+    if isinstance(value, float | bool):
+        raise ValueError("Money is never a float; pass a Decimal.")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError):
+        raise ValueError(f"{value!r} is not an amount of money.")
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not an amount of money.")
+    if amount != amount.quantize(CENT):
+        raise ValueError(f"{value!r} has more than two decimal places.")
+    if abs(amount) > MAX_AMOUNT:
+        raise ValueError(f"{value!r} is too large.")
+    return amount.quantize(CENT)
+
+
+def split_reader_share(amount: Decimal, rate: Decimal = DEFAULT_READER_RATE) -> tuple[Decimal, Decimal]:
+    """Split ``amount`` into (reader_amount, platform_amount).
+
+    The reader gets floor(amount × rate) to the cent, the platform the rest, so the two always add up to
+    ``amount`` exactly.
+    """
+    amount = money(amount)
+    if amount < 0:
+        raise ValueError("Only a non-negative amount can be split.")
+    rate = Decimal(rate)
+    if not Decimal(0) <= rate <= Decimal(1):
+        raise ValueError("The reader rate must be between 0 and 1.")
+    reader_amount = (amount * rate).quantize(CENT, rounding=ROUND_FLOOR)
+    return reader_amount, amount - reader_amount
+
+
+# --- posting -----------------------------------------------------------------------------------------
+
+
+def _require_atomic() -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError("This ledger helper must run inside the caller's transaction.atomic() block.")
+
+
+def _params_hash(kind: str, user: Any, legs: list[tuple[Account, Decimal]]) -> str:
+    # What the money is: kind, user and postings. Descriptive fields (memo, actor, the Stripe event that
+    # delivered the fact) may differ between two deliveries of the same fact and are not part of it.
+    payload = {
+        "kind": str(kind),
+        "user": getattr(user, "pk", None),
+        "postings": sorted([account.code, str(amount)] for account, amount in legs),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _replay(existing: Transaction, params_hash: str) -> Transaction:
+    if existing.params_hash != params_hash:
+        raise IdempotencyConflict(
+            f"The idempotency key {existing.idempotency_key!r} was already used for a different transaction."
+        )
+    return existing
+
+
+def _validated_legs(postings: Sequence[tuple[Account, Any]]) -> list[tuple[Account, Decimal]]:
+    legs: list[tuple[Account, Decimal]] = []
+    seen: set[int] = set()
+    for account, raw_amount in postings:
+        if account.pk is None:
+            raise ValueError("Post only to saved accounts; use the account getters.")
+        if account.pk in seen:
+            raise ValueError(f"Account {account.code} appears twice; combine its postings into one.")
+        seen.add(account.pk)
+        amount = money(raw_amount)
+        if amount == 0:
+            raise ValueError(f"The posting to {account.code} is zero.")
+        legs.append((account, amount))
+    if len(legs) < 2:
+        raise UnbalancedTransaction("A transaction needs at least two postings.")
+    total = sum((amount for _, amount in legs), Decimal(0))
+    if total != 0:
+        raise UnbalancedTransaction(f"The postings sum to {total}, not zero.")
+    return legs
+
+
+def ledger_post(
+    *,
+    kind: str,
+    idempotency_key: str,
+    postings: Sequence[tuple[Account, Decimal]],
+    user: Any = None,
+    actor: Any = None,
+    memo: str = "",
+    **refs: Any,
+) -> Transaction:
+    """Post one balanced transaction and return it (or the first one posted under ``idempotency_key``).
+
+    Inner helper: the caller holds the transaction (``transaction.atomic``) and decides when it commits.
+    ``refs`` are the reference fields of ``Transaction`` (session_id, booking_id, order_id, stripe_*_id).
+    Raises ``InsufficientFunds``/``AccountFrozen``/``IdempotencyConflict``/``UnbalancedTransaction`` (or
+    ``ValueError`` for malformed input) with nothing written.
+    """
+    _require_atomic()
+    if kind not in TransactionKind.values:
+        raise ValueError(f"Unknown transaction kind {kind!r}.")
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise ValueError("An idempotency key of 1 to 200 characters is required.")
+    unknown = set(refs) - REFERENCE_FIELDS
+    if unknown:
+        raise ValueError(f"Unknown transaction references: {sorted(unknown)}.")
+    legs = _validated_legs(postings)
+    params_hash = _params_hash(kind, user, legs)
+
+    existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _replay(existing, params_hash)
+
+    lockable = [(account, amount) for account, amount in legs if account.kind in LOCKABLE_ACCOUNT_KINDS]
+    locked = accounts_lock(account.pk for account, _ in lockable)
+    if lockable:
+        # A racer with the same key may have committed while this one waited for the locks.
+        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replay(existing, params_hash)
+    for account, amount in lockable:
+        current = locked[account.pk]
+        if amount < 0 and current.is_frozen and kind not in FROZEN_DEBIT_KINDS:
+            raise AccountFrozen()
+        if amount < 0 and current.kind in NON_NEGATIVE_ACCOUNT_KINDS and current.balance + amount < 0:
+            raise InsufficientFunds(
+                f"There is not enough money for this: {current.balance} available, {-amount} needed."
+            )
+
+    txn = Transaction(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        params_hash=params_hash,
+        user=user,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        memo=memo[:255],
+        **{field: ("" if value is None and field.startswith("stripe_") else value) for field, value in refs.items()},
+    )
+    try:
+        with transaction.atomic():
+            txn.save(force_insert=True)
+    except IntegrityError:
+        # Two callers raced with the same new key; the unique index let the other one win.
+        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return _replay(existing, params_hash)
+
+    Posting.objects.bulk_create(Posting(transaction=txn, account=account, amount=amount) for account, amount in legs)
+    for account, amount in lockable:
+        current = locked[account.pk]
+        current.balance += amount
+        current.save(update_fields=["balance"])
+        account.balance = current.balance
+    return txn
+
+
+@transaction.atomic(durable=True)
+def transaction_post(
+    *,
+    kind: str,
+    idempotency_key: str,
+    postings: Sequence[tuple[Account, Decimal]],
+    user: Any = None,
+    actor: Any = None,
+    memo: str = "",
+    **refs: Any,
+) -> Transaction:
+    """``ledger_post`` in a transaction of its own, for a caller whose whole use case is this posting."""
+    return ledger_post(
+        kind=kind, idempotency_key=idempotency_key, postings=postings, user=user, actor=actor, memo=memo, **refs
+    )
