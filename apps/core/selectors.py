@@ -32,3 +32,24 @@ def broker_status() -> tuple[bool, str]:
         folder.mkdir(parents=True, exist_ok=True)
         return (True, "ok") if folder.is_dir() else (False, "missing broker folder")
     return False, "unknown broker"
+
+
+def audit_log_list(*, viewer, action: str = "", actor_email: str = "", target: str = ""):
+    """Audit rows for the admin viewer, newest first. ``target`` is "type" or "type:id" (e.g. accounts.user:7)."""
+    from django.http import Http404
+
+    from .models import AuditLog
+
+    if not getattr(viewer, "is_staff", False):
+        raise Http404
+    queryset = AuditLog.objects.select_related("actor").order_by("-created_at", "-id")
+    if action:
+        queryset = queryset.filter(action__startswith=action.strip())
+    if actor_email:
+        queryset = queryset.filter(actor__email__icontains=actor_email.strip())
+    if target:
+        target_type, _, target_id = target.strip().partition(":")
+        queryset = queryset.filter(target_type=target_type.strip().lower())
+        if target_id.strip():
+            queryset = queryset.filter(target_id=target_id.strip())
+    return queryset

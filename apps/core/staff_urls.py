@@ -1,6 +1,10 @@
 """Admin-only pages of this app, mounted under /staff/core/ (MFA required, non-admins get 404)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import staff_views
 
 app_name = "staff_core"
-urlpatterns: list = []
+urlpatterns = [
+    path("audit/", staff_views.audit_log, name="audit_log"),
+]

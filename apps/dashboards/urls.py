@@ -6,4 +6,6 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.home, name="home"),
     path("client/", views.client, name="client"),
+    path("reader/", views.reader, name="reader"),
+    path("admin/", views.admin, name="admin"),
 ]
