@@ -7,7 +7,7 @@ Without REDIS_URL the broker is Kombu's filesystem transport under ``var/celery`
 import os
 
 from celery import Celery
-from celery.schedules import crontab  # noqa: F401  (for daily/nightly entries)
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -17,3 +17,9 @@ app.autodiscover_tasks()
 
 # Every periodic job, in one place. Each job is idempotent and safe on several workers at once.
 app.conf.beat_schedule = {}
+
+# Wallet: prove the ledger's invariants every night (result on the admin ledger page).
+app.conf.beat_schedule["wallet-ledger-check-nightly"] = {
+    "task": "apps.wallet.tasks.ledger_check_task",
+    "schedule": crontab(hour=3, minute=17),
+}
