@@ -1,0 +1,187 @@
+"""The ledger check: proves every invariant of SPEC §3 against the rows in the database.
+
+Core checks:
+- every transaction has at least two postings and they sum to zero;
+- every cached balance equals the sum of its account's postings (house accounts keep no cache: zero);
+- no client wallet and no hold is below zero.
+
+Apps that own the objects behind hold accounts (readings, bookings) know which of them are finished; they
+add a check with ``@ledger_check_register("name")`` that returns a list of violation dicts (e.g. "the hold
+of finished reading 42 still holds 3.00"). Until they do, the report lists every non-zero hold account
+under ``open_holds`` for information; an open hold is not by itself a violation.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.core.services import audit_log_record
+from apps.wallet.enums import HOLD_ACCOUNT_KINDS, LOCKABLE_ACCOUNT_KINDS, NON_NEGATIVE_ACCOUNT_KINDS
+from apps.wallet.models import LedgerCheckRun
+
+logger = logging.getLogger(__name__)
+
+Violation = dict[str, Any]
+LedgerCheck = Callable[[], list[Violation]]
+
+_EXTRA_CHECKS: dict[str, LedgerCheck] = {}
+
+
+def ledger_check_register(name: str) -> Callable[[LedgerCheck], LedgerCheck]:
+    """Register an extra ledger check (a function returning violations). Registering a name again replaces it."""
+
+    def decorator(check: LedgerCheck) -> LedgerCheck:
+        _EXTRA_CHECKS[name] = check
+        return check
+
+    return decorator
+
+
+def ledger_check_unregister(name: str) -> None:
+    _EXTRA_CHECKS.pop(name, None)
+
+
+def _rows(sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _money(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # JSON-safe: amounts as strings with two places, ids as ints.
+    return [
+        {key: (f"{value:.2f}" if hasattr(value, "quantize") else value) for key, value in row.items()} for row in rows
+    ]
+
+
+def _unbalanced_transactions() -> list[Violation]:
+    rows = _rows(
+        """
+        SELECT t.id AS transaction_id, t.kind, COALESCE(SUM(p.amount), 0) AS total, COUNT(p.id) AS postings
+        FROM wallet_transaction t LEFT JOIN wallet_posting p ON p.transaction_id = t.id
+        GROUP BY t.id, t.kind
+        HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.id) < 2
+        ORDER BY t.id
+        """
+    )
+    return [{"check": "transaction_balances", **row} for row in _money(rows)]
+
+
+def _cached_balances() -> list[Violation]:
+    # Lockable accounts cache their balance; house accounts must keep zero (their balance is derived).
+    rows = _rows(
+        """
+        SELECT a.id AS account_id, a.code, a.balance AS cached, COALESCE(s.total, 0) AS derived
+        FROM wallet_account a
+        LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM wallet_posting GROUP BY account_id) s
+            ON s.account_id = a.id
+        WHERE (a.kind = ANY(%s) AND a.balance <> COALESCE(s.total, 0))
+           OR (NOT a.kind = ANY(%s) AND a.balance <> 0)
+        ORDER BY a.id
+        """,
+        [sorted(LOCKABLE_ACCOUNT_KINDS), sorted(LOCKABLE_ACCOUNT_KINDS)],
+    )
+    return [{"check": "cached_balance", **row} for row in _money(rows)]
+
+
+def _negative_accounts() -> list[Violation]:
+    rows = _rows(
+        """
+        SELECT a.id AS account_id, a.code, SUM(p.amount) AS derived
+        FROM wallet_account a JOIN wallet_posting p ON p.account_id = a.id
+        WHERE a.kind = ANY(%s)
+        GROUP BY a.id, a.code
+        HAVING SUM(p.amount) < 0
+        ORDER BY a.id
+        """,
+        [sorted(NON_NEGATIVE_ACCOUNT_KINDS)],
+    )
+    return [{"check": "non_negative", **row} for row in _money(rows)]
+
+
+def _open_holds() -> list[dict[str, Any]]:
+    rows = _rows(
+        """
+        SELECT a.id AS account_id, a.code, SUM(p.amount) AS derived
+        FROM wallet_account a JOIN wallet_posting p ON p.account_id = a.id
+        WHERE a.kind = ANY(%s)
+        GROUP BY a.id, a.code
+        HAVING SUM(p.amount) <> 0
+        ORDER BY a.id
+        """,
+        [sorted(HOLD_ACCOUNT_KINDS)],
+    )
+    return _money(rows)
+
+
+def ledger_check_collect() -> dict[str, Any]:
+    """Run every check on one consistent snapshot and return the report (no writes)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # One snapshot for all checks, so a transaction committed half-way through cannot look wrong.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        violations = _unbalanced_transactions() + _cached_balances() + _negative_accounts()
+        for name, check in sorted(_EXTRA_CHECKS.items()):
+            violations += [{"check": name, **violation} for violation in check()]
+        counts = _rows(
+            "SELECT (SELECT COUNT(*) FROM wallet_transaction) AS transactions,"
+            " (SELECT COUNT(*) FROM wallet_posting) AS postings,"
+            " (SELECT COUNT(*) FROM wallet_account) AS accounts"
+        )[0]
+        open_holds = _open_holds()
+    return {
+        "ok": not violations,
+        "violations": violations,
+        "open_holds": open_holds,
+        "checks": ["transaction_balances", "cached_balance", "non_negative", *sorted(_EXTRA_CHECKS)],
+        **counts,
+    }
+
+
+def ledger_check_run(*, trigger: str = "command") -> LedgerCheckRun:
+    """Run the ledger check, store its result, and on any violation log an error and write an audit row.
+
+    Use case of its own: the report is read in one snapshot, then the run is stored in a short transaction.
+    """
+    started_at = timezone.now()
+    report = ledger_check_collect()
+    with transaction.atomic(durable=True):
+        run = LedgerCheckRun.objects.create(
+            started_at=started_at, finished_at=timezone.now(), is_ok=report["ok"], report=report, trigger=trigger
+        )
+        if not report["ok"]:
+            audit_log_record(
+                actor=None,
+                action="wallet.ledger_check_failed",
+                target=run,
+                details={"violations": report["violations"][:100], "count": len(report["violations"])},
+            )
+    if not report["ok"]:
+        logger.error(
+            "Ledger check found %d violation(s)",
+            len(report["violations"]),
+            extra={"violations": report["violations"][:20]},
+        )
+    return run
+
+
+def ledger_check_format(report: dict[str, Any]) -> str:
+    """The report as plain text for the command line."""
+    lines = [
+        f"Ledger check: {'OK' if report['ok'] else 'VIOLATIONS FOUND'}",
+        f"  {report['transactions']} transactions, {report['postings']} postings, {report['accounts']} accounts",
+        f"  checks: {', '.join(report['checks'])}",
+    ]
+    for violation in report["violations"]:
+        details = ", ".join(f"{key}={value}" for key, value in violation.items() if key != "check")
+        lines.append(f"  VIOLATION {violation['check']}: {details}")
+    if report["open_holds"]:
+        lines.append(f"  open holds ({len(report['open_holds'])}):")
+        lines += [f"    {hold['code']}: {hold['derived']}" for hold in report["open_holds"]]
+    return "\n".join(lines)
