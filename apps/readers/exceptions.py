@@ -1,0 +1,13 @@
+from apps.core.exceptions import DomainError, InvalidStateError
+
+
+class ReaderProfileInvalid(DomainError):
+    default_message = "Please correct the reader profile."
+
+
+class ReaderProfileIncomplete(InvalidStateError):
+    default_message = "Complete your profile before publishing it."
+
+
+class ReaderNotFound(DomainError):
+    default_message = "That reader does not exist."
