@@ -205,7 +205,7 @@ def _validated_legs(postings: Sequence[tuple[Account, Any]]) -> list[tuple[Accou
 
 def ledger_post(
     *,
-    kind: str,
+    kind: Any,
     idempotency_key: str,
     postings: Sequence[tuple[Account, Decimal]],
     user: Any = None,
@@ -282,7 +282,7 @@ def ledger_post(
 @transaction.atomic(durable=True)
 def transaction_post(
     *,
-    kind: str,
+    kind: Any,
     idempotency_key: str,
     postings: Sequence[tuple[Account, Decimal]],
     user: Any = None,
