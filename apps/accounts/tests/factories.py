@@ -44,3 +44,31 @@ def give_totp(user: User) -> None:
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(user, generate_totp_secret())
+
+
+def image_upload(name: str = "photo.png", *, image_format: str = "PNG", size: tuple[int, int] = (16, 16)):
+    """A small real image file, as a browser would upload it."""
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", size, (255, 105, 180)).save(buffer, format=image_format)
+    content_type = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}[image_format]
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+def reader_application_create(applicant: User, **overrides):
+    """A pending application written straight to the database (for tests of the review side)."""
+    from apps.accounts.models import ReaderApplication
+
+    values = {
+        "bio": "I have read tarot for my community for many years, with care and honesty.",
+        "specialties": "tarot, mediumship",
+        "tools": "Rider–Waite deck",
+        "years_experience": 7,
+        "photo": image_upload(),
+    }
+    values.update(overrides)
+    return ReaderApplication.objects.create(applicant=applicant, **values)

@@ -1,0 +1,192 @@
+import pytest
+from django.core import mail
+
+from apps.accounts.enums import ApplicationStatus, Role
+from apps.accounts.exceptions import InvalidInputError
+from apps.accounts.models import ReaderApplication
+from apps.accounts.services import (
+    reader_application_approve,
+    reader_application_reject,
+    reader_application_submit,
+)
+from apps.accounts.tests.factories import UserFactory, image_upload, reader_application_create
+from apps.core.exceptions import InvalidStateError, PermissionDeniedError
+from apps.core.models import AuditLog
+
+pytestmark = pytest.mark.django_db
+
+APPLICATION = {
+    "bio": "I have read tarot for my community for many years, with care and honesty.",
+    "specialties": "tarot, astrology",
+    "tools": "Thoth deck",
+    "years_experience": 12,
+}
+
+
+def test_reader_application_submit_verified_client_creates_pending_application(client_user):
+    # given
+    photo = image_upload("me.png")
+    # when
+    application = reader_application_submit(applicant=client_user, photo=photo, **APPLICATION)
+    # then
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.PENDING
+    assert application.applicant == client_user
+    assert application.photo.name.endswith(".png") and "me.png" not in application.photo.name
+    assert AuditLog.objects.filter(
+        action="accounts.reader_application_submitted", target_id=str(application.pk), actor=client_user
+    ).exists()
+
+
+def test_reader_application_submit_second_while_pending_refused(client_user):
+    # given
+    reader_application_submit(applicant=client_user, photo=image_upload(), **APPLICATION)
+    # when / then
+    with pytest.raises(InvalidStateError, match="already have an application"):
+        reader_application_submit(applicant=client_user, photo=image_upload(), **APPLICATION)
+    assert ReaderApplication.objects.filter(applicant=client_user).count() == 1
+
+
+def test_reader_application_submit_unverified_email_refused():
+    # given
+    user = UserFactory(verified=False)
+    # when / then
+    with pytest.raises(PermissionDeniedError):
+        reader_application_submit(applicant=user, photo=image_upload(), **APPLICATION)
+    assert not ReaderApplication.objects.exists()
+
+
+def test_reader_application_submit_by_reader_refused(reader_user):
+    with pytest.raises(InvalidStateError):
+        reader_application_submit(applicant=reader_user, photo=image_upload(), **APPLICATION)
+    assert not ReaderApplication.objects.exists()
+
+
+def test_reader_application_submit_gif_photo_refused_and_nothing_written(client_user):
+    # when / then
+    with pytest.raises(InvalidInputError, match="JPEG, PNG or WebP"):
+        reader_application_submit(applicant=client_user, photo=image_upload("a.png", image_format="GIF"), **APPLICATION)
+    assert not ReaderApplication.objects.exists()
+    assert not AuditLog.objects.exists()
+
+
+def test_reader_application_submit_after_rejection_allowed(client_user, admin_user):
+    # given
+    first = reader_application_create(client_user)
+    reader_application_reject(actor=admin_user, application_id=first.pk, reason="Please add a clearer photo.")
+    # when
+    second = reader_application_submit(applicant=client_user, photo=image_upload(), **APPLICATION)
+    # then
+    assert second.status == ApplicationStatus.PENDING
+    assert ReaderApplication.objects.filter(applicant=client_user).count() == 2
+
+
+def test_reader_application_approve_pending_makes_reader_audits_and_emails(
+    client_user, admin_user, django_capture_on_commit_callbacks, celery_eager
+):
+    # given
+    application = reader_application_create(client_user)
+    # when
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        reader_application_approve(actor=admin_user, application_id=application.pk)
+    # then
+    application.refresh_from_db()
+    client_user.refresh_from_db()
+    assert application.status == ApplicationStatus.APPROVED
+    assert application.reviewed_by == admin_user and application.reviewed_at is not None
+    assert client_user.role == Role.READER and not client_user.is_staff
+    assert AuditLog.objects.filter(
+        action="accounts.reader_application_approved", actor=admin_user, target_id=str(application.pk)
+    ).exists()
+    role_row = AuditLog.objects.get(action="accounts.role_changed", target_id=str(client_user.pk))
+    assert role_row.details["from"] == Role.CLIENT and role_row.details["to"] == Role.READER
+    assert len(callbacks) == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [client_user.email]
+    assert "approved" in mail.outbox[0].subject
+
+
+def test_reader_application_approve_twice_refused_without_second_change(client_user, admin_user, celery_eager):
+    # given
+    application = reader_application_create(client_user)
+    reader_application_approve(actor=admin_user, application_id=application.pk)
+    audit_count = AuditLog.objects.count()
+    # when / then
+    with pytest.raises(InvalidStateError, match="already approved"):
+        reader_application_approve(actor=admin_user, application_id=application.pk)
+    assert AuditLog.objects.count() == audit_count
+    assert AuditLog.objects.filter(action="accounts.role_changed").count() == 1
+
+
+def test_reader_application_approve_after_reject_refused(client_user, admin_user):
+    # given
+    application = reader_application_create(client_user)
+    reader_application_reject(actor=admin_user, application_id=application.pk, reason="Not now.")
+    # when / then
+    with pytest.raises(InvalidStateError, match="already rejected"):
+        reader_application_approve(actor=admin_user, application_id=application.pk)
+    client_user.refresh_from_db()
+    assert client_user.role == Role.CLIENT
+
+
+def test_reader_application_approve_by_non_admin_refused(client_user, reader_user):
+    # given
+    application = reader_application_create(client_user)
+    # when / then
+    with pytest.raises(PermissionDeniedError):
+        reader_application_approve(actor=reader_user, application_id=application.pk)
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.PENDING
+
+
+def test_reader_application_approve_applicant_no_longer_client_refused(client_user, admin_user):
+    # given
+    application = reader_application_create(client_user)
+    client_user.role = Role.ADMIN
+    client_user.save(update_fields=["role"])
+    # when / then
+    with pytest.raises(InvalidStateError, match="not a client"):
+        reader_application_approve(actor=admin_user, application_id=application.pk)
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.PENDING
+
+
+def test_reader_application_reject_with_reason_audits_and_emails_reason(
+    client_user, admin_user, django_capture_on_commit_callbacks, celery_eager
+):
+    # given
+    application = reader_application_create(client_user)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        reader_application_reject(actor=admin_user, application_id=application.pk, reason="  Photo is blurry.  ")
+    # then
+    application.refresh_from_db()
+    client_user.refresh_from_db()
+    assert application.status == ApplicationStatus.REJECTED
+    assert application.decision_reason == "Photo is blurry."
+    assert client_user.role == Role.CLIENT
+    row = AuditLog.objects.get(action="accounts.reader_application_rejected")
+    assert row.actor == admin_user and row.details["reason"] == "Photo is blurry."
+    assert len(mail.outbox) == 1 and "Photo is blurry." in mail.outbox[0].body
+
+
+def test_reader_application_reject_without_reason_refused(client_user, admin_user):
+    # given
+    application = reader_application_create(client_user)
+    # when / then
+    with pytest.raises(InvalidInputError, match="reason"):
+        reader_application_reject(actor=admin_user, application_id=application.pk, reason="   ")
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.PENDING
+    assert not AuditLog.objects.filter(action="accounts.reader_application_rejected").exists()
+
+
+def test_reader_application_reject_email_waits_for_commit(client_user, admin_user, django_capture_on_commit_callbacks):
+    # given
+    application = reader_application_create(client_user)
+    # when
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        reader_application_reject(actor=admin_user, application_id=application.pk, reason="Not now.")
+    # then: nothing is sent inside the transaction; one email job is queued for after the commit
+    assert len(mail.outbox) == 0
+    assert len(callbacks) == 1
