@@ -263,11 +263,20 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # The seed's brand images live on this host; everything else is served by us.
 BRAND_IMAGE_HOST = "https://i.postimg.cc"
+# Agora's Web SDKs (bundled into static/build/vendor/, never loaded from a CDN) need, and only need:
+# - connect-src: HTTPS and WebSocket to Agora's access points, edge servers and log/stats collectors, which all
+#   live under *.agora.io and *.sd-rtn.com (edge hosts are generated per IP, hence the wildcards);
+# - worker-src blob:: both SDKs start small Web Workers (timers, media helpers) from blob: URLs;
+# - script-src 'wasm-unsafe-eval': the RTM SDK compiles its bundled WebAssembly module (no JS eval is allowed);
+# - media-src blob: for local and remote media elements.
+# The RTC SDK also sets style attributes on a few temporary elements; the policy blocks those without
+# breaking calls, so style-src stays 'self'.
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "img-src": ["'self'", "data:", "blob:", BRAND_IMAGE_HOST],
     "style-src": ["'self'"],
-    "script-src": ["'self'"],
+    "script-src": ["'self'", "'wasm-unsafe-eval'"],
+    "worker-src": ["'self'", "blob:"],
     "font-src": ["'self'"],
     "connect-src": ["'self'", "https://*.agora.io", "wss://*.agora.io", "https://*.sd-rtn.com", "wss://*.sd-rtn.com"],
     "media-src": ["'self'", "blob:"],
