@@ -33,6 +33,7 @@ MAIN_NAV: list[NavItem] = [
     NavItem("Home", "pages:home"),
     NavItem("About", "pages:about"),
     NavItem("Dashboard", "dashboards:home", visible_to="auth"),
+    NavItem("Help", "pages:help"),
 ]
 
 # Footer links: help and policy pages. Names that do not resolve are skipped.
