@@ -1,5 +1,17 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.core.exceptions import DomainError
+from apps.core.permissions import staff_required
+
+from . import selectors, services
+from .forms import ContactForm, TicketFilterForm, TicketReplyForm
+
+HELP_PAGE_SIZE = 10
+TICKET_PAGE_SIZE = 25
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -19,3 +31,101 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+# --- Policies ---------------------------------------------------------------------------------------
+
+
+def policy_page(request: HttpRequest, slug: str) -> HttpResponse:
+    policy = get_object_or_404(selectors.policy_list(), slug=slug)
+    return render(request, "pages/policy.html", {"policy": policy})
+
+
+# --- Help Center ------------------------------------------------------------------------------------
+
+
+def help_center(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    articles = selectors.help_article_list(search=search)
+    page = Paginator(articles, HELP_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "pages/help_list.html", {"page": page, "search": search})
+
+
+def help_article(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(selectors.help_article_list(), slug=slug)
+    return render(request, "pages/help_article.html", {"article": article})
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {key: form.cleaned_data[key] for key in ("name", "email", "subject", "message")}
+        try:
+            services.support_ticket_open(**data, requester=request.user, request=request)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("pages:contact_sent")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "pages/contact.html", {"form": form}, status=status)
+
+
+def contact_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/contact_sent.html")
+
+
+# --- Staff: support tickets --------------------------------------------------------------------------
+
+
+@staff_required
+def staff_ticket_list(request: HttpRequest) -> HttpResponse:
+    filters = TicketFilterForm(request.GET)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    tickets = selectors.support_ticket_list(viewer=request.user, status=status)
+    page = Paginator(tickets, TICKET_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.support_ticket_status_counts(viewer=request.user)
+    context = {"page": page, "filters": filters, "status": status, "counts": counts}
+    return render(request, "pages/staff/ticket_list.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_object_or_404(selectors.support_ticket_detail_list(viewer=request.user), pk=pk)
+    form = TicketReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.support_ticket_reply(
+                actor=request.user, ticket=ticket, body=form.cleaned_data["body"], request=request
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Reply sent to {ticket.email}.")
+            return redirect("staff_pages:ticket_detail", pk=ticket.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "pages/staff/ticket_detail.html", {"ticket": ticket, "form": form}, status=status)
+
+
+@staff_required
+@require_POST
+def staff_ticket_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _staff_ticket_transition(request, pk, services.support_ticket_close, "Ticket closed.")
+
+
+@staff_required
+@require_POST
+def staff_ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _staff_ticket_transition(request, pk, services.support_ticket_reopen, "Ticket reopened.")
+
+
+def _staff_ticket_transition(request: HttpRequest, pk: int, service, done_message: str) -> HttpResponse:
+    ticket = get_object_or_404(selectors.support_ticket_list(viewer=request.user), pk=pk)
+    try:
+        service(actor=request.user, ticket=ticket, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done_message)
+    return redirect("staff_pages:ticket_detail", pk=ticket.pk)

@@ -1,0 +1,266 @@
+"""Write services of the Help Center, the policy pages and support tickets."""
+
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.core.exceptions import InvalidStateError, RateLimitedError
+from apps.core.services import audit_log_record, client_ip
+
+from .enums import TicketStatus
+from .locks import policy_lock, support_ticket_lock
+from .models import HelpArticle, Policy, SupportReply, SupportTicket
+
+CONTACT_RATE_LIMIT = 5
+CONTACT_RATE_WINDOW_SECONDS = 60 * 60
+
+# --- Policies and help articles (edited in the Django admin) ----------------------------------------
+# The admin runs save_model()/delete_model() inside its own transaction.atomic(), so these services join
+# that transaction instead of opening a durable one: the change and its audit row still commit together.
+
+
+def policy_record_edit(
+    *, actor: Any, policy: Policy, changed_fields: list[str], request: HttpRequest | None = None
+) -> Policy:
+    """Save an admin's edit of a policy and audit it. A change of title or text publishes a new version."""
+    with transaction.atomic():
+        current = policy_lock(policy_id=policy.pk)
+        content_changed = bool({"title", "body"} & set(changed_fields))
+        policy.version = current.version + 1 if content_changed else current.version
+        policy.full_clean()
+        policy.save()
+        audit_log_record(
+            actor=actor,
+            action="pages.policy.updated",
+            target=policy,
+            details={"slug": policy.slug, "version": policy.version, "changed_fields": sorted(changed_fields)},
+            request=request,
+        )
+    return policy
+
+
+def help_article_record_save(
+    *, actor: Any, article: HelpArticle, changed_fields: list[str], request: HttpRequest | None = None
+) -> HelpArticle:
+    """Save an admin's new or edited help article and audit it."""
+    with transaction.atomic():
+        is_new = article.pk is None
+        article.full_clean()
+        article.save()
+        audit_log_record(
+            actor=actor,
+            action="pages.help_article.created" if is_new else "pages.help_article.updated",
+            target=article,
+            details={
+                "slug": article.slug,
+                "is_published": article.is_published,
+                "changed_fields": sorted(changed_fields),
+            },
+            request=request,
+        )
+    return article
+
+
+def help_article_record_delete(*, actor: Any, article: HelpArticle, request: HttpRequest | None = None) -> None:
+    """Delete a help article and audit it (the audit row keeps its title and slug)."""
+    with transaction.atomic():
+        audit_log_record(
+            actor=actor,
+            action="pages.help_article.deleted",
+            target=article,
+            details={"slug": article.slug, "title": article.title},
+            request=request,
+        )
+        article.delete()
+
+
+# --- Support tickets ------------------------------------------------------------------------------
+
+
+def _contact_rate_limit_keys(*, requester: Any, request: HttpRequest | None) -> list[str]:
+    keys = []
+    ip = client_ip(request)
+    if ip:
+        keys.append(f"pages:contact:ip:{ip}")
+    if requester is not None:
+        keys.append(f"pages:contact:user:{requester.pk}")
+    return keys
+
+
+def _contact_rate_limit_consume(*, keys: list[str]) -> None:
+    """Count one contact submission against every key; refuse when any key is over the hourly limit."""
+    for key in keys:
+        # add() starts the window only if it is not running; incr() is atomic in Redis.
+        cache.add(key, 0, timeout=CONTACT_RATE_WINDOW_SECONDS)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the window ended between add() and incr()
+            cache.set(key, 1, timeout=CONTACT_RATE_WINDOW_SECONDS)
+            count = 1
+        if count > CONTACT_RATE_LIMIT:
+            raise RateLimitedError(
+                "You have sent several messages in the last hour. Please wait a while before sending another; "
+                "we answer every message we receive."
+            )
+
+
+@transaction.atomic(durable=True)
+def support_ticket_open(
+    *,
+    name: str,
+    email: str,
+    subject: str,
+    message: str,
+    requester: Any = None,
+    request: HttpRequest | None = None,
+) -> SupportTicket:
+    """Open a ticket from the contact form. The sender gets a confirmation and support is told, on commit."""
+    requester = requester if getattr(requester, "is_authenticated", False) else None
+    _contact_rate_limit_consume(keys=_contact_rate_limit_keys(requester=requester, request=request))
+    ticket = SupportTicket(
+        requester=requester, name=name.strip(), email=email.strip(), subject=subject.strip(), message=message.strip()
+    )
+    ticket.full_clean()
+    ticket.save()
+    from . import tasks
+
+    transaction.on_commit(partial(tasks.support_ticket_send_confirmation_task.delay, ticket.pk))
+    if settings.SUPPORT_EMAIL:
+        transaction.on_commit(partial(tasks.support_ticket_notify_support_task.delay, ticket.pk))
+    return ticket
+
+
+@transaction.atomic(durable=True)
+def support_ticket_reply(
+    *, actor: Any, ticket: SupportTicket, body: str, request: HttpRequest | None = None
+) -> SupportReply:
+    """An admin answers a ticket: the reply is stored, the ticket becomes answered, the requester is emailed."""
+    ticket = support_ticket_lock(ticket_id=ticket.pk)
+    if ticket.status == TicketStatus.CLOSED:
+        raise InvalidStateError("This ticket is closed. Reopen it before replying.")
+    reply = SupportReply(ticket=ticket, author=actor, body=body.strip())
+    reply.full_clean()
+    reply.save()
+    ticket.status = TicketStatus.ANSWERED
+    ticket.answered_at = timezone.now()
+    ticket.save(update_fields=["status", "answered_at", "updated_at"])
+    audit_log_record(
+        actor=actor,
+        action="pages.support_ticket.replied",
+        target=ticket,
+        details={"reply_id": reply.pk},
+        request=request,
+    )
+    from . import tasks
+
+    transaction.on_commit(partial(tasks.support_reply_send_email_task.delay, reply.pk))
+    return reply
+
+
+def _support_ticket_set_status(
+    *, actor: Any, ticket: SupportTicket, allowed_from: set[str], to: str, action: str, request: HttpRequest | None
+) -> SupportTicket:
+    """Inner helper: the caller holds the transaction."""
+    ticket = support_ticket_lock(ticket_id=ticket.pk)
+    if ticket.status not in allowed_from:
+        raise InvalidStateError(f"This ticket is already {ticket.get_status_display().lower()}.")
+    previous = ticket.status
+    ticket.status = to
+    ticket.save(update_fields=["status", "updated_at"])
+    audit_log_record(actor=actor, action=action, target=ticket, details={"from": previous, "to": to}, request=request)
+    return ticket
+
+
+@transaction.atomic(durable=True)
+def support_ticket_close(*, actor: Any, ticket: SupportTicket, request: HttpRequest | None = None) -> SupportTicket:
+    return _support_ticket_set_status(
+        actor=actor,
+        ticket=ticket,
+        allowed_from={TicketStatus.OPEN, TicketStatus.ANSWERED},
+        to=TicketStatus.CLOSED,
+        action="pages.support_ticket.closed",
+        request=request,
+    )
+
+
+@transaction.atomic(durable=True)
+def support_ticket_reopen(*, actor: Any, ticket: SupportTicket, request: HttpRequest | None = None) -> SupportTicket:
+    return _support_ticket_set_status(
+        actor=actor,
+        ticket=ticket,
+        allowed_from={TicketStatus.CLOSED},
+        to=TicketStatus.OPEN,
+        action="pages.support_ticket.reopened",
+        request=request,
+    )
+
+
+# --- Emails (run by Celery tasks after commit) -------------------------------------------------------
+
+
+def _email_context(**extra: Any) -> dict[str, Any]:
+    return {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **extra}
+
+
+def support_ticket_send_confirmation(*, ticket_id: int) -> bool:
+    """Email the sender that their message arrived. Sends at most once; returns whether it sent now.
+
+    The email does not repeat the message: anyone can type any address into the form, so the
+    confirmation carries nothing a stranger could use to send their own text through us.
+    """
+    ticket = SupportTicket.objects.filter(pk=ticket_id, confirmation_sent_at__isnull=True).first()
+    if ticket is None:
+        return False
+    context = _email_context(ticket=ticket, help_url=settings.SITE_URL + reverse("pages:help"))
+    send_mail(
+        subject=f"[{settings.SITE_NAME}] We received your message ({ticket.reference})",
+        message=render_to_string("pages/email/ticket_confirmation.txt", context),
+        from_email=None,
+        recipient_list=[ticket.email],
+    )
+    SupportTicket.objects.filter(pk=ticket.pk, confirmation_sent_at__isnull=True).update(
+        confirmation_sent_at=timezone.now()
+    )
+    return True
+
+
+def support_ticket_notify_support(*, ticket_id: int) -> bool:
+    """Tell the support inbox (SUPPORT_EMAIL) that a ticket is waiting. Returns whether it sent."""
+    ticket = SupportTicket.objects.filter(pk=ticket_id).first()
+    if ticket is None or not settings.SUPPORT_EMAIL:
+        return False
+    context = _email_context(
+        ticket=ticket, ticket_url=settings.SITE_URL + reverse("staff_pages:ticket_detail", args=[ticket.pk])
+    )
+    send_mail(
+        subject=f"[{settings.SITE_NAME}] New support ticket {ticket.reference}: {ticket.subject}",
+        message=render_to_string("pages/email/ticket_notify_support.txt", context),
+        from_email=None,
+        recipient_list=[settings.SUPPORT_EMAIL],
+    )
+    return True
+
+
+def support_reply_send_email(*, reply_id: int) -> bool:
+    """Email an admin's reply to the requester. Sends at most once; returns whether it sent now."""
+    reply = SupportReply.objects.select_related("ticket").filter(pk=reply_id, emailed_at__isnull=True).first()
+    if reply is None:
+        return False
+    ticket = reply.ticket
+    context = _email_context(ticket=ticket, reply=reply, help_url=settings.SITE_URL + reverse("pages:help"))
+    send_mail(
+        subject=f"[{settings.SITE_NAME}] Re: {ticket.subject} ({ticket.reference})",
+        message=render_to_string("pages/email/ticket_reply.txt", context),
+        from_email=None,
+        recipient_list=[ticket.email],
+    )
+    SupportReply.objects.filter(pk=reply.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    return True
