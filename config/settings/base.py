@@ -240,6 +240,8 @@ AGORA_APP_ID = env("AGORA_APP_ID", default="")
 AGORA_APP_CERTIFICATE = env("AGORA_APP_CERTIFICATE", default="")
 AGORA_TOKEN_TTL_SECONDS = env.int("AGORA_TOKEN_TTL_SECONDS", default=1200)
 AGORA_NCS_SECRET = env("AGORA_NCS_SECRET", default="")
+# RTM (signalling for room chat and events) must also be enabled for the Agora project before it is used.
+AGORA_RTM_ENABLED = env.bool("AGORA_RTM_ENABLED", default=False)
 SENTRY_DSN = env("SENTRY_DSN", default="")
 
 # --- Wallet limits ----------------------------------------------------------------------------------
