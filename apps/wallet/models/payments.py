@@ -93,7 +93,10 @@ class Refund(models.Model):
     reason = models.TextField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty for a refund made in the Stripe Dashboard rather than on this site.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     error = models.JSONField(default=dict, blank=True)
     submit_attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
