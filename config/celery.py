@@ -23,3 +23,9 @@ app.conf.beat_schedule["wallet-ledger-check-nightly"] = {
     "task": "apps.wallet.tasks.ledger_check_task",
     "schedule": crontab(hour=3, minute=17),
 }
+
+# Readers: anyone without a dashboard heartbeat for two minutes goes offline (one conditional UPDATE).
+app.conf.beat_schedule["readers-presence-expire"] = {
+    "task": "apps.readers.tasks.reader_presence_expire_task",
+    "schedule": 30.0,
+}

@@ -31,6 +31,7 @@ class NavLink:
 
 MAIN_NAV: list[NavItem] = [
     NavItem("Home", "pages:home"),
+    NavItem("Readers", "readers:directory"),
     NavItem("About", "pages:about"),
     NavItem("Dashboard", "dashboards:home", visible_to="auth"),
     NavItem("Help", "pages:help"),
