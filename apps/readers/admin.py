@@ -1,0 +1,104 @@
+"""Django admin for the reader taxonomies (audited) and reader suspension (through the audited service)."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpRequest
+
+from apps.core.exceptions import DomainError
+from apps.core.services import audit_log_record
+
+from .models import Language, ReaderProfile, Specialty, Tool
+from .services import reader_profile_suspend, reader_search_vector_refresh
+
+
+class TaxonomyAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "reader_count"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ("name",)}
+
+    @admin.display(description="Readers")
+    def reader_count(self, obj: Any) -> int:
+        return obj.readers.count()
+
+    def _action(self, verb: str) -> str:
+        return f"readers.{self.model._meta.model_name}_{verb}"
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            before = {f: form.initial.get(f) for f in form.changed_data} if change else {}
+            super().save_model(request, obj, form, change)
+            audit_log_record(
+                actor=request.user,
+                action=self._action("changed" if change else "created"),
+                target=obj,
+                details={"name": obj.name, "slug": obj.slug, "before": before},
+                request=request,
+            )
+            if change and isinstance(obj, Specialty) and "name" in form.changed_data:
+                # Specialty names are part of each reader's search document.
+                reader_search_vector_refresh(reader_ids=list(obj.readers.values_list("pk", flat=True)))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            reader_ids = list(obj.readers.values_list("pk", flat=True))
+            audit_log_record(
+                actor=request.user,
+                action=self._action("deleted"),
+                target=obj,
+                details={"name": obj.name},
+                request=request,
+            )
+            super().delete_model(request, obj)
+            if isinstance(obj, Specialty):
+                reader_search_vector_refresh(reader_ids=reader_ids)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+admin.site.register(Specialty, TaxonomyAdmin)
+admin.site.register(Tool, TaxonomyAdmin)
+admin.site.register(Language, TaxonomyAdmin)
+
+
+@admin.register(ReaderProfile)
+class ReaderProfileAdmin(admin.ModelAdmin):
+    """Read-only view of profiles; admins suspend or reinstate through the actions (audited, with reason)."""
+
+    list_display = ["display_name", "user", "is_published", "is_suspended", "presence", "rating_average", "created_at"]
+    list_filter = ["is_published", "is_suspended", "presence"]
+    search_fields = ["display_name", "user__email"]
+    actions = ["suspend", "reinstate"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def _set(self, request: HttpRequest, queryset: Any, suspend: bool) -> None:
+        for profile in queryset:
+            try:
+                reader_profile_suspend(
+                    actor=request.user,
+                    reader_id=profile.pk,
+                    suspend=suspend,
+                    reason="Suspended from the admin reader list" if suspend else "",
+                    request=request,
+                )
+            except DomainError as error:
+                self.message_user(request, f"{profile}: {error.message}", messages.ERROR)
+
+    @admin.action(description="Suspend the selected readers (take them out of the directory)")
+    def suspend(self, request: HttpRequest, queryset: Any) -> None:
+        self._set(request, queryset, True)
+
+    @admin.action(description="Reinstate the selected readers")
+    def reinstate(self, request: HttpRequest, queryset: Any) -> None:
+        self._set(request, queryset, False)
