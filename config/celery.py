@@ -29,3 +29,14 @@ app.conf.beat_schedule["readers-presence-expire"] = {
     "task": "apps.readers.tasks.reader_presence_expire_task",
     "schedule": 30.0,
 }
+
+# Wallet: compare yesterday's and today's top-ups and refunds with Stripe (result on the admin dashboard).
+app.conf.beat_schedule["wallet-reconcile-stripe-nightly"] = {
+    "task": "apps.wallet.tasks.reconcile_stripe_task",
+    "schedule": crontab(hour=3, minute=41),
+}
+# Wallet: re-send Stripe events and refunds whose task message was lost.
+app.conf.beat_schedule["wallet-stripe-outbox-sweep"] = {
+    "task": "apps.wallet.tasks.stripe_outbox_sweep_task",
+    "schedule": 120.0,
+}
