@@ -231,7 +231,7 @@ def reader_application_approve(
     _role_change(
         actor=actor,
         user=applicant,
-        role=Role.READER,
+        role=str(Role.READER),
         reason=f"Reader application #{application.pk} approved",
         request=request,
     )

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.exceptions import DomainError
 from apps.core.permissions import staff_required
@@ -27,6 +27,7 @@ USERS_PER_PAGE = 25
 
 
 @staff_required
+@require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     applications = reader_application_list_for_review(viewer=request.user, status=status)
@@ -43,11 +44,13 @@ def _application_detail(request: HttpRequest, application_id: int, reject_form: 
 
 
 @staff_required
+@require_GET
 def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
     return _application_detail(request, application_id, ApplicationRejectForm())
 
 
 @staff_required
+@require_GET
 def application_photo(request: HttpRequest, application_id: int) -> FileResponse:
     application = reader_application_get_for_review(viewer=request.user, application_id=application_id)
     return file_response(application.photo)
@@ -83,6 +86,7 @@ def application_reject(request: HttpRequest, application_id: int) -> HttpRespons
 
 
 @staff_required
+@require_GET
 def user_list(request: HttpRequest) -> HttpResponse:
     form = UserSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -3,6 +3,7 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from .forms import AuditLogFilterForm
 from .permissions import staff_required
@@ -12,6 +13,7 @@ AUDIT_ROWS_PER_PAGE = 50
 
 
 @staff_required
+@require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Read-only view of the append-only audit log, filterable by action, actor and target."""
     form = AuditLogFilterForm(request.GET or None)

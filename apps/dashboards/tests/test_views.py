@@ -1,0 +1,110 @@
+import pytest
+from django.urls import reverse
+
+from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, give_totp, reader_application_create
+from apps.dashboards import sections as dashboard_sections
+from apps.dashboards.sections import Section
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "fixture, target",
+    [("client_user", "dashboards:client"), ("reader_user", "dashboards:reader"), ("admin_user", "dashboards:admin")],
+)
+def test_home_sends_each_role_to_its_dashboard(client, request, fixture, target):
+    client.force_login(request.getfixturevalue(fixture))
+    response = client.get(reverse("dashboards:home"))
+    assert response.status_code == 302 and response["Location"] == reverse(target)
+
+
+def test_client_dashboard_offers_reader_application(client, client_user):
+    client.force_login(client_user)
+    content = client.get(reverse("dashboards:client")).content.decode()
+    assert f'href="{reverse("accounts:reader_application")}"' in content
+    assert "Apply to become a reader" in content
+    assert client_user.email in content
+
+
+def test_client_dashboard_shows_pending_application_status(client, client_user):
+    reader_application_create(client_user)
+    client.force_login(client_user)
+    content = client.get(reverse("dashboards:client")).content.decode()
+    assert "pending review" in content and "Apply to become a reader" not in content
+
+
+def test_reader_dashboard_without_totp_prompts_for_mfa(client, reader_user):
+    client.force_login(reader_user)
+    content = client.get(reverse("dashboards:reader")).content.decode()
+    assert "data-mfa-prompt" in content
+    assert f'href="{reverse("mfa_activate_totp")}"' in content
+
+
+def test_reader_dashboard_with_totp_has_no_prompt(client, reader_user):
+    give_totp(reader_user)
+    client.force_login(reader_user)
+    content = client.get(reverse("dashboards:reader")).content.decode()
+    assert "data-mfa-prompt" not in content and "Two-factor authentication is on" in content
+
+
+def test_reader_dashboard_client_gets_404(client, client_user):
+    client.force_login(client_user)
+    assert client.get(reverse("dashboards:reader")).status_code == 404
+
+
+@pytest.mark.parametrize("fixture", ["client_user", "reader_user"])
+def test_admin_dashboard_non_admin_gets_404(client, request, fixture):
+    client.force_login(request.getfixturevalue(fixture))
+    assert client.get(reverse("dashboards:admin")).status_code == 404
+
+
+def test_admin_dashboard_counts_pending_applications_and_links_tools(admin_client):
+    # given
+    reader_application_create(UserFactory())
+    reader_application_create(UserFactory())
+    # when
+    content = admin_client.get(reverse("dashboards:admin")).content.decode()
+    # then
+    assert "<strong>2</strong> applications waiting for review" in content
+    for name in ("staff_accounts:application_list", "staff_accounts:user_list", "staff_core:audit_log"):
+        assert reverse(name) in content
+
+
+def test_admin_dashboard_empty_queue_says_so(admin_client):
+    content = admin_client.get(reverse("dashboards:admin")).content.decode()
+    assert "No applications are waiting for review." in content
+
+
+def test_admin_dashboard_admin_without_totp_sent_to_mfa_activation(client, admin_user):
+    # given: signed in, and password confirmed just now (TOTP activation asks for that)
+    client.force_login(admin_user)
+    client.post(reverse("account_reauthenticate"), {"password": DEFAULT_PASSWORD})
+    # when
+    dashboard = client.get(reverse("dashboards:admin"))
+    activation = client.get(reverse("mfa_activate_totp"))
+    # then: the set-up page itself stays reachable, so there is no redirect loop
+    assert dashboard.status_code == 302 and dashboard["Location"] == reverse("mfa_activate_totp")
+    assert activation.status_code == 200
+
+
+def test_dashboard_htmx_section_renders_panel_loader_with_fallback_link(client, client_user, monkeypatch):
+    # given: an app registers a panel loaded over HTMX
+    panel = Section(
+        "settings-panel", "Settings panel", panel_url_name="accounts:settings", fallback_url_name="accounts:settings"
+    )
+    monkeypatch.setattr(dashboard_sections, "CLIENT_SECTIONS", [*dashboard_sections.CLIENT_SECTIONS, panel])
+    monkeypatch.setattr("apps.dashboards.views.CLIENT_SECTIONS", dashboard_sections.CLIENT_SECTIONS)
+    client.force_login(client_user)
+    # when
+    content = client.get(reverse("dashboards:client")).content.decode()
+    # then
+    settings_url = reverse("accounts:settings")
+    assert f'hx-get="{settings_url}" hx-trigger="load"' in content
+    assert f'<a href="{settings_url}">Open settings panel</a>' in content
+
+
+def test_section_needs_exactly_one_source():
+    with pytest.raises(ValueError):
+        Section("broken", "Broken")
+    with pytest.raises(ValueError):
+        Section("broken", "Broken", template="x.html", panel_url_name="accounts:settings")
