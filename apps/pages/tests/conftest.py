@@ -1,0 +1,12 @@
+import pytest
+
+from config.celery import app as celery_app
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process when .delay() is called, so on-commit emails land in mail.outbox."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

@@ -1,0 +1,23 @@
+import factory
+
+from apps.pages.models import HelpArticle, SupportTicket
+
+
+class HelpArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HelpArticle
+
+    title = factory.Sequence(lambda n: f"How the wallet works, part {n}")
+    slug = factory.Sequence(lambda n: f"wallet-part-{n}")
+    body = "Your wallet holds prepaid credit in US dollars.\n\nTop-ups are paid through Stripe Checkout."
+    is_published = True
+
+
+class SupportTicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportTicket
+
+    name = "Jordan Rivers"
+    email = factory.Sequence(lambda n: f"asker{n}@example.com")
+    subject = "A question about my booking"
+    message = "I booked a reading for Friday and would like to move it to Saturday."
