@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", include("apps.notifications.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]
