@@ -13,5 +13,5 @@ WHITENOISE_AUTOREFRESH = True
 
 VAR_DIR.mkdir(exist_ok=True)
 if CELERY_BROKER_URL == "filesystem://":
-    for _folder in ("data_folder_in", "processed_folder"):
+    for _folder in ("data_folder_in", "processed_folder", "control_folder"):
         Path(CELERY_BROKER_TRANSPORT_OPTIONS[_folder]).mkdir(parents=True, exist_ok=True)
