@@ -15,4 +15,6 @@ urlpatterns = [
     path("rtc/", include("apps.rtc.staff_urls")),
     path("readers/", include("apps.readers.staff_urls")),
     path("notifications/", include("apps.notifications.staff_urls")),
+    path("messaging/", include("apps.messaging.staff_urls")),
+    path("moderation/", include("apps.moderation.staff_urls")),
 ]

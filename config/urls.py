@@ -16,6 +16,8 @@ urlpatterns = [
     path("rtc/", include("apps.rtc.urls")),
     path("readers/", include("apps.readers.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("messages/", include("apps.messaging.urls")),
+    path("moderation/", include("apps.moderation.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "apps.rtc",
     "apps.readers",
     "apps.notifications",
+    "apps.messaging",
+    "apps.moderation",
 ]
 
 MIDDLEWARE = [
