@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.wallet import views_stripe
 
 app_name = "wallet"
 urlpatterns: list = []
+
+# Card top-ups through Stripe Checkout, and Stripe's webhook endpoint.
+urlpatterns += [
+    path("topup/", views_stripe.topup, name="topup"),
+    path("topup/success/", views_stripe.topup_success, name="topup_success"),
+    path("topup/cancel/", views_stripe.topup_cancel, name="topup_cancel"),
+    path("stripe/webhook/", views_stripe.stripe_webhook, name="stripe_webhook"),
+]

@@ -175,7 +175,3 @@ def _finish(
     run.finished_at = timezone.now()
     run.save(update_fields=["differences", "ledger_count", "stripe_count", "error", "is_clean", "finished_at"])
     return run
-
-
-def reconciliation_last() -> ReconciliationRun | None:
-    return ReconciliationRun.objects.filter(finished_at__isnull=False).first()

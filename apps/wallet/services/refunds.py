@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.core.exceptions import DomainError, InvalidStateError
+from apps.core.exceptions import DomainError, IntegrationNotConfigured, InvalidStateError
+from apps.core.integrations import stripe_enabled
 from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
@@ -73,6 +74,8 @@ def refund_request(*, actor: Any, topup_id: int, amount: Any, reason: str, reque
     Never more than the top-up paid (minus earlier refunds) nor more than the wallet still holds
     (minus refunds on their way). The Stripe request is sent after commit.
     """
+    if not stripe_enabled():
+        raise IntegrationNotConfigured("Card payments are not configured on this server, so nothing can be refunded.")
     reason = (reason or "").strip()
     if not reason:
         raise RefundRejected("Give a reason for the refund.")

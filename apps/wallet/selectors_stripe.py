@@ -1,0 +1,47 @@
+"""Reads of the card payment pages. A client only ever gets their own top-ups; admin reads are unscoped
+and used by staff views only."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.wallet.models import ReconciliationRun, Refund, StripeEvent, TopUp
+
+
+def topup_get_for_session(*, viewer: Any, session_id: str) -> TopUp:
+    """The viewer's top-up paid through Checkout Session ``session_id`` (404 for anyone else's)."""
+    return get_object_or_404(TopUp, user=viewer, stripe_checkout_session_id=session_id or "-")
+
+
+def topup_get(*, viewer: Any, topup_id: Any) -> TopUp:
+    return get_object_or_404(TopUp, user=viewer, pk=topup_id)
+
+
+def topups_paid_list(*, search: str = "") -> QuerySet[TopUp]:
+    """Paid top-ups, newest first (admin)."""
+    qs = TopUp.objects.filter(status=TopUp.Status.PAID).select_related("user")
+    search = search.strip()
+    if search:
+        condition = Q(user__email__icontains=search) | Q(stripe_payment_intent_id=search)
+        if search.isdigit():
+            condition |= Q(pk=int(search))
+        qs = qs.filter(condition)
+    return qs.order_by("-paid_at", "-pk")
+
+
+def topup_get_admin(*, topup_id: Any) -> TopUp:
+    return get_object_or_404(TopUp.objects.select_related("user"), pk=topup_id, status=TopUp.Status.PAID)
+
+
+def refunds_recent_list(*, limit: int = 20) -> QuerySet[Refund]:
+    return Refund.objects.select_related("user", "topup", "requested_by").order_by("-created_at")[:limit]
+
+
+def stripe_events_failed_list(*, limit: int = 20) -> QuerySet[StripeEvent]:
+    return StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).order_by("-updated_at")[:limit]
+
+
+def reconciliation_last() -> ReconciliationRun | None:
+    """The latest finished reconciliation with Stripe (admin dashboard)."""
+    return ReconciliationRun.objects.filter(finished_at__isnull=False).first()
