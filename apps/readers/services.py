@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery, Value
+from django.db.models import OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -99,7 +99,7 @@ def reader_search_vector_refresh(*, reader_ids: list[int] | None = None) -> None
     )
     document = (
         SearchVector("display_name", weight="A", config="english")
-        + SearchVector(Coalesce(specialty_names, Value("")), weight="B", config="english")
+        + SearchVector(Coalesce(specialty_names, Value(""), output_field=TextField()), weight="B", config="english")
         + SearchVector("headline", weight="B", config="english")
         + SearchVector("bio", weight="C", config="english")
     )

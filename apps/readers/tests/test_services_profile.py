@@ -1,0 +1,203 @@
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.test import override_settings
+
+from apps.accounts.enums import ApplicationStatus
+from apps.accounts.models import ReaderApplication
+from apps.accounts.tests.factories import AdminFactory, ReaderFactory, UserFactory
+from apps.core.exceptions import IntegrationNotConfigured, PermissionDeniedError
+from apps.core.models import AuditLog
+from apps.readers.exceptions import ReaderProfileIncomplete, ReaderProfileInvalid
+from apps.readers.models import ReaderProfile
+from apps.readers.selectors import reader_listed_list
+from apps.readers.services import (
+    reader_profile_get_or_create,
+    reader_profile_publish,
+    reader_profile_suspend,
+    reader_profile_update,
+)
+
+from .factories import ReaderProfileFactory, SpecialtyFactory, ToolFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reader_profile_get_or_create_from_approved_application_copies_bio_photo_and_known_terms():
+    # given
+    reader = ReaderFactory(display_name="Mira")
+    tarot = SpecialtyFactory(name="Tarot")
+    SpecialtyFactory(name="Astrology")
+    deck = ToolFactory(name="Rider–Waite deck")
+    ReaderApplication.objects.create(
+        applicant=reader,
+        bio="Thirty years of tarot.",
+        specialties="tarot, crystal healing",
+        tools="Rider–Waite deck",
+        years_experience=30,
+        photo="reader-applications/2026/11/mira.png",
+        status=ApplicationStatus.APPROVED,
+    )
+    # when
+    profile = reader_profile_get_or_create(user=reader)
+    # then
+    assert profile.display_name == "Mira"
+    assert profile.bio == "Thirty years of tarot."
+    assert profile.years_experience == 30
+    assert profile.photo.name == "reader-applications/2026/11/mira.png"
+    assert list(profile.specialties.all()) == [tarot]
+    assert list(profile.tools.all()) == [deck]
+    assert not profile.is_published
+    assert reader_profile_get_or_create(user=reader).pk == profile.pk
+
+
+def test_reader_profile_get_or_create_client_refused():
+    # given
+    client = UserFactory()
+    # when / then
+    with pytest.raises(PermissionDeniedError):
+        reader_profile_get_or_create(user=client)
+    assert not ReaderProfile.objects.exists()
+
+
+def test_reader_profile_update_valid_rates_saved_and_audited():
+    # given
+    profile = ReaderProfileFactory()
+    # when
+    updated = reader_profile_update(
+        actor=profile.user,
+        data={"text_rate_amount": Decimal("3.99"), "scheduled_rate_amount": Decimal("2.50"), "headline": "New"},
+    )
+    # then
+    updated.refresh_from_db()
+    assert updated.text_rate_amount == Decimal("3.99")
+    assert updated.lowest_rate_amount == Decimal("3.99")
+    assert updated.scheduled_rate_amount == Decimal("2.50")
+    assert updated.paid_reply_amount == Decimal("1.00")
+    log = AuditLog.objects.get(action="readers.rates_changed")
+    assert log.details["before"]["text_rate_amount"] == "2.00"
+    assert log.details["after"]["text_rate_amount"] == "3.99"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("text_rate_amount", Decimal("0.49")),
+        ("text_rate_amount", Decimal("50.01")),
+        ("scheduled_rate_amount", Decimal("0.10")),
+        ("paid_reply_amount", Decimal("0.25")),
+        ("paid_reply_amount", Decimal("100.01")),
+        ("text_rate_amount", Decimal("1.234")),
+    ],
+)
+def test_reader_profile_update_rate_out_of_bounds_refused_and_nothing_changes(field, value):
+    # given
+    profile = ReaderProfileFactory()
+    # when
+    with pytest.raises(ReaderProfileInvalid):
+        reader_profile_update(actor=profile.user, data={field: value, "headline": "Changed"})
+    # then
+    profile.refresh_from_db()
+    assert profile.headline == "Clear, kind guidance"
+    assert profile.text_rate_amount == Decimal("2.00")
+    assert not AuditLog.objects.filter(action="readers.rates_changed").exists()
+
+
+def test_reader_profile_rate_bounds_enforced_by_database():
+    # given
+    profile = ReaderProfileFactory()
+    # when / then
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReaderProfile.objects.filter(pk=profile.pk).update(text_rate_amount=Decimal("99.00"))
+
+
+def test_reader_profile_update_voice_rate_without_agora_refused():
+    # given
+    profile = ReaderProfileFactory()
+    # when / then
+    with pytest.raises(IntegrationNotConfigured):
+        reader_profile_update(actor=profile.user, data={"voice_rate_amount": Decimal("3.00")})
+    profile.refresh_from_db()
+    assert profile.voice_rate_amount is None
+
+
+@override_settings(AGORA_APP_ID="a" * 32, AGORA_APP_CERTIFICATE="b" * 32)
+def test_reader_profile_update_voice_rate_with_agora_lowers_lowest_rate():
+    # given
+    profile = ReaderProfileFactory()
+    # when
+    reader_profile_update(actor=profile.user, data={"voice_rate_amount": Decimal("1.50")})
+    # then
+    profile.refresh_from_db()
+    assert profile.lowest_rate_amount == Decimal("1.50")
+
+
+def test_reader_profile_update_published_profile_emptied_refused():
+    # given
+    profile = ReaderProfileFactory()
+    # when / then
+    with pytest.raises(ReaderProfileIncomplete):
+        reader_profile_update(actor=profile.user, data={"bio": ""})
+    profile.refresh_from_db()
+    assert profile.bio
+
+
+def test_reader_profile_update_new_photo_stored():
+    # given
+    profile = ReaderProfileFactory(photo="")
+    profile.is_published = False
+    profile.save()
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+        b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    # when
+    reader_profile_update(actor=profile.user, data={}, photo=SimpleUploadedFile("me.png", png, "image/png"))
+    # then
+    profile.refresh_from_db()
+    assert profile.photo.name.startswith("readers/")
+
+
+def test_reader_profile_publish_incomplete_refused_with_what_is_missing():
+    # given
+    reader = ReaderFactory()
+    reader_profile_get_or_create(user=reader)
+    # when
+    with pytest.raises(ReaderProfileIncomplete) as error:
+        reader_profile_publish(actor=reader, publish=True)
+    # then
+    assert "a headline" in error.value.message and "a photo" in error.value.message
+    assert not ReaderProfile.objects.get(user=reader).is_published
+
+
+def test_reader_profile_publish_complete_profile_listed():
+    # given
+    profile = ReaderProfileFactory(is_published=False)
+    assert not reader_listed_list().exists()
+    # when
+    reader_profile_publish(actor=profile.user, publish=True)
+    # then
+    assert list(reader_listed_list()) == [profile]
+
+
+def test_reader_profile_suspend_by_admin_unlists_and_audits():
+    # given
+    profile = ReaderProfileFactory()
+    admin = AdminFactory()
+    # when
+    reader_profile_suspend(actor=admin, reader_id=profile.pk, suspend=True, reason="Complaints under review")
+    # then
+    assert not reader_listed_list().exists()
+    assert AuditLog.objects.filter(action="readers.suspended", actor=admin, target_id=str(profile.pk)).exists()
+
+
+def test_reader_profile_suspend_by_non_admin_refused():
+    # given
+    profile = ReaderProfileFactory()
+    # when / then
+    with pytest.raises(PermissionDeniedError):
+        reader_profile_suspend(actor=profile.user, reader_id=profile.pk, suspend=True, reason="x")
+    profile.refresh_from_db()
+    assert not profile.is_suspended
