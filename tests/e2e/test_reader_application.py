@@ -1,0 +1,105 @@
+"""The reader-application journey in a real browser: a client applies with a photo, an admin signs in with
+TOTP and approves, and the applicant signs in again to land on the reader dashboard. axe-core runs on the
+application form, the review queue and every dashboard on the way.
+"""
+
+import io
+import time
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from apps.accounts.enums import ApplicationStatus, Role
+from apps.accounts.models import ReaderApplication, User
+from apps.accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory, UserFactory
+from apps.core.models import AuditLog
+from tests.e2e.conftest import assert_axe_clean
+
+
+def _png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (212, 175, 55)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _totp_code(secret: str) -> str:
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+def _sign_in(page, base_url: str, email: str) -> None:
+    page.goto(base_url + reverse("account_login"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_server, new_page, settings, tmp_path):
+    # given: a verified client, and an admin with TOTP
+    settings.MEDIA_ROOT = tmp_path / "media"
+    applicant = UserFactory(email="aurora@example.com")
+    admin = AdminFactory(email="keeper@example.com")
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(admin, secret)
+    base = live_server.url
+
+    # when: the client signs in and applies
+    page = new_page()
+    _sign_in(page, base, applicant.email)
+    page.wait_for_url(f"**{reverse('dashboards:client')}")
+    assert_axe_clean(page)
+    page.get_by_role("link", name="Apply to become a reader").click()
+    page.wait_for_url(f"**{reverse('accounts:reader_application')}")
+    assert_axe_clean(page)
+    page.get_by_label("About you").fill(
+        "Third-generation tarot reader. I read with warmth and honesty, and I never predict doom."
+    )
+    page.get_by_label("Specialties").fill("tarot, dream interpretation")
+    page.get_by_label("Tools you use").fill("Rider–Waite deck")
+    page.get_by_label("Years of experience").fill("9")
+    page.get_by_label("Photo of you").set_input_files(
+        files=[{"name": "aurora.png", "mimeType": "image/png", "buffer": _png_bytes()}]
+    )
+    page.get_by_role("button", name="Send application").click()
+    page.wait_for_url(f"**{reverse('accounts:reader_application')}")
+    assert page.get_by_text("Pending review").first.is_visible()
+    assert_axe_clean(page)
+    application = ReaderApplication.objects.get(applicant=applicant)
+    assert application.status == ApplicationStatus.PENDING
+
+    # when: the admin signs in with password and TOTP code, and approves from the queue
+    admin_page = new_page()
+    _sign_in(admin_page, base, admin.email)
+    admin_page.wait_for_url(f"**{reverse('mfa_authenticate')}")
+    admin_page.locator("input[name='code']").fill(_totp_code(secret))
+    admin_page.locator("main").get_by_role("button", name="Sign In").click()
+    admin_page.wait_for_url(f"**{reverse('dashboards:admin')}")
+    assert admin_page.get_by_text("1 application waiting for review").is_visible()
+    assert_axe_clean(admin_page)
+    admin_page.get_by_role("link", name="Review applications").click()
+    admin_page.wait_for_url(f"**{reverse('staff_accounts:application_list')}**")
+    assert_axe_clean(admin_page)
+    admin_page.get_by_role("link", name=f"Review application from {applicant.email}").click()
+    admin_page.wait_for_url(f"**{reverse('staff_accounts:application_detail', args=[application.pk])}")
+    assert admin_page.locator("img[alt^='Photo sent by']").evaluate("img => img.naturalWidth") == 64
+    assert_axe_clean(admin_page)
+    admin_page.get_by_role("button", name="Approve").click()
+    admin_page.wait_for_url(f"**{reverse('staff_accounts:application_list')}")
+    assert admin_page.get_by_text(f"{applicant.email} is now a reader").is_visible()
+    assert_axe_clean(admin_page)
+
+    # then: the applicant, signing in again, lands on the reader dashboard
+    returning = new_page()
+    _sign_in(returning, base, applicant.email)
+    returning.wait_for_url(f"**{reverse('dashboards:reader')}")
+    assert returning.locator("h1").inner_text() == "Reader dashboard"
+    assert returning.locator("[data-mfa-prompt]").is_visible()
+    assert_axe_clean(returning)
+    assert User.objects.get(pk=applicant.pk).role == Role.READER
+    assert AuditLog.objects.filter(action="accounts.reader_application_approved", actor=admin).count() == 1
