@@ -184,8 +184,8 @@ def support_ticket_close(*, actor: Any, ticket: SupportTicket, request: HttpRequ
     return _support_ticket_set_status(
         actor=actor,
         ticket=ticket,
-        allowed_from={TicketStatus.OPEN, TicketStatus.ANSWERED},
-        to=TicketStatus.CLOSED,
+        allowed_from={str(TicketStatus.OPEN), str(TicketStatus.ANSWERED)},
+        to=str(TicketStatus.CLOSED),
         action="pages.support_ticket.closed",
         request=request,
     )
@@ -196,8 +196,8 @@ def support_ticket_reopen(*, actor: Any, ticket: SupportTicket, request: HttpReq
     return _support_ticket_set_status(
         actor=actor,
         ticket=ticket,
-        allowed_from={TicketStatus.CLOSED},
-        to=TicketStatus.OPEN,
+        allowed_from={str(TicketStatus.CLOSED)},
+        to=str(TicketStatus.OPEN),
         action="pages.support_ticket.reopened",
         request=request,
     )
