@@ -5,3 +5,9 @@ class RtcConfig(AppConfig):
     name = "apps.rtc"
     label = "rtc"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .access import register_access_check
+        from .diagnostics import DIAGNOSTICS_USE, diagnostics_rtc_access
+
+        register_access_check(DIAGNOSTICS_USE, diagnostics_rtc_access)

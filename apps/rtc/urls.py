@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "rtc"
-urlpatterns: list = []
+urlpatterns = [
+    path("ncs/", views.ncs_webhook, name="ncs-webhook"),
+]

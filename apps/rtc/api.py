@@ -1,0 +1,110 @@
+"""JSON endpoints for browsers and mobile apps: issue and renew room tokens, report connection states."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from apps.core.exceptions import DomainError, IntegrationNotConfigured
+
+from .access import AccessRefused
+from .enums import ConnectionState
+from .services import rtc_connection_event_record, rtc_token_issue, rtc_token_renew
+
+
+class RtcTokenThrottle(UserRateThrottle):
+    scope = "rtc_token"
+    rate = "30/min"
+
+
+class RtcPresenceThrottle(UserRateThrottle):
+    scope = "rtc_presence"
+    rate = "60/min"
+
+
+class RoomSerializer(serializers.Serializer):
+    use = serializers.RegexField(r"^[a-z][a-z0-9_]{0,31}$")
+    object_id = serializers.RegexField(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class RenewSerializer(RoomSerializer):
+    channel = serializers.CharField(max_length=64, required=False)
+
+
+class PresenceSerializer(RoomSerializer):
+    state = serializers.ChoiceField(choices=ConnectionState.choices)
+    previous_state = serializers.ChoiceField(choices=ConnectionState.choices, required=False, default="")
+    reason = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+
+
+class CredentialsSerializer(serializers.Serializer):
+    app_id = serializers.CharField()
+    channel = serializers.CharField()
+    uid = serializers.IntegerField()
+    token = serializers.CharField()
+    role = serializers.ChoiceField(choices=["publisher", "subscriber"])
+    modality = serializers.ChoiceField(choices=["voice", "video"])
+    profile = serializers.ChoiceField(choices=["rtc", "live"])
+    privileges = serializers.ListField(child=serializers.CharField())
+    expires_at = serializers.DateTimeField()
+    ttl_seconds = serializers.IntegerField()
+    rtm = serializers.DictField(allow_null=True)
+
+
+def _refusal(error: DomainError) -> Response:
+    if isinstance(error, IntegrationNotConfigured):
+        code = status.HTTP_503_SERVICE_UNAVAILABLE
+    elif isinstance(error, AccessRefused):
+        code = status.HTTP_404_NOT_FOUND if error.not_found else status.HTTP_403_FORBIDDEN
+    else:
+        code = status.HTTP_400_BAD_REQUEST
+    return Response({"detail": error.message, "code": error.code}, status=code)
+
+
+class RtcTokenIssueView(APIView):
+    throttle_classes = [RtcTokenThrottle]
+
+    @extend_schema(request=RoomSerializer, responses={200: CredentialsSerializer})
+    def post(self, request: Request) -> Response:
+        data = RoomSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            issued = rtc_token_issue(actor=request.user, **data.validated_data)
+        except DomainError as error:
+            return _refusal(error)
+        return Response(issued.as_json())
+
+
+class RtcTokenRenewView(APIView):
+    throttle_classes = [RtcTokenThrottle]
+
+    @extend_schema(request=RenewSerializer, responses={200: CredentialsSerializer})
+    def post(self, request: Request) -> Response:
+        data = RenewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        try:
+            issued = rtc_token_renew(
+                actor=request.user, use=fields["use"], object_id=fields["object_id"], channel_name=fields.get("channel")
+            )
+        except DomainError as error:
+            return _refusal(error)
+        return Response(issued.as_json())
+
+
+class RtcPresenceView(APIView):
+    throttle_classes = [RtcPresenceThrottle]
+
+    @extend_schema(request=PresenceSerializer, responses={201: None})
+    def post(self, request: Request) -> Response:
+        data = PresenceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            event = rtc_connection_event_record(actor=request.user, **data.validated_data)
+        except DomainError as error:
+            return _refusal(error)
+        return Response({"id": event.pk, "state": event.state}, status=status.HTTP_201_CREATED)

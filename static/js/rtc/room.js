@@ -1,0 +1,427 @@
+/*
+ * Voice and video rooms (Agora Web SDK, bundled as static/build/vendor/agora-rtc.js).
+ *
+ * Every [data-rtc-room][data-rtc-enabled="true"] element is one room; its data-* attributes carry the
+ * configuration (token, renewal and presence endpoints, the room's use and object id, modality, CSRF token).
+ * The server decides everything: the token says whether this person may publish, and the renewal endpoint
+ * re-checks access before the token expires. Connection state changes are reported to the presence endpoint.
+ *
+ * RTM (when the server hands out an RTM token) subscribes to the room's channel. Incoming messages are
+ * re-dispatched on the room element as "rtc:message" events, and an "rtc:send" event with a detail object
+ * publishes one; pages use them to refresh from the server, which stays the source of truth.
+ */
+(function () {
+  "use strict";
+
+  if (window.SoulSeerRtcRoom) {
+    return;
+  }
+
+  // Agora's network quality scale: 0 unknown, 1 excellent ... 6 disconnected.
+  const QUALITY = ["not measured yet", "excellent", "good", "fair", "poor", "very poor", "disconnected"];
+  const STATE_TEXT = {
+    CONNECTING: "Connecting…",
+    CONNECTED: "Connected.",
+    RECONNECTING: "Connection lost, reconnecting…",
+    DISCONNECTING: "Leaving…",
+    DISCONNECTED: "Not connected.",
+  };
+
+  function postJson(url, csrfToken, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
+      body: JSON.stringify(body),
+    }).then(function (response) {
+      return response
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (data) {
+          if (!response.ok) {
+            const error = new Error(data.detail || "The server refused the request (" + response.status + ").");
+            error.status = response.status;
+            throw error;
+          }
+          return data;
+        });
+    });
+  }
+
+  function deviceLabel(device, index, kind) {
+    return device.label || kind + " " + (index + 1);
+  }
+
+  class Room {
+    constructor(element) {
+      const data = element.dataset;
+      this.element = element;
+      this.config = {
+        tokenUrl: data.tokenUrl,
+        renewUrl: data.renewUrl,
+        presenceUrl: data.presenceUrl,
+        use: data.use,
+        objectId: data.objectId,
+        modality: data.modality,
+        csrfToken: data.csrfToken,
+        rtm: data.rtm === "true",
+      };
+      this.ui = {
+        status: element.querySelector("[data-rtc-status]"),
+        network: element.querySelector("[data-rtc-network]"),
+        local: element.querySelector("[data-rtc-local]"),
+        remote: element.querySelector("[data-rtc-remote]"),
+        remoteCaption: element.querySelector("[data-rtc-remote-caption]"),
+        join: element.querySelector("[data-rtc-join]"),
+        mute: element.querySelector("[data-rtc-mute]"),
+        camera: element.querySelector("[data-rtc-camera]"),
+        leave: element.querySelector("[data-rtc-leave]"),
+        mic: element.querySelector("[data-rtc-mic]"),
+        cam: element.querySelector("[data-rtc-cam]"),
+      };
+      this.client = null;
+      this.rtm = null;
+      this.credentials = null;
+      this.audioTrack = null;
+      this.videoTrack = null;
+      this.connectionState = "DISCONNECTED";
+      this.remoteUsers = new Set();
+      this.bind();
+    }
+
+    bind() {
+      const ui = this.ui;
+      ui.join.addEventListener("click", () => this.join());
+      ui.leave.addEventListener("click", () => this.leave());
+      ui.mute.addEventListener("click", () => this.toggleMicrophone());
+      if (ui.camera) {
+        ui.camera.addEventListener("click", () => this.toggleCamera());
+      }
+      ui.mic.addEventListener("change", () => this.switchDevice(this.audioTrack, ui.mic.value));
+      if (ui.cam) {
+        ui.cam.addEventListener("change", () => this.switchDevice(this.videoTrack, ui.cam.value));
+      }
+      this.element.addEventListener("rtc:send", (event) => this.sendSignal(event.detail));
+    }
+
+    subject() {
+      return { use: this.config.use, object_id: this.config.objectId };
+    }
+
+    say(text) {
+      this.ui.status.textContent = text;
+    }
+
+    setControls(joined) {
+      const publishing = joined && this.credentials && this.credentials.role === "publisher";
+      this.ui.join.disabled = joined;
+      this.ui.leave.disabled = !joined;
+      this.ui.mute.disabled = !(publishing && this.audioTrack);
+      this.ui.mic.disabled = !(publishing && this.audioTrack);
+      if (this.ui.camera) {
+        this.ui.camera.disabled = !(publishing && this.videoTrack);
+        this.ui.cam.disabled = !(publishing && this.videoTrack);
+      }
+    }
+
+    async join() {
+      const AgoraRTC = window.AgoraRTC;
+      if (!AgoraRTC) {
+        this.say("The voice and video library did not load. Reload the page and try again.");
+        return;
+      }
+      this.ui.join.disabled = true;
+      this.say("Asking the server for access…");
+      try {
+        this.credentials = await postJson(this.config.tokenUrl, this.config.csrfToken, this.subject());
+      } catch (error) {
+        this.say(error.message);
+        this.ui.join.disabled = false;
+        return;
+      }
+      const credentials = this.credentials;
+      AgoraRTC.setLogLevel(3);
+      if (typeof AgoraRTC.disableLogUpload === "function") {
+        AgoraRTC.disableLogUpload();
+      }
+      const client = AgoraRTC.createClient({ mode: credentials.profile === "live" ? "live" : "rtc", codec: "vp8" });
+      this.client = client;
+      this.listen(client);
+      try {
+        if (credentials.profile === "live") {
+          await client.setClientRole(credentials.role === "publisher" ? "host" : "audience");
+        }
+        await client.join(credentials.app_id, credentials.channel, credentials.token, credentials.uid);
+        if (credentials.role === "publisher") {
+          await this.publish();
+        } else {
+          this.say("Connected. You are watching and listening.");
+        }
+        this.setControls(true);
+      } catch (error) {
+        this.say("Could not join the room: " + (error && error.message ? error.message : error));
+        await this.cleanUp();
+        this.setControls(false);
+        return;
+      }
+      if (credentials.rtm && this.config.rtm && window.AgoraRTM) {
+        this.startSignalling(credentials).catch(() => {
+          // Chat and events still reach everyone through the server; signalling only makes them faster.
+          this.rtm = null;
+        });
+      }
+    }
+
+    listen(client) {
+      client.on("connection-state-change", (current, previous, reason) => {
+        this.connectionState = current;
+        this.say(STATE_TEXT[current] || current);
+        this.report(current, previous, reason);
+      });
+      client.on("network-quality", (stats) => {
+        const up = QUALITY[stats.uplinkNetworkQuality] || QUALITY[0];
+        const down = QUALITY[stats.downlinkNetworkQuality] || QUALITY[0];
+        this.ui.network.textContent = "sending " + up + ", receiving " + down;
+      });
+      client.on("user-published", async (user, mediaType) => {
+        await client.subscribe(user, mediaType);
+        this.remoteUsers.add(user.uid);
+        if (mediaType === "video" && user.videoTrack) {
+          user.videoTrack.play(this.remoteTile(user.uid));
+        }
+        if (mediaType === "audio" && user.audioTrack) {
+          user.audioTrack.play();
+        }
+        this.updateRemoteCaption();
+      });
+      client.on("user-unpublished", (user, mediaType) => {
+        if (mediaType === "video") {
+          this.removeRemoteTile(user.uid);
+        }
+      });
+      client.on("user-joined", (user) => {
+        this.remoteUsers.add(user.uid);
+        this.updateRemoteCaption();
+      });
+      client.on("user-left", (user) => {
+        this.remoteUsers.delete(user.uid);
+        this.removeRemoteTile(user.uid);
+        this.updateRemoteCaption();
+      });
+      client.on("token-privilege-will-expire", () => this.renew());
+      client.on("token-privilege-did-expire", () => {
+        this.say("Your access to this room has ended.");
+        this.leave();
+      });
+    }
+
+    remoteTile(uid) {
+      const id = this.element.id + "-remote-" + uid;
+      let tile = this.ui.remote.querySelector('[data-rtc-uid="' + uid + '"]');
+      if (!tile) {
+        tile = document.createElement("div");
+        tile.setAttribute("data-rtc-uid", String(uid));
+        tile.id = id;
+        tile.className = "h-full w-full";
+        this.ui.remote.appendChild(tile);
+      }
+      return tile;
+    }
+
+    removeRemoteTile(uid) {
+      const tile = this.ui.remote.querySelector('[data-rtc-uid="' + uid + '"]');
+      if (tile) {
+        tile.remove();
+      }
+    }
+
+    updateRemoteCaption() {
+      const count = this.remoteUsers.size;
+      this.ui.remoteCaption.textContent =
+        count === 0 ? "No one else has joined yet." : count === 1 ? "One other person is here." : count + " others are here.";
+    }
+
+    async publish() {
+      const AgoraRTC = window.AgoraRTC;
+      const withVideo = this.credentials.modality === "video" && this.config.modality === "video";
+      this.say("Starting your microphone" + (withVideo ? " and camera…" : "…"));
+      this.audioTrack = await AgoraRTC.createMicrophoneAudioTrack();
+      const tracks = [this.audioTrack];
+      if (withVideo) {
+        this.videoTrack = await AgoraRTC.createCameraVideoTrack();
+        tracks.push(this.videoTrack);
+        this.videoTrack.play(this.ui.local);
+      }
+      await this.client.publish(tracks);
+      this.say("Connected. Others can hear" + (withVideo ? " and see" : "") + " you.");
+      await this.fillDevices();
+    }
+
+    async fillDevices() {
+      const AgoraRTC = window.AgoraRTC;
+      const fill = (select, devices, current, kind) => {
+        select.replaceChildren();
+        devices.forEach((device, index) => {
+          const option = document.createElement("option");
+          option.value = device.deviceId;
+          option.textContent = deviceLabel(device, index, kind);
+          option.selected = device.deviceId === current;
+          select.appendChild(option);
+        });
+      };
+      try {
+        const microphones = await AgoraRTC.getMicrophones();
+        const currentMic = this.audioTrack.getMediaStreamTrack().getSettings().deviceId;
+        fill(this.ui.mic, microphones, currentMic, "Microphone");
+        if (this.ui.cam && this.videoTrack) {
+          const cameras = await AgoraRTC.getCameras();
+          fill(this.ui.cam, cameras, this.videoTrack.getMediaStreamTrack().getSettings().deviceId, "Camera");
+        }
+      } catch (error) {
+        // Device lists are a convenience; the default devices keep working.
+      }
+    }
+
+    async switchDevice(track, deviceId) {
+      if (!track || !deviceId) {
+        return;
+      }
+      try {
+        await track.setDevice(deviceId);
+      } catch (error) {
+        this.say("Could not switch to that device: " + error.message);
+      }
+    }
+
+    async toggleMicrophone() {
+      if (!this.audioTrack) {
+        return;
+      }
+      const muted = this.ui.mute.getAttribute("aria-pressed") !== "true";
+      await this.audioTrack.setMuted(muted);
+      this.ui.mute.setAttribute("aria-pressed", String(muted));
+      this.say(muted ? "Your microphone is muted." : "Your microphone is on.");
+    }
+
+    async toggleCamera() {
+      if (!this.videoTrack) {
+        return;
+      }
+      const off = this.ui.camera.getAttribute("aria-pressed") !== "true";
+      await this.videoTrack.setMuted(off);
+      this.ui.camera.setAttribute("aria-pressed", String(off));
+      this.say(off ? "Your camera is off." : "Your camera is on.");
+    }
+
+    async renew() {
+      try {
+        const fresh = await postJson(
+          this.config.renewUrl,
+          this.config.csrfToken,
+          Object.assign(this.subject(), { channel: this.credentials.channel }),
+        );
+        this.credentials = Object.assign({}, this.credentials, fresh);
+        await this.client.renewToken(fresh.token);
+        if (this.rtm && fresh.rtm) {
+          await this.rtm.renewToken(fresh.rtm.token);
+        }
+      } catch (error) {
+        this.say(error.message + " You will be disconnected when your current access ends.");
+      }
+    }
+
+    report(state, previous, reason) {
+      postJson(
+        this.config.presenceUrl,
+        this.config.csrfToken,
+        Object.assign(this.subject(), { state: state, previous_state: previous || "", reason: reason || "" }),
+      ).catch(() => {
+        // Presence is also tracked by heartbeats and Agora's own notifications.
+      });
+    }
+
+    async startSignalling(credentials) {
+      const rtm = new window.AgoraRTM.RTM(credentials.app_id, credentials.rtm.user_id);
+      rtm.addEventListener("message", (event) => {
+        let detail = event.message;
+        try {
+          detail = JSON.parse(event.message);
+        } catch (error) {
+          // Plain text messages are passed on as they are.
+        }
+        this.element.dispatchEvent(
+          new CustomEvent("rtc:message", { detail: { publisher: event.publisher, message: detail } }),
+        );
+      });
+      rtm.addEventListener("tokenPrivilegeWillExpire", () => this.renew());
+      await rtm.login({ token: credentials.rtm.token });
+      await rtm.subscribe(credentials.rtm.channel);
+      this.rtm = rtm;
+    }
+
+    sendSignal(detail) {
+      if (this.rtm && this.credentials && this.credentials.rtm) {
+        this.rtm.publish(this.credentials.rtm.channel, JSON.stringify(detail)).catch(() => {});
+      }
+    }
+
+    async cleanUp() {
+      [this.audioTrack, this.videoTrack].forEach((track) => {
+        if (track) {
+          track.close();
+        }
+      });
+      this.audioTrack = null;
+      this.videoTrack = null;
+      this.ui.mute.setAttribute("aria-pressed", "false");
+      if (this.ui.camera) {
+        this.ui.camera.setAttribute("aria-pressed", "false");
+      }
+      if (this.rtm) {
+        const rtm = this.rtm;
+        this.rtm = null;
+        rtm.logout().catch(() => {});
+      }
+      if (this.client) {
+        const client = this.client;
+        await client.leave().catch(() => {});
+        client.removeAllListeners();
+        this.client = null;
+      }
+      this.remoteUsers.clear();
+      this.ui.remote.replaceChildren();
+      this.ui.local.replaceChildren();
+      this.updateRemoteCaption();
+    }
+
+    async leave() {
+      await this.cleanUp();
+      // Leaving normally fires connection-state-change (reported there); report it here only if it did not.
+      if (this.connectionState !== "DISCONNECTED") {
+        this.report("DISCONNECTED", this.connectionState, "LEAVE");
+      }
+      this.connectionState = "DISCONNECTED";
+      this.ui.network.textContent = QUALITY[0];
+      this.setControls(false);
+      this.say("You left the room.");
+    }
+  }
+
+  function start() {
+    document.querySelectorAll('[data-rtc-room][data-rtc-enabled="true"]').forEach((element, index) => {
+      if (!element.id) {
+        element.id = "rtc-room-" + index;
+      }
+      element.rtcRoom = new Room(element);
+    });
+  }
+
+  window.SoulSeerRtcRoom = Room;
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
