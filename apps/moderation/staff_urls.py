@@ -1,6 +1,11 @@
 """Admin-only pages of this app, mounted under /staff/moderation/ (MFA required, non-admins get 404)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import staff_views
 
 app_name = "staff_moderation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", staff_views.queue, name="queue"),
+    path("<int:pk>/", staff_views.report_detail, name="report_detail"),
+]

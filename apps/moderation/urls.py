@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "moderation"
-urlpatterns: list = []
+urlpatterns = [
+    path("report/<str:type_key>/<int:object_id>/", views.report, name="report"),
+]

@@ -1,0 +1,27 @@
+from django import forms
+
+from .enums import ReportAction, ReportReason
+from .services import REPORT_DETAILS_MAX_LENGTH
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=ReportReason.choices, widget=forms.RadioSelect, label="Why are you reporting this?"
+    )
+    details = forms.CharField(
+        required=False,
+        max_length=REPORT_DETAILS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Anything a moderator should know (optional)",
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class ReportDecisionForm(forms.Form):
+    action = forms.ChoiceField(choices=ReportAction.choices, widget=forms.RadioSelect, label="Decision")
+    note = forms.CharField(
+        required=False,
+        max_length=REPORT_DETAILS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Note for the audit log (optional)",
+    )

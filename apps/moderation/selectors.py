@@ -1,0 +1,58 @@
+"""Reads of the moderation queue. Only moderators (admins) see reports."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from apps.core.exceptions import PermissionDeniedError
+
+from .enums import ReportStatus
+from .models import Report
+from .registry import ContentSummary, moderatable_for_model
+
+
+def _require_staff(viewer: Any) -> None:
+    if not getattr(viewer, "is_staff", False):
+        raise PermissionDeniedError()
+
+
+def report_queue_list(*, viewer: Any, status: str = ReportStatus.OPEN) -> QuerySet[Report]:
+    """Reports in ``status``, oldest first (the queue is worked in arrival order)."""
+    _require_staff(viewer)
+    if status not in ReportStatus.values:
+        status = ReportStatus.OPEN
+    qs = Report.objects.filter(status=status).select_related("content_type", "reporter", "moderator")
+    return qs.order_by("created_at", "id") if status == ReportStatus.OPEN else qs.order_by("-decided_at", "-id")
+
+
+@dataclass(frozen=True)
+class ReportDetail:
+    report: Report
+    type_label: str
+    content: ContentSummary | None
+    other_reports: list[Report]
+
+
+def report_detail_get(*, viewer: Any, report_id: int) -> ReportDetail:
+    """One report with the reported content as a moderator sees it. Raises Report.DoesNotExist."""
+    _require_staff(viewer)
+    report = Report.objects.select_related("content_type", "reporter", "moderator").get(pk=report_id)
+    model = report.content_type.model_class()
+    moderatable = moderatable_for_model(model) if model is not None else None
+    content = None
+    if moderatable is not None:
+        target = moderatable.model._base_manager.filter(pk=report.object_id).first()
+        content = moderatable.summary(target) if target is not None else None
+    others = list(
+        Report.objects.filter(content_type=report.content_type, object_id=report.object_id)
+        .exclude(pk=report.pk)
+        .select_related("reporter")
+        .order_by("created_at")
+    )
+    return ReportDetail(
+        report=report,
+        type_label=moderatable.label if moderatable else report.content_type.name,
+        content=content,
+        other_reports=others,
+    )

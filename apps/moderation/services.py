@@ -1,0 +1,129 @@
+"""Write services of the moderation queue: users report content, moderators decide."""
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from apps.core.exceptions import DomainError, PermissionDeniedError
+from apps.core.services import audit_log_record
+
+from .enums import ReportAction, ReportReason, ReportStatus
+from .exceptions import ActionNotAvailable, AlreadyReported, ReportAlreadyClosed, ReportTargetNotFound
+from .locks import reports_lock
+from .models import Report
+from .ratelimit import rate_limit_consume
+from .registry import moderatable_for_model, moderatable_get
+
+REPORT_RATE_LIMIT = 5
+REPORT_RATE_WINDOW_SECONDS = 60
+REPORT_DETAILS_MAX_LENGTH = 1000
+
+
+def report_target_get(*, reporter: Any, type_key: str, object_id: int) -> Any:
+    """The object ``reporter`` wants to report, if they may see and report it; else ``ReportTargetNotFound``."""
+    moderatable = moderatable_get(type_key)
+    if moderatable is None or not getattr(reporter, "is_authenticated", False):
+        raise ReportTargetNotFound()
+    try:
+        return moderatable.reportable_get(user=reporter, object_id=object_id)
+    except moderatable.model.DoesNotExist:
+        raise ReportTargetNotFound()
+
+
+def report_create(*, reporter: Any, type_key: str, object_id: int, reason: str, details: str = "") -> Report:
+    """File ``reporter``'s report of one object. At most 5 reports a minute per user; one per object."""
+    if reason not in ReportReason.values:
+        raise DomainError("Choose a reason for the report.")
+    details = (details or "").strip()
+    if len(details) > REPORT_DETAILS_MAX_LENGTH:
+        raise DomainError(f"Keep the details under {REPORT_DETAILS_MAX_LENGTH} characters.")
+    target = report_target_get(reporter=reporter, type_key=type_key, object_id=object_id)
+    content_type = ContentType.objects.get_for_model(target)
+    if Report.objects.filter(content_type=content_type, object_id=target.pk, reporter=reporter).exists():
+        raise AlreadyReported()
+    rate_limit_consume(
+        scope="report",
+        subject_id=reporter.pk,
+        limit=REPORT_RATE_LIMIT,
+        window_seconds=REPORT_RATE_WINDOW_SECONDS,
+        message="You have sent several reports in the last minute. Please wait a moment before sending another.",
+    )
+    return _report_insert(
+        content_type=content_type, object_id=target.pk, reporter=reporter, reason=reason, details=details
+    )
+
+
+@transaction.atomic(durable=True)
+def _report_insert(*, content_type: ContentType, object_id: int, reporter: Any, reason: str, details: str) -> Report:
+    try:
+        with transaction.atomic():
+            return Report.objects.create(
+                content_type=content_type, object_id=object_id, reporter=reporter, reason=reason, details=details
+            )
+    except IntegrityError:
+        raise AlreadyReported()
+
+
+@transaction.atomic(durable=True)
+def report_decide(
+    *, actor: Any, report_id: int, action: str, note: str = "", request: HttpRequest | None = None
+) -> Report:
+    """A moderator closes a report: hide the content (closing every open report of it) or dismiss this report.
+
+    Audited. The reports of the object are locked first, so two moderators cannot decide the same report twice.
+    """
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDeniedError("Only moderators can decide reports.")
+    if action not in ReportAction.values:
+        raise ActionNotAvailable()
+    note = (note or "").strip()[:REPORT_DETAILS_MAX_LENGTH]
+    try:
+        report = Report.objects.select_related("content_type").get(pk=report_id)
+    except Report.DoesNotExist:
+        raise ReportTargetNotFound("That report does not exist.")
+    locked = {row.pk: row for row in reports_lock(content_type_id=report.content_type_id, object_id=report.object_id)}
+    report = locked[report.pk]
+    if not report.is_open:
+        raise ReportAlreadyClosed()
+
+    now = timezone.now()
+    if action == ReportAction.HIDE:
+        model = report.content_type.model_class()
+        moderatable = moderatable_for_model(model) if model is not None else None
+        if moderatable is None:
+            raise ActionNotAvailable()
+        try:
+            target = moderatable.model._base_manager.get(pk=report.object_id)
+        except moderatable.model.DoesNotExist:
+            raise ActionNotAvailable("The reported content no longer exists; dismiss the report instead.")
+        moderatable.hide(obj=target, actor=actor)
+        closing = [row for row in locked.values() if row.is_open]
+        status = ReportStatus.RESOLVED
+    else:
+        closing = [report]
+        status = ReportStatus.DISMISSED
+
+    for row in closing:
+        row.status = status
+        row.action = action
+        row.moderator = actor
+        row.decision_note = note
+        row.decided_at = now
+        row.save(update_fields=["status", "action", "moderator", "decision_note", "decided_at"])
+    audit_log_record(
+        actor=actor,
+        action=f"moderation.report_{status}",
+        target=report,
+        details={
+            "action": action,
+            "content_type": report.content_type.natural_key(),
+            "object_id": report.object_id,
+            "closed_report_ids": [row.pk for row in closing],
+            "note": note,
+        },
+        request=request,
+    )
+    return report
