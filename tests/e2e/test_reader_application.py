@@ -93,6 +93,15 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
     admin_page.wait_for_url(f"**{reverse('staff_accounts:application_list')}")
     assert admin_page.get_by_text(f"{applicant.email} is now a reader").is_visible()
     assert_axe_clean(admin_page)
+    # the other admin pages on the way: users, one user's role history, the audit log
+    admin_page.goto(base + reverse("staff_accounts:user_list") + "?q=aurora")
+    assert_axe_clean(admin_page)
+    admin_page.get_by_role("link", name=f"Manage {applicant.email}").click()
+    assert admin_page.get_by_text("client → reader").is_visible()
+    assert_axe_clean(admin_page)
+    admin_page.goto(base + reverse("staff_core:audit_log"))
+    assert admin_page.get_by_text("accounts.reader_application_approved").is_visible()
+    assert_axe_clean(admin_page)
 
     # then: the applicant, signing in again, lands on the reader dashboard
     returning = new_page()
@@ -100,6 +109,8 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
     returning.wait_for_url(f"**{reverse('dashboards:reader')}")
     assert returning.locator("h1").inner_text() == "Reader dashboard"
     assert returning.locator("[data-mfa-prompt]").is_visible()
+    assert_axe_clean(returning)
+    returning.goto(base + reverse("accounts:settings"))
     assert_axe_clean(returning)
     assert User.objects.get(pk=applicant.pk).role == Role.READER
     assert AuditLog.objects.filter(action="accounts.reader_application_approved", actor=admin).count() == 1
