@@ -58,10 +58,10 @@ def checkout_session_create(
     success_url: str,
     cancel_url: str,
     idempotency_key: str,
-) -> stripe.checkout.Session:
+) -> dict[str, Any]:
     """A one-off Checkout Session for a wallet top-up of ``amount`` dollars."""
     metadata = {"topup_id": str(topup_id), "user_id": str(user_id)}
-    return _client().v1.checkout.sessions.create(
+    session = _client().v1.checkout.sessions.create(
         params={
             "mode": "payment",
             "client_reference_id": str(topup_id),
@@ -83,16 +83,17 @@ def checkout_session_create(
         },
         options={"idempotency_key": idempotency_key},
     )
+    return as_dict(session)
 
 
-def checkout_session_retrieve(session_id: str) -> stripe.checkout.Session:
-    return _client().v1.checkout.sessions.retrieve(session_id)
+def checkout_session_retrieve(session_id: str) -> dict[str, Any]:
+    return as_dict(_client().v1.checkout.sessions.retrieve(session_id))
 
 
 def refund_create(
     *, payment_intent_id: str, amount: Decimal, metadata: dict[str, str], idempotency_key: str
-) -> stripe.Refund:
-    return _client().v1.refunds.create(
+) -> dict[str, Any]:
+    refund = _client().v1.refunds.create(
         params={
             "payment_intent": payment_intent_id,
             "amount": to_cents(amount),
@@ -101,23 +102,25 @@ def refund_create(
         },
         options={"idempotency_key": idempotency_key},
     )
+    return as_dict(refund)
 
 
-def refund_retrieve(refund_id: str) -> stripe.Refund:
-    return _client().v1.refunds.retrieve(refund_id)
+def refund_retrieve(refund_id: str) -> dict[str, Any]:
+    return as_dict(_client().v1.refunds.retrieve(refund_id))
 
 
-def charge_retrieve(charge_id: str) -> stripe.Charge:
-    return _client().v1.charges.retrieve(charge_id)
+def charge_retrieve(charge_id: str) -> dict[str, Any]:
+    return as_dict(_client().v1.charges.retrieve(charge_id))
 
 
-def events_iter(*, created_gte: int, created_lte: int) -> Iterator[stripe.Event]:
+def events_iter(*, created_gte: int, created_lte: int) -> Iterator[dict[str, Any]]:
     """Every event Stripe still holds (30 days) created in [created_gte, created_lte], newest first."""
     page = _client().v1.events.list(params={"created": {"gte": created_gte, "lte": created_lte}, "limit": 100})
-    yield from page.auto_paging_iter()
+    for event in page.auto_paging_iter():
+        yield as_dict(event)
 
 
-def balance_transactions_iter(*, created_gte: int, created_lte: int) -> Iterator[stripe.BalanceTransaction]:
+def balance_transactions_iter(*, created_gte: int, created_lte: int) -> Iterator[dict[str, Any]]:
     page = _client().v1.balance_transactions.list(
         params={
             "created": {"gte": created_gte, "lte": created_lte},
@@ -125,7 +128,8 @@ def balance_transactions_iter(*, created_gte: int, created_lte: int) -> Iterator
             "expand": ["data.source"],
         }
     )
-    yield from page.auto_paging_iter()
+    for txn in page.auto_paging_iter():
+        yield as_dict(txn)
 
 
 def webhook_event_construct(*, payload: bytes, signature_header: str) -> stripe.Event:

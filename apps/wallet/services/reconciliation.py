@@ -80,7 +80,7 @@ def _stripe_items(start: datetime, end: datetime) -> dict[tuple[str, str], Item]
     for txn in stripe_gateway.balance_transactions_iter(
         created_gte=int(start.timestamp()), created_lte=int(end.timestamp()) - 1
     ):
-        data = stripe_gateway.as_dict(txn)
+        data = txn
         if data.get("type") in ("charge", "payment"):
             kind, key = "top_up", _source_id(data.get("source"), "payment_intent")
             amount = stripe_gateway.from_cents(data["amount"])

@@ -144,10 +144,10 @@ def refund_submit(*, refund_pk: int) -> Refund:
             raise RefundSubmitRetry(str(exc)) from exc
         return _refund_refused(refund_pk=refund_pk, error=exc)
     Refund.objects.filter(pk=refund_pk, status=Refund.Status.PENDING).update(
-        status=Refund.Status.SUBMITTED, stripe_refund_id=stripe_refund.id, updated_at=timezone.now()
+        status=Refund.Status.SUBMITTED, stripe_refund_id=stripe_refund["id"], updated_at=timezone.now()
     )
-    if stripe_refund.status in STRIPE_STATUS:
-        refund_apply_stripe_state(refund=stripe_gateway.as_dict(stripe_refund))
+    if stripe_refund.get("status") in STRIPE_STATUS:
+        refund_apply_stripe_state(refund=stripe_refund)
     refund.refresh_from_db()
     return refund
 
@@ -276,7 +276,7 @@ def refunds_sync_from_charge(*, charge: dict[str, Any], stripe_event_id: str = "
     count = len(listed)
     for stripe_refund_id in list(open_rows.values_list("stripe_refund_id", flat=True)):
         fetched = stripe_gateway.refund_retrieve(stripe_refund_id)
-        refund_apply_stripe_state(refund=stripe_gateway.as_dict(fetched), stripe_event_id=stripe_event_id)
+        refund_apply_stripe_state(refund=fetched, stripe_event_id=stripe_event_id)
         count += 1
     return count
 

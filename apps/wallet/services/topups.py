@@ -103,9 +103,9 @@ def topup_start(*, user: Any, amount: Any, success_url: str, cancel_url: str) ->
         )
         raise PaymentProviderError() from exc
     TopUp.objects.filter(pk=topup.pk).update(
-        stripe_checkout_session_id=session.id,
+        stripe_checkout_session_id=session["id"],
         stripe_payment_intent_id=session.get("payment_intent") or "",
-        checkout_url=session.url or "",
+        checkout_url=session.get("url") or "",
         updated_at=timezone.now(),
     )
     topup.refresh_from_db()
@@ -223,8 +223,8 @@ def topup_refresh(*, topup: TopUp) -> TopUp:
         logger.warning("Could not retrieve Checkout Session %s: %s", topup.stripe_checkout_session_id, exc)
         return topup
     if session.get("status") == "expired":
-        topup_close(session=stripe_gateway.as_dict(session), status=TopUp.Status.EXPIRED)
+        topup_close(session=session, status=TopUp.Status.EXPIRED)
     else:
-        topup_credit(session=stripe_gateway.as_dict(session), source="success_page")
+        topup_credit(session=session, source="success_page")
     topup.refresh_from_db()
     return topup

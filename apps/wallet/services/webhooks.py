@@ -129,7 +129,7 @@ def stripe_events_replay(*, since: datetime, until: datetime) -> dict[str, int]:
     stats = {"fetched": 0, "stored": 0, "requeued": 0, "already_done": 0}
     for event in stripe_gateway.events_iter(created_gte=int(since.timestamp()), created_lte=int(until.timestamp())):
         stats["fetched"] += 1
-        stored, created = stripe_event_record(payload=stripe_gateway.as_dict(event))
+        stored, created = stripe_event_record(payload=event)
         if created:
             stats["stored"] += 1
         elif stored.status in (Status.FAILED, Status.RECEIVED):
