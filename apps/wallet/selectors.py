@@ -3,9 +3,10 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
 
-from apps.wallet.models import Account, Posting
+from apps.wallet.models import Account, LedgerCheckRun, Posting, Transaction
 
 
 def balance_of(account: Account) -> Decimal:
@@ -18,3 +19,43 @@ def wallet_balance(*, user: Any) -> Decimal:
     """The cached balance of ``user``'s client wallet (zero when there is none yet)."""
     balance = Account.objects.filter(code=f"wallet:{user.pk}").values_list("balance", flat=True).first()
     return balance if balance is not None else Decimal("0.00")
+
+
+def wallet_entry_list(*, viewer: Any, kind: str | None = None) -> QuerySet[Posting]:
+    """The viewer's own wallet history: one posting per transaction (signed for the wallet), newest first."""
+    entries = (
+        Posting.objects.filter(account__code=f"wallet:{viewer.pk}", account__user=viewer)
+        .select_related("transaction")
+        .order_by("-transaction__created_at", "-transaction_id")
+    )
+    if kind:
+        entries = entries.filter(transaction__kind=kind)
+    return entries
+
+
+def wallet_entry_get(*, viewer: Any, transaction_id: int) -> Posting:
+    """One transaction of the viewer's wallet; anyone else's answers 404."""
+    return get_object_or_404(wallet_entry_list(viewer=viewer), transaction_id=transaction_id)
+
+
+def user_ledger_list(*, user: Any, kind: str | None = None) -> QuerySet[Transaction]:
+    """Admin view of one user's ledger: every transaction on their accounts or about them, with postings."""
+    transactions = (
+        Transaction.objects.filter(Q(postings__account__user=user) | Q(user=user))
+        .distinct()
+        .select_related("actor")
+        .prefetch_related(Prefetch("postings", queryset=Posting.objects.select_related("account").order_by("pk")))
+        .order_by("-created_at", "-id")
+    )
+    if kind:
+        transactions = transactions.filter(kind=kind)
+    return transactions
+
+
+def user_account_list(*, user: Any) -> QuerySet[Account]:
+    return Account.objects.filter(user=user).order_by("kind", "pk")
+
+
+def ledger_check_last() -> LedgerCheckRun | None:
+    """The most recent finished ledger check."""
+    return LedgerCheckRun.objects.filter(finished_at__isnull=False).order_by("-started_at", "-id").first()

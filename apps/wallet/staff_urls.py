@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.wallet import views_stripe
+from apps.wallet import views, views_stripe
 
 app_name = "staff_wallet"
 urlpatterns: list = []
@@ -11,4 +11,12 @@ urlpatterns: list = []
 urlpatterns += [
     path("refunds/", views_stripe.staff_refunds, name="refunds"),
     path("refunds/topup/<int:topup_id>/", views_stripe.staff_refund_new, name="refund_new"),
+]
+
+# The ledger: check status, any user's ledger (read-only), adjustments.
+urlpatterns += [
+    path("", views.staff_index, name="index"),
+    path("ledger-check/run/", views.staff_ledger_check_run, name="ledger_check_run"),
+    path("users/<int:user_id>/", views.staff_user_ledger, name="user_ledger"),
+    path("adjustments/new/", views.staff_adjustment_new, name="adjustment_new"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.wallet import views_stripe
+from apps.wallet import views, views_stripe
 
 app_name = "wallet"
 urlpatterns: list = []
@@ -11,4 +11,11 @@ urlpatterns += [
     path("topup/success/", views_stripe.topup_success, name="topup_success"),
     path("topup/cancel/", views_stripe.topup_cancel, name="topup_cancel"),
     path("stripe/webhook/", views_stripe.stripe_webhook, name="stripe_webhook"),
+]
+
+# The wallet: balance, history, one transaction, and the dashboard panel.
+urlpatterns += [
+    path("", views.home, name="home"),
+    path("transactions/<int:transaction_id>/", views.transaction_detail, name="transaction_detail"),
+    path("panel/", views.dashboard_panel, name="dashboard_panel"),
 ]
