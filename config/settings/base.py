@@ -189,6 +189,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "JSON endpoints for mobile clients, provider callbacks and internal use.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One schema name per choice set that several serializer fields share.
+    "ENUM_NAME_OVERRIDES": {"ConnectionStateEnum": "apps.rtc.enums.ConnectionState"},
     # The docs page's JS and CSS come from our own static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
