@@ -49,6 +49,7 @@ class DirectoryFilterForm(forms.Form):
         low, high = data.get("price_min"), data.get("price_max")
         if low is not None and high is not None and low > high:
             self.add_error("price_max", "The maximum price must be at least the minimum price.")
+            data.pop("price_min", None)  # an inverted range is ignored as a whole
         return data
 
     def directory_query(self) -> DirectoryQuery:
