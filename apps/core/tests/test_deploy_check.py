@@ -1,6 +1,8 @@
 """Production settings pass Django's deployment checklist and refuse unsafe configurations."""
 
+import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -87,3 +89,49 @@ def test_production_settings_with_heroku_tls_redis_skip_certificate_verification
     assert result.returncode == 0, result.stderr
     expected = "rediss://:secret@redis.example.com:6380?ssl_cert_reqs=none"
     assert result.stdout.split() == [expected, expected]
+
+
+def _settings_environment_variables() -> set[str]:
+    pattern = re.compile(r"""\benv(?:\.[a-z_]+)?\(\s*["']([A-Z][A-Z0-9_]*)["']""")
+    names: set[str] = set()
+    for path in (ROOT / "config" / "settings").glob("*.py"):
+        names.update(pattern.findall(path.read_text()))
+    return names
+
+
+def test_app_json_lists_every_environment_variable_read_by_settings():
+    # given
+    names = _settings_environment_variables()
+    app = json.loads((ROOT / "app.json").read_text())
+    # when
+    missing = names - set(app["env"])
+    # then
+    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SENTRY_DSN"} <= names
+    assert not missing, f"add these to app.json: {sorted(missing)}"
+    assert all(entry.get("description") for entry in app["env"].values())
+    required = {name for name, entry in app["env"].items() if entry.get("required")}
+    assert required == {
+        "DJANGO_SETTINGS_MODULE",
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "SITE_URL",
+        "DATABASE_URL",
+        "REDIS_URL",
+    }
+    assert app["env"]["DJANGO_SETTINGS_MODULE"]["value"] == "config.settings.prod"
+    assert [pack["url"] for pack in app["buildpacks"]] == ["heroku/nodejs", "heroku/python"]
+
+
+def test_procfile_declares_web_worker_beat_and_release_migrate():
+    # given
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    # when
+    processes = dict(line.split(": ", 1) for line in lines if line.strip())
+    # then
+    assert processes == {
+        "web": "gunicorn config.wsgi --log-file -",
+        "worker": "celery -A config worker --loglevel=INFO",
+        "beat": "celery -A config beat --loglevel=INFO",
+        "release": "python manage.py migrate --noinput",
+    }
+    assert (ROOT / ".python-version").read_text().strip() == "3.11"
