@@ -6,6 +6,9 @@ A section is either
 - a panel: ``panel_url_name`` is fetched with HTMX once the page has loaded (``hx-trigger="load"``) and must
   answer an HTML fragment; ``fallback_url_name`` is the full page linked for people without JavaScript.
 
+Either way the dashboard draws the section's card and its <h2> (``title``); an include or a panel renders
+only the body, starting below that heading (use <h3> inside if it needs sub-headings).
+
 Sections appear in list order. Nothing here may show invented numbers: a section that has nothing to show
 renders an empty state.
 """
