@@ -38,7 +38,8 @@ def test_topup_view_preset_then_confirm_redirects_to_checkout_with_sdk_request(c
     assert review.status_code == 200 and b"Confirm your top-up" in review.content
     assert confirmed.status_code == 302
     topup = TopUp.objects.get()
-    assert confirmed["Location"] == topup.checkout_url == f"{stripe_server.base_url}/pay/{topup.stripe_checkout_session_id}"
+    checkout_url = f"{stripe_server.base_url}/pay/{topup.stripe_checkout_session_id}"
+    assert confirmed["Location"] == topup.checkout_url == checkout_url
     assert topup.status == TopUp.Status.PENDING and topup.amount == Decimal("25.00") and topup.user == client_user
     [request] = stripe_server.requests_to("POST", "/v1/checkout/sessions")
     assert request.authorization == f"Bearer {API_KEY}"
