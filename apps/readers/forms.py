@@ -69,7 +69,7 @@ class DirectoryFilterForm(forms.Form):
             price_max=data.get("price_max"),
             rating_min=Decimal(rating) if rating else None,
             online=bool(data.get("online")),
-            sort=data.get("sort") or DirectorySort.ONLINE,
+            sort=str(data.get("sort") or "online"),
         )
 
 

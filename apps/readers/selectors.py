@@ -31,7 +31,7 @@ from .models import Favorite, Language, OnlineAlert, ReaderProfile, Specialty, T
 
 def available_modalities() -> list[str]:
     """Modalities a reading can use on this server: voice and video need Agora."""
-    return [Modality.TEXT, Modality.VOICE, Modality.VIDEO] if agora_enabled() else [Modality.TEXT]
+    return list(Modality.values) if agora_enabled() else ["text"]
 
 
 def rate_field(modality: str) -> str:
@@ -117,14 +117,14 @@ class DirectoryQuery:
     price_max: Decimal | None = None
     rating_min: Decimal | None = None
     online: bool = False
-    sort: str = DirectorySort.ONLINE
+    sort: str = "online"  # DirectorySort.ONLINE
 
 
 def price_field_for(modality: str) -> str:
     """The rate that price filters and sorts look at: the chosen modality's, else the lowest one on offer."""
     if modality:
         return rate_field(modality)
-    return "lowest_rate_amount" if agora_enabled() else rate_field(Modality.TEXT)
+    return "lowest_rate_amount" if agora_enabled() else rate_field("text")
 
 
 def reader_directory_list(*, query: DirectoryQuery) -> QuerySet[ReaderProfile]:
