@@ -209,7 +209,8 @@ def _reader_application_decide_locked(*, actor: User, application_id: int) -> Re
 def _decision_email_enqueue(application_id: int) -> None:
     from .tasks import reader_application_decision_email_task
 
-    transaction.on_commit(partial(reader_application_decision_email_task.delay, application_id))
+    # robust: the decision stands even if the broker is briefly unreachable; the failure is logged.
+    transaction.on_commit(partial(reader_application_decision_email_task.delay, application_id), robust=True)
 
 
 @transaction.atomic(durable=True)
