@@ -56,9 +56,18 @@ CLIENT_SECTIONS: list[Section] = [
         template="dashboards/sections/_reader_application.html",
         context="apps.dashboards.contexts.reader_application",
     ),
+    Section(
+        "favorites", "Favorite readers", panel_url_name="readers:favorites_panel", fallback_url_name="readers:favorites"
+    ),
 ]
 
 READER_SECTIONS: list[Section] = [
+    Section(
+        "reader-status",
+        "Your status and profile",
+        panel_url_name="readers:dashboard_profile_panel",
+        fallback_url_name="readers:dashboard_profile",
+    ),
     Section(
         "security",
         "Account security",
