@@ -1,0 +1,118 @@
+"""The reader directory in a real browser: a client searches and filters (HTMX, URL carries the filters, back
+works), opens a profile, saves the reader as a favorite and finds them on their dashboard with live status.
+axe-core runs on the directory and the profile page.
+"""
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from apps.readers.enums import Presence
+from apps.readers.models import Favorite
+from apps.readers.tests.factories import ReaderProfileFactory, SpecialtyFactory
+from tests.e2e.conftest import assert_axe_clean
+
+
+def _photo(colour: tuple[int, int, int]) -> ContentFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 96), colour).save(buffer, format="PNG")
+    return ContentFile(buffer.getvalue(), name="reader.png")
+
+
+def _sign_in(page, base_url: str, email: str) -> None:
+    page.goto(base_url + reverse("account_login"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(live_server, page, settings, tmp_path):
+    # given: three listed readers and a signed-in client
+    settings.MEDIA_ROOT = tmp_path / "media"
+    tarot, astrology = SpecialtyFactory(name="Tarot"), SpecialtyFactory(name="Astrology")
+    ReaderProfileFactory(
+        display_name="Selene Moon",
+        specialties=[tarot],
+        photo=_photo((200, 80, 150)),
+        rating_average=Decimal("3.80"),
+        rating_count=4,
+    )
+    vega = ReaderProfileFactory(
+        display_name="Vega Starling",
+        specialties=[tarot],
+        photo=_photo((80, 80, 200)),
+        headline="Tarot for crossroads",
+        rating_average=Decimal("4.90"),
+        rating_count=31,
+        presence=Presence.ONLINE,
+        last_seen_at=timezone.now(),
+    )
+    ReaderProfileFactory(
+        display_name="Orion Vale", specialties=[astrology], photo=_photo((30, 160, 90)), headline="Birth charts"
+    )
+    client = UserFactory(email="seeker@example.com")
+    base = live_server.url
+    _sign_in(page, base, client.email)
+    page.wait_for_url(re.compile(r".*/dashboard/.*"))
+
+    # when: the client opens the directory from the navigation
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Readers").click()
+    page.wait_for_url(f"**{reverse('readers:directory')}")
+    results = page.locator("#directory-results")
+    assert results.get_by_role("link", name="Orion Vale").is_visible()
+    assert_axe_clean(page)
+
+    # and searches: results update in place and the URL carries the search
+    page.get_by_label("Search", exact=True).fill("tarot")
+    results.get_by_role("link", name="Orion Vale").wait_for(state="detached")
+    assert "q=tarot" in page.url
+    assert results.get_by_role("link", name="Selene Moon").is_visible()
+    assert results.get_by_role("link", name="Vega Starling").is_visible()
+
+    # and filters by rating: only the highly rated tarot reader remains
+    page.get_by_label("Rating").select_option("4")
+    results.get_by_role("link", name="Selene Moon").wait_for(state="detached")
+    assert "rating_min=4" in page.url and "q=tarot" in page.url
+    assert results.get_by_text("1 reader found").is_visible()
+
+    # and the back button restores the previous results
+    page.go_back()
+    page.wait_for_url(re.compile(r".*q=tarot(?!.*rating_min=4).*"))
+    page.locator("#directory-results").get_by_role("link", name="Selene Moon").wait_for()
+
+    # and an empty search explains what to do
+    page.get_by_label("Search", exact=True).fill("nothing matches this")
+    page.get_by_text("No reader matches these filters yet").wait_for()
+    page.get_by_role("link", name="Clear all filters").click()
+    page.wait_for_url(f"**{reverse('readers:directory')}")
+
+    # and opens a profile
+    page.locator("#directory-results").get_by_role("link", name="Vega Starling").click()
+    page.wait_for_url(f"**{reverse('readers:profile', args=[vega.pk])}")
+    assert page.get_by_role("heading", level=1, name="Vega Starling").is_visible()
+    assert page.locator(f"#presence-{vega.pk}").inner_text().strip().endswith("Online")
+    assert_axe_clean(page)
+
+    # and saves the reader as a favorite and asks to hear when they are online
+    page.get_by_role("button", name="Add to favorites").click()
+    page.get_by_role("button", name="Favorite", exact=True).wait_for()
+    assert page.get_by_role("button", name="Favorite", exact=True).get_attribute("aria-pressed") == "true"
+    page.get_by_role("button", name="Notify me when online").click()
+    page.get_by_text("At most once a day").wait_for()
+
+    # then: the favorite is on the client's dashboard with its live status
+    assert Favorite.objects.filter(user=client, reader=vega).exists()
+    page.goto(base + reverse("dashboards:client"))
+    favorites = page.locator("[data-section='favorites']")
+    favorites.get_by_role("link", name="Vega Starling").wait_for()
+    assert "Online" in favorites.inner_text()
+    assert "Online alert on" in favorites.inner_text()
+    assert_axe_clean(page)
