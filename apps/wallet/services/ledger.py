@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from apps.wallet.enums import (
@@ -35,6 +36,7 @@ from apps.wallet.models import Account, Posting, Transaction
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
 DEFAULT_READER_RATE = Decimal("0.70")
+BALANCE_FIELD = models.DecimalField(max_digits=12, decimal_places=2)
 REFERENCE_FIELDS = frozenset(
     {
         "session_id",
@@ -203,6 +205,35 @@ def _validated_legs(postings: Sequence[tuple[Account, Any]]) -> list[tuple[Accou
     return legs
 
 
+def _by_key(idempotency_key: str) -> Transaction | None:
+    return Transaction.objects.filter(idempotency_key=idempotency_key).order_by().first()
+
+
+def _insert_unless_key_exists(txn: Transaction) -> bool:
+    """INSERT the transaction row unless its idempotency key exists; False when it does.
+
+    ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll back and never
+    aborts the caller's transaction, so no savepoint is needed around it.
+    """
+    fields = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    values = [field.get_db_prep_save(field.pre_save(txn, add=True), connection) for field in fields]
+    table = connection.ops.quote_name(Transaction._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 (column names from the model)
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    txn.pk = row[0]
+    txn._state.adding = False
+    txn._state.db = connection.alias
+    return True
+
+
 def ledger_post(
     *,
     kind: Any,
@@ -231,17 +262,12 @@ def ledger_post(
     legs = _validated_legs(postings)
     params_hash = _params_hash(kind, user, legs)
 
-    existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return _replay(existing, params_hash)
-
     lockable = [(account, amount) for account, amount in legs if account.kind in LOCKABLE_ACCOUNT_KINDS]
     locked = accounts_lock(account.pk for account, _ in lockable)
-    if lockable:
-        # A racer with the same key may have committed while this one waited for the locks.
-        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _replay(existing, params_hash)
+    # Checked after the locks: a racer with the same key may have committed while this one waited.
+    existing = _by_key(idempotency_key)
+    if existing is not None:
+        return _replay(existing, params_hash)
     for account, amount in lockable:
         current = locked[account.pk]
         if amount < 0 and current.is_frozen and kind not in FROZEN_DEBIT_KINDS:
@@ -260,22 +286,25 @@ def ledger_post(
         memo=memo[:255],
         **{field: ("" if value is None and field.startswith("stripe_") else value) for field, value in refs.items()},
     )
-    try:
-        with transaction.atomic():
-            txn.save(force_insert=True)
-    except IntegrityError:
-        # Two callers raced with the same new key; the unique index let the other one win.
-        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
+    if not _insert_unless_key_exists(txn):
+        # Two callers raced with the same new key (no lockable account serialised them); the other won.
+        existing = _by_key(idempotency_key)
+        if existing is None:  # pragma: no cover - the conflicting row was rolled back; let the caller retry
+            raise IdempotencyConflict("A concurrent request with this key did not complete; try again.")
         return _replay(existing, params_hash)
 
     Posting.objects.bulk_create(Posting(transaction=txn, account=account, amount=amount) for account, amount in legs)
-    for account, amount in lockable:
-        current = locked[account.pk]
-        current.balance += amount
-        current.save(update_fields=["balance"])
-        account.balance = current.balance
+    if lockable:
+        new_balances = {account.pk: locked[account.pk].balance + amount for account, amount in lockable}
+        # One UPDATE for every cached balance, under the locks taken above.
+        Account.objects.filter(pk__in=new_balances).update(
+            balance=Case(
+                *(When(pk=pk, then=Value(balance, output_field=BALANCE_FIELD)) for pk, balance in new_balances.items()),
+                output_field=BALANCE_FIELD,
+            )
+        )
+        for account, _ in lockable:
+            account.balance = new_balances[account.pk]
     return txn
 
 
