@@ -10,3 +10,13 @@ def celery_eager():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def policies(db):
+    from apps.pages.models import Policy
+
+    from .factories import ensure_initial_policies
+
+    ensure_initial_policies()
+    return {policy.slug: policy for policy in Policy.objects.all()}

@@ -21,3 +21,17 @@ class SupportTicketFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"asker{n}@example.com")
     subject = "A question about my booking"
     message = "I booked a reading for Friday and would like to move it to Saturday."
+
+
+def ensure_initial_policies() -> None:
+    """Create the policies of the data migration if missing.
+
+    Tests that use transaction=True empty every table afterwards, data migrations included, so tests that
+    need the published policies call this rather than rely on the migration having run in this database.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("apps.pages.migrations.0002_initial_policies")
+    migration.create_policies(apps, None)

@@ -11,7 +11,7 @@ from .factories import HelpArticleFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_policy_change_bumps_version_and_audits(admin_client, admin_user):
+def test_admin_policy_change_bumps_version_and_audits(admin_client, admin_user, policies):
     # given
     policy = Policy.objects.get(slug="privacy")
     url = reverse("admin:pages_policy_change", args=[policy.pk])
@@ -26,7 +26,7 @@ def test_admin_policy_change_bumps_version_and_audits(admin_client, admin_user):
     assert row.details["changed_fields"] == ["body"]
 
 
-def test_admin_policy_add_and_delete_are_not_offered(admin_client):
+def test_admin_policy_add_and_delete_are_not_offered(admin_client, policies):
     # given
     policy = Policy.objects.get(slug="terms")
     # when / then

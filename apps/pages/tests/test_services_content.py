@@ -10,9 +10,8 @@ from .factories import HelpArticleFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_initial_policies_exist_with_careful_encryption_wording():
-    # given / when: the data migration has run
-    policies = {policy.slug: policy for policy in Policy.objects.all()}
+def test_initial_policies_exist_with_careful_encryption_wording(policies):
+    # given / when: the policies of the data migration
     # then
     assert set(policies) == {"terms", "privacy", "refunds"}
     privacy = policies["privacy"].body
@@ -35,7 +34,7 @@ def test_initial_policies_exist_with_careful_encryption_wording():
     assert "account is frozen" in refunds
 
 
-def test_policy_record_edit_body_changed_bumps_version_and_audits(admin_user):
+def test_policy_record_edit_body_changed_bumps_version_and_audits(admin_user, policies):
     # given
     policy = Policy.objects.get(slug="terms")
     version = policy.version
@@ -52,7 +51,7 @@ def test_policy_record_edit_body_changed_bumps_version_and_audits(admin_user):
     assert row.details == {"slug": "terms", "version": version + 1, "changed_fields": ["body"]}
 
 
-def test_policy_record_edit_nothing_changed_keeps_version_and_still_audits(admin_user):
+def test_policy_record_edit_nothing_changed_keeps_version_and_still_audits(admin_user, policies):
     # given
     policy = Policy.objects.get(slug="privacy")
     version = policy.version
@@ -64,7 +63,7 @@ def test_policy_record_edit_nothing_changed_keeps_version_and_still_audits(admin
     assert AuditLog.objects.filter(action="pages.policy.updated", target_id=str(policy.pk)).count() == 1
 
 
-def test_policy_record_edit_empty_body_raises_and_changes_nothing(admin_user):
+def test_policy_record_edit_empty_body_raises_and_changes_nothing(admin_user, policies):
     # given
     policy = Policy.objects.get(slug="refunds")
     original = policy.body

@@ -28,7 +28,7 @@ CONTACT = {
         ("pages:refunds", "/refunds/", "You cancel between 24 hours and 2 hours before the start: 50% refund."),
     ],
 )
-def test_policy_page_renders_current_text_and_version(client, url_name, path, expected):
+def test_policy_page_renders_current_text_and_version(client, policies, url_name, path, expected):
     # when
     response = client.get(reverse(url_name))
     # then
@@ -38,7 +38,7 @@ def test_policy_page_renders_current_text_and_version(client, url_name, path, ex
     assert "Version 1" in response.content.decode()
 
 
-def test_policy_page_markup_in_body_is_shown_as_text(client):
+def test_policy_page_markup_in_body_is_shown_as_text(client, policies):
     # given
     Policy.objects.filter(slug="terms").update(body='## Heading\n\n<script>alert("x")</script>')
     # when
