@@ -1,0 +1,219 @@
+"""The whole public journey in a real browser: sign up, verify the email, sign in, switch theme, set up
+two-factor authentication, and open every page of the navigation, the footer and the account area.
+
+axe-core runs on every page, in the theme the page is shown in, and the test fails on any serious or
+critical violation.
+"""
+
+import importlib
+import re
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from apps.accounts.models import User
+from tests.e2e.conftest import assert_axe_clean
+
+EMAIL = "seeker@example.com"
+PASSWORD = "moonlit-garden-path-2026"
+NEW_PASSWORD = "quiet-harbour-lantern-77"
+
+
+def _open(page, url: str, *, expect_status: int = 200) -> None:
+    response = page.goto(url)
+    assert response is not None
+    assert response.status == expect_status, f"{url} answered {response.status}"
+    assert_axe_clean(page)
+
+
+def _path_from_last_email(pattern: str) -> str:
+    """The path of the link in the last email; links carry the public SITE_URL, not the test server's."""
+    assert mail.outbox, "no email was sent"
+    body = mail.outbox[-1].body
+    match = re.search(pattern, body)
+    assert match, f"no link matching {pattern!r} in:\n{body}"
+    return urlsplit(match.group(0)).path
+
+
+def _html_theme(page) -> str:
+    return page.evaluate("document.documentElement.getAttribute('data-theme')")
+
+
+def _nav_hrefs(page, selector: str) -> list[str]:
+    return page.eval_on_selector_all(selector, "links => links.map(link => link.getAttribute('href'))")
+
+
+def _totp_code(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def _sign_out(page) -> None:
+    page.get_by_role("button", name=re.compile(EMAIL.split("@")[0])).click()
+    with page.expect_navigation():
+        page.locator("#account-menu").get_by_role("button", name="Sign out").click()
+    assert page.locator("#account-menu").count() == 0
+
+
+@pytest.fixture
+def published_policies():
+    """The policies the data migration publishes; a transactional test starts from an emptied database."""
+    from django.apps import apps
+
+    migration = importlib.import_module("apps.pages.migrations.0002_initial_policies")
+    migration.create_policies(apps, None)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("published_policies")
+def test_site_journey_sign_up_verify_sign_in_theme_and_every_page(live_server, new_page):
+    base = live_server.url
+    # Reduced motion: axe measures colours at rest, not halfway through a fade-in.
+    page = new_page(color_scheme="dark", reduced_motion="reduce", viewport={"width": 1280, "height": 900})
+
+    # --- Anonymous visitor: public pages, theme remembered in this browser -------------------------
+    _open(page, base + reverse("pages:home"))
+    assert _html_theme(page) == "system"
+    assert page.locator('nav[aria-label="Main"] a[aria-current="page"]').inner_text() == "Home"
+    toggle = page.locator("[data-theme-toggle]")
+    assert toggle.get_attribute("aria-pressed") == "false"
+    toggle.click()
+    assert _html_theme(page) == "light"
+    assert toggle.get_attribute("aria-pressed") == "true"
+    page.reload()
+    assert _html_theme(page) == "light"
+    assert_axe_clean(page)
+    page.locator("[data-theme-toggle]").click()
+    assert _html_theme(page) == "dark"
+
+    anonymous_pages = _nav_hrefs(page, 'nav[aria-label="Main"] a') + _nav_hrefs(page, 'nav[aria-label="Footer"] a')
+    assert reverse("pages:about") in anonymous_pages
+    for href in dict.fromkeys(anonymous_pages):
+        _open(page, base + href)
+    _open(page, base + reverse("account_login"))
+    _open(page, base + reverse("account_reset_password"))
+    _open(page, base + reverse("account_reset_password_done"))
+    _open(page, base + "/no-such-page/", expect_status=404)
+    assert page.get_by_role("heading", level=1).inner_text() == "This path is hidden"
+
+    # --- Sign up; the honeypot stays hidden and empty ---------------------------------------------
+    _open(page, base + reverse("account_signup"))
+    honeypot = page.locator('input[name="website"]')
+    assert honeypot.get_attribute("tabindex") == "-1"
+    assert honeypot.get_attribute("autocomplete") == "off"
+    assert honeypot.locator("xpath=ancestor::*[@aria-hidden='true']").count() == 1
+    box = honeypot.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 0, "the honeypot must sit off screen"
+    page.locator("#id_email").fill(EMAIL)
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign Up").click()
+    page.wait_for_url(f"**{reverse('account_email_verification_sent')}")
+    assert_axe_clean(page)
+    assert User.objects.filter(email=EMAIL).exists()
+
+    # --- Verify the email from the outbox ---------------------------------------------------------
+    confirm_path = _path_from_last_email(r"https?://\S+/accounts/confirm-email/\S+/")
+    _open(page, base + confirm_path)
+    page.locator("main").get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+    assert User.objects.get(email=EMAIL).emailaddress_set.get(email=EMAIL).verified
+
+    # Confirming signs the new user in; sign out through the account menu and sign in again.
+    if page.locator("#account-menu").count():
+        _sign_out(page)
+    _open(page, base + reverse("account_login"))
+    page.locator("#id_login").fill(EMAIL)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    assert page.locator("#account-menu").count() == 1
+    assert_axe_clean(page)
+
+    # --- Theme for a signed-in user: stored on the account ----------------------------------------
+    assert _html_theme(page) == "system"
+    with page.expect_response(lambda response: response.url.endswith(reverse("accounts:theme"))) as theme_post:
+        page.locator("[data-theme-toggle]").click()
+    assert theme_post.value.status == 204
+    assert _html_theme(page) == "light"
+    assert User.objects.get(email=EMAIL).theme == "light"
+    page.reload()
+    assert _html_theme(page) == "light"
+    assert page.locator("html").get_attribute("data-theme-persist") == "server"
+
+    # --- Every page of the navigation, footer and account menu, in light and then dark ---------------
+    signed_in_pages = (
+        _nav_hrefs(page, 'nav[aria-label="Main"] a')
+        + _nav_hrefs(page, 'nav[aria-label="Footer"] a')
+        + _nav_hrefs(page, "#account-menu a")
+    )
+    assert reverse("dashboards:home") in signed_in_pages
+    assert reverse("account_email") in signed_in_pages
+    account_pages = [
+        reverse("account_change_password"),
+        reverse("mfa_index"),
+        reverse("account_reauthenticate"),
+        reverse("account_logout"),
+    ]
+    for theme in ("light", "dark"):
+        if _html_theme(page) != theme:
+            with page.expect_response(lambda response: response.url.endswith(reverse("accounts:theme"))):
+                page.locator("[data-theme-toggle]").click()
+        assert User.objects.get(email=EMAIL).theme == theme
+        for href in dict.fromkeys(signed_in_pages + account_pages):
+            _open(page, base + href)
+            assert _html_theme(page) == theme
+    _open(page, base + "/no-such-page/", expect_status=404)
+
+    # --- Two-factor authentication: activate TOTP, see the recovery codes -------------------------
+    _open(page, base + reverse("mfa_activate_totp"))
+    if reverse("account_reauthenticate") in page.url:
+        # Security settings ask for the password again once the sign-in is no longer fresh.
+        page.locator("#id_password").fill(PASSWORD)
+        page.locator("main").get_by_role("button", name="Confirm").click()
+        page.wait_for_url(f"**{reverse('mfa_activate_totp')}")
+        assert_axe_clean(page)
+    secret = page.locator("#authenticator_secret").input_value()
+    page.locator("#id_code").fill(_totp_code(secret))
+    page.locator("main").get_by_role("button", name="Activate").click()
+    page.wait_for_load_state()
+    _open(page, base + reverse("mfa_view_recovery_codes"))
+    recovery_codes = page.locator("#recovery_codes").input_value().split()
+    assert len(recovery_codes) >= 1
+    _open(page, base + reverse("mfa_index"))
+    _open(page, base + reverse("mfa_generate_recovery_codes"))
+
+    # --- Sign in again: the second step asks for a code (a recovery code works) -------------------
+    _sign_out(page)
+    _open(page, base + reverse("account_login"))
+    page.locator("#id_login").fill(EMAIL)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
+    page.wait_for_url(f"**{reverse('mfa_authenticate')}")
+    assert_axe_clean(page)
+    page.locator("#id_code").fill(recovery_codes[0])
+    page.locator("main").get_by_role("button", name="Sign In").click()
+    page.wait_for_url(lambda url: reverse("mfa_authenticate") not in url)
+    assert page.locator("#account-menu").count() == 1
+
+    # --- Password reset by email, signed out ------------------------------------------------------
+    _sign_out(page)
+    _open(page, base + reverse("account_reset_password"))
+    page.locator("#id_email").fill(EMAIL)
+    page.locator("main").get_by_role("button", name="Reset My Password").click()
+    page.wait_for_url(f"**{reverse('account_reset_password_done')}")
+    assert_axe_clean(page)
+    reset_path = _path_from_last_email(r"https?://\S+/accounts/password/reset/key/\S+/")
+    page.goto(base + reset_path)
+    page.wait_for_load_state()
+    assert_axe_clean(page)
+    page.locator("#id_password1").fill(NEW_PASSWORD)
+    page.locator("#id_password2").fill(NEW_PASSWORD)
+    page.locator("main").get_by_role("button", name="Change Password").click()
+    page.wait_for_url(f"**{reverse('account_reset_password_from_key_done')}")
+    assert_axe_clean(page)
+    assert User.objects.get(email=EMAIL).check_password(NEW_PASSWORD)
