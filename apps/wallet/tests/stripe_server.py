@@ -380,8 +380,8 @@ class running_stripe_server:
         self.state = StripeTestServer()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.state))
         self.httpd.daemon_threads = True
-        host, port = self.httpd.server_address[:2]
-        self.state.base_url = f"http://{host}:{port}"
+        port = self.httpd.server_address[1]
+        self.state.base_url = f"http://127.0.0.1:{port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
         return self.state
