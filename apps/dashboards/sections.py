@@ -84,6 +84,12 @@ ADMIN_SECTIONS: list[Section] = [
         template="dashboards/sections/_admin_applications.html",
         context="apps.dashboards.contexts.admin_applications",
     ),
+    Section(
+        "support-tickets",
+        "Support tickets",
+        panel_url_name="staff_pages:ticket_panel",
+        fallback_url_name="staff_pages:ticket_list",
+    ),
     Section("admin-tools", "Administration", template="dashboards/sections/_admin_tools.html"),
 ]
 
