@@ -129,3 +129,11 @@ def _staff_ticket_transition(request: HttpRequest, pk: int, service, done_messag
     else:
         messages.success(request, done_message)
     return redirect("staff_pages:ticket_detail", pk=ticket.pk)
+
+
+@staff_required
+def staff_ticket_panel(request: HttpRequest) -> HttpResponse:
+    """For the admin dashboard: how many tickets wait, and the newest open ones."""
+    tickets = selectors.support_ticket_list(viewer=request.user, status="open")[:5]
+    counts = selectors.support_ticket_status_counts(viewer=request.user)
+    return render(request, "pages/staff/_ticket_panel.html", {"tickets": tickets, "counts": counts})

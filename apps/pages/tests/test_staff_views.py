@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 def _staff_urls(ticket):
     return [
         ("get", reverse("staff_pages:ticket_list")),
+        ("get", reverse("staff_pages:ticket_panel")),
         ("get", reverse("staff_pages:ticket_detail", args=[ticket.pk])),
         ("post", reverse("staff_pages:ticket_detail", args=[ticket.pk])),
         ("post", reverse("staff_pages:ticket_close", args=[ticket.pk])),
@@ -136,3 +137,29 @@ def test_staff_ticket_close_and_reopen_post_audit_each_decision(admin_client, ad
 def test_staff_ticket_close_get_not_allowed(admin_client):
     ticket = SupportTicketFactory()
     assert admin_client.get(reverse("staff_pages:ticket_close", args=[ticket.pk])).status_code == 405
+
+
+def test_staff_ticket_panel_shows_open_tickets_and_counts(admin_client):
+    # given
+    SupportTicketFactory(subject="Where is my refund?")
+    SupportTicketFactory(subject="Already answered", status=TicketStatus.ANSWERED)
+    # when
+    response = admin_client.get(reverse("staff_pages:ticket_panel"))
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "1 open ticket waiting for an answer" in html
+    assert "Where is my refund?" in html
+    assert "Already answered" not in html
+
+
+def test_staff_ticket_panel_non_admin_gets_404(client, client_user):
+    client.force_login(client_user)
+    assert client.get(reverse("staff_pages:ticket_panel")).status_code == 404
+
+
+def test_admin_dashboard_links_support_ticket_panel(admin_client):
+    # when
+    html = admin_client.get(reverse("dashboards:admin")).content.decode()
+    # then
+    assert reverse("staff_pages:ticket_panel") in html
