@@ -206,11 +206,15 @@ def _validated_legs(postings: Sequence[tuple[Account, Any]]) -> list[tuple[Accou
 
 
 def _by_key(idempotency_key: str) -> Transaction | None:
-    return Transaction.objects.filter(idempotency_key=idempotency_key).order_by().first()
+    # A plain query: this runs on every posting, and a match is rare (replays only).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM wallet_transaction WHERE idempotency_key = %s", [idempotency_key])
+        row = cursor.fetchone()
+    return None if row is None else Transaction.objects.get(pk=row[0])
 
 
-def _insert_unless_key_exists(txn: Transaction) -> bool:
-    """INSERT the transaction row unless its idempotency key exists; False when it does.
+def _transaction_insert_sql(txn: Transaction) -> tuple[str, list[Any]]:
+    """INSERT of the transaction row that does nothing when its idempotency key exists.
 
     ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll back and never
     aborts the caller's transaction, so no savepoint is needed around it.
@@ -218,19 +222,68 @@ def _insert_unless_key_exists(txn: Transaction) -> bool:
     fields = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     values = [field.get_db_prep_save(field.pre_save(txn, add=True), connection) for field in fields]
-    table = connection.ops.quote_name(Transaction._meta.db_table)
     sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 (column names from the model)
+        f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 (model columns)
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
     )
+    return sql, values
+
+
+def _mark_saved(txn: Transaction, pk: int) -> None:
+    txn.pk = pk
+    txn._state.adding = False
+    txn._state.db = connection.alias
+
+
+def _write_postgresql(txn: Transaction, legs: list[tuple[Account, Decimal]], new_balances: dict[int, Decimal]) -> bool:
+    """Write the transaction, its postings and the new cached balances in ONE statement (one round trip).
+
+    Data-modifying CTEs run exactly once; when the key already exists ``t`` is empty, so no posting and no
+    balance is written. False when the key existed.
+    """
+    insert_sql, params = _transaction_insert_sql(txn)
+    legs_sql = ", ".join(["(%s::bigint, %s::numeric)"] * len(legs))
+    params += [value for account, amount in legs for value in (account.pk, amount)]
+    sql = (
+        f"WITH t AS ({insert_sql}), "  # noqa: S608 (placeholders only; values are parameters)
+        "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
+        f"SELECT t.id, v.account_id, v.amount FROM t, (VALUES {legs_sql}) AS v(account_id, amount))"
+    )
+    if new_balances:
+        balances_sql = ", ".join(["(%s::bigint, %s::numeric)"] * len(new_balances))
+        params += [value for pk, balance in new_balances.items() for value in (pk, balance)]
+        # The rows are locked by this transaction (accounts_lock), so the computed balances are exact.
+        sql += (
+            ", u AS (UPDATE wallet_account AS a SET balance = b.balance "  # noqa: S608 (placeholders only)
+            f"FROM (VALUES {balances_sql}) AS b(id, balance) WHERE a.id = b.id AND EXISTS (SELECT 1 FROM t))"
+        )
+    sql += " SELECT id FROM t"
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return False
-    txn.pk = row[0]
-    txn._state.adding = False
-    txn._state.db = connection.alias
+    _mark_saved(txn, row[0])
+    return True
+
+
+def _write_portable(txn: Transaction, legs: list[tuple[Account, Decimal]], new_balances: dict[int, Decimal]) -> bool:
+    """The same writes for other databases (SQLite under ``make run``), statement by statement."""
+    sql, params = _transaction_insert_sql(txn)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    _mark_saved(txn, row[0])
+    Posting.objects.bulk_create(Posting(transaction=txn, account=account, amount=amount) for account, amount in legs)
+    if new_balances:
+        Account.objects.filter(pk__in=new_balances).update(
+            balance=Case(
+                *(When(pk=pk, then=Value(balance, output_field=BALANCE_FIELD)) for pk, balance in new_balances.items()),
+                output_field=BALANCE_FIELD,
+            )
+        )
     return True
 
 
@@ -286,25 +339,19 @@ def ledger_post(
         memo=memo[:255],
         **{field: ("" if value is None and field.startswith("stripe_") else value) for field, value in refs.items()},
     )
-    if not _insert_unless_key_exists(txn):
+    new_balances = {account.pk: locked[account.pk].balance + amount for account, amount in lockable}
+    if connection.vendor == "postgresql":
+        written = _write_postgresql(txn, legs, new_balances)
+    else:
+        written = _write_portable(txn, legs, new_balances)
+    if not written:
         # Two callers raced with the same new key (no lockable account serialised them); the other won.
         existing = _by_key(idempotency_key)
         if existing is None:  # pragma: no cover - the conflicting row was rolled back; let the caller retry
             raise IdempotencyConflict("A concurrent request with this key did not complete; try again.")
         return _replay(existing, params_hash)
-
-    Posting.objects.bulk_create(Posting(transaction=txn, account=account, amount=amount) for account, amount in legs)
-    if lockable:
-        new_balances = {account.pk: locked[account.pk].balance + amount for account, amount in lockable}
-        # One UPDATE for every cached balance, under the locks taken above.
-        Account.objects.filter(pk__in=new_balances).update(
-            balance=Case(
-                *(When(pk=pk, then=Value(balance, output_field=BALANCE_FIELD)) for pk, balance in new_balances.items()),
-                output_field=BALANCE_FIELD,
-            )
-        )
-        for account, _ in lockable:
-            account.balance = new_balances[account.pk]
+    for account, _ in lockable:
+        account.balance = new_balances[account.pk]
     return txn
 
 
