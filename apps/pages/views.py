@@ -58,7 +58,7 @@ def help_article(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
-    form = ContactForm(request.POST or None, user=request.user)
+    form = ContactForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {key: form.cleaned_data[key] for key in ("name", "email", "subject", "message")}
         try:
@@ -93,7 +93,7 @@ def staff_ticket_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(selectors.support_ticket_detail_list(viewer=request.user), pk=pk)
-    form = TicketReplyForm(request.POST or None)
+    form = TicketReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.support_ticket_reply(

@@ -207,3 +207,13 @@ def test_contact_post_over_hourly_limit_shows_error_and_creates_nothing(client, 
 
 def test_contact_sent_page_renders(client):
     assert client.get(reverse("pages:contact_sent")).status_code == 200
+
+
+def test_contact_post_without_fields_shows_required_errors_and_creates_nothing(client):
+    # when
+    response = client.post(reverse("pages:contact"), {})
+    # then
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_email_error"' in html
+    assert not SupportTicket.objects.exists()
