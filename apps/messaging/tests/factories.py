@@ -29,7 +29,9 @@ def listed_reader(**profile: Any) -> ReaderProfile:
     return reader_profile
 
 
-def conversation_with(client: Any = None, reader: Any = None, first_message: str = "Hello, can you help?") -> Conversation:
+def conversation_with(
+    client: Any = None, reader: Any = None, first_message: str = "Hello, can you help?"
+) -> Conversation:
     """A conversation a client opened with a (listed) reader, with the client's first message, written directly."""
     from django.utils import timezone
 
