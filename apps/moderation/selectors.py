@@ -17,11 +17,11 @@ def _require_staff(viewer: Any) -> None:
         raise PermissionDeniedError()
 
 
-def report_queue_list(*, viewer: Any, status: str = ReportStatus.OPEN) -> QuerySet[Report]:
+def report_queue_list(*, viewer: Any, status: str = "open") -> QuerySet[Report]:
     """Reports in ``status``, oldest first (the queue is worked in arrival order)."""
     _require_staff(viewer)
     if status not in ReportStatus.values:
-        status = ReportStatus.OPEN
+        status = "open"
     qs = Report.objects.filter(status=status).select_related("content_type", "reporter", "moderator")
     return qs.order_by("created_at", "id") if status == ReportStatus.OPEN else qs.order_by("-decided_at", "-id")
 
