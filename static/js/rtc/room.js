@@ -148,7 +148,9 @@
       }
       const client = AgoraRTC.createClient({ mode: credentials.profile === "live" ? "live" : "rtc", codec: "vp8" });
       this.client = client;
+      this.leaving = false;
       this.listen(client);
+      this.ui.leave.disabled = false; // joining can take a while on a poor network: let people give up
       try {
         if (credentials.profile === "live") {
           await client.setClientRole(credentials.role === "publisher" ? "host" : "audience");
@@ -161,6 +163,9 @@
         }
         this.setControls(true);
       } catch (error) {
+        if (this.leaving || this.client !== client) {
+          return; // the person pressed Leave while joining; leave() has already cleaned up
+        }
         this.say("Could not join the room: " + (error && error.message ? error.message : error));
         await this.cleanUp();
         this.setControls(false);
@@ -397,6 +402,7 @@
     }
 
     async leave() {
+      this.leaving = true;
       await this.cleanUp();
       // Leaving normally fires connection-state-change (reported there); report it here only if it did not.
       if (this.connectionState !== "DISCONNECTED") {

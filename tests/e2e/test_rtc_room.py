@@ -1,0 +1,170 @@
+"""The voice/video room in a real browser, opened from the staff test-room page.
+
+With Agora configured the page loads the Agora Web SDK from our own static files (no script from any other
+host) under the real Content-Security-Policy, and pressing Join asks our server for a token. Without Agora
+the room says plainly that voice and video are unavailable. axe-core checks both states.
+"""
+
+import re
+import time
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.urls import reverse
+
+from apps.accounts.tests.factories import AdminFactory, give_totp
+from apps.rtc.models import RtcConnectionEvent, RtcTokenGrant
+from tests.e2e.conftest import assert_axe_clean
+
+APP_ID = "970CA35de60c44645bbae8a215061b33"
+APP_CERTIFICATE = "5CFd2fd1755d40ecb72977518be15d3b"
+UNAVAILABLE = "Voice and video need Agora to be configured on this server; text readings keep working."
+
+
+def _signed_in_page(new_page, live_server, user, **context_options):
+    client = Client()
+    client.force_login(user)
+    page = new_page(**context_options)
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return page
+
+
+@pytest.fixture
+def admin(transactional_db):
+    user = AdminFactory(email="operator@example.com")
+    give_totp(user)
+    return user
+
+
+def _eventually(condition, timeout=5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return bool(condition())
+
+
+def _room_url(live_server, modality="video"):
+    return f"{live_server.url}{reverse('staff_rtc:test-room')}?label=front-desk&modality={modality}"
+
+
+def test_rtc_room_agora_not_configured_shows_unavailable_state(live_server, new_page, settings, admin):
+    # given
+    settings.AGORA_APP_ID = ""
+    settings.AGORA_APP_CERTIFICATE = ""
+    page = _signed_in_page(new_page, live_server, admin)
+    scripts = []
+    page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
+    # when
+    response = page.goto(_room_url(live_server))
+    # then
+    assert response is not None and response.status == 200
+    notice = page.locator("[data-rtc-unavailable]")
+    assert notice.is_visible()
+    assert notice.inner_text().strip() == UNAVAILABLE
+    assert page.get_by_role("button", name="Join").count() == 0
+    assert not any("agora" in url for url in scripts)
+    assert_axe_clean(page)
+
+
+AGORA_HOST = re.compile(r"^(https|wss)://[^/]*\.(agora\.io|sd-rtn\.com)(:\d+)?/")
+SDK_DIRECTIVES = ("script-src", "worker-src", "connect-src", "media-src")
+
+
+def test_rtc_room_loads_bundled_sdks_joins_with_server_token_and_reports_state(live_server, new_page, settings, admin):
+    # given: Agora (with RTM) configured; the page runs under our real Content-Security-Policy
+    settings.AGORA_APP_ID = APP_ID
+    settings.AGORA_APP_CERTIFICATE = APP_CERTIFICATE
+    settings.AGORA_RTM_ENABLED = True
+    page = _signed_in_page(
+        new_page,
+        live_server,
+        admin,
+        bypass_csp=False,
+        permissions=["microphone", "camera"],
+    )
+    local_host = urlparse(live_server.url).netloc
+    requests = []
+    page.on("request", lambda request: requests.append((request.resource_type, request.url)))
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    # when
+    response = page.goto(_room_url(live_server))
+    page.wait_for_load_state("load")
+    # then: both SDKs come from our static files, and no script from anywhere else
+    assert response is not None and response.status == 200
+    script_urls = [url for kind, url in requests if kind == "script"]
+    assert f"{live_server.url}/static/build/vendor/agora-rtc.js" in script_urls
+    assert f"{live_server.url}/static/build/vendor/agora-rtm.js" in script_urls
+    assert f"{live_server.url}/static/js/rtc/room.js" in script_urls
+    assert all(urlparse(url).netloc == local_host for url in script_urls), script_urls
+    assert page.evaluate("typeof window.AgoraRTC.createClient") == "function"
+    assert page.evaluate("typeof window.AgoraRTM.RTM") == "function"
+    assert page.evaluate("document.querySelector('[data-rtc-room]').rtcRoom !== undefined")
+    assert page.get_by_role("button", name="Mute microphone").get_attribute("aria-pressed") == "false"
+    assert page.get_by_role("button", name="Turn camera off").is_disabled()
+    assert page.get_by_role("button", name="Leave").is_disabled()
+    assert page.get_by_label("Microphone").is_disabled()
+
+    # when: the operator presses Join
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/rtc/token/")) as token_response:
+        page.get_by_role("button", name="Join").click()
+    # then: our server issued a publisher token for this admin's test room ...
+    assert token_response.value.status == 200
+    body = token_response.value.json()
+    assert body["role"] == "publisher"
+    assert body["modality"] == "video"
+    assert body["rtm"]["user_id"] == str(admin.pk)
+    grant = RtcTokenGrant.objects.get()
+    assert (grant.user_id, grant.object_id, grant.has_rtm) == (admin.pk, "video-front-desk", True)
+    # ... the SDK reaches for Agora's servers (this machine has no route to them) without the policy blocking it ...
+    page.wait_for_event("request", lambda request: bool(AGORA_HOST.match(request.url)), timeout=20_000)
+    # ... and the browser reported that it is connecting
+    page.get_by_text("Connecting…").wait_for()
+    assert _eventually(lambda: RtcConnectionEvent.objects.filter(user=admin, state="CONNECTING").exists())
+
+    # when: the operator gives up
+    page.get_by_role("button", name="Leave").click()
+    # then
+    page.get_by_text("You left the room.").wait_for()
+    assert _eventually(lambda: RtcConnectionEvent.objects.filter(user=admin, state="DISCONNECTED").exists())
+    assert page.get_by_role("button", name="Join").is_enabled()
+    assert page.get_by_role("button", name="Leave").is_disabled()
+    blocked = [text for text in violations if any(directive in text for directive in SDK_DIRECTIVES)]
+    assert not blocked, blocked
+    assert not [url for kind, url in requests if kind == "script" and urlparse(url).netloc != local_host]
+
+
+def test_rtc_room_configured_is_axe_clean(live_server, new_page, settings, admin):
+    # given
+    settings.AGORA_APP_ID = APP_ID
+    settings.AGORA_APP_CERTIFICATE = APP_CERTIFICATE
+    page = _signed_in_page(new_page, live_server, admin)
+    # when
+    page.goto(_room_url(live_server, modality="voice"))
+    # then
+    assert page.get_by_role("button", name="Join").is_visible()
+    assert page.get_by_role("button", name="Turn camera off").count() == 0
+    assert_axe_clean(page)
+
+
+def test_staff_rtc_status_page_is_axe_clean(live_server, new_page, settings, admin):
+    settings.AGORA_APP_ID = ""
+    page = _signed_in_page(new_page, live_server, admin)
+    page.goto(f"{live_server.url}{reverse('staff_rtc:status')}")
+    assert page.get_by_role("heading", name="Voice and video", level=1).is_visible()
+    assert_axe_clean(page)
