@@ -55,7 +55,7 @@ class ContactForm(HoneypotMixin, AccessibleFormMixin, forms.Form):
         label="Message",
         min_length=10,
         max_length=5000,
-        help_text="Up to 5,000 characters. Please don't include card numbers or passwords.",
+        help_text="Up to 5,000 characters.",
         widget=forms.Textarea(attrs={"rows": 8}),
     )
 
