@@ -1,0 +1,44 @@
+"""Read-only views of the rtc records for operators (they are written only by the services)."""
+
+from django.contrib import admin
+
+from .models import NcsEvent, PresenceSignal, RtcConnectionEvent, RtcTokenGrant
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RtcTokenGrant)
+class RtcTokenGrantAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "use", "object_id", "role", "is_renewal", "expires_at")
+    list_filter = ("use", "role", "is_renewal")
+    search_fields = ("user__email", "object_id", "channel_name")
+
+
+@admin.register(RtcConnectionEvent)
+class RtcConnectionEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "use", "object_id", "state", "previous_state", "reason")
+    list_filter = ("use", "state")
+    search_fields = ("user__email", "object_id")
+
+
+@admin.register(NcsEvent)
+class NcsEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "event_type", "channel_name", "uid", "client_seq", "outcome")
+    list_filter = ("event_type", "outcome")
+    search_fields = ("notice_id", "channel_name")
+
+
+@admin.register(PresenceSignal)
+class PresenceSignalAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_at", "use", "object_id", "user", "is_present", "detail", "source")
+    list_filter = ("use", "source", "is_present")
+    search_fields = ("object_id", "user__email")
