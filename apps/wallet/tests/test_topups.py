@@ -244,3 +244,19 @@ def test_topup_credit_unknown_session_refused(client_user, stripe_server):
     with pytest.raises(TopUpMismatch):
         topup_credit(session=session, source="test")
     assert not Transaction.objects.exists()
+
+
+def test_wallet_home_shows_topup_form_with_presets(client_in, stripe_server):
+    response = client_in.get(reverse("wallet:home"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert f'action="{reverse("wallet:topup")}"' in content
+    for preset in ("10", "25", "50", "100"):
+        assert f'value="{preset}"' in content
+    assert 'name="other_amount"' in content and "Between $5.00 and $500.00." in content
+
+
+def test_wallet_home_without_stripe_keys_says_card_payments_not_configured(client_in):
+    response = client_in.get(reverse("wallet:home"))
+    assert b"Card payments are not configured on this server" in response.content
+    assert b'name="choice"' not in response.content
