@@ -194,3 +194,18 @@ def test_dispute_of_unknown_payment_ignored(client, client_user, paid, stripe_se
     stripe_events_process_received()
     assert not Dispute.objects.exists() and not wallet_of(client_user).is_frozen
     assert set(StripeEvent.objects.values_list("status", flat=True)) == {"done"}
+
+
+def test_dispute_reinstated_before_withdrawn_delivered_nets_to_nothing(client, client_user, paid, stripe_server):
+    # given the events of a won dispute delivered in reverse order
+    deliver(client, stripe_server, "charge.dispute.created", dispute_of(stripe_server, paid))
+    deliver(client, stripe_server, "charge.dispute.funds_reinstated", dispute_of(stripe_server, paid, status="won"))
+    stripe_events_process_received()
+    deliver(client, stripe_server, "charge.dispute.funds_withdrawn", dispute_of(stripe_server, paid))
+    stripe_events_process_received()
+    # then the wallet is whole and unfrozen, and no chargeback is left standing
+    assert wallet_balance(user=client_user) == Decimal("50.00")
+    assert not wallet_of(client_user).is_frozen
+    assert not Transaction.objects.filter(kind="chargeback").exists()
+    assert Dispute.objects.get().status == Dispute.Status.WON
+    call_command("ledger_check")
