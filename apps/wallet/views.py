@@ -90,6 +90,12 @@ def staff_index(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_GET
+def staff_ledger_check_panel(request: HttpRequest) -> HttpResponse:
+    return render(request, "wallet/staff/_ledger_check_panel.html", {"last_check": selectors.ledger_check_last()})
+
+
+@staff_required
 @require_POST
 def staff_ledger_check_run(request: HttpRequest) -> HttpResponse:
     ledger_check_task.delay()

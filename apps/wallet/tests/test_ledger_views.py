@@ -91,13 +91,35 @@ def test_dashboard_panel_shows_balance_and_last_five(client, client_user):
     # then
     assert "$14.00" in body
     assert body.count("+$2.00") == 5
-    assert "<html" not in body
+    assert "<html" not in body and "<h2" not in body  # the dashboard draws the card and heading
+
+
+@pytest.mark.django_db
+def test_client_dashboard_loads_wallet_panel(client, client_user):
+    client.force_login(client_user)
+    body = client.get(reverse("dashboards:home"), follow=True).content.decode()
+    assert reverse("wallet:dashboard_panel") in body
+
+
+@pytest.mark.django_db
+def test_admin_dashboard_ledger_panel_shows_last_check(admin_client, client_user):
+    # given: no run yet, then one clean run
+    before = admin_client.get(reverse("staff_wallet:ledger_check_panel")).content.decode()
+    top_up(client_user, "1.00", "a")
+    ledger_check_run(trigger="nightly")
+    # when
+    after = admin_client.get(reverse("staff_wallet:ledger_check_panel")).content.decode()
+    # then
+    assert "has not run yet" in before
+    assert "Clean" in after and "<h2" not in after
+    assert reverse("staff_wallet:ledger_check_panel") in admin_client.get(reverse("dashboards:admin")).content.decode()
 
 
 STAFF_URLS = [
     ("staff_wallet:index", []),
     ("staff_wallet:adjustment_new", []),
     ("staff_wallet:user_ledger", ["USER"]),
+    ("staff_wallet:ledger_check_panel", []),
 ]
 
 
