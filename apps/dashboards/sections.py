@@ -59,6 +59,7 @@ CLIENT_SECTIONS: list[Section] = [
     Section(
         "favorites", "Favorite readers", panel_url_name="readers:favorites_panel", fallback_url_name="readers:favorites"
     ),
+    Section("wallet", "Wallet", panel_url_name="wallet:dashboard_panel", fallback_url_name="wallet:home"),
 ]
 
 READER_SECTIONS: list[Section] = [
@@ -89,6 +90,12 @@ ADMIN_SECTIONS: list[Section] = [
         "Support tickets",
         panel_url_name="staff_pages:ticket_panel",
         fallback_url_name="staff_pages:ticket_list",
+    ),
+    Section(
+        "ledger",
+        "Ledger check",
+        panel_url_name="staff_wallet:ledger_check_panel",
+        fallback_url_name="staff_wallet:index",
     ),
     Section("admin-tools", "Administration", template="dashboards/sections/_admin_tools.html"),
 ]
