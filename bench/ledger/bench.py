@@ -1,0 +1,285 @@
+"""Ledger benchmark: transactions per second through the posting service with concurrent workers on
+PostgreSQL, p99 latency of one posting under that load, and pgbench (built-in tpcb-like) on the same
+server in the same run.
+
+Each worker is a separate process with its own database connection. Every posting is a gift-like
+transaction: client wallet -> reader earnings + platform:revenue (split 70/30), across many wallets and
+readers, so the only shared account is platform:revenue, which is never locked nor updated.
+
+Usage: python bench/ledger/bench.py [--workers 8] [--seconds 20] [--clients 2000] [--readers 200]
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/soulseer_bench).
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/soulseer_bench")
+os.environ["DATABASE_URL"] = BENCH_URL
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def pg_args(url: str) -> tuple[list[str], str]:
+    parts = urlparse(url)
+    args = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres"]
+    return args, parts.path.lstrip("/")
+
+
+def ensure_database() -> None:
+    args, name = pg_args(BENCH_URL)
+    exists = subprocess.run(
+        ["psql", *args, "-d", "postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not exists:
+        subprocess.run(["createdb", *args, name], check=True)
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+def prepare(clients: int, readers: int) -> dict:
+    """Migrate the bench database and create funded wallets and reader earnings accounts."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from apps.accounts.models import User
+    from apps.wallet.models import Account
+    from apps.wallet.services.ledger import (
+        earnings_account,
+        house_account,
+        ledger_post,
+        wallet_account,
+    )
+
+    tag = uuid.uuid4().hex[:8]
+    users = User.objects.bulk_create(
+        [User(email=f"bench-{tag}-c{i}@example.com", display_name=f"Client {i}") for i in range(clients)]
+        + [
+            User(email=f"bench-{tag}-r{i}@example.com", display_name=f"Reader {i}", role="reader")
+            for i in range(readers)
+        ]
+    )
+    cash = house_account("stripe:cash")
+    house_account("platform:revenue")
+    wallet_ids, earnings_ids = [], []
+    with transaction.atomic():
+        for user in users[:clients]:
+            wallet = wallet_account(user)
+            ledger_post(
+                kind="top_up",
+                idempotency_key=f"bench:{tag}:seed:{user.pk}",
+                postings=[(cash, Decimal("-100000.00")), (wallet, Decimal("100000.00"))],
+                user=user,
+            )
+            wallet_ids.append(wallet.pk)
+        earnings_ids = [earnings_account(user).pk for user in users[clients:]]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    assert Account.objects.filter(pk__in=wallet_ids).count() == clients
+    return {"tag": tag, "wallet_ids": wallet_ids, "earnings_ids": earnings_ids}
+
+
+def worker(index: int, seconds: float, plan: dict, start_at: float, queue) -> None:
+    from django.db import connection
+
+    from apps.wallet.models import Account
+    from apps.wallet.services.ledger import house_account, split_reader_share, transaction_post
+
+    accounts = {a.pk: a for a in Account.objects.filter(pk__in=plan["wallet_ids"] + plan["earnings_ids"])}
+    revenue = house_account("platform:revenue")
+    rng = random.Random(index)
+    amount = Decimal("1.00")
+    reader_amount, platform_amount = split_reader_share(amount)
+    latencies: list[float] = []
+    refused = 0
+    while time.time() < start_at:
+        time.sleep(0.001)
+    deadline = start_at + seconds
+    n = 0
+    while True:
+        began = time.perf_counter()
+        if time.time() >= deadline:
+            break
+        wallet = accounts[rng.choice(plan["wallet_ids"])]
+        earnings = accounts[rng.choice(plan["earnings_ids"])]
+        try:
+            transaction_post(
+                kind="gift",
+                idempotency_key=f"bench:{plan['tag']}:{index}:{n}",
+                postings=[(wallet, -amount), (earnings, reader_amount), (revenue, platform_amount)],
+            )
+        except Exception:  # an InsufficientFunds would mean the seed was too small
+            refused += 1
+        latencies.append(time.perf_counter() - began)
+        n += 1
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    connection.close()
+    queue.put({"latencies": latencies, "refused": refused, "cpu": usage.ru_utime + usage.ru_stime})
+
+
+def queries_per_posting(plan: dict) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.wallet.models import Account
+    from apps.wallet.services.ledger import house_account, transaction_post
+
+    wallet = Account.objects.get(pk=plan["wallet_ids"][0])
+    earnings = Account.objects.get(pk=plan["earnings_ids"][0])
+    revenue = house_account("platform:revenue")
+    with CaptureQueriesContext(connection) as captured:
+        transaction_post(
+            kind="gift",
+            idempotency_key=f"bench:{plan['tag']}:probe",
+            postings=[(wallet, Decimal("-1.00")), (earnings, Decimal("0.70")), (revenue, Decimal("0.30"))],
+        )
+    return [q["sql"].split(" ")[0] + " " + q["sql"][:60] for q in captured.captured_queries]
+
+
+def cpu_busy() -> tuple[float, float]:
+    fields = [float(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def run_ledger(workers: int, seconds: float, plan: dict) -> dict:
+    from django.db import connections
+
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    start_at = time.time() + 2.0
+    procs = [ctx.Process(target=worker, args=(i, seconds, plan, start_at, queue)) for i in range(workers)]
+    for proc in procs:
+        proc.start()
+    time.sleep(max(0.0, start_at - time.time()))
+    busy0, total0 = cpu_busy()
+    results = [queue.get(timeout=seconds + 120) for _ in procs]
+    busy1, total1 = cpu_busy()
+    for proc in procs:
+        proc.join()
+    latencies = sorted(x for r in results for x in r["latencies"])
+    done = len(latencies) - sum(r["refused"] for r in results)
+    return {
+        "transactions": done,
+        "refused": sum(r["refused"] for r in results),
+        "tps": done / seconds,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+        "max_ms": latencies[-1] * 1000,
+        "worker_cpu_ms_per_txn": sum(r["cpu"] for r in results) / max(done, 1) * 1000,
+        "machine_cpu_busy": (busy1 - busy0) / max(total1 - total0, 1),
+    }
+
+
+def run_pgbench(clients: int, seconds: int, scale: int) -> dict:
+    args, name = pg_args(BENCH_URL)
+    subprocess.run(["pgbench", *args, "-i", "-q", "-s", str(scale), name], check=True, capture_output=True)
+    busy0, total0 = cpu_busy()
+    out = subprocess.run(
+        ["pgbench", *args, "-c", str(clients), "-j", "2", "-T", str(seconds), "-r", name],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    busy1, total1 = cpu_busy()
+    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
+    latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
+    return {
+        "tps": tps,
+        "latency_avg_ms": latency,
+        "scale": scale,
+        "machine_cpu_busy": (busy1 - busy0) / (total1 - total0),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=2000)
+    parser.add_argument("--readers", type=int, default=200)
+    parser.add_argument("--pgbench-scale", type=int, action="append", help="pgbench -i -s (repeatable; default 1)")
+    parser.add_argument("--json", help="also write the results to this file")
+    opts = parser.parse_args()
+    if not shutil.which("pgbench"):
+        sys.exit("pgbench is not installed (apt-get install postgresql-client).")
+
+    load_before = os.getloadavg()
+    ensure_database()
+    setup_django()
+    from django.db import connection
+
+    plan = prepare(opts.clients, opts.readers)
+    probe = queries_per_posting(plan)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server_version = cursor.fetchone()[0]
+    ledger = run_ledger(opts.workers, opts.seconds, plan)
+
+    from django.core.management import call_command
+
+    call_command("ledger_check", stdout=open(os.devnull, "w"))  # noqa: SIM115 (raises on any violation)
+    pgbench = [run_pgbench(opts.workers, opts.seconds, scale) for scale in (opts.pgbench_scale or [1])]
+
+    result = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "server_version": server_version,
+        "nproc": os.cpu_count(),
+        "workers": opts.workers,
+        "seconds": opts.seconds,
+        "statements_per_posting": len(probe),
+        "statements": probe,
+        "ledger": ledger,
+        "pgbench": pgbench,
+        "ratio": [ledger["tps"] / p["tps"] for p in pgbench],
+        "load_average_after": os.getloadavg(),
+    }
+    print(
+        f"PostgreSQL {server_version}, {os.cpu_count()} CPUs, {opts.workers} workers, {opts.seconds} s, "
+        f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}"
+    )
+    print(f"statements per posting: {len(probe)}")
+    for statement in probe:
+        print(f"  {statement}")
+    print(
+        f"ledger posting service: {ledger['tps']:.0f} transactions/s, p50 {ledger['p50_ms']:.1f} ms, "
+        f"p99 {ledger['p99_ms']:.1f} ms, max {ledger['max_ms']:.1f} ms, "
+        f"worker CPU {ledger['worker_cpu_ms_per_txn']:.2f} ms/txn, machine CPU busy {ledger['machine_cpu_busy']:.0%}, "
+        f"refused {ledger['refused']}"
+    )
+    for p, ratio in zip(pgbench, result["ratio"], strict=True):
+        print(
+            f"pgbench tpcb-like -s {p['scale']} -c {opts.workers} -j 2: {p['tps']:.0f} tps, "
+            f"latency avg {p['latency_avg_ms']:.1f} ms, machine CPU busy {p['machine_cpu_busy']:.0%}; "
+            f"ratio ledger/pgbench = {ratio:.2f}"
+        )
+    print("ledger_check: clean")
+    if opts.json:
+        Path(opts.json).write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
