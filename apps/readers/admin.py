@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from apps.core.exceptions import DomainError
 from apps.core.services import audit_log_record
 
+from .cache import reader_directory_changed
 from .models import Language, ReaderProfile, Specialty, Tool
 from .services import reader_profile_suspend, reader_search_vector_refresh
 
@@ -36,6 +37,7 @@ class TaxonomyAdmin(admin.ModelAdmin):
                 details={"name": obj.name, "slug": obj.slug, "before": before},
                 request=request,
             )
+            reader_directory_changed()
             if change and isinstance(obj, Specialty) and "name" in form.changed_data:
                 # Specialty names are part of each reader's search document.
                 reader_search_vector_refresh(reader_ids=list(obj.readers.values_list("pk", flat=True)))
@@ -51,6 +53,7 @@ class TaxonomyAdmin(admin.ModelAdmin):
                 request=request,
             )
             super().delete_model(request, obj)
+            reader_directory_changed()
             if isinstance(obj, Specialty):
                 reader_search_vector_refresh(reader_ids=reader_ids)
 

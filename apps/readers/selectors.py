@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -174,24 +175,28 @@ def reader_directory_list(*, query: DirectoryQuery) -> QuerySet[ReaderProfile]:
     }
     ordering = orderings.get(DirectorySort(query.sort) if query.sort in DirectorySort.values else DirectorySort.ONLINE)
     assert ordering is not None
-    return qs.order_by(*ordering, "-pk").prefetch_related(
-        Prefetch("specialties", queryset=Specialty.objects.order_by("name"))
+    # The cards need neither the bio nor the search document; leaving them out keeps the sort narrow.
+    return (
+        qs.defer("bio", "search_vector")
+        .order_by(*ordering, "-pk")
+        .prefetch_related(Prefetch("specialties", queryset=Specialty.objects.order_by("name")))
     )
 
 
 def taxonomy_choices() -> dict[str, list[tuple[str, str]]]:
-    """Options for the directory filters: three small queries whatever the number of readers."""
-    return {
-        "specialty": list(Specialty.objects.values_list("slug", "name")),
-        "tool": list(Tool.objects.values_list("slug", "name")),
-        "language": list(Language.objects.values_list("slug", "name")),
-    }
+    """Options for the directory filters (cached with the directory; admins' changes move its version on)."""
+    from .cache import DIRECTORY_CACHE_SECONDS, directory_version
 
-
-def favorite_reader_ids(*, viewer: Any, reader_ids: list[int]) -> set[int]:
-    if not getattr(viewer, "is_authenticated", False) or not reader_ids:
-        return set()
-    return set(Favorite.objects.filter(user=viewer, reader_id__in=reader_ids).values_list("reader_id", flat=True))
+    key = f"readers:taxonomies:{directory_version()}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = {
+            "specialty": list(Specialty.objects.values_list("slug", "name")),
+            "tool": list(Tool.objects.values_list("slug", "name")),
+            "language": list(Language.objects.values_list("slug", "name")),
+        }
+        cache.set(key, choices, timeout=DIRECTORY_CACHE_SECONDS * 20)
+    return choices
 
 
 def reader_relation_for(*, viewer: Any, reader_id: int) -> dict[str, bool]:

@@ -18,6 +18,7 @@ from apps.notifications.enums import Kind
 from apps.notifications.services import notify
 
 from . import selectors
+from .cache import reader_directory_changed
 from .enums import Modality, Presence
 from .exceptions import ReaderNotFound, ReaderProfileIncomplete, ReaderProfileInvalid
 from .locks import reader_profile_lock
@@ -174,6 +175,7 @@ def reader_profile_update(
     if profile.is_published and (missing := reader_profile_missing(profile)):
         raise ReaderProfileIncomplete("A published profile needs " + ", ".join(missing) + ".")
     reader_search_vector_refresh(reader_ids=[profile.pk])
+    reader_directory_changed()
     after = {field: str(getattr(profile, field)) for field in RATE_FIELDS}
     if after != before:
         audit_log_record(
@@ -196,6 +198,7 @@ def reader_profile_publish(*, actor: Any, publish: bool) -> ReaderProfile:
         raise ReaderProfileIncomplete("Before publishing, add " + ", ".join(missing) + ".")
     profile.is_published = publish
     profile.save(update_fields=["is_published", "updated_at"])
+    reader_directory_changed()
     return profile
 
 
@@ -219,6 +222,7 @@ def reader_profile_suspend(
     if suspend:
         profile.presence = Presence.OFFLINE
     profile.save(update_fields=["is_suspended", "suspension_reason", "presence", "updated_at"])
+    reader_directory_changed()
     audit_log_record(
         actor=actor,
         action="readers.suspended" if suspend else "readers.unsuspended",
@@ -250,6 +254,7 @@ def reader_presence_set(*, actor: Any, online: bool) -> ReaderProfile:
         profile.presence = Presence.OFFLINE
     profile.last_seen_at = now
     profile.save(update_fields=["presence", "last_seen_at"])
+    reader_directory_changed()
     if online and not was_available:
         from .tasks import reader_online_alerts_send_task
 
@@ -275,18 +280,22 @@ def reader_presence_set_busy(*, reader_user_id: int, busy: bool) -> bool:
     """
     now = timezone.now()
     source, target = (Presence.ONLINE, Presence.BUSY) if busy else (Presence.BUSY, Presence.ONLINE)
-    return bool(
-        ReaderProfile.objects.filter(
-            user_id=reader_user_id, presence=source, last_seen_at__gte=selectors.presence_cutoff(now)
-        ).update(presence=target, last_seen_at=now)
-    )
+    changed = ReaderProfile.objects.filter(
+        user_id=reader_user_id, presence=source, last_seen_at__gte=selectors.presence_cutoff(now)
+    ).update(presence=target, last_seen_at=now)
+    if changed:
+        reader_directory_changed()
+    return bool(changed)
 
 
 def reader_presence_expire() -> int:
     """Set every reader without a heartbeat for the timeout offline. One set-based conditional UPDATE."""
-    return ReaderProfile.objects.filter(
+    expired = ReaderProfile.objects.filter(
         presence__in=[Presence.ONLINE, Presence.BUSY], last_seen_at__lt=selectors.presence_cutoff()
     ).update(presence=Presence.OFFLINE)
+    if expired:
+        reader_directory_changed()
+    return expired
 
 
 # --- Favorites and online alerts ----------------------------------------------------------------

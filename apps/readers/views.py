@@ -4,12 +4,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.exceptions import DomainError
+from apps.core.integrations import integrations_status
 from apps.core.permissions import reader_required
 
 from . import selectors, services
+from .cache import directory_cached
 from .constants import DIRECTORY_PAGE_SIZE, PRESENCE_HEARTBEAT_SECONDS
 from .exceptions import ReaderNotFound
 from .forms import DirectoryFilterForm, ReaderProfileForm
@@ -21,17 +24,28 @@ from .models import ReaderProfile
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None, choices=selectors.taxonomy_choices())
+    params = [(key, value) for key, values in request.GET.lists() for value in values]
+    results = directory_cached(kind="results", params=params, build=lambda: _directory_results_html(request, form))
+    if request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted:
+        return HttpResponse(results)
+    form_html = directory_cached(
+        kind="form", params=params, build=lambda: render_to_string("readers/partials/_filters.html", {"form": form})
+    )
+    return render(request, "readers/directory.html", {"results_html": results, "form_html": form_html})
+
+
+def _directory_results_html(request: HttpRequest, form: DirectoryFilterForm) -> str:
+    """The results fragment. Nothing in it depends on who asks, so it can be shared through the cache."""
     readers = selectors.reader_directory_list(query=form.directory_query())
     page = Paginator(readers, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page_obj": page,
-        "favorite_ids": selectors.favorite_reader_ids(viewer=request.user, reader_ids=[r.pk for r in page]),
         "querystring": _querystring_without_page(request),
         "page_ids": ",".join(str(reader.pk) for reader in page),
+        "integrations": integrations_status(),
     }
-    partial = request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted
-    return render(request, "readers/partials/_results.html" if partial else "readers/directory.html", context)
+    return render_to_string("readers/partials/_results.html", context)
 
 
 def _querystring_without_page(request: HttpRequest) -> str:

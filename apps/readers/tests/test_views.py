@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,7 +13,7 @@ from apps.accounts.tests.factories import ReaderFactory, UserFactory
 from apps.readers.constants import DIRECTORY_PAGE_SIZE
 from apps.readers.enums import Presence
 from apps.readers.models import Favorite, ReaderProfile
-from apps.readers.services import reader_search_vector_refresh
+from apps.readers.services import reader_profile_update, reader_search_vector_refresh
 
 from .factories import ReaderProfileFactory, SpecialtyFactory
 
@@ -50,7 +51,9 @@ def bulk_readers(count: int) -> None:
     reader_search_vector_refresh()
 
 
-def directory_queries(client, params: str) -> int:
+def directory_queries(client, params: str, *, cold: bool = True) -> int:
+    if cold:
+        cache.clear()  # measure the work of building the page, not the shared results cache
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(reverse("readers:directory") + params)
     assert response.status_code == 200
@@ -63,12 +66,38 @@ def test_directory_query_count_same_for_10_and_500_readers(client, params):
     client.force_login(UserFactory())
     bulk_readers(10)
     small = directory_queries(client, params)
+    small_cached = directory_queries(client, params, cold=False)
     # when
     bulk_readers(490)
     large = directory_queries(client, params)
+    large_cached = directory_queries(client, params, cold=False)
     # then
     assert small == large
     assert large <= 10
+    assert small_cached == large_cached < large
+
+
+def test_directory_cached_results_refreshed_by_committed_change(client, django_capture_on_commit_callbacks):
+    # given
+    reader = ReaderProfileFactory(display_name="Selene")
+    assert b"Selene" in client.get(reverse("readers:directory")).content
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        reader_profile_update(actor=reader.user, data={"display_name": "Selena Nightingale"})
+    # then
+    assert b"Selena Nightingale" in client.get(reverse("readers:directory")).content
+
+
+def test_directory_cached_results_served_without_reader_queries(client):
+    # given
+    ReaderProfileFactory(display_name="Selene")
+    client.get(reverse("readers:directory"), {"q": "selene"})
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("readers:directory"), {"q": "selene"})
+    # then
+    assert b"Selene" in response.content
+    assert not [q for q in ctx.captured_queries if "readers_" in q["sql"]]
 
 
 def test_directory_paginates_and_keeps_filters_in_links(client):

@@ -1,0 +1,80 @@
+"""Print the directory benchmark as a Markdown table and store it as JSON under var/bench/."""
+
+import argparse
+import json
+import platform
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TARGET_RATIO = 0.3
+TARGET_P95_MS = 150.0
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    cores = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    pg = subprocess.run(["psql", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    return f"{cpu}, {cores} cores, {mem_kb // 1024 // 1024} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}, {pg}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("results")
+    parser.add_argument("--connections", type=int, required=True)
+    parser.add_argument("--workers", type=int, required=True)
+    parser.add_argument("--duration", required=True)
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in Path(args.results).read_text().splitlines() if line.strip()]
+    by_name = {row["name"]: row for row in rows}
+    minimal_rps = by_name["minimal"]["result"]["rps"]
+    ok = True
+    print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {machine()}")
+    print(f"gunicorn sync workers: {args.workers}; wrk: {args.connections} connections, {args.duration} per endpoint\n")
+    print("| endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to minimal | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        r = row["result"]
+        ratio = r["rps"] / minimal_rps if minimal_rps else 0.0
+        row["ratio_to_minimal"] = round(ratio, 3)
+        errors = r["socket_errors"] + r["non_2xx"]
+        print(
+            f"| `{row['url']}` | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {ratio:.2f} | {errors} |"
+        )
+        if row["name"] != "minimal":
+            ok &= ratio >= TARGET_RATIO and r["p95_ms"] < TARGET_P95_MS
+        ok &= r["non_2xx"] == 0
+    verdict = "met" if ok else "NOT met"
+    print(
+        f"\nTargets (directory >= {TARGET_RATIO} x minimal req/s, p95 < {TARGET_P95_MS:.0f} ms, no errors): {verdict}"
+    )
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"directory-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(
+        json.dumps(
+            {
+                "machine": machine(),
+                "workers": args.workers,
+                "connections": args.connections,
+                "duration": args.duration,
+                "rows": rows,
+                "targets_met": ok,
+            },
+            indent=2,
+        )
+    )
+    print(f"Results: {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
