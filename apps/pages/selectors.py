@@ -62,3 +62,12 @@ def support_ticket_status_counts(*, viewer: Any) -> dict[str, int]:
     rows = support_ticket_list(viewer=viewer).order_by().values("status").annotate(n=Count("pk"))
     counts = {row["status"]: row["n"] for row in rows}
     return {status: counts.get(status, 0) for status in TicketStatus.values}
+
+
+def support_ticket_list_for_requester(*, user: Any) -> QuerySet[SupportTicket]:
+    """A user's own tickets with their replies, for the personal data export."""
+    return (
+        SupportTicket.objects.filter(Q(requester=user) | Q(email__iexact=user.email))
+        .prefetch_related(Prefetch("replies", queryset=SupportReply.objects.order_by("created_at", "pk")))
+        .order_by("created_at", "pk")
+    )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -264,3 +265,24 @@ def support_reply_send_email(*, reply_id: int) -> bool:
     )
     SupportReply.objects.filter(pk=reply.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return True
+
+
+# --- Account deletion ----------------------------------------------------------------------------------
+
+
+def support_tickets_anonymise_for_user(*, user: Any) -> int:
+    """Remove personal data from the support tickets of a user whose account is being deleted.
+
+    Inner helper for the account-deletion service: the caller holds the transaction. Covers tickets sent
+    while signed in and those sent signed out from the account's email address. Returns how many changed.
+    """
+    tickets = SupportTicket.objects.filter(Q(requester=user) | Q(email__iexact=user.email))
+    replies = SupportReply.objects.filter(ticket__in=tickets)
+    replies.update(body="[Removed when the account was deleted.]")
+    return tickets.update(
+        requester=None,
+        name="Deleted user",
+        email="deleted-user@invalid",
+        subject="[Removed when the account was deleted.]",
+        message="[Removed when the account was deleted.]",
+    )

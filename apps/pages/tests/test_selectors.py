@@ -83,3 +83,14 @@ def test_support_ticket_list_status_filter_and_counts(admin_user):
     assert open_only == [open_ticket]
     assert everything.count() == 3
     assert counts == {"open": 1, "answered": 0, "closed": 2}
+
+
+def test_support_ticket_list_for_requester_includes_signed_out_tickets_from_own_address(client_user, other_client_user):
+    # given
+    mine = SupportTicketFactory(requester=client_user)
+    from_my_address = SupportTicketFactory(email=client_user.email)
+    SupportTicketFactory(requester=other_client_user, email=other_client_user.email)
+    # when
+    tickets = list(selectors.support_ticket_list_for_requester(user=client_user))
+    # then
+    assert tickets == [mine, from_my_address]

@@ -211,3 +211,23 @@ def test_support_ticket_close_already_closed_raises_and_audits_nothing(admin_use
 def test_support_ticket_reopen_open_ticket_raises(admin_user):
     with pytest.raises(InvalidStateError):
         services.support_ticket_reopen(actor=admin_user, ticket=SupportTicketFactory())
+
+
+def test_support_tickets_anonymise_for_user_removes_personal_data_of_own_tickets_only(client_user, admin_user):
+    # given
+    signed_in = SupportTicketFactory(requester=client_user, email=client_user.email)
+    signed_out = SupportTicketFactory(email=client_user.email.upper())
+    SupportReply.objects.create(ticket=signed_in, author=admin_user, body="Hello Jordan, about your booking…")
+    other = SupportTicketFactory(email="someone-else@example.com")
+    # when
+    changed = services.support_tickets_anonymise_for_user(user=client_user)
+    # then
+    assert changed == 2
+    for ticket in (signed_in, signed_out):
+        ticket.refresh_from_db()
+        assert ticket.requester is None
+        assert ticket.email == "deleted-user@invalid"
+        assert "booking" not in ticket.message
+    assert SupportReply.objects.get().body == "[Removed when the account was deleted.]"
+    other.refresh_from_db()
+    assert other.email == "someone-else@example.com"
