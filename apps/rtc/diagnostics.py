@@ -28,9 +28,13 @@ def diagnostics_rtc_access(*, user: Any, object_id: str) -> AccessDecision:
     modality, _, label = object_id.partition("-")
     if modality not in (Modality.VOICE, Modality.VIDEO) or not label:
         raise AccessRefused("This room does not exist.", not_found=True)
+    try:
+        channel_name = channel_name_for("diag", object_id)
+    except ValueError:
+        raise AccessRefused("This room does not exist.", not_found=True) from None
     return AccessDecision(
         role=str(RtcRole.PUBLISHER),
-        channel_name=channel_name_for("diag", object_id),
+        channel_name=channel_name,
         uid=rtc_uid_for(user),
         modality=modality,
     )

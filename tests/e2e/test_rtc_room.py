@@ -168,3 +168,19 @@ def test_staff_rtc_status_page_is_axe_clean(live_server, new_page, settings, adm
     page.goto(f"{live_server.url}{reverse('staff_rtc:status')}")
     assert page.get_by_role("heading", name="Voice and video", level=1).is_visible()
     assert_axe_clean(page)
+
+
+def test_rtc_room_leaving_the_page_reports_disconnect(live_server, new_page, settings, admin):
+    # given: an operator joining a room
+    settings.AGORA_APP_ID = APP_ID
+    settings.AGORA_APP_CERTIFICATE = APP_CERTIFICATE
+    page = _signed_in_page(new_page, live_server, admin, permissions=["microphone", "camera"])
+    page.goto(_room_url(live_server))
+    page.get_by_role("button", name="Join").click()
+    assert _eventually(lambda: RtcConnectionEvent.objects.filter(user=admin, state="CONNECTING").exists())
+    # when: they navigate away without pressing Leave
+    page.goto(f"{live_server.url}{reverse('staff_rtc:status')}")
+    # then: the server hears about it at once
+    assert _eventually(
+        lambda: RtcConnectionEvent.objects.filter(user=admin, state="DISCONNECTED", reason="PAGE_HIDE").exists()
+    )

@@ -97,3 +97,13 @@ def test_diagnostics_token_for_admin_without_mfa_404(client, agora):
         "/api/v1/rtc/token/", {"use": DIAGNOSTICS_USE, "object_id": "video-desk"}, content_type="application/json"
     )
     assert response.status_code == 404
+
+
+def test_diagnostics_token_overlong_room_name_404(admin_client, agora):
+    response = admin_client.post(
+        "/api/v1/rtc/token/",
+        {"use": DIAGNOSTICS_USE, "object_id": "video-" + "x" * 50},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    assert not RtcTokenGrant.objects.exists()

@@ -424,6 +424,28 @@
     });
   }
 
+  // Closing or navigating away: leave the channel and tell the server at once (keepalive lets the report
+  // outlive the page), rather than waiting for heartbeats to time out.
+  window.addEventListener("pagehide", () => {
+    document.querySelectorAll("[data-rtc-room]").forEach((element) => {
+      const room = element.rtcRoom;
+      if (room && room.client && room.connectionState !== "DISCONNECTED") {
+        room.leaving = true;
+        fetch(room.config.presenceUrl, {
+          method: "POST",
+          keepalive: true,
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": room.config.csrfToken },
+          body: JSON.stringify(
+            Object.assign(room.subject(), { state: "DISCONNECTED", previous_state: room.connectionState, reason: "PAGE_HIDE" }),
+          ),
+        }).catch(() => {});
+        room.client.removeAllListeners();
+        room.cleanUp();
+      }
+    });
+  });
+
   window.SoulSeerRtcRoom = Room;
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
