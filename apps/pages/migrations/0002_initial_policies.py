@@ -89,6 +89,7 @@ This policy explains what personal information SoulSeer collects, why, who we sh
 - Reader applications: the biography, specialties, tools, years of experience and photo a reader submits, and the outcome of the review.
 - Readings and bookings: who took part, the modality (text, voice or video), start and end times, minutes billed, amounts, reconnections, the transcript of text readings, your private notes and the reviews you leave.
 - Messages: messages you send and receive on SoulSeer, and posts in the community forums.
+- Support requests: what you write to us through the Help Center contact form, with the name and email address you give, and our answers.
 - Payments: your wallet transactions, and the payment confirmations and identifiers Stripe sends us (such as amounts and payment references). We never receive or store your card number.
 - Technical and security data: your IP address when you sign in or perform sensitive actions, records of administrative actions, and error reports when something breaks.
 
