@@ -31,6 +31,7 @@ class MessageItem:
     is_hidden: bool
     created_at: datetime
     read_at: datetime | None
+    transaction_id: int | None = None
 
     @property
     def is_locked_for_me(self) -> bool:
@@ -87,6 +88,7 @@ MESSAGE_FIELDS = (
     "hidden_at",
     "created_at",
     "read_at",
+    "transaction_id",
 )
 
 
@@ -108,6 +110,7 @@ def _message_item(viewer: Any, row: dict[str, Any]) -> MessageItem:
         is_hidden=row["hidden_at"] is not None,
         created_at=row["created_at"],
         read_at=row["read_at"],
+        transaction_id=row["transaction_id"],
     )
 
 

@@ -111,6 +111,8 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     reply.refresh_from_db()
     txn = Transaction.objects.get(kind=TransactionKind.PAID_REPLY)
     assert reply.transaction_id == txn.pk
+    receipt = client_page.get_by_role("link", name="Payment of $2.50 in your wallet history")
+    assert receipt.get_attribute("href") == reverse("wallet:transaction_detail", args=[txn.pk])
     assert wallet_balance(user=client_user) == Decimal("7.50") == balance_of(wallet_account(client_user))
     assert balance_of(earnings_account(reader_user)) == Decimal("1.75")
     assert earnings_account(reader_user).balance == Decimal("1.75")

@@ -64,6 +64,10 @@ def test_views_paid_reply_readable_after_unlock(client, client_user):
     assert response.status_code == 200
     assert SECRET in response.content.decode()
     assert wallet_balance(user=client_user) == Decimal("3.00")
+    reply.refresh_from_db()
+    receipt = reverse("wallet:transaction_detail", args=[reply.transaction_id])
+    assert receipt in response.content.decode()
+    assert client.get(receipt).status_code == 200
 
 
 def test_views_unlock_without_funds_offers_top_up_reveals_and_writes_nothing(client, client_user):
