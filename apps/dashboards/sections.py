@@ -97,6 +97,12 @@ ADMIN_SECTIONS: list[Section] = [
         panel_url_name="staff_wallet:ledger_check_panel",
         fallback_url_name="staff_wallet:index",
     ),
+    Section(
+        "card-payments",
+        "Card payments",
+        panel_url_name="staff_wallet:stripe_panel",
+        fallback_url_name="staff_wallet:refunds",
+    ),
     Section("admin-tools", "Administration", template="dashboards/sections/_admin_tools.html"),
 ]
 

@@ -45,3 +45,11 @@ def stripe_events_failed_list(*, limit: int = 20) -> QuerySet[StripeEvent]:
 def reconciliation_last() -> ReconciliationRun | None:
     """The latest finished reconciliation with Stripe (admin dashboard)."""
     return ReconciliationRun.objects.filter(finished_at__isnull=False).first()
+
+
+def stripe_health_counts() -> dict[str, int]:
+    """Numbers for the admin dashboard: events that failed to process, refunds not yet settled by Stripe."""
+    return {
+        "failed_events": StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).count(),
+        "open_refunds": Refund.objects.filter(status__in=[Refund.Status.PENDING, Refund.Status.SUBMITTED]).count(),
+    }

@@ -11,6 +11,7 @@ urlpatterns: list = []
 urlpatterns += [
     path("refunds/", views_stripe.staff_refunds, name="refunds"),
     path("refunds/topup/<int:topup_id>/", views_stripe.staff_refund_new, name="refund_new"),
+    path("stripe/panel/", views_stripe.staff_stripe_panel, name="stripe_panel"),
 ]
 
 # The ledger: check status, any user's ledger (read-only), adjustments.

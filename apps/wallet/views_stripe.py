@@ -117,6 +117,18 @@ def staff_refunds(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_GET
+def staff_stripe_panel(request: HttpRequest) -> HttpResponse:
+    """Body of the admin dashboard's card payments section (fetched with HTMX)."""
+    context = {
+        "reconciliation": selectors_stripe.reconciliation_last(),
+        "stripe_enabled": stripe_enabled(),
+        **selectors_stripe.stripe_health_counts(),
+    }
+    return render(request, "wallet/staff/_stripe_panel.html", context)
+
+
+@staff_required
 @require_http_methods(["GET", "POST"])
 def staff_refund_new(request: HttpRequest, topup_id: int) -> HttpResponse:
     """Refund (part of) a top-up to its card: form → confirmation → request (sent to Stripe on commit)."""

@@ -137,3 +137,17 @@ def test_reconcile_stripe_nightly_beat_entry():
 
     entry = app.conf.beat_schedule["wallet-reconcile-stripe-nightly"]
     assert entry["task"] == "apps.wallet.tasks.reconcile_stripe_task"
+
+
+def test_staff_stripe_panel_shows_last_reconciliation_on_admin_dashboard(books, admin_client, client, client_user):
+    # given a reconciliation with a difference
+    books.balance_transactions[0]["amount"] += 1
+    reconcile_stripe_task()
+    # when
+    panel = admin_client.get(reverse("staff_wallet:stripe_panel")).content.decode()
+    dashboard = admin_client.get(reverse("dashboards:admin")).content.decode()
+    # then
+    assert "1 difference" in panel and "0 Stripe events failed" in panel
+    assert reverse("staff_wallet:stripe_panel") in dashboard
+    client.force_login(client_user)
+    assert client.get(reverse("staff_wallet:stripe_panel")).status_code == 404
