@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 
 from .enums import PolicySlug, TicketStatus
 from .text import BODY_FORMAT_HELP, TextBlock, text_blocks, text_summary
@@ -31,6 +32,9 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse(f"pages:{self.slug}")
+
     @property
     def blocks(self) -> list[TextBlock]:
         return text_blocks(self.body)
@@ -52,6 +56,9 @@ class HelpArticle(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("pages:help_article", args=[self.slug])
 
     @property
     def blocks(self) -> list[TextBlock]:

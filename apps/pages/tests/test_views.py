@@ -217,3 +217,15 @@ def test_contact_post_without_fields_shows_required_errors_and_creates_nothing(c
     assert response.status_code == 400
     assert 'id="id_email_error"' in html
     assert not SupportTicket.objects.exists()
+
+
+def test_policy_and_article_urls_point_at_their_public_pages(policies):
+    # given
+    article = HelpArticleFactory(slug="topping-up")
+    # when / then
+    assert [policies[slug].get_absolute_url() for slug in ("terms", "privacy", "refunds")] == [
+        "/terms/",
+        "/privacy/",
+        "/refunds/",
+    ]
+    assert article.get_absolute_url() == "/help/topping-up/"
