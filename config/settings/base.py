@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.readers",
     "apps.notifications",
     "apps.messaging",
+    "apps.sessions",
     "apps.moderation",
 ]
 
