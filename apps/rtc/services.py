@@ -179,7 +179,12 @@ def rtc_token_renew(*, actor: Any, use: str, object_id: str, channel_name: str |
 
 # --- connection reports from clients ---------------------------------------------------------------
 
-_PRESENT_STATES = {ConnectionState.CONNECTED: True, ConnectionState.RECONNECTING: False}
+# CONNECTING and DISCONNECTING are transitions and signal nothing.
+_PRESENCE_BY_STATE = {
+    str(ConnectionState.CONNECTED): True,
+    str(ConnectionState.RECONNECTING): False,
+    str(ConnectionState.DISCONNECTED): False,
+}
 
 
 @transaction.atomic(durable=True)
@@ -201,8 +206,7 @@ def rtc_connection_event_record(
         previous_state=previous_state,
         reason=reason[:64],
     )
-    # DISCONNECTED means absent too; CONNECTING and DISCONNECTING are transitions and signal nothing.
-    is_present = _PRESENT_STATES.get(ConnectionState(state), False if state == ConnectionState.DISCONNECTED else None)
+    is_present = _PRESENCE_BY_STATE.get(state)
     if is_present is not None:
         signal = PresenceSignal.objects.create(
             use=use,

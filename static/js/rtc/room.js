@@ -72,6 +72,7 @@
         status: element.querySelector("[data-rtc-status]"),
         network: element.querySelector("[data-rtc-network]"),
         local: element.querySelector("[data-rtc-local]"),
+        localFigure: element.querySelector("[data-rtc-local-figure]"),
         remote: element.querySelector("[data-rtc-remote]"),
         remoteCaption: element.querySelector("[data-rtc-remote-caption]"),
         join: element.querySelector("[data-rtc-join]"),
@@ -159,6 +160,8 @@
         if (credentials.role === "publisher") {
           await this.publish();
         } else {
+          // Viewers publish nothing: their own tile would stay empty.
+          this.ui.localFigure.hidden = true;
           this.say("Connected. You are watching and listening.");
         }
         this.setControls(true);
@@ -398,6 +401,7 @@
       this.remoteUsers.clear();
       this.ui.remote.replaceChildren();
       this.ui.local.replaceChildren();
+      this.ui.localFigure.hidden = false;
       this.updateRemoteCaption();
     }
 
