@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
@@ -9,12 +10,19 @@ from .models import AuditLog
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The caller's IP. Behind Heroku's router the first X-Forwarded-For entry is the client."""
+    """The caller's IP address.
+
+    Behind N trusted proxies (``settings.TRUSTED_PROXY_COUNT``; Heroku's router is one) the client is the
+    N-th entry from the END of X-Forwarded-For: proxies append, so earlier entries are whatever the client
+    chose to send and cannot be trusted. With no trusted proxy, REMOTE_ADDR is the client.
+    """
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -21,7 +21,9 @@ if not REDIS_URL:
 # documentation asks clients to skip verification. REDIS_SSL_CERT_REQS=required turns verification on for
 # providers whose certificate verifies.
 if REDIS_URL.startswith("rediss://") and "ssl_cert_reqs=" not in REDIS_URL:
-    REDIS_URL = f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}ssl_cert_reqs={env('REDIS_SSL_CERT_REQS', default='none')}"
+    REDIS_URL = (
+        f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}ssl_cert_reqs={env('REDIS_SSL_CERT_REQS', default='none')}"
+    )
     CACHES["default"]["LOCATION"] = REDIS_URL
     CELERY_BROKER_URL = REDIS_URL
 
@@ -37,3 +39,4 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 LOGGING["handlers"]["console"]["formatter"] = "json"  # type: ignore[index]
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)  # Heroku's router

@@ -42,3 +42,21 @@ def test_audit_log_raw_sql_update_and_delete_refused_by_trigger(admin_user):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [row.pk])
     assert AuditLog.objects.get(pk=row.pk).action == "test.action"
+
+
+def test_client_ip_without_trusted_proxy_uses_remote_addr_and_ignores_forwarded(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    from apps.core.services import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    assert client_ip(request) == "198.51.100.7"
+
+
+def test_client_ip_behind_one_proxy_takes_the_entry_the_proxy_appended(rf, settings):
+    # given: the client forged a first entry; the router appended the real address
+    settings.TRUSTED_PROXY_COUNT = 1
+    from apps.core.services import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.20")
+    # then
+    assert client_ip(request) == "203.0.113.20"
