@@ -5,6 +5,7 @@ set; the ``integrations`` helpers in ``apps.core.integrations`` tell the rest of
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -112,7 +113,7 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "celery" / "broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
