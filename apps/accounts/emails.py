@@ -1,6 +1,7 @@
 """Emails about accounts. Sent from Celery tasks, after the change they report is committed."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -8,11 +9,17 @@ from django.urls import reverse
 from .enums import ApplicationStatus
 from .models import ReaderApplication
 
+SENT_MARK_SECONDS = 14 * 24 * 3600
+
 
 def reader_application_decision_email_send(*, application_id: int) -> None:
     """Tell the applicant the decision on their application (does nothing while it is still pending)."""
     application = ReaderApplication.objects.select_related("applicant").get(pk=application_id)
     if application.status == ApplicationStatus.PENDING:
+        return
+    # A redelivered task (acks_late) must not email the same decision twice.
+    sent_key = f"accounts:reader-application-decision-emailed:{application.pk}:{application.status}"
+    if cache.get(sent_key):
         return
     context = {
         "application": application,
@@ -25,3 +32,4 @@ def reader_application_decision_email_send(*, application_id: int) -> None:
     subject = render_to_string("accounts/emails/reader_application_decision_subject.txt", context).strip()
     body = render_to_string("accounts/emails/reader_application_decision_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [application.applicant.email])
+    cache.set(sent_key, True, timeout=SENT_MARK_SECONDS)

@@ -190,3 +190,17 @@ def test_reader_application_reject_email_waits_for_commit(client_user, admin_use
     # then: nothing is sent inside the transaction; one email job is queued for after the commit
     assert len(mail.outbox) == 0
     assert len(callbacks) == 1
+
+
+def test_reader_application_decision_email_task_run_twice_sends_once(client_user, admin_user):
+    # given
+    from apps.accounts.tasks import reader_application_decision_email_task
+
+    application = reader_application_create(client_user)
+    reader_application_approve(actor=admin_user, application_id=application.pk)
+    # when: the job is delivered twice
+    reader_application_decision_email_task.apply(args=[application.pk])
+    reader_application_decision_email_task.apply(args=[application.pk])
+    # then
+    assert len(mail.outbox) == 1
+    assert "/dashboard/" in mail.outbox[0].body
