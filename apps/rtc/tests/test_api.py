@@ -220,3 +220,25 @@ def test_presence_endpoint_unknown_state_answers_400(api, agora, room_rules, cli
     )
     assert response.status_code == 400
     assert not RtcConnectionEvent.objects.exists()
+
+
+def test_token_endpoint_mobile_app_session_token_works_without_csrf(agora, room_rules):
+    # given: a mobile app signed in through the headless API (token, no cookies, no CSRF)
+    from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+
+    user = UserFactory(email="phone@example.com")
+    room_rules.roles[user.pk] = "subscriber"
+    login = Client().post(
+        "/_allauth/app/v1/auth/login",
+        {"email": "phone@example.com", "password": DEFAULT_PASSWORD},
+        content_type="application/json",
+    )
+    token = login.json()["meta"]["session_token"]
+    # when
+    response = Client(enforce_csrf_checks=True).post(
+        TOKEN_URL, {"use": USE, "object_id": "3"}, content_type="application/json", HTTP_X_SESSION_TOKEN=token
+    )
+    # then
+    assert response.status_code == 200
+    assert response.json()["uid"] == user.pk
+    assert response.json()["role"] == "subscriber"
