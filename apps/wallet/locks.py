@@ -2,8 +2,19 @@
 so two transactions touching the same accounts can never deadlock each other."""
 
 from collections.abc import Iterable
+from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
+
+from django.db import connection
 
 from apps.wallet.models import Account
+
+CENT = Decimal("0.01")
+
+
+def _accounts_for_update(ids: Iterable[int]):
+    return Account.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
 
 
 def accounts_lock(account_ids: Iterable[int]) -> dict[int, Account]:
@@ -14,5 +25,38 @@ def accounts_lock(account_ids: Iterable[int]) -> dict[int, Account]:
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    rows = Account.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
-    return {account.pk: account for account in rows}
+    return {account.pk: account for account in _accounts_for_update(ids)}
+
+
+class LockedBalance(NamedTuple):
+    pk: int
+    kind: str
+    balance: Decimal
+    is_frozen: bool
+
+
+@lru_cache(maxsize=16)
+def _balances_lock_sql(count: int, vendor: str) -> str:
+    # The statement is the ORM's own (same lock clause, same order), compiled once per number of rows:
+    # the posting service takes these locks on every posting.
+    queryset = _accounts_for_update(range(count)).values_list("pk", "kind", "balance", "is_frozen")
+    sql, _ = queryset.query.sql_with_params()
+    return sql
+
+
+def account_balances_lock(account_ids: Iterable[int]) -> dict[int, LockedBalance]:
+    """Like ``accounts_lock`` but returns only what the posting service checks (kind, balance, frozen).
+
+    The caller must hold a transaction.
+    """
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_balances_lock_sql(len(ids), connection.vendor), ids)
+        rows = cursor.fetchall()
+    # str() first: SQLite may hand back a float for a decimal column.
+    return {
+        pk: LockedBalance(pk, kind, Decimal(str(balance)).quantize(CENT), bool(is_frozen))
+        for pk, kind, balance, is_frozen in rows
+    }

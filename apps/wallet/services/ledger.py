@@ -30,7 +30,7 @@ from apps.wallet.enums import (
     TransactionKind,
 )
 from apps.wallet.exceptions import AccountFrozen, IdempotencyConflict, InsufficientFunds, UnbalancedTransaction
-from apps.wallet.locks import accounts_lock
+from apps.wallet.locks import account_balances_lock, accounts_lock
 from apps.wallet.models import Account, Posting, Transaction
 
 CENT = Decimal("0.01")
@@ -316,7 +316,7 @@ def ledger_post(
     params_hash = _params_hash(kind, user, legs)
 
     lockable = [(account, amount) for account, amount in legs if account.kind in LOCKABLE_ACCOUNT_KINDS]
-    locked = accounts_lock(account.pk for account, _ in lockable)
+    locked = account_balances_lock(account.pk for account, _ in lockable)
     # Checked after the locks: a racer with the same key may have committed while this one waited.
     existing = _by_key(idempotency_key)
     if existing is not None:
