@@ -108,6 +108,11 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         else:
             messages.success(request, f"{subject.email} is now a {form.cleaned_data['role']}.")
             return redirect("staff_accounts:user_detail", user_id=subject.pk)
-    history = user_role_history_for_admin(viewer=request.user, user=subject)
-    context = {"subject": subject, "form": form, "history": history, "is_self": subject.pk == request.user.pk}
+    context = {
+        "subject": subject,
+        "form": form,
+        "history": user_role_history_for_admin(viewer=request.user, user=subject),
+        "applications": reader_application_history_for_review(viewer=request.user, applicant=subject),
+        "is_self": subject.pk == request.user.pk,
+    }
     return render(request, "accounts/staff/user_detail.html", context, status=400 if form.errors else 200)

@@ -225,3 +225,9 @@ def test_audit_log_viewer_filters_by_action_actor_and_target(admin_client, admin
 def test_audit_log_viewer_is_read_only(admin_client):
     response = admin_client.post(reverse("staff_core:audit_log"))
     assert response.status_code == 405
+
+
+def test_user_detail_lists_the_persons_applications(admin_client, client_user):
+    application = reader_application_create(client_user)
+    response = admin_client.get(reverse("staff_accounts:user_detail", args=[client_user.pk]))
+    assert reverse("staff_accounts:application_detail", args=[application.pk]) in response.content.decode()
