@@ -19,4 +19,5 @@ class ReportAction(models.TextChoices):
     """What a moderator did when closing a report."""
 
     HIDE = "hide", "Hide the content"
+    WARN = "warn", "Hide the content and warn its author"
     DISMISS = "dismiss", "Dismiss the report"

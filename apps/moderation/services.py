@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.core.exceptions import DomainError, PermissionDeniedError
 from apps.core.services import audit_log_record
+from apps.notifications.services import notify
 
 from .enums import ReportAction, ReportReason, ReportStatus
 from .exceptions import ActionNotAvailable, AlreadyReported, ReportAlreadyClosed, ReportTargetNotFound
@@ -20,6 +21,7 @@ from .registry import moderatable_for_model, moderatable_get
 REPORT_RATE_LIMIT = 5
 REPORT_RATE_WINDOW_SECONDS = 60
 REPORT_DETAILS_MAX_LENGTH = 1000
+MODERATION_WARNING_KIND = "account.moderation_warning"
 
 
 def report_target_get(*, reporter: Any, type_key: str, object_id: int) -> Any:
@@ -67,11 +69,26 @@ def _report_insert(*, content_type: ContentType, object_id: int, reporter: Any, 
         raise AlreadyReported()
 
 
+def _author_warn(*, author: Any, label: str) -> None:
+    """Tell the author that a moderator removed their content. Inner helper (caller's transaction)."""
+    notify(
+        user=author,
+        kind=MODERATION_WARNING_KIND,
+        title=f"A moderator removed your {label.lower()}",
+        body=(
+            "It broke the community guidelines and is no longer shown. Repeated breaches can lead to the "
+            "suspension of your account."
+        ),
+        email=True,
+    )
+
+
 @transaction.atomic(durable=True)
 def report_decide(
     *, actor: Any, report_id: int, action: str, note: str = "", request: HttpRequest | None = None
 ) -> Report:
-    """A moderator closes a report: hide the content (closing every open report of it) or dismiss this report.
+    """A moderator closes a report: hide the content (closing every open report of it), hide it and warn its
+    author, or dismiss this report.
 
     Audited. The reports of the object are locked first, so two moderators cannot decide the same report twice.
     """
@@ -90,7 +107,7 @@ def report_decide(
         raise ReportAlreadyClosed()
 
     now = timezone.now()
-    if action == ReportAction.HIDE:
+    if action in (ReportAction.HIDE, ReportAction.WARN):
         model = report.content_type.model_class()
         moderatable = moderatable_for_model(model) if model is not None else None
         if moderatable is None:
@@ -100,6 +117,8 @@ def report_decide(
         except moderatable.model.DoesNotExist:
             raise ActionNotAvailable("The reported content no longer exists; dismiss the report instead.")
         moderatable.hide(obj=target, actor=actor)
+        if action == ReportAction.WARN:
+            _author_warn(author=moderatable.summary(target).author, label=moderatable.label)
         closing = [row for row in locked.values() if row.is_open]
         status = ReportStatus.RESOLVED
     else:

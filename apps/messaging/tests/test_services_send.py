@@ -13,6 +13,7 @@ from apps.messaging.exceptions import (
     ConversationNotFound,
     InvalidMessage,
     InvalidPrice,
+    NoColdMessages,
     RecipientUnavailable,
 )
 from apps.messaging.models import Conversation, EmailBatch, Message
@@ -261,3 +262,16 @@ def test_conversation_mark_read_by_stranger_changes_nothing(client_user):
     changed = services.conversation_mark_read(viewer=UserFactory(), conversation_id=conversation.pk)
     # then
     assert changed == 0
+
+
+def test_reader_reply_send_where_client_never_wrote_refused(client_user):
+    # given: a thread without any message from the client
+    from django.utils import timezone
+
+    reader = listed_reader().user
+    conversation = Conversation.objects.create(client=client_user, reader=reader, last_message_at=timezone.now())
+    # when
+    with pytest.raises(NoColdMessages):
+        services.reader_reply_send(actor=reader, conversation_id=conversation.pk, body="Special offer!")
+    # then
+    assert not conversation.messages.exists()

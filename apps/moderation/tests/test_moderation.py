@@ -12,6 +12,7 @@ from apps.moderation import services
 from apps.moderation.enums import ReportStatus
 from apps.moderation.exceptions import AlreadyReported, ReportAlreadyClosed, ReportTargetNotFound
 from apps.moderation.models import Report
+from apps.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 KEY = "messaging.message"
@@ -193,3 +194,19 @@ def test_report_decide_by_non_admin_refused(client_user):
         services.report_decide(actor=client_user, report_id=report.pk, action="hide")
     report.refresh_from_db()
     assert report.is_open
+
+
+def test_report_decide_warn_hides_and_notifies_author_without_naming_reporter(admin_user, client_user):
+    # given
+    conversation = conversation_with(client=client_user)
+    message = _reply(conversation, "Pay me on another app")
+    report = services.report_create(reporter=client_user, type_key=KEY, object_id=message.pk, reason="scam")
+    # when
+    services.report_decide(actor=admin_user, report_id=report.pk, action="warn", note="Second time")
+    # then
+    message.refresh_from_db()
+    assert message.is_hidden
+    warning = Notification.objects.get(user=conversation.reader, kind=services.MODERATION_WARNING_KIND)
+    assert "removed your message" in warning.title
+    assert client_user.email not in warning.title + warning.body
+    assert AuditLog.objects.get(action="moderation.report_resolved").details["action"] == "warn"
