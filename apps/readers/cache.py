@@ -1,14 +1,18 @@
-"""Short-lived cache of the directory's rendered results.
+"""Short-lived shared cache of the directory's rendered fragments (filters and results).
 
 The directory is the busiest public page and the same few filter combinations are asked for again and
-again, so its results fragment (no per-user content in it) is kept for ``DIRECTORY_CACHE_SECONDS`` under a
-key that includes a version number. Every write that changes what the directory shows calls
-``reader_directory_changed()`` once committed, which moves the version on; a derived change nobody writes
-(a reader timing out without heartbeats) shows within the cache lifetime, and the live status badges on the
-page update on their own in the meantime.
+again, so its fragments (nothing per-user in them) are kept for ``DIRECTORY_CACHE_SECONDS`` under keys that
+include a version number. Every write that changes what the directory shows calls
+``reader_directory_changed()``, which moves the version on once the transaction commits. A derived change
+nobody writes (a reader timing out without heartbeats) shows within the cache lifetime; the live status
+badges on the page update on their own in the meantime.
+
+Each process re-reads the version at most once per ``VERSION_RECHECK_SECONDS``, so a page served from the
+cache costs one cache round trip.
 """
 
 import hashlib
+import time
 from collections.abc import Callable
 
 from django.core.cache import cache
@@ -18,14 +22,21 @@ from django.utils.safestring import SafeString, mark_safe
 from apps.core.integrations import agora_enabled
 
 DIRECTORY_CACHE_SECONDS = 15
+VERSION_RECHECK_SECONDS = 1.0
 VERSION_KEY = "readers:directory:version"
+
+_version_memo: dict[str, float] = {}
 
 
 def directory_version() -> int:
+    now = time.monotonic()
+    if "version" in _version_memo and now - _version_memo["checked_at"] < VERSION_RECHECK_SECONDS:
+        return int(_version_memo["version"])
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
+        version = cache.get(VERSION_KEY, 0)
+    _version_memo.update(version=int(version), checked_at=now)
     return int(version)
 
 
@@ -35,19 +46,35 @@ def reader_directory_changed() -> None:
 
 
 def _bump() -> None:
+    _version_memo.clear()
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet: nothing cached under the old one either
-        cache.add(VERSION_KEY, 1, timeout=None)
+    except ValueError:  # the version was evicted: start from one no earlier key can have used
+        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
 
 
-def directory_cached(*, kind: str, params: list[tuple[str, str]], build: Callable[[], str]) -> SafeString:
-    """The cached fragment for ``kind`` and the request's ``params`` (order-insensitive), built on a miss."""
+def _fresh_version() -> int:
+    return time.time_ns() // 1000
+
+
+def directory_fragments(
+    *, params: list[tuple[str, str]], builders: dict[str, Callable[[], str]]
+) -> dict[str, SafeString]:
+    """The fragments named in ``builders`` for the request's ``params`` (order-insensitive): one cache
+    round trip, and only the missing ones are built (and stored)."""
     canonical = "&".join(f"{k}={v}" for k, v in sorted(params))
-    digest = hashlib.sha256(f"{kind}|{agora_enabled()}|{canonical}".encode()).hexdigest()[:32]
-    key = f"readers:directory:{directory_version()}:{digest}"
-    html = cache.get(key)
-    if html is None:
-        html = build()
-        cache.set(key, str(html), timeout=DIRECTORY_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 - our own rendered template output
+    version = directory_version()
+    keys = {}
+    for kind in builders:
+        digest = hashlib.sha256(f"{kind}|{agora_enabled()}|{canonical}".encode()).hexdigest()[:32]
+        keys[kind] = f"readers:directory:{version}:{digest}"
+    found = cache.get_many(list(keys.values()))
+    fragments, missing = {}, {}
+    for kind, key in keys.items():
+        html = found.get(key)
+        if html is None:
+            html = missing[key] = str(builders[kind]())
+        fragments[kind] = mark_safe(html)  # noqa: S308 - our own rendered template output
+    if missing:
+        cache.set_many(missing, timeout=DIRECTORY_CACHE_SECONDS)
+    return fragments

@@ -5,7 +5,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -184,19 +183,12 @@ def reader_directory_list(*, query: DirectoryQuery) -> QuerySet[ReaderProfile]:
 
 
 def taxonomy_choices() -> dict[str, list[tuple[str, str]]]:
-    """Options for the directory filters (cached with the directory; admins' changes move its version on)."""
-    from .cache import DIRECTORY_CACHE_SECONDS, directory_version
-
-    key = f"readers:taxonomies:{directory_version()}"
-    choices = cache.get(key)
-    if choices is None:
-        choices = {
-            "specialty": list(Specialty.objects.values_list("slug", "name")),
-            "tool": list(Tool.objects.values_list("slug", "name")),
-            "language": list(Language.objects.values_list("slug", "name")),
-        }
-        cache.set(key, choices, timeout=DIRECTORY_CACHE_SECONDS * 20)
-    return choices
+    """Options for the directory filters: three small queries whatever the number of readers."""
+    return {
+        "specialty": list(Specialty.objects.values_list("slug", "name")),
+        "tool": list(Tool.objects.values_list("slug", "name")),
+        "language": list(Language.objects.values_list("slug", "name")),
+    }
 
 
 def reader_relation_for(*, viewer: Any, reader_id: int) -> dict[str, bool]:

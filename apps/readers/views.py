@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
@@ -12,7 +14,7 @@ from apps.core.integrations import integrations_status
 from apps.core.permissions import reader_required
 
 from . import selectors, services
-from .cache import directory_cached
+from .cache import directory_fragments
 from .constants import DIRECTORY_PAGE_SIZE, PRESENCE_HEARTBEAT_SECONDS
 from .exceptions import ReaderNotFound
 from .forms import DirectoryFilterForm, ReaderProfileForm
@@ -23,15 +25,16 @@ from .models import ReaderProfile
 
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
-    form = DirectoryFilterForm(request.GET or None, choices=selectors.taxonomy_choices())
     params = [(key, value) for key, values in request.GET.lists() for value in values]
-    results = directory_cached(kind="results", params=params, build=lambda: _directory_results_html(request, form))
+    form = functools.cache(lambda: DirectoryFilterForm(request.GET or None, choices=selectors.taxonomy_choices()))
+    builders = {"results": lambda: _directory_results_html(request, form())}
     if request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted:
-        return HttpResponse(results)
-    form_html = directory_cached(
-        kind="form", params=params, build=lambda: render_to_string("readers/partials/_filters.html", {"form": form})
+        return HttpResponse(directory_fragments(params=params, builders=builders)["results"])
+    builders["filters"] = lambda: render_to_string("readers/partials/_filters.html", {"form": form()})
+    fragments = directory_fragments(params=params, builders=builders)
+    return render(
+        request, "readers/directory.html", {"results_html": fragments["results"], "form_html": fragments["filters"]}
     )
-    return render(request, "readers/directory.html", {"results_html": results, "form_html": form_html})
 
 
 def _directory_results_html(request: HttpRequest, form: DirectoryFilterForm) -> str:

@@ -34,6 +34,7 @@ fi
 "$PY" "$HERE/seed.py"
 psql "$DATABASE_URL" -qc "VACUUM ANALYZE" >/dev/null
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 "$ROOT/.venv/bin/gunicorn" config.wsgi:application --chdir "$ROOT" --bind "127.0.0.1:$PORT" \
   --workers "$WORKERS" --log-level warning &
 SERVER=$!
@@ -59,5 +60,5 @@ for name in minimal directory_first_page directory_filtered_search; do
   line="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/report.lua" "$url" | tail -n 1)"
   echo "{\"name\": \"$name\", \"url\": \"${url#$BASE}\", \"result\": $line}" >>"$RESULTS"
 done
-"$PY" "$HERE/summarise.py" "$RESULTS" --connections "$CONNECTIONS" --workers "$WORKERS" --duration "$DURATION"
+"$PY" "$HERE/summarise.py" "$RESULTS" --connections "$CONNECTIONS" --workers "$WORKERS" --duration "$DURATION" --load-before "$LOAD_BEFORE"
 rm -f "$RESULTS"

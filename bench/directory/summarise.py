@@ -23,7 +23,8 @@ def machine() -> str:
         int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
     )
     pg = subprocess.run(["psql", "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    return f"{cpu}, {cores} cores, {mem_kb // 1024 // 1024} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}, {pg}"
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}, {pg}"
+    return f"{cpu}, {cores} cores, {mem_kb // 1024 // 1024} GiB RAM, {system}"
 
 
 def main() -> int:
@@ -32,13 +33,15 @@ def main() -> int:
     parser.add_argument("--connections", type=int, required=True)
     parser.add_argument("--workers", type=int, required=True)
     parser.add_argument("--duration", required=True)
+    parser.add_argument("--load-before", default="", help="load average of the machine before the run")
     args = parser.parse_args()
     rows = [json.loads(line) for line in Path(args.results).read_text().splitlines() if line.strip()]
     by_name = {row["name"]: row for row in rows}
     minimal_rps = by_name["minimal"]["result"]["rps"]
     ok = True
     print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {machine()}")
-    print(f"gunicorn sync workers: {args.workers}; wrk: {args.connections} connections, {args.duration} per endpoint\n")
+    print(f"gunicorn sync workers: {args.workers}; wrk: {args.connections} connections, {args.duration} per endpoint")
+    print(f"load average before the run: {args.load_before}\n")
     print("| endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to minimal | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for row in rows:
@@ -46,9 +49,8 @@ def main() -> int:
         ratio = r["rps"] / minimal_rps if minimal_rps else 0.0
         row["ratio_to_minimal"] = round(ratio, 3)
         errors = r["socket_errors"] + r["non_2xx"]
-        print(
-            f"| `{row['url']}` | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {ratio:.2f} | {errors} |"
-        )
+        cells = [f"`{row['url']}`", f"{r['rps']:.0f}", f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}", f"{r['p99_ms']:.1f}"]
+        print("| " + " | ".join([*cells, f"{ratio:.2f}", str(errors)]) + " |")
         if row["name"] != "minimal":
             ok &= ratio >= TARGET_RATIO and r["p95_ms"] < TARGET_P95_MS
         ok &= r["non_2xx"] == 0
