@@ -196,3 +196,51 @@ def test_message_unlock_concurrent_replies_never_overdraw():
     assert wallet_balance(user=client) == D("0.00")
     assert Message.objects.filter(unlocked_at__isnull=False).count() == 2
     call_command("ledger_check")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_client_message_send_concurrent_messages_one_email_per_window():
+    # given
+    conversation = conversation_with()
+    client, reader = conversation.client, conversation.reader
+    # when
+    results = _run_in_threads(
+        4, lambda i: services.client_message_send(actor=client, reader_id=reader.pk, body=f"Quick {i}")
+    )
+    # then
+    assert all(isinstance(result, Message) for result in results), results
+    requested = Notification.objects.filter(user=reader, kind=NotificationKind.NEW_MESSAGE)
+    assert requested.count() == 4
+    assert requested.filter(email_requested=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("stale_row", [False, True])
+def test_email_batch_claim_racing_claims_win_once(stale_row):
+    # given: no batch row yet, or one from more than 15 minutes ago
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from apps.messaging.models import EmailBatch
+
+    conversation = conversation_with()
+    if stale_row:
+        EmailBatch.objects.create(
+            conversation=conversation,
+            recipient=conversation.reader,
+            last_emailed_at=timezone.now() - timedelta(minutes=20),
+        )
+
+    def claim(_):
+        with transaction.atomic():
+            return services._email_batch_claim(
+                conversation=conversation, recipient=conversation.reader, kind=NotificationKind.NEW_MESSAGE
+            )
+
+    # when
+    results = _run_in_threads(6, claim)
+    # then
+    assert sorted(results) == [False] * 5 + [True]
+    assert EmailBatch.objects.count() == 1
