@@ -233,6 +233,26 @@ def reader_profile_suspend(
     return profile
 
 
+# --- Rating --------------------------------------------------------------------------------------
+
+
+def reader_rating_set(*, reader_user_id: int, average: Decimal, count: int) -> bool:
+    """Store a reader's rating aggregate, computed by the reviews feature from its visible reviews.
+
+    The caller holds the transaction and has locked the profile (``locks.reader_profile_lock``) before
+    computing, so two reviews landing at once cannot leave a stale aggregate. Returns whether a profile
+    was updated (a reader without a profile has nothing to show).
+    """
+    if count < 0 or not Decimal("0") <= average <= Decimal("5"):
+        raise ValueError("A rating average is between 0 and 5 and a count is not negative.")
+    updated = ReaderProfile.objects.filter(user_id=reader_user_id).update(
+        rating_average=average.quantize(Decimal("0.01")), rating_count=count
+    )
+    if updated:
+        reader_directory_changed()
+    return bool(updated)
+
+
 # --- Presence -----------------------------------------------------------------------------------
 
 
