@@ -2,7 +2,7 @@
 
 import pytest
 from django.test import override_settings
-from django.urls import reverse
+from django.urls import include, path, reverse
 
 from apps.core.context_processors import BRAND_IMAGES
 from apps.pages.views import server_error
@@ -77,16 +77,21 @@ def test_server_error_renders_without_request_context(rf):
     assert "hx-headers" not in html
 
 
-@override_settings(DEBUG_PROPAGATE_EXCEPTIONS=False)
-def test_server_error_handler_is_used_for_unhandled_errors(client, monkeypatch):
-    # given
-    def boom(request):
-        raise RuntimeError("boom")
+def _raise_error(request):
+    raise RuntimeError("the failing request")
 
-    monkeypatch.setattr("apps.pages.views.render", lambda *args, **kwargs: boom(None))
+
+# The site's URLs plus one view that fails, to exercise handler500 end to end.
+urlpatterns = [path("failing/", _raise_error), path("", include("config.urls"))]
+handler500 = "apps.pages.views.server_error"
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_server_error_handler_is_used_for_unhandled_errors(client):
+    # given
     client.raise_request_exception = False
     # when
-    response = client.get(reverse("pages:home"))
+    response = client.get("/failing/")
     # then
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
