@@ -40,3 +40,11 @@ app.conf.beat_schedule["wallet-stripe-outbox-sweep"] = {
     "task": "apps.wallet.tasks.stripe_outbox_sweep_task",
     "schedule": 120.0,
 }
+
+# Live readings: the billing tick (timeouts, presence, low balance, minutes due) every 5 s. Set-based,
+# SKIP LOCKED and keyed per minute, so overlapping runs on several workers never bill a minute twice.
+app.conf.beat_schedule["livesessions-bill-tick"] = {
+    "task": "apps.sessions.tasks.session_bill_tick_task",
+    "schedule": 5.0,
+    "options": {"expires": 10},
+}

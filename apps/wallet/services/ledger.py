@@ -370,3 +370,209 @@ def transaction_post(
     return ledger_post(
         kind=kind, idempotency_key=idempotency_key, postings=postings, user=user, actor=actor, memo=memo, **refs
     )
+
+
+# --- many transactions at once -----------------------------------------------------------------------
+
+
+class _AccountRef:
+    """The two things the parameter hash and the leg checks need of an account: its pk and code."""
+
+    __slots__ = ("code", "kind", "pk")
+
+    def __init__(self, pk: int, code: str, kind: str) -> None:
+        self.pk, self.code, self.kind = pk, code, kind
+
+
+class _UserRef:
+    __slots__ = ("pk",)
+
+    def __init__(self, pk: int | None) -> None:
+        self.pk = pk
+
+
+class BatchEntry:
+    """One transaction of ``ledger_post_many``: postings are (account id, signed amount) pairs."""
+
+    __slots__ = ("idempotency_key", "memo", "postings", "refs", "user_id")
+
+    def __init__(
+        self,
+        *,
+        idempotency_key: str,
+        postings: Sequence[tuple[int, Decimal]],
+        user_id: int | None = None,
+        memo: str = "",
+        **refs: Any,
+    ) -> None:
+        self.idempotency_key = idempotency_key
+        self.postings = postings
+        self.user_id = user_id
+        self.memo = memo
+        self.refs = refs
+
+
+class BatchResult:
+    """What ``ledger_post_many`` did: ``posted`` maps each posted (or replayed) key to its transaction id;
+    ``refused`` maps each refused key to the reason ("insufficient_funds" or "frozen")."""
+
+    __slots__ = ("posted", "refused", "replayed")
+
+    def __init__(self) -> None:
+        self.posted: dict[str, int] = {}
+        self.refused: dict[str, str] = {}
+        self.replayed: set[str] = set()
+
+
+def _lock_rows(account_ids: list[int]) -> dict[int, tuple[str, str, Decimal, bool]]:
+    """(code, kind, balance, is_frozen) of the given accounts; lockable ones are locked FOR UPDATE in pk order.
+
+    House accounts are read without a lock (their code and kind never change and their row is never updated).
+    """
+    rows: dict[int, tuple[str, str, Decimal, bool]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, code, kind, balance, is_frozen FROM wallet_account "
+            "WHERE id = ANY(%s) AND kind = ANY(%s) ORDER BY id FOR UPDATE",
+            [account_ids, sorted(LOCKABLE_ACCOUNT_KINDS)],
+        )
+        for pk, code, kind, balance, is_frozen in cursor.fetchall():
+            rows[pk] = (code, kind, balance, is_frozen)
+        rest = [pk for pk in account_ids if pk not in rows]
+        if rest:
+            cursor.execute("SELECT id, code, kind, balance, is_frozen FROM wallet_account WHERE id = ANY(%s)", [rest])
+            for pk, code, kind, balance, is_frozen in cursor.fetchall():
+                rows[pk] = (code, kind, balance, is_frozen)
+    missing = set(account_ids) - set(rows)
+    if missing:
+        raise ValueError(f"Unknown accounts: {sorted(missing)}.")
+    return rows
+
+
+def ledger_post_many(*, kind: Any, entries: Sequence[BatchEntry], memo: str = "") -> BatchResult:
+    """Post many independent transactions of one ``kind`` with a handful of statements, whatever their number.
+
+    The set-based twin of ``ledger_post`` for periodic jobs (the reading billing tick): the same rules hold
+    for every entry (legs valid and balanced, keys unique, replays return the first transaction and a key
+    reused with other parameters raises ``IdempotencyConflict``, lockable accounts locked in primary-key
+    order and re-read, a wallet or hold never below zero, frozen accounts pay only chargebacks and refunds).
+    Unlike ``ledger_post``, an entry that cannot be paid does not raise: it is left out and listed in
+    ``refused``; entries are applied in the given order, so earlier entries spend first.
+
+    Inner helper: the caller holds the transaction. PostgreSQL only.
+    """
+    _require_atomic()
+    result = BatchResult()
+    if not entries:
+        return result
+    if connection.vendor != "postgresql":
+        raise RuntimeError("ledger_post_many needs PostgreSQL; use ledger_post elsewhere.")
+    if kind not in TransactionKind.values:
+        raise ValueError(f"Unknown transaction kind {kind!r}.")
+    keys = [entry.idempotency_key for entry in entries]
+    if len(set(keys)) != len(keys):
+        raise ValueError("Each entry of a batch needs its own idempotency key.")
+    for entry in entries:
+        if not entry.idempotency_key or len(entry.idempotency_key) > 200:
+            raise ValueError("An idempotency key of 1 to 200 characters is required.")
+        unknown = set(entry.refs) - REFERENCE_FIELDS
+        if unknown:
+            raise ValueError(f"Unknown transaction references: {sorted(unknown)}.")
+
+    account_ids = sorted({pk for entry in entries for pk, _ in entry.postings})
+    rows = _lock_rows(account_ids)
+    refs = {pk: _AccountRef(pk, code, account_kind) for pk, (code, account_kind, _, _) in rows.items()}
+    balances = {
+        pk: balance for pk, (_, account_kind, balance, _) in rows.items() if account_kind in LOCKABLE_ACCOUNT_KINDS
+    }
+    frozen = {pk for pk, (_, _, _, is_frozen) in rows.items() if is_frozen}
+
+    # Checked after the locks: a racer with the same key may have committed while this one waited.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT idempotency_key, id, params_hash FROM wallet_transaction WHERE idempotency_key = ANY(%s)", [keys]
+        )
+        existing = {key: (pk, params_hash) for key, pk, params_hash in cursor.fetchall()}
+
+    to_write: list[tuple[BatchEntry, str, list[tuple[_AccountRef, Decimal]]]] = []
+    for entry in entries:
+        legs = _validated_legs([(refs[pk], amount) for pk, amount in entry.postings])
+        params_hash = _params_hash(kind, _UserRef(entry.user_id), legs)  # type: ignore[arg-type]
+        key = entry.idempotency_key
+        if key in existing:
+            pk, first_hash = existing[key]
+            if first_hash != params_hash:
+                raise IdempotencyConflict(f"The idempotency key {key!r} was already used for a different transaction.")
+            result.posted[key] = pk
+            result.replayed.add(key)
+            continue
+        lockable = [(account, amount) for account, amount in legs if account.kind in LOCKABLE_ACCOUNT_KINDS]
+        if any(amount < 0 and account.pk in frozen for account, amount in lockable) and kind not in FROZEN_DEBIT_KINDS:
+            result.refused[key] = "frozen"
+            continue
+        if any(
+            amount < 0 and account.kind in NON_NEGATIVE_ACCOUNT_KINDS and balances[account.pk] + amount < 0
+            for account, amount in lockable
+        ):
+            result.refused[key] = "insufficient_funds"
+            continue
+        for account, amount in lockable:
+            balances[account.pk] += amount
+        to_write.append((entry, params_hash, legs))  # type: ignore[arg-type]
+    if not to_write:
+        return result
+
+    now = timezone.now()
+    fields = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
+    columns: dict[str, list[Any]] = {field.column: [] for field in fields}
+    for entry, params_hash, _ in to_write:
+        values = {
+            "kind": str(kind),
+            "idempotency_key": entry.idempotency_key,
+            "params_hash": params_hash,
+            "created_at": now,
+            "user_id": entry.user_id,
+            "actor_id": None,
+            "memo": (entry.memo or memo)[:255],
+        }
+        for field in fields:
+            if field.column in values:
+                columns[field.column].append(values[field.column])
+            elif field.name in entry.refs and entry.refs[field.name] is not None:
+                columns[field.column].append(entry.refs[field.name])
+            else:
+                columns[field.column].append("" if field.name.startswith("stripe_") else None)
+    column_sql = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    unnest_sql = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    params: list[Any] = [columns[field.column] for field in fields]
+    leg_keys, leg_accounts, leg_amounts = [], [], []
+    for entry, _, legs in to_write:
+        for account, amount in legs:
+            leg_keys.append(entry.idempotency_key)
+            leg_accounts.append(account.pk)
+            leg_amounts.append(amount)
+    params += [leg_keys, leg_accounts, leg_amounts]
+    touched = sorted({account.pk for _, _, legs in to_write for account, _ in legs if account.pk in balances})
+    params += [touched, [balances[pk] for pk in touched]]
+    sql = (
+        f"WITH t AS (INSERT INTO wallet_transaction ({column_sql}) "  # noqa: S608 (model columns; values are parameters)
+        f"SELECT * FROM unnest({unnest_sql}) ON CONFLICT (idempotency_key) DO NOTHING "
+        "RETURNING id, idempotency_key), "
+        "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
+        "SELECT t.id, l.account_id, l.amount FROM t "
+        "JOIN unnest(%s::text[], %s::bigint[], %s::numeric[]) AS l(key, account_id, amount) "
+        "ON l.key = t.idempotency_key), "
+        # The rows are locked by this transaction (_lock_rows), so the computed balances are exact.
+        "u AS (UPDATE wallet_account AS a SET balance = b.balance "
+        "FROM unnest(%s::bigint[], %s::numeric[]) AS b(id, balance) WHERE a.id = b.id) "
+        "SELECT idempotency_key, id FROM t"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        written = dict(cursor.fetchall())
+    if len(written) != len(to_write):
+        # A racer inserted one of these keys without sharing a locked account; the balances written above
+        # would be wrong, so the whole batch must roll back (the caller's transaction) and be retried.
+        raise IdempotencyConflict("A concurrent request used one of these keys; try the batch again.")
+    result.posted.update(written)
+    return result

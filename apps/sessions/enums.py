@@ -1,0 +1,35 @@
+"""Choices of live readings: the session state machine and the modality."""
+
+from django.db import models
+
+from apps.readers.enums import Modality  # one definition of text/voice/video for profiles and readings
+
+__all__ = ["LIVE_STATES", "TERMINAL_STATES", "Modality", "SessionState"]
+
+
+class SessionState(models.TextChoices):
+    CREATED = "created", "Created"
+    WAITING = "waiting", "Waiting for the reader"
+    ACTIVE = "active", "In progress"
+    PAUSED = "paused", "Paused: add funds to continue"
+    RECONNECTING = "reconnecting", "Reconnecting"
+    ENDED = "ended", "Ended"
+    FINALIZED = "finalized", "Finished"
+
+
+# A client or a reader takes part in at most one of these at a time.
+LIVE_STATES = frozenset({SessionState.WAITING, SessionState.ACTIVE, SessionState.PAUSED, SessionState.RECONNECTING})
+TERMINAL_STATES = frozenset({SessionState.ENDED, SessionState.FINALIZED})
+
+
+class EndReason(models.TextChoices):
+    DECLINED = "declined", "The reader declined"
+    INSUFFICIENT_FUNDS = "insufficient_funds", "The wallet could not pay the first minute"
+    REQUEST_TIMEOUT = "request_timeout", "The reader did not answer in time"
+    CANCELLED = "cancelled", "The client cancelled the request"
+    CLIENT_ENDED = "client_ended", "The client ended the reading"
+    READER_ENDED = "reader_ended", "The reader ended the reading"
+    LOW_BALANCE_TIMEOUT = "low_balance_timeout", "Paused too long without funds"
+    SPENDING_CAP = "spending_cap", "The spending limit was reached"
+    GRACE_EXHAUSTED = "grace_exhausted", "The connection could not be restored in time"
+    TOO_MANY_RECONNECTS = "too_many_reconnects", "The connection dropped too often"

@@ -1,0 +1,150 @@
+"""Pay-per-minute readings: ReadingSession and its SessionEvent trail (SPEC §4).
+
+Time accounting. A reading accrues *active time* only in ``active``, and only time both parties are proven
+present for: from ``active_since_at`` up to the earlier of their last heartbeats. ``active_seconds`` holds
+the seconds of the finished active periods (seconds as a Decimal to the microsecond, so rounding never
+loses a billable instant). ``billed_until_at`` is the wall-clock instant at which the minutes already paid
+run out if the current active period goes on; the billing tick charges the next minute once both parties
+have been seen after it (``services.billing``). Outside ``active`` it is NULL.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .enums import LIVE_STATES, EndReason, Modality, SessionState
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class ReadingSession(models.Model):
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_readings")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reader_readings")
+    modality = models.CharField(max_length=8, choices=Modality.choices)
+    # Snapshots taken when the reading is requested: later changes of the reader's rates never apply.
+    rate_amount = models.DecimalField("rate per minute", **MONEY)
+    reader_rate = models.DecimalField("reader share", max_digits=5, decimal_places=4, default=Decimal("0.7000"))
+    spending_cap_amount = models.DecimalField("spending limit", null=True, blank=True, **MONEY)
+    intake_note = models.TextField(max_length=1000, blank=True)
+
+    state = models.CharField(max_length=16, choices=SessionState.choices, default=SessionState.CREATED)
+    end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
+    channel_name = models.CharField(max_length=64, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+
+    # Active time (see the module docstring).
+    active_seconds = models.DecimalField(max_digits=16, decimal_places=6, default=Decimal("0"))
+    active_since_at = models.DateTimeField(null=True, blank=True)
+    billed_until_at = models.DateTimeField(null=True, blank=True)
+    minutes_billed = models.PositiveIntegerField(default=0)
+    charged_amount = models.DecimalField(default=Decimal("0.00"), **MONEY)
+
+    # Presence.
+    client_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    reader_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    reconnect_count = models.PositiveSmallIntegerField(default=0)
+    reconnecting_since_at = models.DateTimeField(null=True, blank=True)
+    grace_used_seconds = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
+
+    # Low balance.
+    pause_started_at = models.DateTimeField(null=True, blank=True)
+    pause_count = models.PositiveIntegerField(default=0)
+    paused_seconds = models.DecimalField(max_digits=16, decimal_places=6, default=Decimal("0"))
+
+    # Accounts of the reading (set on activation): the client's wallet and hold:session:<id>.
+    wallet_account = models.ForeignKey(
+        "wallet.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hold_account = models.ForeignKey(
+        "wallet.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # Settlement (set on finalization).
+    reader_share_amount = models.DecimalField(null=True, blank=True, **MONEY)
+    platform_share_amount = models.DecimalField(null=True, blank=True, **MONEY)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(state__in=sorted(LIVE_STATES)), name="livesession_one_live_per_client"
+            ),
+            models.UniqueConstraint(
+                fields=["reader"], condition=Q(state__in=sorted(LIVE_STATES)), name="livesession_one_live_per_reader"
+            ),
+            models.CheckConstraint(condition=~Q(client=models.F("reader")), name="livesession_not_self"),
+            models.CheckConstraint(condition=Q(rate_amount__gt=0), name="livesession_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(reader_rate__gte=0, reader_rate__lte=1), name="livesession_reader_rate_range"
+            ),
+            models.CheckConstraint(condition=Q(state__in=SessionState.values), name="livesession_state_valid"),
+            models.CheckConstraint(condition=Q(active_seconds__gte=0), name="livesession_active_non_negative"),
+            models.CheckConstraint(
+                condition=Q(charged_amount=models.F("minutes_billed") * models.F("rate_amount")),
+                name="livesession_charged_matches_minutes",
+            ),
+            models.CheckConstraint(
+                condition=Q(spending_cap_amount__isnull=True) | Q(spending_cap_amount__gt=0),
+                name="livesession_cap_positive",
+            ),
+        ]
+        indexes = [
+            # The billing tick: active readings whose paid time ran out.
+            models.Index(
+                fields=["billed_until_at"], condition=Q(state=SessionState.ACTIVE), name="livesession_due_idx"
+            ),
+            models.Index(
+                fields=["state", "created_at"],
+                condition=Q(state__in=[SessionState.WAITING, SessionState.PAUSED, SessionState.RECONNECTING]),
+                name="livesession_timeout_idx",
+            ),
+            models.Index(fields=["state"], condition=Q(state=SessionState.ENDED), name="livesession_unsettled_idx"),
+            models.Index(fields=["client", "-created_at"], name="livesession_client_idx"),
+            models.Index(fields=["reader", "-created_at"], name="livesession_reader_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reading #{self.pk} ({self.state})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+    @property
+    def became_active(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def idempotency_prefix(self) -> str:
+        return f"session:{self.pk}"
+
+
+class SessionEvent(models.Model):
+    """One state transition of a reading, at server time, with the accounting at that moment."""
+
+    session = models.ForeignKey(ReadingSession, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=16, choices=SessionState.choices)
+    to_state = models.CharField(max_length=16, choices=SessionState.choices)
+    reason = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    active_seconds = models.DecimalField(max_digits=16, decimal_places=6, default=Decimal("0"))
+    minutes_billed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["session", "at"], name="livesession_event_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.session_id}: {self.from_state} → {self.to_state} ({self.reason})"

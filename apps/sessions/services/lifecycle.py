@@ -1,0 +1,270 @@
+"""Public write services of a reading: request, accept, decline, cancel, heartbeat, disconnect, end.
+
+Each is one durable transaction; every one that changes the state locks the reading first
+(``locks.session_lock``) and re-checks it. ``now`` may be passed (tests drive a clock); it defaults to the
+server time. Errors are ``DomainError`` subclasses with a message fit for the user.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from apps.core.permissions import has_verified_email
+from apps.core.services import audit_log_record
+from apps.notifications.services import notify
+from apps.readers.enums import Presence
+from apps.readers.models import ReaderProfile
+from apps.readers.selectors import available_modalities, rate_field, reader_listed_list
+from apps.readers.services import reader_presence_set_busy
+from apps.rtc.channels import channel_name_for
+from apps.sessions.constants import REQUEST_TIMEOUT
+from apps.sessions.enums import LIVE_STATES, EndReason, Modality, SessionState
+from apps.sessions.exceptions import InvalidTransition, SessionNotFound, SessionRefused
+from apps.sessions.locks import session_lock
+from apps.sessions.models import ReadingSession
+from apps.sessions.services import flow
+from apps.sessions.services.billing import charge_next_minute
+from apps.sessions.services.transitions import session_transition
+from apps.wallet.services.ledger import DEFAULT_READER_RATE, hold_account, money, wallet_account
+
+S = SessionState
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def reader_rate_of(profile: ReaderProfile) -> Decimal:
+    """The reader's share of what clients pay: an admin override on the profile when set, else 70%."""
+    rate = getattr(profile, "reader_rate", None)
+    return Decimal(rate) if rate is not None else DEFAULT_READER_RATE
+
+
+def _locked_for_party(*, user: Any, session_id: int) -> tuple[ReadingSession, str]:
+    try:
+        session = session_lock(session_id=session_id)
+    except ReadingSession.DoesNotExist:
+        raise SessionNotFound()
+    if user is None or user.pk not in (session.client_id, session.reader_id):
+        raise SessionNotFound()
+    return session, ("client" if user.pk == session.client_id else "reader")
+
+
+@transaction.atomic(durable=True)
+def session_request(
+    *,
+    client: Any,
+    reader: Any,
+    modality: str,
+    intake_note: str = "",
+    spending_cap: Decimal | str | None = None,
+    now: datetime | None = None,
+) -> ReadingSession:
+    """A client asks ``reader`` (a User) for a pay-per-minute reading; the reader has 60 s to accept.
+
+    Refused (``SessionRefused``, nothing written) when the client's email is unverified, the reader is not
+    listed, offline or busy, the modality is not offered by the reader or not available on this server
+    (voice and video need Agora), the wallet holds less than one minute at the reader's rate, the spending
+    limit is below one minute, or either of them is already in a reading. The rate and the reader's share are
+    copied onto the reading now. The reader is notified.
+    """
+    now = _now(now)
+    if not getattr(client, "is_authenticated", False) or not client.is_active:
+        raise SessionRefused("Sign in to request a reading.")
+    if client.pk == getattr(reader, "pk", None):
+        raise SessionRefused("You cannot request a reading from yourself.")
+    if not has_verified_email(client):
+        raise SessionRefused("Verify your email address before starting a reading.")
+    if modality not in Modality.values:
+        raise SessionRefused("Choose chat, voice or video.")
+    if modality not in available_modalities():
+        raise SessionRefused("Voice and video readings need Agora to be configured on this server; chat is available.")
+    profile = reader_listed_list().filter(user_id=getattr(reader, "pk", None)).first()
+    if profile is None:
+        raise SessionRefused("This reader is not available for readings.")
+    if profile.current_presence == Presence.BUSY:
+        raise SessionRefused("This reader is in another reading right now. Please try again later.")
+    if profile.current_presence != Presence.ONLINE:
+        raise SessionRefused("This reader is offline right now.")
+    rate = getattr(profile, rate_field(modality))
+    if rate is None:
+        raise SessionRefused(f"This reader does not offer {Modality(modality).label.lower()} readings.")
+    cap = None
+    if spending_cap not in (None, ""):
+        try:
+            cap = money(spending_cap)  # type: ignore[arg-type]
+        except ValueError:
+            raise SessionRefused("Enter the spending limit in dollars and cents.")
+        if cap < rate:
+            raise SessionRefused(f"The spending limit must cover at least one minute (${rate}).")
+    wallet = wallet_account(client)
+    if wallet.is_frozen:
+        raise SessionRefused("Your wallet is frozen while a payment dispute is open.")
+    if wallet.balance < rate:
+        raise SessionRefused(f"Your wallet must hold at least one minute (${rate}) to start. Please add funds.")
+    if ReadingSession.objects.filter(client=client, state__in=LIVE_STATES).exists():
+        raise SessionRefused("You are already in a reading (or waiting for one).")
+    try:
+        with transaction.atomic():
+            session = ReadingSession.objects.create(
+                client=client,
+                reader=reader,
+                modality=modality,
+                rate_amount=rate,
+                reader_rate=reader_rate_of(profile),
+                spending_cap_amount=cap,
+                intake_note=(intake_note or "").strip()[:1000],
+                created_at=now,
+            )
+            session_transition(session=session, to_state=S.WAITING, reason="requested", now=now, actor=client)
+    except IntegrityError:
+        # The partial unique constraints: one of them got into a reading a moment ago.
+        raise SessionRefused("This reader is in another reading right now. Please try again later.")
+    session.channel_name = channel_name_for("session", session.pk)
+    session.save(update_fields=["channel_name"])
+    notify(
+        user=reader,
+        kind=flow.NOTIFY_KIND_REQUEST,
+        title=f"New {Modality(modality).label.lower()} reading request",
+        body=session.intake_note[:200],
+        url=flow.session_url(session),
+    )
+    return session
+
+
+@transaction.atomic(durable=True)
+def session_accept(*, reader: Any, session_id: int, now: datetime | None = None) -> ReadingSession:
+    """The reader accepts a waiting request: minute 1 is charged into ``hold:session:<id>`` and the reading
+    becomes active; the reader shows as busy. If the wallet can no longer pay the first minute the request
+    ends unbilled (state ``ended``, reason ``insufficient_funds``) and the reading is returned as such."""
+    now = _now(now)
+    session, role = _locked_for_party(user=reader, session_id=session_id)
+    if role != "reader":
+        raise SessionNotFound()
+    if session.state != S.WAITING:
+        raise InvalidTransition("This request is no longer waiting for you.")
+    if now - session.created_at > REQUEST_TIMEOUT:
+        raise InvalidTransition("This request has expired.")
+    session.wallet_account = wallet_account(session.client)
+    session.hold_account = hold_account("session", session.pk)
+    session.save(update_fields=["wallet_account", "hold_account"])
+    if charge_next_minute(session=session) is not None:
+        flow.end(session=session, reason=EndReason.INSUFFICIENT_FUNDS, now=now, actor=reader)
+        return session
+    session.client_heartbeat_at = session.reader_heartbeat_at = now
+    session.save(update_fields=["client_heartbeat_at", "reader_heartbeat_at"])
+    session_transition(session=session, to_state=S.ACTIVE, reason="accepted", now=now, actor=reader)
+    reader_presence_set_busy(reader_user_id=session.reader_id, busy=True)
+    audit_log_record(
+        actor=reader,
+        action="livesessions.session_started",
+        target=session,
+        details={"client_id": session.client_id, "rate": f"{session.rate_amount:.2f}", "modality": session.modality},
+    )
+    notify(
+        user=session.client,
+        kind=flow.NOTIFY_KIND_UPDATE,
+        title="Your reading has started",
+        body="The reader accepted your request.",
+        url=flow.session_url(session),
+    )
+    return session
+
+
+@transaction.atomic(durable=True)
+def session_decline(*, reader: Any, session_id: int, now: datetime | None = None) -> ReadingSession:
+    """The reader declines a waiting request: it ends unbilled and the client is told."""
+    now = _now(now)
+    session, role = _locked_for_party(user=reader, session_id=session_id)
+    if role != "reader":
+        raise SessionNotFound()
+    if session.state != S.WAITING:
+        raise InvalidTransition("This request is no longer waiting for you.")
+    flow.end(session=session, reason=EndReason.DECLINED, now=now, actor=reader)
+    return session
+
+
+@transaction.atomic(durable=True)
+def session_end(*, actor: Any, session_id: int, reason: str = "", now: datetime | None = None) -> ReadingSession:
+    """Either party ends the reading (the client may also withdraw a waiting request). Ending twice is
+    harmless. The started minute stays paid; settlement follows at once (``session_finalize``, on commit).
+    ``reason`` is free text kept on the event; the end reason says who ended it."""
+    now = _now(now)
+    session, role = _locked_for_party(user=actor, session_id=session_id)
+    if session.state in (S.ENDED, S.FINALIZED):
+        return session
+    if session.state == S.WAITING:
+        end_reason = EndReason.CANCELLED if role == "client" else EndReason.DECLINED
+    else:
+        end_reason = EndReason.CLIENT_ENDED if role == "client" else EndReason.READER_ENDED
+    flow.end(session=session, reason=end_reason, now=now, actor=actor)
+    if reason:
+        session.events.filter(to_state=S.ENDED).update(reason=f"{end_reason}: {reason}"[:64])
+    return session
+
+
+def _side_field(session_values: dict[str, Any], user: Any) -> str:
+    return "client_heartbeat_at" if user.pk == session_values["client_id"] else "reader_heartbeat_at"
+
+
+def session_heartbeat(*, user: Any, session_id: int, at: datetime | None = None, now: datetime | None = None) -> str:
+    """One party says "still here" (every 10 s from the room; room connection events and NCS joins too).
+
+    Records the heartbeat with one conditional UPDATE (never moving it backwards, never into the future);
+    a reconnecting reading whose parties are both back resumes at once with the same minute count.
+    Returns the reading's state. ``SessionNotFound`` for anyone but the two parties.
+    """
+    now = _now(now)
+    at = min(at or now, now)
+    row = (
+        ReadingSession.objects.filter(pk=session_id)
+        .filter(Q(client=user) | Q(reader=user))
+        .values("client_id", "reader_id", "state")
+        .first()
+        if getattr(user, "is_authenticated", False)
+        else None
+    )
+    if row is None:
+        raise SessionNotFound()
+    field = _side_field(row, user)
+    ReadingSession.objects.filter(pk=session_id, state__in=LIVE_STATES).update(
+        **{field: Greatest(Coalesce(F(field), at), at)}
+    )
+    if row["state"] != S.RECONNECTING:
+        return row["state"]
+    with transaction.atomic(durable=True):
+        session = session_lock(session_id=session_id)
+        if session.state == S.RECONNECTING:
+            flow.try_resume_reconnecting(session=session, now=now)
+        return session.state
+
+
+@transaction.atomic(durable=True)
+def session_disconnect(*, user: Any, session_id: int, at: datetime | None = None, now: datetime | None = None) -> str:
+    """A party left the room (the room's connection events, an NCS leave): no need to wait 30 s of silence.
+
+    From ``active`` the reading goes to ``reconnecting`` at once, its active time stopping at ``at`` (or the
+    party's last heartbeat, if earlier). Other states are unchanged. Returns the state.
+    """
+    now = _now(now)
+    at = min(at or now, now)
+    session, role = _locked_for_party(user=user, session_id=session_id)
+    if session.state != S.ACTIVE:
+        return session.state
+    field = f"{role}_heartbeat_at"
+    last = getattr(session, field)
+    until = min(at, last) if last is not None else at
+    other = session.reader_heartbeat_at if role == "client" else session.client_heartbeat_at
+    if other is not None:
+        until = min(until, other)
+    flow.disconnect(session=session, now=now, until=until)
+    if session.state == S.RECONNECTING:
+        # The party is gone until their next heartbeat: a recent one must not count as being back.
+        setattr(session, field, None)
+        session.save(update_fields=[field])
+    return session.state

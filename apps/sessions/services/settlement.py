@@ -1,0 +1,99 @@
+"""Finalization: the hold of an ended reading is paid out to the reader and the platform (SPEC §4)."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.services import audit_log_record
+from apps.sessions.enums import SessionState
+from apps.sessions.exceptions import HoldNotSettled, InvalidTransition, SessionNotFound
+from apps.sessions.locks import session_lock
+from apps.sessions.models import ReadingSession
+from apps.sessions.services.transitions import session_transition
+from apps.wallet.enums import TransactionKind
+from apps.wallet.locks import accounts_lock
+from apps.wallet.services.ledger import earnings_account, house_account, ledger_post, split_reader_share
+
+S = SessionState
+
+
+def settlement_key(session_id: int) -> str:
+    return f"session:{session_id}:settlement"
+
+
+@transaction.atomic(durable=True)
+def session_finalize(*, session_id: int, now: datetime | None = None) -> ReadingSession:
+    """Settle an ended reading and mark it ``finalized``; finalizing twice is harmless.
+
+    The whole hold (which must equal minutes billed × rate) goes out in one transaction with the key
+    ``session:<id>:settlement``: floor(amount × reader_rate) to ``earnings:<reader>``, the rest to
+    ``platform:revenue``. The hold must then be exactly zero, else ``HoldNotSettled`` and nothing changes.
+    The summary shown to both parties (and on the receipt) is stored on the reading.
+    """
+    now = now or timezone.now()
+    try:
+        session = session_lock(session_id=session_id)
+    except ReadingSession.DoesNotExist:
+        raise SessionNotFound()
+    if session.state == S.FINALIZED:
+        return session
+    if session.state != S.ENDED:
+        raise InvalidTransition("Only an ended reading can be settled.")
+    amount = Decimal("0.00")
+    reader_share = platform_share = Decimal("0.00")
+    if session.hold_account_id is not None:
+        hold = accounts_lock([session.hold_account_id])[session.hold_account_id]
+        amount = hold.balance
+        if amount != session.charged_amount:
+            raise HoldNotSettled(
+                f"The hold of reading #{session.pk} holds {amount}, but {session.charged_amount} was charged."
+            )
+        reader_share, platform_share = split_reader_share(amount, session.reader_rate)
+        if amount > 0:
+            postings = [(hold, -amount)]
+            if reader_share:
+                postings.append((earnings_account(session.reader), reader_share))
+            if platform_share:
+                postings.append((house_account("platform:revenue"), platform_share))
+            ledger_post(
+                kind=TransactionKind.SESSION_SETTLEMENT,
+                idempotency_key=settlement_key(session.pk),
+                postings=postings,
+                user=session.reader,
+                memo=f"Reading #{session.pk} settlement",
+                session_id=session.pk,
+            )
+        if accounts_lock([hold.pk])[hold.pk].balance != 0:
+            raise HoldNotSettled()
+    session.reader_share_amount = reader_share
+    session.platform_share_amount = platform_share
+    session.summary = {
+        "started_at": session.accepted_at.isoformat() if session.accepted_at else None,
+        "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+        "modality": session.modality,
+        "active_seconds": int(session.active_seconds),
+        "minutes_billed": session.minutes_billed,
+        "rate": f"{session.rate_amount:.2f}",
+        "amount": f"{amount:.2f}",
+        "reader_share": f"{reader_share:.2f}",
+        "platform_share": f"{platform_share:.2f}",
+        "reconnects": session.reconnect_count,
+        "pauses": session.pause_count,
+        "end_reason": session.end_reason,
+    }
+    session.save(update_fields=["reader_share_amount", "platform_share_amount", "summary"])
+    session_transition(session=session, to_state=S.FINALIZED, reason="settled", now=now)
+    if amount > 0:
+        audit_log_record(
+            actor=None,
+            action="livesessions.session_settled",
+            target=session,
+            details={
+                "amount": f"{amount:.2f}",
+                "reader_share": f"{reader_share:.2f}",
+                "minutes": session.minutes_billed,
+            },
+        )
+    return session
