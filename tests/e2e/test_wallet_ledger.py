@@ -1,0 +1,79 @@
+"""The ledger in a real browser: an admin (with TOTP) credits a client's wallet through the review and
+confirmation steps, reads the client's ledger and the ledger check status; the client then sees the
+credit in their wallet. axe-core runs on every page on the way.
+"""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from apps.accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory, UserFactory
+from apps.core.models import AuditLog
+from apps.wallet.models import Transaction
+from apps.wallet.services.ledger_check import ledger_check_run
+from tests.e2e.conftest import assert_axe_clean
+
+
+def _totp_code(secret: str) -> str:
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+def _sign_in(page, base: str, email: str, totp_secret: str | None = None) -> None:
+    page.goto(base + reverse("account_login"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
+    if totp_secret:
+        page.wait_for_url(f"**{reverse('mfa_authenticate')}")
+        page.locator("input[name='code']").fill(_totp_code(totp_secret))
+        page.locator("main").get_by_role("button").first.click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_credits_wallet_with_confirmation_and_client_sees_it(live_server, new_page):
+    # given
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    admin = AdminFactory(email="ledger-keeper@example.com")
+    secret = generate_totp_secret()
+    TOTP.activate(admin, secret)
+    client_user = UserFactory(email="wanda@example.com")
+    ledger_check_run(trigger="nightly")
+    base = live_server.url
+
+    # when: the admin reviews, then confirms a credit
+    admin_page = new_page()
+    _sign_in(admin_page, base, admin.email, secret)
+    admin_page.goto(base + reverse("staff_wallet:index"))
+    assert admin_page.get_by_text("Clean").first.is_visible()
+    assert_axe_clean(admin_page)
+    admin_page.get_by_role("link", name="Credit or debit a wallet").click()
+    assert_axe_clean(admin_page)
+    admin_page.get_by_label("User email").fill(client_user.email)
+    admin_page.get_by_label("Credit (add to the wallet)").check()
+    admin_page.get_by_label("Amount (USD)").fill("25.00")
+    admin_page.get_by_label("Reason").fill("Reading dropped by a network failure")
+    admin_page.get_by_role("button", name="Review").click()
+    assert admin_page.get_by_role("heading", name="Confirm the adjustment").is_visible()
+    assert_axe_clean(admin_page)
+    admin_page.get_by_role("button", name="Post the adjustment").click()
+    admin_page.wait_for_url(f"**{reverse('staff_wallet:user_ledger', args=[client_user.pk])}")
+
+    # then: the admin sees the postings; one transaction, one audit row
+    assert admin_page.get_by_text("platform:revenue").first.is_visible()
+    assert_axe_clean(admin_page)
+    assert Transaction.objects.filter(kind="adjustment", user=client_user).count() == 1
+    assert AuditLog.objects.filter(action="wallet.adjustment").count() == 1
+
+    # and the client sees the credit in their wallet
+    client_page = new_page()
+    _sign_in(client_page, base, client_user.email)
+    client_page.goto(base + reverse("wallet:home"))
+    assert client_page.get_by_test_id("wallet-balance").inner_text() == "$25.00"
+    assert client_page.get_by_text("Reading dropped by a network failure").is_visible()
+    assert_axe_clean(client_page)
