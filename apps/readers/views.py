@@ -31,10 +31,22 @@ def directory(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted:
         return HttpResponse(directory_fragments(params=params, builders=builders)["results"])
     builders["filters"] = lambda: render_to_string("readers/partials/_filters.html", {"form": form()})
-    fragments = directory_fragments(params=params, builders=builders)
-    return render(
-        request, "readers/directory.html", {"results_html": fragments["results"], "form_html": fragments["filters"]}
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        fragments = directory_fragments(params=params, builders=builders)
+        context = {"results_html": fragments["results"], "form_html": fragments["filters"]}
+        return render(request, "readers/directory.html", context)
+    # Signed-out visitors without pending messages all get the same page, so it is shared whole. It needs no
+    # CSRF token (nothing on it posts), and leaving the token out keeps one visitor's token from another.
+    page = directory_fragments(
+        params=params, builders={"anonymous_page": lambda: _anonymous_page(request, params, builders)}
     )
+    return HttpResponse(page["anonymous_page"])
+
+
+def _anonymous_page(request: HttpRequest, params: list[tuple[str, str]], builders: dict) -> str:
+    fragments = directory_fragments(params=params, builders=builders)
+    context = {"results_html": fragments["results"], "form_html": fragments["filters"], "csrf_token": ""}
+    return render_to_string("readers/directory.html", context, request)
 
 
 def _directory_results_html(request: HttpRequest, form: DirectoryFilterForm) -> str:

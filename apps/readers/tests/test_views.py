@@ -323,3 +323,28 @@ def test_presence_heartbeat_view_keeps_online_reader(client):
     response = client.post(reverse("readers:presence_heartbeat"))
     # then
     assert response.json() == {"online": True}
+
+
+def test_directory_anonymous_page_shared_without_csrf_token_and_without_queries(client):
+    # given
+    ReaderProfileFactory(display_name="Selene")
+    first = client.get(reverse("readers:directory"))
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        second = client.get(reverse("readers:directory"))
+    # then
+    assert second.content == first.content and b"Selene" in second.content
+    assert b"X-CSRFToken" not in second.content and "csrftoken" not in second.cookies
+    assert len(ctx.captured_queries) == 0
+
+
+def test_directory_signed_in_page_rendered_for_the_user(client):
+    # given
+    ReaderProfileFactory(display_name="Selene")
+    user = UserFactory(display_name="Seeker Sam")
+    client.get(reverse("readers:directory"))  # warm the shared anonymous page
+    client.force_login(user)
+    # when
+    response = client.get(reverse("readers:directory"))
+    # then
+    assert b"Seeker Sam" in response.content and b"X-CSRFToken" in response.content
