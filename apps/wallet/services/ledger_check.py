@@ -13,6 +13,7 @@ under ``open_holds`` for information; an open hold is not by itself a violation.
 
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -47,75 +48,68 @@ def ledger_check_unregister(name: str) -> None:
 def _rows(sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
-        columns = [column.name for column in cursor.description]
+        columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _in_list(kinds: frozenset) -> str:
+    # Account kinds are fixed identifiers from enums.py, never user input. Plain IN lists and ROUND keep
+    # these queries valid on SQLite (``make run``) as well as PostgreSQL.
+    return ", ".join(f"'{kind}'" for kind in sorted(kinds))
+
+
+LOCKABLE_IN = _in_list(LOCKABLE_ACCOUNT_KINDS)
+UNBALANCED_SQL = """
+    SELECT t.id AS transaction_id, t.kind, COALESCE(SUM(p.amount), 0) AS total, COUNT(p.id) AS postings
+    FROM wallet_transaction t LEFT JOIN wallet_posting p ON p.transaction_id = t.id
+    GROUP BY t.id, t.kind
+    HAVING ROUND(COALESCE(SUM(p.amount), 0), 2) <> 0 OR COUNT(p.id) < 2
+    ORDER BY t.id
+"""
+# Lockable accounts cache their balance; house accounts must keep zero (their balance is derived).
+CACHED_SQL = f"""
+    SELECT a.id AS account_id, a.code, a.balance AS cached, COALESCE(s.total, 0) AS derived
+    FROM wallet_account a
+    LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM wallet_posting GROUP BY account_id) s
+        ON s.account_id = a.id
+    WHERE (a.kind IN ({LOCKABLE_IN}) AND a.balance <> ROUND(COALESCE(s.total, 0), 2))
+       OR (a.kind NOT IN ({LOCKABLE_IN}) AND a.balance <> 0)
+    ORDER BY a.id
+"""  # noqa: S608
+DERIVED_SQL = """
+    SELECT a.id AS account_id, a.code, SUM(p.amount) AS derived
+    FROM wallet_account a JOIN wallet_posting p ON p.account_id = a.id
+    WHERE a.kind IN ({kinds})
+    GROUP BY a.id, a.code
+    HAVING ROUND(SUM(p.amount), 2) {condition}
+    ORDER BY a.id
+"""
+NEGATIVE_SQL = DERIVED_SQL.format(kinds=_in_list(NON_NEGATIVE_ACCOUNT_KINDS), condition="< 0")
+OPEN_HOLDS_SQL = DERIVED_SQL.format(kinds=_in_list(HOLD_ACCOUNT_KINDS), condition="<> 0")
 
 
 def _money(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # JSON-safe: amounts as strings with two places, ids as ints.
-    return [
-        {key: (f"{value:.2f}" if hasattr(value, "quantize") else value) for key, value in row.items()} for row in rows
-    ]
+    def show(value: Any) -> Any:
+        return f"{value:.2f}" if isinstance(value, Decimal | float) else value
+
+    return [{key: show(value) for key, value in row.items()} for row in rows]
 
 
 def _unbalanced_transactions() -> list[Violation]:
-    rows = _rows(
-        """
-        SELECT t.id AS transaction_id, t.kind, COALESCE(SUM(p.amount), 0) AS total, COUNT(p.id) AS postings
-        FROM wallet_transaction t LEFT JOIN wallet_posting p ON p.transaction_id = t.id
-        GROUP BY t.id, t.kind
-        HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.id) < 2
-        ORDER BY t.id
-        """
-    )
-    return [{"check": "transaction_balances", **row} for row in _money(rows)]
+    return [{"check": "transaction_balances", **row} for row in _money(_rows(UNBALANCED_SQL))]
 
 
 def _cached_balances() -> list[Violation]:
-    # Lockable accounts cache their balance; house accounts must keep zero (their balance is derived).
-    rows = _rows(
-        """
-        SELECT a.id AS account_id, a.code, a.balance AS cached, COALESCE(s.total, 0) AS derived
-        FROM wallet_account a
-        LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM wallet_posting GROUP BY account_id) s
-            ON s.account_id = a.id
-        WHERE (a.kind = ANY(%s) AND a.balance <> COALESCE(s.total, 0))
-           OR (NOT a.kind = ANY(%s) AND a.balance <> 0)
-        ORDER BY a.id
-        """,
-        [sorted(LOCKABLE_ACCOUNT_KINDS), sorted(LOCKABLE_ACCOUNT_KINDS)],
-    )
-    return [{"check": "cached_balance", **row} for row in _money(rows)]
+    return [{"check": "cached_balance", **row} for row in _money(_rows(CACHED_SQL))]
 
 
 def _negative_accounts() -> list[Violation]:
-    rows = _rows(
-        """
-        SELECT a.id AS account_id, a.code, SUM(p.amount) AS derived
-        FROM wallet_account a JOIN wallet_posting p ON p.account_id = a.id
-        WHERE a.kind = ANY(%s)
-        GROUP BY a.id, a.code
-        HAVING SUM(p.amount) < 0
-        ORDER BY a.id
-        """,
-        [sorted(NON_NEGATIVE_ACCOUNT_KINDS)],
-    )
-    return [{"check": "non_negative", **row} for row in _money(rows)]
+    return [{"check": "non_negative", **row} for row in _money(_rows(NEGATIVE_SQL))]
 
 
 def _open_holds() -> list[dict[str, Any]]:
-    rows = _rows(
-        """
-        SELECT a.id AS account_id, a.code, SUM(p.amount) AS derived
-        FROM wallet_account a JOIN wallet_posting p ON p.account_id = a.id
-        WHERE a.kind = ANY(%s)
-        GROUP BY a.id, a.code
-        HAVING SUM(p.amount) <> 0
-        ORDER BY a.id
-        """,
-        [sorted(HOLD_ACCOUNT_KINDS)],
-    )
-    return _money(rows)
+    return _money(_rows(OPEN_HOLDS_SQL))
 
 
 def ledger_check_collect() -> dict[str, Any]:
