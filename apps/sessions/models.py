@@ -148,3 +148,7 @@ class SessionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.session_id}: {self.from_state} → {self.to_state} ({self.reason})"
+
+
+# The chat transcript, private notes and reviews live in their own module; importing it here registers them.
+from .models_after import Review, SessionMessage, SessionNote  # noqa: E402, F401
