@@ -33,6 +33,7 @@ fi
 "$PY" "$ROOT/manage.py" collectstatic --noinput --clear -v 0
 "$PY" "$HERE/seed.py"
 psql "$DATABASE_URL" -qc "VACUUM ANALYZE" >/dev/null
+SESSION="$("$PY" "$HERE/session.py")"
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 "$ROOT/.venv/bin/gunicorn" config.wsgi:application --chdir "$ROOT" --bind "127.0.0.1:$PORT" \
@@ -51,13 +52,16 @@ declare -A URLS=(
   [minimal]="$BASE/bench/minimal/"
   [directory_first_page]="$BASE/readers/"
   [directory_filtered_search]="$BASE/readers/?q=tarot&specialty=mediumship&price_max=10&rating_min=4&sort=online"
+  [directory_first_page_signed_in]="$BASE/readers/"
 )
 RESULTS="$(mktemp)"
-for name in minimal directory_first_page directory_filtered_search; do
+for name in minimal directory_first_page directory_filtered_search directory_first_page_signed_in; do
   url="${URLS[$name]}"
-  curl -fsS -o /dev/null "$url"  # fail loudly on anything but 2xx before measuring
-  wrk -t2 -c"$CONNECTIONS" -d3s "$url" >/dev/null  # warm-up
-  line="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/report.lua" "$url" | tail -n 1)"
+  headers=()
+  [[ "$name" == *signed_in ]] && headers=(-H "Cookie: sessionid=$SESSION")
+  curl -fsS -o /dev/null "${headers[@]}" "$url"  # fail loudly on anything but 2xx before measuring
+  wrk -t2 -c"$CONNECTIONS" -d3s "${headers[@]}" "$url" >/dev/null  # warm-up
+  line="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/report.lua" "${headers[@]}" "$url" | tail -n 1)"
   echo "{\"name\": \"$name\", \"url\": \"${url#$BASE}\", \"result\": $line}" >>"$RESULTS"
 done
 "$PY" "$HERE/summarise.py" "$RESULTS" --connections "$CONNECTIONS" --workers "$WORKERS" --duration "$DURATION" --load-before "$LOAD_BEFORE"
