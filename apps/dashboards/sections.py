@@ -60,6 +60,12 @@ CLIENT_SECTIONS: list[Section] = [
         "favorites", "Favorite readers", panel_url_name="readers:favorites_panel", fallback_url_name="readers:favorites"
     ),
     Section("wallet", "Wallet", panel_url_name="wallet:dashboard_panel", fallback_url_name="wallet:home"),
+    Section(
+        "readings",
+        "Your readings",
+        panel_url_name="livesessions:recent_panel",
+        fallback_url_name="livesessions:history",
+    ),
 ]
 
 READER_SECTIONS: list[Section] = [
@@ -68,6 +74,18 @@ READER_SECTIONS: list[Section] = [
         "Your status and profile",
         panel_url_name="readers:dashboard_profile_panel",
         fallback_url_name="readers:dashboard_profile",
+    ),
+    Section(
+        "reading-requests",
+        "Reading requests",
+        panel_url_name="livesessions:incoming_panel",
+        fallback_url_name="livesessions:history",
+    ),
+    Section(
+        "readings",
+        "Your readings",
+        panel_url_name="livesessions:recent_panel",
+        fallback_url_name="livesessions:history",
     ),
     Section(
         "security",

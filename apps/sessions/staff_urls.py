@@ -1,6 +1,11 @@
 """Admin-only pages of this app, mounted under /staff/sessions/ (MFA required, non-admins get 404)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "staff_livesessions"
-urlpatterns: list = []
+urlpatterns = [
+    path("reviews/", views.staff_reviews, name="reviews"),
+    path("reviews/<int:review_id>/hide/", views.staff_review_hide, name="review_hide"),
+]

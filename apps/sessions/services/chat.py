@@ -1,0 +1,43 @@
+"""The chat of a reading: messages posted to the server, which keeps them as the transcript.
+
+Delivery is by polling over HTTP (and by RTM when configured); the server is the source of truth.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.exceptions import DomainError
+from apps.sessions.enums import SessionState
+from apps.sessions.exceptions import InvalidTransition, SessionNotFound
+from apps.sessions.models import ReadingSession
+from apps.sessions.models_after import MESSAGE_MAX_LENGTH, SessionMessage
+
+# The chat is open while the reading runs: during a pause or a reconnection the two may still write.
+CHAT_OPEN_STATES = frozenset({SessionState.ACTIVE, SessionState.PAUSED, SessionState.RECONNECTING})
+
+
+@transaction.atomic(durable=True)
+def session_message_post(*, sender: Any, session_id: int, body: str, now: datetime | None = None) -> SessionMessage:
+    """One of the two parties writes in the chat of a running reading.
+
+    ``SessionNotFound`` for anyone else; ``InvalidTransition`` before the reading started or once it is over;
+    an empty or too long message is refused with a ``DomainError``. Nothing is written on refusal.
+    """
+    if not getattr(sender, "is_authenticated", False):
+        raise SessionNotFound()
+    session = ReadingSession.objects.filter(pk=session_id).only("id", "client_id", "reader_id", "state").first()
+    if session is None or sender.pk not in (session.client_id, session.reader_id):
+        raise SessionNotFound()
+    text = (body or "").strip()
+    if not text:
+        raise DomainError("Write a message first.")
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise DomainError(f"A message can be at most {MESSAGE_MAX_LENGTH} characters.")
+    if session.state not in CHAT_OPEN_STATES:
+        raise InvalidTransition("The chat is closed: this reading is not in progress.")
+    return SessionMessage.objects.create(
+        session_id=session.pk, sender=sender, body=text, created_at=now or timezone.now()
+    )
