@@ -237,6 +237,9 @@ def reader_application_approve(
         request=request,
     )
     # Further onboarding steps for the new reader (their public profile) belong here, in this transaction.
+    from apps.readers.services import reader_profile_get_or_create
+
+    reader_profile_get_or_create(user=applicant)
     audit_log_record(
         actor=actor,
         action="accounts.reader_application_approved",

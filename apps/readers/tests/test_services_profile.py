@@ -201,3 +201,25 @@ def test_reader_profile_suspend_by_non_admin_refused():
         reader_profile_suspend(actor=profile.user, reader_id=profile.pk, suspend=True, reason="x")
     profile.refresh_from_db()
     assert not profile.is_suspended
+
+
+def test_reader_application_approve_creates_unpublished_reader_profile_from_application():
+    # given
+    from apps.accounts.services import reader_application_approve
+
+    applicant = UserFactory(display_name="Mira")
+    SpecialtyFactory(name="Tarot")
+    application = ReaderApplication.objects.create(
+        applicant=applicant,
+        bio="Cards since childhood.",
+        specialties="Tarot",
+        years_experience=12,
+        photo="reader-applications/2026/11/mira.png",
+    )
+    # when
+    reader_application_approve(actor=AdminFactory(), application_id=application.pk)
+    # then
+    profile = ReaderProfile.objects.get(user=applicant)
+    assert profile.bio == "Cards since childhood." and profile.years_experience == 12
+    assert [s.name for s in profile.specialties.all()] == ["Tarot"]
+    assert not profile.is_published
