@@ -184,7 +184,7 @@ def _replay(existing: Transaction, params_hash: str) -> Transaction:
     return existing
 
 
-def _validated_legs(postings: Sequence[tuple[Account, Any]]) -> list[tuple[Account, Decimal]]:
+def _validated_legs(postings: Sequence[tuple[Any, Any]]) -> list[tuple[Any, Decimal]]:
     legs: list[tuple[Account, Decimal]] = []
     seen: set[int] = set()
     for account, raw_amount in postings:
