@@ -215,6 +215,54 @@ def run_pgbench(clients: int, seconds: int, scale: int) -> dict:
     }
 
 
+def run_pgbench_posting_sql(clients: int, seconds: int, plan: dict) -> dict:
+    """The posting service's own SQL (same statements, same locks, same triggers) driven by pgbench's C client.
+
+    The gap between this and the service is the cost of the Python/Django client; the gap between this
+    and tpcb-like is the cost of the ledger's schema (triggers, indexes, constraint checks).
+    """
+    from apps.wallet.services.ledger import house_account
+
+    revenue = house_account("platform:revenue").pk
+    wmin, wmax = min(plan["wallet_ids"]), max(plan["wallet_ids"])
+    emin, emax = min(plan["earnings_ids"]), max(plan["earnings_ids"])
+    assert wmax - wmin + 1 == len(plan["wallet_ids"]) and emax - emin + 1 == len(plan["earnings_ids"])
+    key = "'pgb:' || txid_current()"
+    script = "\n".join(
+        [
+            f"\\set w random({wmin}, {wmax})",
+            f"\\set e random({emin}, {emax})",
+            "BEGIN;",
+            "SELECT id, kind, balance, is_frozen FROM wallet_account WHERE id IN (:w, :e) ORDER BY id FOR UPDATE;",
+            f"SELECT id FROM wallet_transaction WHERE idempotency_key = {key};",
+            "WITH t AS (INSERT INTO wallet_transaction (kind, idempotency_key, params_hash, created_at,"
+            " stripe_event_id, stripe_payment_intent_id, stripe_checkout_session_id, stripe_refund_id,"
+            " stripe_dispute_id, memo)"
+            f" VALUES ('gift', {key}, 'x', now(), '', '', '', '', '', '')"
+            " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),"
+            " p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) SELECT t.id, v.a, v.m FROM t,"
+            f" (VALUES (:w::bigint, -1.00::numeric), (:e::bigint, 0.70), ({revenue}::bigint, 0.30)) AS v(a, m)),"
+            " u AS (UPDATE wallet_account SET balance = balance + CASE WHEN id = :w THEN -1.00 ELSE 0.70 END"
+            " WHERE id IN (:w, :e) AND EXISTS (SELECT 1 FROM t))"
+            " SELECT id FROM t;",
+            "COMMIT;",
+        ]
+    )
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ledger-posting-{plan['tag']}.sql"
+    path.write_text(script + "\n")
+    args, name = pg_args(BENCH_URL)
+    out = subprocess.run(
+        ["pgbench", *args, "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", str(path), name],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    path.unlink()
+    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
+    latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
+    return {"tps": tps, "latency_avg_ms": latency}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=8)
@@ -242,6 +290,8 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("ledger_check", stdout=open(os.devnull, "w"))  # noqa: SIM115 (raises on any violation)
+    posting_sql = run_pgbench_posting_sql(opts.workers, opts.seconds, plan)
+    call_command("ledger_check", stdout=open(os.devnull, "w"))  # noqa: SIM115 (the raw SQL kept every invariant)
     pgbench = [run_pgbench(opts.workers, opts.seconds, scale) for scale in (opts.pgbench_scale or [1])]
 
     result = {
@@ -253,6 +303,7 @@ def main() -> None:
         "statements_per_posting": len(probe),
         "statements": probe,
         "ledger": ledger,
+        "posting_sql_via_pgbench": posting_sql,
         "pgbench": pgbench,
         "ratio": [ledger["tps"] / p["tps"] for p in pgbench],
         "load_average_after": os.getloadavg(),
@@ -269,6 +320,10 @@ def main() -> None:
         f"p99 {ledger['p99_ms']:.1f} ms, max {ledger['max_ms']:.1f} ms, "
         f"worker CPU {ledger['worker_cpu_ms_per_txn']:.2f} ms/txn, machine CPU busy {ledger['machine_cpu_busy']:.0%}, "
         f"refused {ledger['refused']}"
+    )
+    print(
+        f"the same posting SQL driven by pgbench (C client): {posting_sql['tps']:.0f} tps, "
+        f"latency avg {posting_sql['latency_avg_ms']:.1f} ms"
     )
     for p, ratio in zip(pgbench, result["ratio"], strict=True):
         print(
