@@ -52,7 +52,7 @@ def test_session_accept_charges_minute_one_into_the_hold(client_user):
     assert session.minutes_billed == 1
     assert wallet_balance(client_user) == Decimal("8.00")
     assert hold_balance(session) == Decimal("2.00")
-    assert ledger_minutes(session) == ["session:%d:minute:1" % session.pk]
+    assert ledger_minutes(session) == [f"session:{session.pk}:minute:1"]
 
 
 def test_session_full_reading_bills_started_minutes_and_settles(client_user):
