@@ -130,7 +130,7 @@ def test_bell_shows_unread_count(client):
     # when
     response = client.get(reverse("notifications:bell"))
     # then
-    assert b">2<" in response.content and b"unread" in response.content
+    assert b'badge badge-pink">2<' in response.content and b"unread" in response.content
 
 
 def test_bell_anonymous_shows_nothing(client):
