@@ -5,6 +5,7 @@ axe-core runs on the directory and the profile page.
 
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -116,3 +117,45 @@ def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(l
     assert "Online" in favorites.inner_text()
     assert "Online alert on" in favorites.inner_text()
     assert_axe_clean(page)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_keeps_it(
+    live_server, new_page, settings, tmp_path
+):
+    # given: a listed reader (offline) and a client looking at the reader's profile
+    settings.MEDIA_ROOT = tmp_path / "media"
+    vega = ReaderProfileFactory(display_name="Vega Starling", photo=_photo((80, 80, 200)))
+    client = UserFactory(email="seeker@example.com")
+    base = live_server.url
+    client_page = new_page()
+    _sign_in(client_page, base, client.email)
+    client_page.wait_for_url(re.compile(r".*/dashboard/.*"))
+    client_page.goto(base + reverse("readers:profile", args=[vega.pk]))
+    badge = client_page.locator(f"#presence-{vega.pk}")
+    assert badge.inner_text().strip().endswith("Offline")
+
+    # when: the reader goes online from their dashboard
+    reader_page = new_page()
+    _sign_in(reader_page, base, vega.user.email)
+    reader_page.wait_for_url(f"**{reverse('dashboards:reader')}")
+    panel = reader_page.locator("#reader-dashboard-panel")
+    panel.get_by_role("button", name="Go online").click()
+    panel.get_by_role("button", name="Go offline").wait_for()
+    assert_axe_clean(reader_page)
+    vega.refresh_from_db()
+    went_online_at = vega.last_seen_at
+
+    # then: the client's page shows it without a reload (status polling), and the dashboard's heartbeat
+    # keeps the reader's last-seen time moving
+    client_page.wait_for_function(
+        f"document.querySelector('#presence-{vega.pk}').textContent.includes('Online')", timeout=30_000
+    )
+    deadline = timezone.now() + timedelta(seconds=45)
+    while timezone.now() < deadline:
+        vega.refresh_from_db()
+        if vega.last_seen_at > went_online_at:
+            break
+        reader_page.wait_for_timeout(1_000)
+    assert vega.last_seen_at > went_online_at
+    assert vega.presence == Presence.ONLINE
