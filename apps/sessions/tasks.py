@@ -2,6 +2,7 @@
 keys), acknowledged late (a killed worker's message is delivered again) and retried explicitly."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError, OperationalError
 
 from apps.core.exceptions import DomainError
@@ -12,10 +13,12 @@ RETRY_COUNTDOWN_SECONDS = 2
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
 def session_bill_tick_task(self, session_id: int | None = None) -> dict:
     """The beat tick (config/celery.py): every reading, or one. Safe to run on several workers at once."""
+    from apps.sessions.constants import TICK_BATCH_SIZE
     from apps.sessions.services import session_bill_tick
 
+    batch_size = getattr(settings, "LIVESESSIONS_TICK_BATCH_SIZE", TICK_BATCH_SIZE)
     try:
-        result = session_bill_tick(session_id=session_id)
+        result = session_bill_tick(session_id=session_id, batch_size=batch_size)
     except (OperationalError, DatabaseError) as exc:
         raise self.retry(exc=exc, countdown=RETRY_COUNTDOWN_SECONDS)
     return {

@@ -49,3 +49,27 @@ def ledger_minutes(session: Any) -> list[str]:
         .order_by("pk")
         .values_list("idempotency_key", flat=True)
     )
+
+
+def due_active_sessions(count: int, *, minutes_of_funds: int = 5, rate: Decimal = Decimal("1.00")) -> list[Any]:
+    """``count`` readings, each accepted 70 s ago with both parties heartbeating a second ago: minute 2 is due.
+
+    Built through the services (request, accept, heartbeats), with the server's real clock.
+    """
+    from datetime import timedelta
+
+    from apps.accounts.tests.factories import UserFactory
+    from apps.sessions.services import session_accept, session_heartbeat, session_request
+
+    now = timezone.now()
+    started = now - timedelta(seconds=70)
+    sessions = []
+    for _ in range(count):
+        client, reader = UserFactory(), make_reader(rate=rate)
+        credit(client, rate * minutes_of_funds)
+        session = session_request(client=client, reader=reader, modality="text", now=started)
+        session_accept(reader=reader, session_id=session.pk, now=started)
+        for user in (client, reader):
+            session_heartbeat(user=user, session_id=session.pk, at=now - timedelta(seconds=1), now=now)
+        sessions.append(session)
+    return sessions
