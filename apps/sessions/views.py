@@ -399,7 +399,8 @@ def _history_context(request: HttpRequest) -> dict[str, Any]:
     is_reader = bool(getattr(request.user, "is_reader", False))
     sessions = selectors.session_list_for_participant(viewer=request.user)
     sessions = sessions.filter(reader=request.user) if is_reader else sessions.filter(client=request.user)
-    context: dict[str, Any] = {"is_reader": is_reader, "sessions": sessions.order_by("-created_at", "-id")}
+    sessions = sessions.select_related("reader__reader_profile").order_by("-created_at", "-id")
+    context: dict[str, Any] = {"is_reader": is_reader, "sessions": sessions}
     if is_reader:
         context["earnings_balance"] = balance_of(earnings_account(request.user))
     return context

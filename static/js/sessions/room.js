@@ -84,7 +84,8 @@
         if (seen[id]) item.remove();
         seen[id] = true;
       });
-      log.scrollTop = log.scrollHeight;
+      var scroller = log.closest("[data-chat-scroll]") || log;
+      scroller.scrollTop = scroller.scrollHeight;
     }
   });
 
