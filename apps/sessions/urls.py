@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.history, name="history"),
     path("start/<int:reader_id>/", views.start_panel, name="start_panel"),
     path("start/<int:reader_id>/request/", views.start, name="start"),
+    path("reviews/<int:reader_id>/", views.reviews_panel, name="reviews_panel"),
     path("panel/incoming/", views.incoming_panel, name="incoming_panel"),
     path("panel/recent/", views.recent_panel, name="recent_panel"),
     path("<int:pk>/", views.room, name="room"),

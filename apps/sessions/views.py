@@ -110,6 +110,17 @@ def start(request: HttpRequest, reader_id: int) -> HttpResponse:
     return redirect("livesessions:room", pk=session.pk)
 
 
+@require_GET
+def reviews_panel(request: HttpRequest, reader_id: int) -> HttpResponse:
+    """Visible reviews of a listed reader (and the reader's replies), for their public profile."""
+    try:
+        reader = reader_public_get(viewer=request.user, reader_id=reader_id)
+    except ReaderProfile.DoesNotExist:
+        raise Http404
+    reviews = selectors_after.review_public_list(reader_user_id=reader.user_id)
+    return render(request, "sessions/partials/_reviews.html", {"reader": reader, "reviews": reviews})
+
+
 # --- The reader's incoming requests ---------------------------------------------------------------------
 
 

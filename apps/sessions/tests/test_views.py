@@ -605,3 +605,66 @@ def test_history_client_sees_costs_reader_sees_earnings_matching_the_ledger(clie
     assert f"#{session.pk}" in theirs
     client.force_login(UserFactory())
     assert f"#{session.pk} " not in client.get(reverse("livesessions:history")).content.decode()
+
+
+def test_reviews_panel_on_the_profile_shows_visible_reviews_only(client, client_user):
+    # given one visible review with a reply and one hidden review of the same reader
+    session, reader = finished_reading(client_user)
+    second, _ = finished_reading(UserFactory(), reader=reader)
+    Review.objects.create(
+        session=session,
+        client=client_user,
+        reader=reader,
+        rating=5,
+        body="Spot on",
+        reply_body="Thanks!",
+        replied_at=timezone.now(),
+    )
+    Review.objects.create(
+        session=second,
+        client=second.client,
+        reader=reader,
+        rating=1,
+        body="rude words",
+        is_hidden=True,
+        hidden_reason="Abuse",
+    )
+    # when anyone looks at the reader's profile
+    body = client.get(reverse("livesessions:reviews_panel", args=[profile_of(reader).pk])).content.decode()
+    # then
+    assert "Spot on" in body and "Thanks!" in body
+    assert "rude words" not in body
+
+
+def test_reviews_panel_unlisted_reader_is_404(client):
+    reader = make_reader()
+    ReaderProfile.objects.filter(user=reader).update(is_published=False)
+    assert client.get(reverse("livesessions:reviews_panel", args=[profile_of(reader).pk])).status_code == 404
+
+
+def test_status_reconnecting_shows_the_grace_countdown(client, client_user):
+    # given a reading whose reader went silent for more than 30 s
+    t0 = timezone.now() - timedelta(seconds=45)
+    reader = make_reader()
+    credit(client_user, Decimal("10.00"))
+    session = session_request(client=client_user, reader=reader, modality="text", now=t0)
+    session_accept(reader=reader, session_id=session.pk, now=t0)
+    session_heartbeat(user=client_user, session_id=session.pk)
+    session_bill_tick(session_id=session.pk)
+    session.refresh_from_db()
+    assert session.state == SessionState.RECONNECTING
+    client.force_login(client_user)
+    # when
+    body = client.get(reverse("livesessions:status", args=[session.pk])).content.decode()
+    # then
+    assert 'data-testid="room-grace-countdown"' in body
+    assert "Nothing is billed meanwhile" in body
+
+
+def test_start_panel_anonymous_visitor_is_asked_to_sign_in_and_the_reader_sees_no_form(client):
+    reader = make_reader()
+    url = reverse("livesessions:start_panel", args=[profile_of(reader).pk])
+    assert "Sign in to start a reading" in client.get(url).content.decode()
+    client.force_login(reader)
+    body = client.get(url).content.decode()
+    assert "Request a reading" not in body and "Clients start readings with you here" in body
