@@ -69,6 +69,7 @@ def main() -> int:
                 "workers": args.workers,
                 "connections": args.connections,
                 "duration": args.duration,
+                "load_before": args.load_before,
                 "rows": rows,
                 "targets_met": ok,
             },
