@@ -116,6 +116,7 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     client_page.goto(base + reverse("readers:profile", args=[profile.pk]))
     client_page.get_by_role("heading", name="Start a reading with Luna Starlight").wait_for()
     assert client_page.get_by_label("Chat · $1.00/min").is_checked()
+    assert_axe_clean(client_page)
     client_page.get_by_label("What would you like to ask? (optional)").fill("Will my new job work out?")
     client_page.get_by_role("button", name="Request a reading").click()
     client_page.get_by_text("Waiting for Luna Starlight to accept").wait_for()
