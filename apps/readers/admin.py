@@ -2,16 +2,15 @@
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
 
-from apps.core.exceptions import DomainError
 from apps.core.services import audit_log_record
 
 from .cache import reader_directory_changed
 from .models import Language, ReaderProfile, Specialty, Tool
-from .services import reader_profile_suspend, reader_search_vector_refresh
+from .services import reader_search_vector_refresh
 
 
 class TaxonomyAdmin(admin.ModelAdmin):
@@ -69,12 +68,11 @@ admin.site.register(Language, TaxonomyAdmin)
 
 @admin.register(ReaderProfile)
 class ReaderProfileAdmin(admin.ModelAdmin):
-    """Read-only view of profiles; admins suspend or reinstate through the actions (audited, with reason)."""
+    """Read-only here: admins suspend or reinstate readers, with a reason, on the staff reader pages."""
 
     list_display = ["display_name", "user", "is_published", "is_suspended", "presence", "rating_average", "created_at"]
     list_filter = ["is_published", "is_suspended", "presence"]
     search_fields = ["display_name", "user__email"]
-    actions = ["suspend", "reinstate"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -84,24 +82,3 @@ class ReaderProfileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def _set(self, request: HttpRequest, queryset: Any, suspend: bool) -> None:
-        for profile in queryset:
-            try:
-                reader_profile_suspend(
-                    actor=request.user,
-                    reader_id=profile.pk,
-                    suspend=suspend,
-                    reason="Suspended from the admin reader list" if suspend else "",
-                    request=request,
-                )
-            except DomainError as error:
-                self.message_user(request, f"{profile}: {error.message}", messages.ERROR)
-
-    @admin.action(description="Suspend the selected readers (take them out of the directory)")
-    def suspend(self, request: HttpRequest, queryset: Any) -> None:
-        self._set(request, queryset, True)
-
-    @admin.action(description="Reinstate the selected readers")
-    def reinstate(self, request: HttpRequest, queryset: Any) -> None:
-        self._set(request, queryset, False)

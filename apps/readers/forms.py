@@ -125,3 +125,13 @@ class ReaderProfileForm(forms.ModelForm):
         if photo and getattr(photo, "content_type", None) not in (None, "image/jpeg", "image/png", "image/webp"):
             raise forms.ValidationError("Please upload a JPEG, PNG or WebP image.")
         return photo
+
+
+class SuspensionForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+        help_text="Required to suspend; kept in the audit log.",
+    )

@@ -207,3 +207,13 @@ def favorite_list(*, viewer: Any) -> QuerySet[ReaderProfile]:
     return qs.annotate(
         has_online_alert=Exists(OnlineAlert.objects.filter(user=viewer, reader_id=OuterRef("pk")))
     ).order_by(F("is_online_now").desc(), "display_name", "pk")
+
+
+def reader_list_for_admin(*, viewer: Any, search: str = "") -> QuerySet[ReaderProfile]:
+    """Every reader profile, for admins only (others get none)."""
+    if not getattr(viewer, "is_staff", False):
+        return ReaderProfile.objects.none()
+    qs = with_presence(ReaderProfile.objects.select_related("user")).order_by("display_name", "pk")
+    if search:
+        qs = qs.filter(Q(display_name__icontains=search) | Q(user__email__icontains=search))
+    return qs

@@ -1,6 +1,11 @@
 """Admin-only pages of this app, mounted under /staff/readers/ (MFA required, non-admins get 404)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import staff_views
 
 app_name = "staff_readers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", staff_views.reader_list, name="reader_list"),
+    path("<int:reader_id>/", staff_views.reader_detail, name="reader_detail"),
+]
