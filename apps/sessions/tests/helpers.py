@@ -73,3 +73,30 @@ def due_active_sessions(count: int, *, minutes_of_funds: int = 5, rate: Decimal 
             session_heartbeat(user=user, session_id=session.pk, at=now - timedelta(seconds=1), now=now)
         sessions.append(session)
     return sessions
+
+
+def start_reading(*, rate: Decimal = Decimal("2.00"), funds: Decimal, at: Any, cap: Decimal | None = None, **kw: Any):
+    """A client with ``funds`` in the wallet and an accepted reading at ``at``: (session, client, reader)."""
+    from apps.accounts.tests.factories import UserFactory
+    from apps.sessions.services import session_accept, session_request
+
+    client, reader = UserFactory(), make_reader(rate=rate)
+    credit(client, funds)
+    session = session_request(client=client, reader=reader, modality="text", spending_cap=cap, now=at, **kw)
+    session = session_accept(reader=reader, session_id=session.pk, now=at)
+    return session, client, reader
+
+
+def both_present(session: Any, client: Any, reader: Any, *, start: Any, until: int, every: int = 10, tick=True):
+    """Both parties heartbeat every ``every`` seconds from ``start`` (exclusive) to ``start + until``, with a
+    tick after each round, as the room and the beat do."""
+    from datetime import timedelta
+
+    from apps.sessions.services import session_bill_tick, session_heartbeat
+
+    for second in range(every, until + 1, every):
+        at = start + timedelta(seconds=second)
+        for user in (client, reader):
+            session_heartbeat(user=user, session_id=session.pk, now=at)
+        if tick:
+            session_bill_tick(now=at)
