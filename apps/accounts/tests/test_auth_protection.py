@@ -1,0 +1,91 @@
+"""Sign-in and sign-up resist guessing and bots: allauth's rate limits are on, and the sign-up honeypot refuses."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from apps.accounts.models import User
+
+from .factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_failed_five_times_for_one_email_then_correct_password_refused(client):
+    # given: the per-account limit of failed attempts is 5 in 5 minutes
+    assert "5/5m/key" in settings.ACCOUNT_RATE_LIMITS["login_failed"]
+    user = UserFactory()
+    url = reverse("account_login")
+    for _ in range(5):
+        wrong = client.post(url, {"login": user.email, "password": "not-the-password-123"})
+        assert wrong.status_code == 200
+        assert "Too many failed login attempts" not in wrong.content.decode()
+    # when: even the right password is refused while the limit holds
+    response = client.post(url, {"login": user.email, "password": DEFAULT_PASSWORD})
+    # then
+    assert response.status_code == 200
+    assert "Too many failed login attempts. Try again later." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_failed_limit_for_one_email_does_not_lock_out_another(client):
+    # given
+    locked, other = UserFactory(), UserFactory()
+    url = reverse("account_login")
+    for _ in range(6):
+        client.post(url, {"login": locked.email, "password": "not-the-password-123"})
+    # when
+    response = client.post(url, {"login": other.email, "password": DEFAULT_PASSWORD})
+    # then
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(other.pk)
+
+
+def test_login_more_than_thirty_attempts_a_minute_from_one_ip_answers_429(client):
+    # given: the per-IP limit on the sign-in form
+    assert settings.ACCOUNT_RATE_LIMITS["login"] == "30/m/ip"
+    url = reverse("account_login")
+    statuses = [
+        client.post(url, {"login": f"guess{n}@example.com", "password": "not-the-password-123"}).status_code
+        for n in range(30)
+    ]
+    assert 429 not in statuses
+    # when
+    response = client.post(url, {"login": "guess-last@example.com", "password": "not-the-password-123"})
+    # then
+    assert response.status_code == 429
+
+
+def test_signup_post_honeypot_filled_refused_and_creates_nobody(client):
+    # given
+    data = {
+        "email": "bot@example.com",
+        "password1": "moonlit-garden-path-2026",
+        "password2": "moonlit-garden-path-2026",
+        "website": "https://spam.example.com",
+    }
+    # when
+    response = client.post(reverse("account_signup"), data)
+    # then
+    assert response.status_code == 200
+    assert "This submission looks automated." in response.content.decode()
+    assert not User.objects.filter(email="bot@example.com").exists()
+
+
+def test_signup_post_honeypot_empty_creates_unverified_client(client, mailoutbox):
+    # given
+    data = {
+        "email": "person@example.com",
+        "password1": "moonlit-garden-path-2026",
+        "password2": "moonlit-garden-path-2026",
+        "website": "",
+    }
+    # when
+    response = client.post(reverse("account_signup"), data)
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    user = User.objects.get(email="person@example.com")
+    assert user.role == "client"
+    assert not user.emailaddress_set.get().verified
+    assert len(mailoutbox) == 1
