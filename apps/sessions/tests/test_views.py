@@ -668,3 +668,24 @@ def test_start_panel_anonymous_visitor_is_asked_to_sign_in_and_the_reader_sees_n
     client.force_login(reader)
     body = client.get(url).content.decode()
     assert "Request a reading" not in body and "Clients start readings with you here" in body
+
+
+def test_room_waiting_request_reader_can_answer_there_client_can_withdraw(client, client_user):
+    # given
+    reader = make_reader()
+    credit(client_user, Decimal("10.00"))
+    session = session_request(client=client_user, reader=reader, modality="text")
+    url = reverse("livesessions:room", args=[session.pk])
+    # when / then: the reader (who may come from the notification) can accept or decline in the room
+    client.force_login(reader)
+    body = client.get(url).content.decode()
+    assert reverse("livesessions:accept", args=[session.pk]) in body
+    assert "Withdraw request" not in body
+    # and the client can withdraw, unbilled
+    client.force_login(client_user)
+    body = client.get(url).content.decode()
+    assert reverse("livesessions:accept", args=[session.pk]) not in body
+    response = client.post(reverse("livesessions:end", args=[session.pk]))
+    assert response["Location"] == reverse("livesessions:history")
+    session.refresh_from_db()
+    assert session.end_reason == EndReason.CANCELLED and wallet_balance(client_user) == Decimal("10.00")
