@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from apps.accounts.tests.factories import DEFAULT_PASSWORD, ReaderFactory, UserFactory
 from apps.readers.enums import Presence
 from apps.readers.models import Favorite
 from apps.readers.tests.factories import ReaderProfileFactory, SpecialtyFactory
@@ -159,3 +159,43 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
         reader_page.wait_for_timeout(1_000)
     assert vega.last_seen_at > went_online_at
     assert vega.presence == Presence.ONLINE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reader_edits_profile_sees_rate_error_then_publishes(live_server, page, settings, tmp_path):
+    # given: a newly approved reader whose profile is still a draft
+    settings.MEDIA_ROOT = tmp_path / "media"
+    SpecialtyFactory(name="Tarot")
+    reader = ReaderFactory(email="mira@example.com", display_name="Mira")
+    photo = tmp_path / "mira.png"
+    photo.write_bytes(_photo((120, 40, 160)).read())
+    base = live_server.url
+    _sign_in(page, base, reader.email)
+    page.wait_for_url(f"**{reverse('dashboards:reader')}")
+
+    # when: they open the editor and fill it in with a rate above the maximum
+    page.goto(base + reverse("readers:dashboard_profile"))
+    assert_axe_clean(page)
+    page.get_by_label("Headline").fill("Tarot with a gentle voice")
+    page.get_by_label("Bio").fill("Fifteen years of readings for people at a crossroads.")
+    page.get_by_label("Photo").set_input_files(str(photo))
+    page.get_by_label("Tarot").check()
+    page.get_by_label("Chat rate per minute").fill("75.00")
+    page.get_by_role("button", name="Save profile").click()
+
+    # then: the error is shown next to the rate and nothing is saved
+    page.get_by_text("less than or equal to 50.00").wait_for()
+    assert_axe_clean(page)
+
+    # when: they correct the rate, save and publish
+    page.get_by_label("Photo").set_input_files(str(photo))
+    page.get_by_label("Chat rate per minute").fill("3.50")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_text("Your profile is saved.").wait_for()
+    page.get_by_role("button", name="Publish my profile").click()
+    page.get_by_text("Your profile is published").wait_for()
+
+    # then: the reader is in the directory with that rate
+    page.goto(base + reverse("readers:directory"))
+    card = page.locator("#directory-results li", has_text="Mira")
+    assert "$3.50/min" in card.inner_text()
