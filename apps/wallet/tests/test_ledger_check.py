@@ -151,3 +151,30 @@ def test_ledger_check_task_scheduled_nightly():
     entry = app.conf.beat_schedule["wallet-ledger-check-nightly"]
     assert entry["task"] == "apps.wallet.tasks.ledger_check_task"
     assert entry["schedule"].hour == {3}
+
+
+@pytest.mark.django_db
+def test_ledger_check_registered_check_that_cannot_run_reported_exit_one_not_crash(client_user, capsys):
+    # given: a registered check whose SQL this database rejects, next to a healthy ledger
+    top_up(client_user, "10.00", "topup:1")
+
+    @ledger_check_register("broken_check")
+    def broken_check():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM wallet_account")
+        return []
+
+    # when
+    try:
+        code, out = run_check(capsys)
+    finally:
+        ledger_check_unregister("broken_check")
+    # then: the run is stored, says which check failed, and the core checks still ran on the same snapshot
+    assert code == 1
+    assert "VIOLATION broken_check: error=the check could not run:" in out
+    assert "no_such_column" in out
+    run = LedgerCheckRun.objects.get()
+    assert run.is_ok is False
+    assert [v["check"] for v in run.report["violations"]] == ["broken_check"]
+    assert run.report["transactions"] == 1
+    assert AuditLog.objects.filter(action="wallet.ledger_check_failed").count() == 1
