@@ -23,6 +23,7 @@ from apps.core.integrations import agora_enabled
 
 DIRECTORY_CACHE_SECONDS = 15
 VERSION_RECHECK_SECONDS = 1.0
+BUILD_LOCK_SECONDS = 2.0
 VERSION_KEY = "readers:directory:version"
 
 _version_memo: dict[str, float] = {}
@@ -62,13 +63,11 @@ def directory_fragments(
 ) -> dict[str, SafeString]:
     """The fragments named in ``builders`` for the request's ``params`` (order-insensitive): one cache
     round trip, and only the missing ones are built (and stored)."""
-    canonical = "&".join(f"{k}={v}" for k, v in sorted(params))
     version = directory_version()
-    keys = {}
-    for kind in builders:
-        digest = hashlib.sha256(f"{kind}|{agora_enabled()}|{canonical}".encode()).hexdigest()[:32]
-        keys[kind] = f"readers:directory:{version}:{digest}"
+    keys = {kind: directory_fragment_key(kind=kind, params=params, version=version) for kind in builders}
     found = cache.get_many(list(keys.values()))
+    if len(found) < len(keys):
+        found.update(_wait_for_other_builder(keys=[k for k in keys.values() if k not in found]))
     fragments, missing = {}, {}
     for kind, key in keys.items():
         html = found.get(key)
@@ -77,4 +76,27 @@ def directory_fragments(
         fragments[kind] = mark_safe(html)  # noqa: S308 - our own rendered template output
     if missing:
         cache.set_many(missing, timeout=DIRECTORY_CACHE_SECONDS)
+        cache.delete(f"{min(missing)}:building")
     return fragments
+
+
+def directory_fragment_key(*, kind: str, params: list[tuple[str, str]], version: int) -> str:
+    canonical = "&".join(f"{k}={v}" for k, v in sorted(params))
+    digest = hashlib.sha256(f"{kind}|{agora_enabled()}|{canonical}".encode()).hexdigest()[:32]
+    return f"readers:directory:{version}:{digest}"
+
+
+def _wait_for_other_builder(*, keys: list[str]) -> dict:
+    """When another process is already building these fragments, wait briefly for its result rather than run
+    the same queries at the same time (a burst of requests right after the cache expired). Returns what
+    appeared; an empty dict means "build them yourself"."""
+    lock = f"{min(keys)}:building"
+    if cache.add(lock, 1, timeout=BUILD_LOCK_SECONDS):
+        return {}
+    deadline = time.monotonic() + BUILD_LOCK_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        found = cache.get_many(keys)
+        if len(found) == len(keys):
+            return found
+    return {}
