@@ -110,3 +110,17 @@ def test_admin_path_admin_with_totp_is_let_in(admin_client, path):
     # then: the view itself answers (a page, 405 for POST-only actions, 400 for a tool that needs parameters),
     # so the 403/404s above come from the permission check and not from a missing page
     assert response.status_code in (200, 400, 405), f"GET {path} answered {response.status_code}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ADMIN_PATHS)
+def test_admin_path_admin_without_totp_is_sent_to_set_it_up(client, admin_user, path):
+    # given: an admin who has not turned on two-factor authentication
+    client.force_login(admin_user)
+    # when
+    responses = {method: getattr(client, method)(path) for method in ("get", "post")}
+    # then
+    for method, response in responses.items():
+        assert response.status_code == 302, f"{method.upper()} {path} answered {response.status_code}"
+        assert response["Location"] == reverse("mfa_activate_totp"), f"{method.upper()} {path}"
+    assert not AuditLog.objects.exists()
