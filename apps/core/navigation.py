@@ -34,6 +34,7 @@ MAIN_NAV: list[NavItem] = [
     NavItem("Readers", "readers:directory"),
     NavItem("About", "pages:about"),
     NavItem("Dashboard", "dashboards:home", visible_to="auth"),
+    NavItem("Readings", "livesessions:history", visible_to="auth"),
     NavItem("Messages", "messaging:inbox", visible_to="auth"),
     NavItem("Wallet", "wallet:home", visible_to="auth"),
     NavItem("Help", "pages:help"),
