@@ -689,3 +689,27 @@ def test_room_waiting_request_reader_can_answer_there_client_can_withdraw(client
     assert response["Location"] == reverse("livesessions:history")
     session.refresh_from_db()
     assert session.end_reason == EndReason.CANCELLED and wallet_balance(client_user) == Decimal("10.00")
+
+
+def test_recent_panel_shows_own_readings_and_the_live_one(client, client_user):
+    # given a finished reading and a live one of this client, and another client's reading
+    finished, reader = finished_reading(client_user, rate=Decimal("2.50"))
+    live, _ = live_reading(client_user, reader=make_reader())
+    stranger, _ = finished_reading(UserFactory(), reader=reader)
+    client.force_login(client_user)
+    # when
+    body = client.get(reverse("livesessions:recent_panel")).content.decode()
+    # then
+    assert reverse("livesessions:summary", args=[finished.pk]) in body and "$2.50" in body
+    assert "A reading is in progress" in body and reverse("livesessions:room", args=[live.pk]) in body
+    assert reverse("livesessions:summary", args=[stranger.pk]) not in body
+
+
+def test_dashboards_reader_has_the_requests_panel_and_client_the_readings_panel(client, client_user):
+    # given
+    reader = make_reader()
+    # when / then
+    client.force_login(reader)
+    assert reverse("livesessions:incoming_panel") in client.get(reverse("dashboards:reader")).content.decode()
+    client.force_login(client_user)
+    assert reverse("livesessions:recent_panel") in client.get(reverse("dashboards:client")).content.decode()
