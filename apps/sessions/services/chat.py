@@ -10,10 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.exceptions import DomainError
+from apps.moderation.ratelimit import rate_limit_consume
 from apps.sessions.enums import SessionState
 from apps.sessions.exceptions import InvalidTransition, SessionNotFound
 from apps.sessions.models import ReadingSession
 from apps.sessions.models_after import MESSAGE_MAX_LENGTH, SessionMessage
+
+# A person types far slower than this; a script posting faster is refused (nothing written).
+CHAT_RATE_LIMIT = 20
+CHAT_RATE_WINDOW_SECONDS = 10
 
 # The chat is open while the reading runs: during a pause or a reconnection the two may still write.
 CHAT_OPEN_STATES = frozenset({SessionState.ACTIVE, SessionState.PAUSED, SessionState.RECONNECTING})
@@ -38,6 +43,13 @@ def session_message_post(*, sender: Any, session_id: int, body: str, now: dateti
         raise DomainError(f"A message can be at most {MESSAGE_MAX_LENGTH} characters.")
     if session.state not in CHAT_OPEN_STATES:
         raise InvalidTransition("The chat is closed: this reading is not in progress.")
+    rate_limit_consume(
+        scope="reading-chat",
+        subject_id=sender.pk,
+        limit=CHAT_RATE_LIMIT,
+        window_seconds=CHAT_RATE_WINDOW_SECONDS,
+        message="You are sending messages too quickly. Please wait a moment.",
+    )
     return SessionMessage.objects.create(
         session_id=session.pk, sender=sender, body=text, created_at=now or timezone.now()
     )

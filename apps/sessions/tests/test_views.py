@@ -3,6 +3,7 @@ receipt and transcript, notes, reviews, history, and the admin's review moderati
 
 Every reading page answers its two parties and 404s anyone else (anonymous visitors are sent to sign in)."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -713,3 +714,22 @@ def test_dashboards_reader_has_the_requests_panel_and_client_the_readings_panel(
     assert reverse("livesessions:incoming_panel") in client.get(reverse("dashboards:reader")).content.decode()
     client.force_login(client_user)
     assert reverse("livesessions:recent_panel") in client.get(reverse("dashboards:client")).content.decode()
+
+
+def test_chat_flood_is_refused_past_the_limit(client, client_user):
+    # given
+    from apps.sessions.services.chat import CHAT_RATE_LIMIT, CHAT_RATE_WINDOW_SECONDS
+
+    session, _ = live_reading(client_user)
+    client.force_login(client_user)
+    url = reverse("livesessions:chat", args=[session.pk])
+    seconds_into_window = time.time() % CHAT_RATE_WINDOW_SECONDS
+    if seconds_into_window > CHAT_RATE_WINDOW_SECONDS / 2:  # all posts in one fixed window
+        time.sleep(CHAT_RATE_WINDOW_SECONDS - seconds_into_window + 0.05)
+    # when
+    codes = [
+        client.post(url, {"body": f"m{n}"}, HTTP_HX_REQUEST="true").status_code for n in range(CHAT_RATE_LIMIT + 2)
+    ]
+    # then
+    assert codes.count(200) == CHAT_RATE_LIMIT and codes[-1] == 400
+    assert SessionMessage.objects.count() == CHAT_RATE_LIMIT
