@@ -733,3 +733,20 @@ def test_chat_flood_is_refused_past_the_limit(client, client_user):
     # then
     assert codes.count(200) == CHAT_RATE_LIMIT and codes[-1] == 400
     assert SessionMessage.objects.count() == CHAT_RATE_LIMIT
+
+
+def test_summary_while_settling_refreshes_itself_and_shows_no_forms_yet(client, client_user):
+    # given an ended reading the worker has not settled yet
+    session, _ = live_reading(client_user)
+    session_end(actor=client_user, session_id=session.pk)
+    client.force_login(client_user)
+    url = reverse("livesessions:summary", args=[session.pk])
+    # when
+    body = client.get(url).content.decode()
+    # then
+    assert "being settled" in body and f'hx-get="{url}" hx-trigger="every 3s"' in body
+    assert "Your private notes" not in body and "Publish review" not in body
+    # and once settled it stops refreshing and offers the review and notes
+    session_finalize(session_id=session.pk)
+    body = client.get(url).content.decode()
+    assert "every 3s" not in body and "Publish review" in body and "Your private notes" in body
