@@ -2,6 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from apps.accounts.admin_login import admin_login_through_allauth
+
+# Django's admin has its own password-only login form; everyone signs in through allauth (rate limits, 2FA) instead.
+admin.site.login = admin_login_through_allauth(admin.site.login)  # type: ignore[method-assign]
+
 handler404 = "apps.pages.views.page_not_found"
 handler500 = "apps.pages.views.server_error"
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 
-from .factories import DEFAULT_PASSWORD, UserFactory
+from .factories import DEFAULT_PASSWORD, UserFactory, give_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +89,33 @@ def test_signup_post_honeypot_empty_creates_unverified_client(client, mailoutbox
     assert user.role == "client"
     assert not user.emailaddress_set.get().verified
     assert len(mailoutbox) == 1
+
+
+def test_admin_login_page_password_only_does_not_sign_in_and_sends_to_sign_in_with_two_factor(client, admin_user):
+    # given: an admin with TOTP; Django's own admin login form would take the password alone
+    give_totp(admin_user)
+    # when
+    response = client.post("/admin/login/?next=/admin/", {"username": admin_user.email, "password": DEFAULT_PASSWORD})
+    # then: nobody is signed in; the way in is our sign-in page, which asks for the TOTP code
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login") + "?next=%2Fadmin%2F"
+
+
+def test_admin_site_anonymous_sent_to_our_sign_in_page(client):
+    # when
+    first = client.get("/admin/")
+    second = client.get(first["Location"])
+    # then
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == reverse("account_login") + "?next=%2Fadmin%2F"
+
+
+@pytest.mark.parametrize("role", ["client", "reader"])
+def test_admin_site_signed_in_non_admin_gets_404(client, role):
+    # given
+    client.force_login(UserFactory(role=role))
+    # when
+    response = client.get("/admin/", follow=True)
+    # then
+    assert response.status_code == 404
