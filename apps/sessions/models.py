@@ -21,8 +21,13 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class ReadingSession(models.Model):
-    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_readings")
-    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reader_readings")
+    # (client, -created_at) and (reader, -created_at) serve the foreign keys: no single-column index.
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_readings", db_index=False
+    )
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reader_readings", db_index=False
+    )
     modality = models.CharField(max_length=8, choices=Modality.choices)
     # Snapshots taken when the reading is requested: later changes of the reader's rates never apply.
     rate_amount = models.DecimalField("rate per minute", **MONEY)
@@ -59,11 +64,12 @@ class ReadingSession(models.Model):
     paused_seconds = models.DecimalField(max_digits=16, decimal_places=6, default=Decimal("0"))
 
     # Accounts of the reading (set on activation): the client's wallet and hold:session:<id>.
+    # Never looked up by account (and accounts are never deleted): no index to keep up to date.
     wallet_account = models.ForeignKey(
-        "wallet.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "wallet.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     hold_account = models.ForeignKey(
-        "wallet.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "wallet.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     # Settlement (set on finalization).
@@ -98,9 +104,10 @@ class ReadingSession(models.Model):
         ]
         indexes = [
             # The billing tick: active readings whose paid time ran out.
-            models.Index(
-                fields=["billed_until_at"], condition=Q(state=SessionState.ACTIVE), name="livesession_due_idx"
-            ),
+            # The billing tick scans the active readings. No index holds a column the tick updates
+            # (minutes, amount, billed_until_at, heartbeats), so with the table's fillfactor (migration
+            # 0003) those updates are HOT: no index entry is written per minute or per heartbeat.
+            models.Index(fields=["id"], condition=Q(state=SessionState.ACTIVE), name="livesession_active_idx"),
             models.Index(
                 fields=["state", "created_at"],
                 condition=Q(state__in=[SessionState.WAITING, SessionState.PAUSED, SessionState.RECONNECTING]),

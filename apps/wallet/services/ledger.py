@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
+import psycopg
 from django.db import connection, models, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
@@ -449,6 +450,66 @@ def _lock_rows(account_ids: list[int]) -> dict[int, tuple[str, str, Decimal, boo
     return rows
 
 
+def _many_insert_sql(
+    *, kind: Any, memo: str, to_write: list[tuple[BatchEntry, str, list[Any]]], balances: dict[int, Decimal]
+) -> tuple[str, list[Any]]:
+    """ONE statement writing the transactions, their postings and the new cached balances of a batch.
+
+    Columns that differ per transaction are unnested from arrays; the others are constants. Placeholders
+    are ``%b``: psycopg sends the parameters in binary (server-side binding).
+    """
+    rows = [entry for entry, _, _ in to_write]
+    per_row: dict[str, list[Any]] = {
+        "idempotency_key": [entry.idempotency_key for entry in rows],
+        "params_hash": [params_hash for _, params_hash, _ in to_write],
+        "user_id": [entry.user_id for entry in rows],
+        "memo": [(entry.memo or memo)[:255] for entry in rows],
+    }
+    for name in sorted({name for entry in rows for name in entry.refs}):
+        default = "" if name.startswith("stripe_") else None
+        column = Transaction._meta.get_field(name).column  # type: ignore[union-attr]
+        per_row[column] = [default if entry.refs.get(name) is None else entry.refs[name] for entry in rows]
+    constants: dict[str, Any] = {"kind": str(kind), "created_at": timezone.now()}
+    fields = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
+    select, params = [], []
+    for field in fields:
+        if field.column in per_row:
+            select.append(f"v.{connection.ops.quote_name(field.column)}")
+        elif field.column in constants:
+            select.append(f"%b::{field.db_type(connection)}")
+            params.append(constants[field.column])
+        else:
+            select.append("''" if field.name.startswith("stripe_") else "NULL")
+    unnested = [field for field in fields if field.column in per_row]
+    unnest_sql = ", ".join(f"%b::{field.db_type(connection)}[]" for field in unnested)
+    alias = ", ".join(connection.ops.quote_name(field.column) for field in unnested)
+    params += [per_row[field.column] for field in unnested]
+    leg_keys, leg_accounts, leg_amounts = [], [], []
+    for entry, _, legs in to_write:
+        for account, amount in legs:
+            leg_keys.append(entry.idempotency_key)
+            leg_accounts.append(account.pk)
+            leg_amounts.append(amount)
+    params += [leg_keys, leg_accounts, leg_amounts]
+    touched = sorted({account.pk for _, _, legs in to_write for account, _ in legs if account.pk in balances})
+    params += [touched, [balances[pk] for pk in touched]]
+    column_sql = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    sql = (
+        f"WITH t AS (INSERT INTO wallet_transaction ({column_sql}) "  # noqa: S608 (model columns; values are parameters)
+        f"SELECT {', '.join(select)} FROM unnest({unnest_sql}) AS v({alias}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key), "
+        "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
+        "SELECT t.id, l.account_id, l.amount FROM t "
+        "JOIN unnest(%b::text[], %b::bigint[], %b::numeric[]) AS l(key, account_id, amount) "
+        "ON l.key = t.idempotency_key), "
+        # The rows are locked by this transaction (_lock_rows), so the computed balances are exact.
+        "u AS (UPDATE wallet_account AS a SET balance = b.balance "
+        "FROM unnest(%b::bigint[], %b::numeric[]) AS b(id, balance) WHERE a.id = b.id) "
+        "SELECT idempotency_key, id FROM t"
+    )
+    return sql, params
+
+
 def ledger_post_many(*, kind: Any, entries: Sequence[BatchEntry], memo: str = "") -> BatchResult:
     """Post many independent transactions of one ``kind`` with a handful of statements, whatever their number.
 
@@ -522,52 +583,11 @@ def ledger_post_many(*, kind: Any, entries: Sequence[BatchEntry], memo: str = ""
     if not to_write:
         return result
 
-    now = timezone.now()
-    fields = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
-    columns: dict[str, list[Any]] = {field.column: [] for field in fields}
-    for entry, params_hash, _ in to_write:
-        values = {
-            "kind": str(kind),
-            "idempotency_key": entry.idempotency_key,
-            "params_hash": params_hash,
-            "created_at": now,
-            "user_id": entry.user_id,
-            "actor_id": None,
-            "memo": (entry.memo or memo)[:255],
-        }
-        for field in fields:
-            if field.column in values:
-                columns[field.column].append(values[field.column])
-            elif field.name in entry.refs and entry.refs[field.name] is not None:
-                columns[field.column].append(entry.refs[field.name])
-            else:
-                columns[field.column].append("" if field.name.startswith("stripe_") else None)
-    column_sql = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    unnest_sql = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    params: list[Any] = [columns[field.column] for field in fields]
-    leg_keys, leg_accounts, leg_amounts = [], [], []
-    for entry, _, legs in to_write:
-        for account, amount in legs:
-            leg_keys.append(entry.idempotency_key)
-            leg_accounts.append(account.pk)
-            leg_amounts.append(amount)
-    params += [leg_keys, leg_accounts, leg_amounts]
-    touched = sorted({account.pk for _, _, legs in to_write for account, _ in legs if account.pk in balances})
-    params += [touched, [balances[pk] for pk in touched]]
-    sql = (
-        f"WITH t AS (INSERT INTO wallet_transaction ({column_sql}) "  # noqa: S608 (model columns; values are parameters)
-        f"SELECT * FROM unnest({unnest_sql}) ON CONFLICT (idempotency_key) DO NOTHING "
-        "RETURNING id, idempotency_key), "
-        "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
-        "SELECT t.id, l.account_id, l.amount FROM t "
-        "JOIN unnest(%s::text[], %s::bigint[], %s::numeric[]) AS l(key, account_id, amount) "
-        "ON l.key = t.idempotency_key), "
-        # The rows are locked by this transaction (_lock_rows), so the computed balances are exact.
-        "u AS (UPDATE wallet_account AS a SET balance = b.balance "
-        "FROM unnest(%s::bigint[], %s::numeric[]) AS b(id, balance) WHERE a.id = b.id) "
-        "SELECT idempotency_key, id FROM t"
-    )
-    with connection.cursor() as cursor:
+    sql, params = _many_insert_sql(kind=kind, memo=memo, to_write=to_write, balances=balances)
+    connection.ensure_connection()
+    # Server-side binding with binary parameters: tens of thousands of array elements are sent as they are
+    # instead of being quoted into the statement text (what Django's client-side cursor would do).
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params)
         written = dict(cursor.fetchall())
     if len(written) != len(to_write):
