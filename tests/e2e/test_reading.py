@@ -173,6 +173,10 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     client_page.locator("[data-room-announcer]", has_text="Paused").wait_for(timeout=5_000)
     reader_page.get_by_text("Paused while the client adds funds").wait_for(timeout=10_000)
     assert_axe_clean(client_page)
+    # The status block refreshes every 2 s; keyboard focus stays on the top-up link across refreshes.
+    client_page.locator("#room-topup-link").focus()
+    client_page.wait_for_timeout(4_500)
+    assert client_page.evaluate("document.activeElement && document.activeElement.id") == "room-topup-link"
 
     # --- The client tops up $25 in a new tab, without leaving the room -----------------------------------
     with client_page.context.expect_page() as opened:
