@@ -118,3 +118,150 @@ def test_session_heartbeat_by_someone_else_is_not_found(client_user, other_clien
     # when / then
     with pytest.raises(SessionNotFound):
         session_heartbeat(user=other_client_user, session_id=session.pk)
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("unverified", "Verify your email"),
+        ("offline", "offline"),
+        ("busy", "another reading"),
+        ("voice_without_agora", "Agora"),
+        ("not_offered", "Choose"),
+        ("cap_below_rate", "spending limit"),
+        ("self", "yourself"),
+    ],
+)
+def test_session_request_refused_with_a_clear_message_and_nothing_written(setup, message):
+    # given
+    from apps.accounts.tests.factories import UserFactory
+    from apps.readers.enums import Presence
+    from apps.readers.models import ReaderProfile
+
+    client = UserFactory(verified=setup != "unverified")
+    reader = make_reader(online=setup != "offline")
+    credit(client, Decimal("10.00"))
+    kwargs = {"client": client, "reader": reader, "modality": "text"}
+    if setup == "busy":
+        ReaderProfile.objects.filter(user=reader).update(presence=Presence.BUSY)
+    if setup == "voice_without_agora":
+        kwargs["modality"] = "voice"
+    if setup == "not_offered":
+        kwargs["modality"] = "telepathy"
+    if setup == "cap_below_rate":
+        kwargs["spending_cap"] = Decimal("1.00")
+    if setup == "self":
+        kwargs["reader"] = client
+    # when / then
+    with pytest.raises(SessionRefused, match=message):
+        session_request(**kwargs)
+    assert not ReadingSession.objects.exists()
+
+
+def test_session_request_client_already_in_a_reading_refused(client_user):
+    # given
+    credit(client_user, Decimal("10.00"))
+    session_request(client=client_user, reader=make_reader(), modality="text")
+    # when / then
+    with pytest.raises(SessionRefused, match="already"):
+        session_request(client=client_user, reader=make_reader(), modality="text")
+    assert ReadingSession.objects.count() == 1
+
+
+def test_session_accept_wallet_emptied_meanwhile_ends_unbilled(client_user):
+    # given: the wallet was spent between the request and the answer
+    from apps.wallet.enums import TransactionKind
+    from apps.wallet.services.ledger import house_account, transaction_post, wallet_account
+
+    reader = make_reader(rate=Decimal("2.00"))
+    credit(client_user, Decimal("2.00"))
+    session = session_request(client=client_user, reader=reader, modality="text")
+    transaction_post(
+        kind=TransactionKind.GIFT,
+        idempotency_key="spent-elsewhere",
+        postings=[
+            (wallet_account(client_user), Decimal("-1.00")),
+            (house_account("platform:revenue"), Decimal("1.00")),
+        ],
+    )
+    # when
+    session = session_accept(reader=reader, session_id=session.pk)
+    # then
+    assert session.state == SessionState.ENDED
+    assert session.end_reason == EndReason.INSUFFICIENT_FUNDS
+    assert session.minutes_billed == 0
+    assert wallet_balance(client_user) == Decimal("1.00")
+
+
+def test_session_end_reader_goes_back_online_and_settles_with_reader_rate(client_user):
+    # given
+    from apps.readers.enums import Presence
+    from apps.readers.models import ReaderProfile
+
+    t0 = timezone.now()
+    reader = make_reader(rate=Decimal("3.33"))
+    credit(client_user, Decimal("10.00"))
+    session = session_request(client=client_user, reader=reader, modality="text", now=t0)
+    session_accept(reader=reader, session_id=session.pk, now=t0)
+    assert ReaderProfile.objects.get(user=reader).presence == Presence.BUSY
+    # when
+    session_end(actor=reader, session_id=session.pk, reason="", now=t0 + timedelta(seconds=5))
+    session = session_finalize(session_id=session.pk)
+    # then: floor(3.33 × 0.70) = 2.33 to the reader, 1.00 to the platform
+    assert ReaderProfile.objects.get(user=reader).presence == Presence.ONLINE
+    assert session.end_reason == EndReason.READER_ENDED
+    assert (session.reader_share_amount, session.platform_share_amount) == (Decimal("2.33"), Decimal("1.00"))
+    assert session.summary["minutes_billed"] == 1 and session.summary["amount"] == "3.33"
+    call_command("ledger_check")
+
+
+def test_session_bill_tick_without_postgresql_path_bills_the_same_minutes(client_user):
+    # given: the one-reading-at-a-time path used on SQLite (make run), exercised here directly
+    from apps.sessions.services.tick import TickResult, _bill_one_by_one
+
+    t0 = timezone.now()
+    reader = make_reader(rate=Decimal("1.00"))
+    credit(client_user, Decimal("10.00"))
+    session = session_request(client=client_user, reader=reader, modality="text", now=t0)
+    session_accept(reader=reader, session_id=session.pk, now=t0)
+    later = t0 + timedelta(seconds=150)
+    for user in (client_user, reader):
+        session_heartbeat(user=user, session_id=session.pk, now=later)
+    result = TickResult()
+    # when
+    _bill_one_by_one(now=later, session_id=None, result=result)
+    # then: 150 s confirmed = 3 minutes
+    session.refresh_from_db()
+    assert result.charged == 2
+    assert session.minutes_billed == 3
+    assert ledger_minutes(session) == [f"session:{session.pk}:minute:{n}" for n in (1, 2, 3)]
+
+
+def test_ledger_check_flags_a_minute_charged_outside_the_reading(client_user):
+    # given: a minute posted to the hold that the reading never billed
+    from django.core.management.base import CommandError
+
+    from apps.wallet.enums import TransactionKind
+    from apps.wallet.services.ledger import hold_account, transaction_post, wallet_account
+
+    reader = make_reader(rate=Decimal("2.00"))
+    credit(client_user, Decimal("10.00"))
+    session = session_request(client=client_user, reader=reader, modality="text")
+    session_accept(reader=reader, session_id=session.pk)
+    transaction_post(
+        kind=TransactionKind.SESSION_CHARGE,
+        idempotency_key=f"session:{session.pk}:minute:2",
+        postings=[
+            (wallet_account(client_user), Decimal("-2.00")),
+            (hold_account("session", session.pk), Decimal("2.00")),
+        ],
+        user=client_user,
+        session_id=session.pk,
+    )
+    # when / then
+    with pytest.raises(CommandError):
+        call_command("ledger_check")
+    from apps.wallet.models import LedgerCheckRun
+
+    report = LedgerCheckRun.objects.latest("started_at").report
+    assert [v["check"] for v in report["violations"]] == ["session_minutes_justified"]
