@@ -28,7 +28,7 @@ def _party_session(*, user: Any, object_id: str) -> ReadingSession:
 
 def _decision(session: ReadingSession, user: Any) -> AccessDecision:
     return AccessDecision(
-        role=RtcRole.PUBLISHER, channel_name=session.channel_name, uid=rtc_uid_for(user), modality=session.modality
+        role=str(RtcRole.PUBLISHER), channel_name=session.channel_name, uid=rtc_uid_for(user), modality=session.modality
     )
 
 

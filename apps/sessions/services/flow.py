@@ -26,7 +26,7 @@ def session_url(session: ReadingSession) -> str:
 
 
 def end(
-    *, session: ReadingSession, reason: str, now: datetime, actor: Any = None, active_until: datetime | None = None
+    *, session: ReadingSession, reason: Any, now: datetime, actor: Any = None, active_until: datetime | None = None
 ) -> SessionEvent:
     """End a live reading. From ``active``, first charge the minute already started (per started minute);
     if it cannot be paid, the active time stops at the end of the last paid minute."""

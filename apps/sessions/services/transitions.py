@@ -20,7 +20,8 @@ from apps.sessions.exceptions import InvalidTransition
 from apps.sessions.models import ReadingSession, SessionEvent
 
 S = SessionState
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+# Keys and members are SessionState members (TextChoices, typed Any for mypy without the Django plugin).
+ALLOWED_TRANSITIONS: dict[Any, frozenset[Any]] = {
     S.CREATED: frozenset({S.WAITING}),
     S.WAITING: frozenset({S.ACTIVE, S.ENDED}),
     S.ACTIVE: frozenset({S.PAUSED, S.RECONNECTING, S.ENDED}),
@@ -62,8 +63,8 @@ def paid_until(session: ReadingSession) -> datetime:
 def session_transition(
     *,
     session: ReadingSession,
-    to_state: str,
-    reason: str,
+    to_state: Any,
+    reason: Any,
     now: datetime,
     actor: Any = None,
     active_until: datetime | None = None,
