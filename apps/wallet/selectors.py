@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from apps.wallet.models import Account, LedgerCheckRun, Posting, Transaction
 
@@ -21,10 +21,16 @@ def wallet_balance(*, user: Any) -> Decimal:
     return balance if balance is not None else Decimal("0.00")
 
 
-def wallet_entry_list(*, viewer: Any, kind: str | None = None) -> QuerySet[Posting]:
-    """The viewer's own wallet history: one posting per transaction (signed for the wallet), newest first."""
+OWN_ACCOUNTS = ("wallet", "earnings")
+
+
+def wallet_entry_list(*, viewer: Any, kind: str | None = None, account: str = "wallet") -> QuerySet[Posting]:
+    """The viewer's own history of one of their accounts (``wallet``, or ``earnings`` for a reader): one posting
+    per transaction (signed for that account), newest first."""
+    if account not in OWN_ACCOUNTS:
+        raise ValueError(f"Unknown own account {account!r}.")
     entries = (
-        Posting.objects.filter(account__code=f"wallet:{viewer.pk}", account__user=viewer)
+        Posting.objects.filter(account__code=f"{account}:{viewer.pk}", account__user=viewer)
         .select_related("transaction")
         .order_by("-transaction__created_at", "-transaction_id")
     )
@@ -34,8 +40,26 @@ def wallet_entry_list(*, viewer: Any, kind: str | None = None) -> QuerySet[Posti
 
 
 def wallet_entry_get(*, viewer: Any, transaction_id: int) -> Posting:
-    """One transaction of the viewer's wallet; anyone else's answers 404."""
-    return get_object_or_404(wallet_entry_list(viewer=viewer), transaction_id=transaction_id)
+    """One transaction of the viewer's wallet or earnings; anyone else's answers 404."""
+    entry = (
+        Posting.objects.filter(
+            account__code__in=[f"{account}:{viewer.pk}" for account in OWN_ACCOUNTS],
+            account__user=viewer,
+            transaction_id=transaction_id,
+        )
+        .select_related("transaction", "account")
+        .order_by("account__kind")
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def earnings_balance(*, user: Any) -> Decimal:
+    """The cached balance of ``user``'s reader earnings account (zero when there is none yet)."""
+    balance = Account.objects.filter(code=f"earnings:{user.pk}").values_list("balance", flat=True).first()
+    return balance if balance is not None else Decimal("0.00")
 
 
 def user_ledger_list(*, user: Any, kind: str | None = None) -> QuerySet[Transaction]:

@@ -46,9 +46,14 @@ def _page(request: HttpRequest, items):
 def home(request: HttpRequest) -> HttpResponse:
     filter_form = KindFilterForm(request.GET or None)
     kind = filter_form.selected_kind() if filter_form.is_bound else None
-    entries = selectors.wallet_entry_list(viewer=request.user, kind=kind)
+    # A reader also has an earnings account: ?account=earnings shows its history instead of the wallet's.
+    is_reader = getattr(request.user, "is_reader", False)
+    account = "earnings" if is_reader and request.GET.get("account") == "earnings" else "wallet"
+    entries = selectors.wallet_entry_list(viewer=request.user, kind=kind, account=account)
     context = {
         "balance": selectors.wallet_balance(user=request.user),
+        "earnings_balance": selectors.earnings_balance(user=request.user) if is_reader else None,
+        "account": account,
         "page": _page(request, entries),
         "filter_form": filter_form,
         "kind": kind,
