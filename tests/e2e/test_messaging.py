@@ -3,7 +3,9 @@ then with a paid reply; the client cannot unlock it without money (the top-up of
 the wallet is credited through the ledger, the client unlocks and reads the reply. Balances and the reader's
 earnings are checked against the ledger; axe-core runs on the inbox, conversation and unlock pages."""
 
+import json
 import re
+import urllib.request
 from decimal import Decimal
 
 import pytest
@@ -12,14 +14,37 @@ from django.urls import reverse
 
 from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from apps.messaging.models import Message
-from apps.messaging.tests.factories import fund_wallet, listed_reader
+from apps.messaging.tests.factories import listed_reader
 from apps.wallet.enums import TransactionKind
-from apps.wallet.models import Transaction
+from apps.wallet.models import TopUp, Transaction
 from apps.wallet.selectors import balance_of, wallet_balance
 from apps.wallet.services.ledger import earnings_account, house_account, wallet_account
+from apps.wallet.services.webhooks import stripe_events_process_received
+from apps.wallet.tests.stripe_server import API_KEY, WEBHOOK_SECRET, running_stripe_server, sign
 from tests.e2e.conftest import assert_axe_clean
 
 SECRET = "The Star card says: apply for the job in spring."
+
+
+@pytest.fixture
+def stripe_server(settings):
+    with running_stripe_server() as server:
+        settings.STRIPE_SECRET_KEY = API_KEY
+        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+        settings.STRIPE_API_BASE = server.base_url
+        yield server
+
+
+def _post_webhook(url: str, event: dict) -> int:
+    body = json.dumps(event)
+    request = urllib.request.Request(
+        url,
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Stripe-Signature": sign(body)},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
 
 
 def _sign_in(page, base_url: str, email: str) -> None:
@@ -31,7 +56,7 @@ def _sign_in(page, base_url: str, email: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_page):
+def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_page, stripe_server):
     base = live_server.url
     client_user = UserFactory(email="seeker.messages@example.com", display_name="Sam Seeker")
     profile = listed_reader(display_name="Luna Starlight")
@@ -50,7 +75,8 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     client_page.get_by_role("link", name="Write to Luna Starlight").click()
     client_page.get_by_label("Your message").fill("Hello Luna, should I change jobs? https://example.com/cv")
     client_page.get_by_role("button", name="Send").click()
-    client_page.get_by_role("heading", name="Luna Starlight").wait_for()
+    # (exact: the page before sending is headed "Write to Luna Starlight")
+    client_page.get_by_role("heading", name="Luna Starlight", exact=True).wait_for()
     link = client_page.get_by_role("link", name="https://example.com/cv")
     assert link.get_attribute("rel") == "nofollow noopener noreferrer"
     assert_axe_clean(client_page)
@@ -98,8 +124,19 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     assert_axe_clean(client_page)
     assert not Transaction.objects.filter(kind=TransactionKind.PAID_REPLY).exists()
 
-    # --- The wallet is credited (through the ledger), then the client unlocks and reads -------------
-    fund_wallet(client_user, Decimal("10.00"))
+    # --- The client tops up by card (Checkout + signed webhook), then unlocks and reads --------------
+    top_up.click()
+    client_page.get_by_label("$10", exact=True).check()
+    client_page.get_by_role("button", name="Continue").click()
+    client_page.get_by_role("button", name="Pay $10.00 by card").click()
+    client_page.get_by_role("heading", name="Test checkout").wait_for()
+    topup = TopUp.objects.get(user=client_user)
+    session = stripe_server.session_pay(topup.stripe_checkout_session_id)
+    event = stripe_server.event("checkout.session.completed", session)
+    assert _post_webhook(base + reverse("wallet:stripe_webhook"), event) == 200
+    assert stripe_events_process_received() == 1  # the Celery worker's job, run here
+    client_page.goto(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
+    client_page.get_by_role("heading", name="Payment received").wait_for()
     client_page.goto(base + reverse("messaging:unlock", args=[reply.pk]))
     assert "$10.00" in client_page.locator("main").inner_text()
     client_page.get_by_role("button", name="Pay $2.50 and read the reply").click()
@@ -118,7 +155,8 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     assert earnings_account(reader_user).balance == Decimal("1.75")
     revenue = {p.account.code: p.amount for p in txn.postings.select_related("account")}
     assert revenue["platform:revenue"] == Decimal("0.75")
-    assert balance_of(house_account("platform:revenue")) == Decimal("-10.00") + Decimal("0.75")
+    assert balance_of(house_account("platform:revenue")) == Decimal("0.75")
+    assert balance_of(house_account("stripe:cash")) == Decimal("-10.00")
     call_command("ledger_check")
 
     # The inbox shows the conversation with nothing unread for the client.
