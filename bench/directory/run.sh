@@ -11,7 +11,8 @@ PY="$ROOT/.venv/bin/python"
 PG_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 DB="${BENCH_DIRECTORY_DB:-soulseer_bench_directory}"
 PORT="${BENCH_DIRECTORY_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
-DURATION="${BENCH_DURATION:-20s}"
+DURATION="${BENCH_DURATION:-5s}"
+ROUNDS="${BENCH_ROUNDS:-4}"
 CONNECTIONS=16
 WORKERS="${BENCH_WORKERS:-$(( $(nproc) * 2 + 1 ))}"
 
@@ -55,14 +56,20 @@ declare -A URLS=(
   [directory_first_page_signed_in]="$BASE/readers/"
 )
 RESULTS="$(mktemp)"
-for name in minimal directory_first_page directory_filtered_search directory_first_page_signed_in; do
-  url="${URLS[$name]}"
-  headers=()
-  [[ "$name" == *signed_in ]] && headers=(-H "Cookie: sessionid=$SESSION")
-  curl -fsS -o /dev/null "${headers[@]}" "$url"  # fail loudly on anything but 2xx before measuring
-  wrk -t2 -c"$CONNECTIONS" -d3s "${headers[@]}" "$url" >/dev/null  # warm-up
-  line="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/report.lua" "${headers[@]}" "$url" | tail -n 1)"
-  echo "{\"name\": \"$name\", \"url\": \"${url#$BASE}\", \"result\": $line}" >>"$RESULTS"
+NAMES=(minimal directory_first_page directory_filtered_search directory_first_page_signed_in)
+headers_for() { [[ "$1" == *signed_in ]] && echo "Cookie: sessionid=$SESSION" || echo "X-Bench: 1"; }
+for name in "${NAMES[@]}"; do  # fail loudly on anything but 2xx, and warm up, before measuring
+  curl -fsS -o /dev/null -H "$(headers_for "$name")" "${URLS[$name]}"
+  wrk -t2 -c"$CONNECTIONS" -d3s -H "$(headers_for "$name")" "${URLS[$name]}" >/dev/null
 done
-"$PY" "$HERE/summarise.py" "$RESULTS" --connections "$CONNECTIONS" --workers "$WORKERS" --duration "$DURATION" --load-before "$LOAD_BEFORE"
+# The endpoints take turns (ROUNDS rounds of DURATION each) so that a change in the machine's load during
+# the run affects all of them alike.
+for round in $(seq 1 "$ROUNDS"); do
+  for name in "${NAMES[@]}"; do
+    url="${URLS[$name]}"
+    line="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/report.lua" -H "$(headers_for "$name")" "$url" | tail -n 1)"
+    echo "{\"name\": \"$name\", \"round\": $round, \"url\": \"${url#$BASE}\", \"result\": $line}" >>"$RESULTS"
+  done
+done
+"$PY" "$HERE/summarise.py" "$RESULTS" --connections "$CONNECTIONS" --workers "$WORKERS" --duration "$ROUNDS x $DURATION" --load-before "$LOAD_BEFORE"
 rm -f "$RESULTS"

@@ -3,6 +3,7 @@
 import argparse
 import json
 import platform
+import statistics
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,12 +36,30 @@ def main() -> int:
     parser.add_argument("--duration", required=True)
     parser.add_argument("--load-before", default="", help="load average of the machine before the run")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in Path(args.results).read_text().splitlines() if line.strip()]
+    runs = [json.loads(line) for line in Path(args.results).read_text().splitlines() if line.strip()]
+    rows = []
+    for name in dict.fromkeys(run["name"] for run in runs):  # keeps the order of first appearance
+        mine = [run for run in runs if run["name"] == name]
+        results = [run["result"] for run in mine]
+        requests = sum(r["requests"] for r in results)
+        seconds = sum(r["seconds"] for r in results)
+        merged = {
+            "requests": requests,
+            "seconds": seconds,
+            "rps": requests / seconds if seconds else 0.0,
+            # wrk reports percentiles per round; these are the medians over the rounds.
+            **{k: statistics.median(r[k] for r in results) for k in ("p50_ms", "p95_ms", "p99_ms")},
+            "socket_errors": sum(r["socket_errors"] for r in results),
+            "non_2xx": sum(r["non_2xx"] for r in results),
+            "rounds": results,
+        }
+        rows.append({"name": name, "url": mine[0]["url"], "result": merged})
     by_name = {row["name"]: row for row in rows}
     minimal_rps = by_name["minimal"]["result"]["rps"]
     ok = True
     print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {machine()}")
     print(f"gunicorn sync workers: {args.workers}; wrk: {args.connections} connections, {args.duration} per endpoint")
+    print("req/s over all rounds; latency percentiles: median over the rounds")
     print(f"load average before the run: {args.load_before}\n")
     print("| endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to minimal | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|")
