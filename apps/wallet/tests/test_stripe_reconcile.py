@@ -151,3 +151,16 @@ def test_staff_stripe_panel_shows_last_reconciliation_on_admin_dashboard(books, 
     assert reverse("staff_wallet:stripe_panel") in dashboard
     client.force_login(client_user)
     assert client.get(reverse("staff_wallet:stripe_panel")).status_code == 404
+
+
+def test_reconcile_stripe_stripe_unreachable_exit_2_clear_message_run_stored_with_error(books):
+    # given: Stripe answers every balance-transaction request with a server error
+    books.fail_next("GET", "/v1/balance_transactions", status=500, times=20)
+    # when
+    with pytest.raises(CommandError) as raised:
+        call_command("reconcile_stripe", "--since", TODAY)
+    # then: no traceback, a clear message, and the admin dashboard shows the failed run
+    assert raised.value.returncode == 2
+    assert "Could not read Stripe" in str(raised.value)
+    run = ReconciliationRun.objects.get()
+    assert run.is_clean is False and run.error and run.finished_at is not None

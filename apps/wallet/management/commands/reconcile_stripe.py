@@ -1,7 +1,8 @@
 """``python manage.py reconcile_stripe --since YYYY-MM-DD [--until YYYY-MM-DD]``
 
 Compare the ledger's top-ups and refunds with Stripe's balance transactions for the period, list the
-differences, store the run for the admin dashboard, and exit 1 when there is any difference.
+differences, store the run for the admin dashboard, and exit 1 when there is any difference. Exit 2 when
+Stripe could not be read (the run is stored with the error; nothing was compared).
 """
 
 from datetime import date, datetime
@@ -9,6 +10,7 @@ from datetime import date, datetime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.core.integrations import stripe_enabled
+from apps.wallet.stripe_gateway import StripeError
 from apps.wallet.services.reconciliation import reconcile_stripe
 
 
@@ -33,7 +35,10 @@ class Command(BaseCommand):
         until = _day(options["until"]) if options["until"] else None
         if until is not None and until < since:
             raise CommandError("--until is before --since.")
-        run = reconcile_stripe(since=since, until=until)
+        try:
+            run = reconcile_stripe(since=since, until=until)
+        except StripeError as error:
+            raise CommandError(f"Could not read Stripe's balance transactions: {error}", returncode=2)
         self.stdout.write(
             f"Reconciliation {run.since} .. {run.until}: {run.ledger_count} ledger item(s), "
             f"{run.stripe_count} Stripe item(s)."
