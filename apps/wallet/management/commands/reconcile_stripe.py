@@ -10,8 +10,8 @@ from datetime import date, datetime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.core.integrations import stripe_enabled
-from apps.wallet.stripe_gateway import StripeError
 from apps.wallet.services.reconciliation import reconcile_stripe
+from apps.wallet.stripe_gateway import StripeError
 
 
 def _day(value: str) -> date:
