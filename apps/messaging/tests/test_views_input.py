@@ -129,3 +129,29 @@ def test_views_reader_unlocks_own_paid_reply_404(client, client_user):
     assert response.status_code == 404
     reply.refresh_from_db()
     assert reply.unlocked_at is None
+
+
+def test_views_unlock_with_frozen_wallet_400_clear_error_reveals_and_writes_nothing(client, client_user):
+    # given: money in the wallet, but a payment dispute froze it
+    from django.db import transaction
+
+    from apps.wallet.models import Transaction
+    from apps.wallet.services.ledger import account_freeze, wallet_account
+
+    from .factories import fund_wallet, paid_reply
+
+    conversation = conversation_with(client=client_user)
+    reply = paid_reply(conversation, "FROZEN-SECRET", price=Decimal("2.00"))
+    fund_wallet(client_user, Decimal("10.00"))
+    with transaction.atomic():
+        account_freeze(account=wallet_account(client_user), reason="Payment dispute dp_1")
+    client.force_login(client_user)
+    # when
+    response = client.post(reverse("messaging:unlock", args=[reply.pk]))
+    # then
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "frozen while a payment dispute is open" in page and "FROZEN-SECRET" not in page
+    reply.refresh_from_db()
+    assert reply.unlocked_at is None and not Transaction.objects.filter(kind="paid_reply").exists()
+    assert wallet_account(client_user).balance == Decimal("10.00")
