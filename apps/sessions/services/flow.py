@@ -26,7 +26,13 @@ def session_url(session: ReadingSession) -> str:
 
 
 def end(
-    *, session: ReadingSession, reason: Any, now: datetime, actor: Any = None, active_until: datetime | None = None
+    *,
+    session: ReadingSession,
+    reason: Any,
+    now: datetime,
+    actor: Any = None,
+    active_until: datetime | None = None,
+    note: str = "",
 ) -> SessionEvent:
     """End a live reading. From ``active``, first charge the minute already started (per started minute);
     if it cannot be paid, the active time stops at the end of the last paid minute."""
@@ -34,7 +40,7 @@ def end(
         accrue(session=session, now=now, until=active_until)
     was_active = session.accepted_at is not None
     event = session_transition(
-        session=session, to_state=S.ENDED, reason=reason, now=now, actor=actor, active_until=active_until
+        session=session, to_state=S.ENDED, reason=reason, now=now, actor=actor, active_until=active_until, note=note
     )
     if was_active:
         reader_presence_set_busy(reader_user_id=session.reader_id, busy=False)

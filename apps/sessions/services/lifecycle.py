@@ -20,7 +20,7 @@ from apps.notifications.services import notify
 from apps.readers.enums import Presence
 from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_listed_list
-from apps.readers.services import reader_presence_set_busy
+from apps.readers.services import reader_presence_heartbeat, reader_presence_set_busy
 from apps.rtc.channels import channel_name_for
 from apps.sessions.constants import REQUEST_TIMEOUT
 from apps.sessions.enums import LIVE_STATES, EndReason, Modality, SessionState
@@ -202,9 +202,7 @@ def session_end(*, actor: Any, session_id: int, reason: str = "", now: datetime 
         end_reason = EndReason.CANCELLED if role == "client" else EndReason.DECLINED
     else:
         end_reason = EndReason.CLIENT_ENDED if role == "client" else EndReason.READER_ENDED
-    flow.end(session=session, reason=end_reason, now=now, actor=actor)
-    if reason:
-        session.events.filter(to_state=S.ENDED).update(reason=f"{end_reason}: {reason}"[:64])
+    flow.end(session=session, reason=end_reason, now=now, actor=actor, note=(reason or "").strip())
     return session
 
 
@@ -232,9 +230,12 @@ def session_heartbeat(*, user: Any, session_id: int, at: datetime | None = None,
     if row is None:
         raise SessionNotFound()
     field = _side_field(row, user)
-    ReadingSession.objects.filter(pk=session_id, state__in=LIVE_STATES).update(
+    updated = ReadingSession.objects.filter(pk=session_id, state__in=LIVE_STATES).update(
         **{field: Greatest(Coalesce(F(field), at), at)}
     )
+    if updated and field == "reader_heartbeat_at":
+        # The room keeps the reader's own status fresh too, so it is still "busy" (then "online") afterwards.
+        reader_presence_heartbeat(actor=user)
     if row["state"] != S.RECONNECTING:
         return row["state"]
     with transaction.atomic(durable=True):

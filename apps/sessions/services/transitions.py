@@ -68,11 +68,14 @@ def session_transition(
     now: datetime,
     actor: Any = None,
     active_until: datetime | None = None,
+    note: str = "",
 ) -> SessionEvent:
     """Move ``session`` to ``to_state`` and record the event. Raises ``InvalidTransition`` with nothing written.
 
-    Leaving ``active`` banks the active time up to ``active_until`` (default: what both heartbeats confirm),
-    never beyond the time already paid for: a minute that could not be charged is never active time.
+    ``reason`` says why (for ``ended``: an ``EndReason``, kept on the reading); ``note`` is optional free
+    text added to the event. Leaving ``active`` banks the active time up to ``active_until`` (default: what
+    both heartbeats confirm), never beyond the time already paid for: a minute that could not be charged is
+    never active time.
 
     Inner helper: the caller holds the transaction and locked the row with ``locks.session_lock`` (or took
     it with SKIP LOCKED in the tick) and re-checked the state after locking.
@@ -130,7 +133,7 @@ def session_transition(
         session=session,
         from_state=from_state,
         to_state=to_state,
-        reason=reason[:64],
+        reason=(f"{reason}: {note}" if note else str(reason))[:64],
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         at=now,
         active_seconds=session.active_seconds,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from apps.rtc.enums import PresenceSource
@@ -137,3 +138,24 @@ def test_session_presence_signal_apply_leave_then_join_reconnects_and_resumes():
     session.refresh_from_db()
     assert session.active_seconds == Decimal("0")  # the client's last heartbeat was the start
     assert session.reconnect_count == 1
+
+
+def test_session_heartbeat_of_the_reader_keeps_them_busy_then_online_after_the_reading():
+    # given: a reading longer than the readers' presence timeout, without dashboard heartbeats
+    from apps.readers.enums import Presence
+    from apps.readers.models import ReaderProfile
+    from apps.readers.services import reader_presence_expire
+    from apps.sessions.services import session_end
+
+    session, client, reader = start_reading(funds=Decimal("20.00"), at=timezone.now())
+    ReaderProfile.objects.filter(user=reader).update(last_seen_at=timezone.now() - timedelta(seconds=100))
+    # when: the room's heartbeats go on, the expiry job runs, then the client ends the reading
+    session_heartbeat(user=reader, session_id=session.pk)
+    ReaderProfile.objects.filter(user=reader).update(last_seen_at=F("last_seen_at") - timedelta(seconds=30))
+    reader_presence_expire()
+    busy = ReaderProfile.objects.get(user=reader).presence
+    session_end(actor=client, session_id=session.pk, reason="thank you")
+    # then
+    assert busy == Presence.BUSY
+    assert ReaderProfile.objects.get(user=reader).presence == Presence.ONLINE
+    assert session.events.get(to_state=S.ENDED).reason == "client_ended: thank you"
