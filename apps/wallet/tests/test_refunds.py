@@ -157,11 +157,22 @@ def test_refund_request_pending_refunds_count_against_wallet(client, admin_user,
         refund_request(actor=admin_user, topup_id=second.pk, amount="10.00", reason="asked")
 
 
-@pytest.mark.parametrize("amount", ["0", "-5", "1.001", "abc"])
-def test_refund_request_bad_amount_refused(admin_client, paid, stripe_server, amount):
+@pytest.mark.parametrize(
+    ("amount", "error"),
+    [
+        ("0", "greater than or equal to 0.01"),
+        ("-5", "greater than or equal to 0.01"),
+        ("1.001", "no more than 2 decimal places"),
+        ("abc", "Enter a number."),
+        ("25.01", "At most $25.00 of this top-up can still be refunded."),
+    ],
+)
+def test_refund_request_bad_amount_refused(admin_client, paid, stripe_server, amount, error):
     url = reverse("staff_wallet:refund_new", args=[paid.pk])
     response = admin_client.post(url, {"amount": amount, "reason": "asked", "confirm": "1"})
     assert response.status_code == 400 and not Refund.objects.exists()
+    assert error in response.content.decode()
+    assert not stripe_server.requests_to("POST", "/v1/refunds")
 
 
 def test_refund_submit_stripe_down_stays_pending_then_same_key_succeeds(admin_user, client_user, paid, stripe_server):
