@@ -31,3 +31,17 @@ def test_ensure_admin_without_env_creates_nobody_and_explains(monkeypatch, capsy
     call_command("ensure_admin")
     assert not User.objects.exists()
     assert "SOULSEER_ADMIN_EMAIL" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_ensure_admin_without_env_and_an_admin_exists_says_so_and_creates_nobody(monkeypatch, capsys, admin_user):
+    # given
+    monkeypatch.delenv("SOULSEER_ADMIN_EMAIL", raising=False)
+    monkeypatch.delenv("SOULSEER_ADMIN_PASSWORD", raising=False)
+    # when
+    call_command("ensure_admin")
+    # then
+    assert User.objects.count() == 1
+    out = capsys.readouterr().out
+    assert "An admin account already exists" in out
+    assert "No admin created" not in out

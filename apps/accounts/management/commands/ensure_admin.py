@@ -2,6 +2,8 @@ import os
 
 from django.core.management.base import BaseCommand
 
+from apps.accounts.enums import Role
+from apps.accounts.models import User
 from apps.accounts.services import admin_ensure
 
 
@@ -12,6 +14,9 @@ class Command(BaseCommand):
         email = os.environ.get("SOULSEER_ADMIN_EMAIL", "").strip()
         password = os.environ.get("SOULSEER_ADMIN_PASSWORD", "")
         if not email or not password:
+            if User.objects.filter(role=Role.ADMIN, is_active=True).exists():
+                self.stdout.write("An admin account already exists; sign in at /accounts/login/.")
+                return
             self.stdout.write(
                 "No admin created. To create the first admin, run with SOULSEER_ADMIN_EMAIL and "
                 "SOULSEER_ADMIN_PASSWORD set (e.g. SOULSEER_ADMIN_EMAIL=you@example.com "
