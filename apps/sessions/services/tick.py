@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import psycopg
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -180,8 +181,9 @@ UPDATE livesessions_readingsession AS s
 SET minutes_billed = s.minutes_billed + 1,
     charged_amount = s.charged_amount + s.rate_amount,
     billed_until_at = s.billed_until_at + interval '60 seconds'
-FROM unnest(%s::bigint[], %s::integer[]) AS d(id, minutes)
+FROM unnest(%b::bigint[], %b::integer[]) AS d(id, minutes)
 WHERE s.id = d.id AND s.minutes_billed = d.minutes AND s.state = 'active'
+RETURNING s.billed_until_at < LEAST(%b::timestamptz, s.client_heartbeat_at, s.reader_heartbeat_at)
 """
 
 
@@ -248,10 +250,13 @@ def _bill_batch(*, now: datetime, session_id: int | None, batch_size: int, resul
             )
         posted = ledger_post_many(kind=TransactionKind.SESSION_CHARGE, entries=entries)
         advanced = [expected[key] for key in posted.posted]
+        still_due: list[bool] = []
         if advanced:
-            with connection.cursor() as cursor:
-                cursor.execute(ADVANCE_SQL, [[pk for pk, _ in advanced], [m for _, m in advanced]])
-                if cursor.rowcount != len(advanced):
+            # Binary parameters on the same connection: thousands of ids are not quoted into the text.
+            with psycopg.Cursor(connection.connection) as cursor:
+                cursor.execute(ADVANCE_SQL, [[pk for pk, _ in advanced], [m for _, m in advanced], now])
+                still_due = [row[0] for row in cursor.fetchall()]
+                if len(still_due) != len(advanced):
                     raise RuntimeError("A due reading changed under its row lock; the batch is rolled back.")
         result.charged += len(advanced)
         one_by_one += [expected[key][0] for key in posted.refused]
@@ -261,7 +266,8 @@ def _bill_batch(*, now: datetime, session_id: int | None, batch_size: int, resul
                 result.paused += 1
             elif refused:
                 result.ended += 1
-        return len(rows)
+        # Another pass only if this one was full or a reading has yet another minute due (ticks were missed).
+        return len(rows) if len(rows) >= batch_size or any(still_due) else 0
 
 
 def _finalize_ended(now: datetime, session_id: int | None, result: TickResult) -> None:

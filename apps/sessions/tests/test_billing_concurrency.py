@@ -81,3 +81,22 @@ def test_session_bill_tick_run_again_at_the_same_time_charges_nothing():
     assert result.charged == 0
     assert [len(ledger_minutes(session)) for session in sessions] == [2] * 5
     call_command("ledger_check")
+
+
+def test_session_bill_tick_after_missed_ticks_charges_every_minute_due_in_small_batches():
+    # given: readings whose heartbeats prove 3 more minutes than were billed (the beat was down)
+    from datetime import timedelta
+
+    from apps.sessions.services import session_heartbeat
+
+    sessions = due_active_sessions(7)
+    later = timezone.now() + timedelta(seconds=125)
+    for session in sessions:
+        for user in (session.client, session.reader):
+            session_heartbeat(user=user, session_id=session.pk, now=later)
+    # when: batches smaller than the number of readings
+    result = session_bill_tick(now=later, batch_size=3)
+    # then: 70 + 125 = 195 s of confirmed time = 4 minutes each
+    assert result.charged == 7 * 3
+    assert sorted(ReadingSession.objects.values_list("minutes_billed", flat=True)) == [4] * 7
+    call_command("ledger_check")

@@ -13,6 +13,7 @@ Rules enforced here, before anything is written:
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
@@ -425,23 +426,46 @@ class BatchResult:
         self.replayed: set[str] = set()
 
 
+def _binary_cursor() -> Any:
+    """A psycopg cursor on Django's connection (same transaction) with server-side binding: ``%b`` sends a
+    parameter in binary, so arrays of thousands of elements are not quoted into the statement text."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+_PLAIN_JSON = re.compile(r"^[A-Za-z0-9_:.\-]*$")
+
+
+def _params_hash_many(kind: str, user_id: int | None, legs: list[tuple[Any, Decimal]]) -> str:
+    """``_params_hash`` for batches: the same JSON text, formatted directly when no character needs escaping."""
+    postings = sorted([account.code, str(amount)] for account, amount in legs)
+    if not all(_PLAIN_JSON.match(code) for code, _ in postings) or not _PLAIN_JSON.match(str(kind)):
+        return _params_hash(kind, _UserRef(user_id), legs)
+    text = ", ".join(f'["{code}", "{amount}"]' for code, amount in postings)
+    user = "null" if user_id is None else str(int(user_id))
+    payload = f'{{"kind": "{kind}", "postings": [{text}], "user": {user}}}'
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 def _lock_rows(account_ids: list[int]) -> dict[int, tuple[str, str, Decimal, bool]]:
     """(code, kind, balance, is_frozen) of the given accounts; lockable ones are locked FOR UPDATE in pk order.
 
     House accounts are read without a lock (their code and kind never change and their row is never updated).
     """
     rows: dict[int, tuple[str, str, Decimal, bool]] = {}
-    with connection.cursor() as cursor:
+    with _binary_cursor() as cursor:
         cursor.execute(
             "SELECT id, code, kind, balance, is_frozen FROM wallet_account "
-            "WHERE id = ANY(%s) AND kind = ANY(%s) ORDER BY id FOR UPDATE",
-            [account_ids, sorted(LOCKABLE_ACCOUNT_KINDS)],
+            "WHERE id = ANY(%b::bigint[]) AND kind = ANY(%b::text[]) ORDER BY id FOR UPDATE",
+            [account_ids, sorted(str(kind) for kind in LOCKABLE_ACCOUNT_KINDS)],
         )
         for pk, code, kind, balance, is_frozen in cursor.fetchall():
             rows[pk] = (code, kind, balance, is_frozen)
         rest = [pk for pk in account_ids if pk not in rows]
         if rest:
-            cursor.execute("SELECT id, code, kind, balance, is_frozen FROM wallet_account WHERE id = ANY(%s)", [rest])
+            cursor.execute(
+                "SELECT id, code, kind, balance, is_frozen FROM wallet_account WHERE id = ANY(%b::bigint[])", [rest]
+            )
             for pk, code, kind, balance, is_frozen in cursor.fetchall():
                 rows[pk] = (code, kind, balance, is_frozen)
     missing = set(account_ids) - set(rows)
@@ -549,16 +573,17 @@ def ledger_post_many(*, kind: Any, entries: Sequence[BatchEntry], memo: str = ""
     frozen = {pk for pk, (_, _, _, is_frozen) in rows.items() if is_frozen}
 
     # Checked after the locks: a racer with the same key may have committed while this one waited.
-    with connection.cursor() as cursor:
+    with _binary_cursor() as cursor:
         cursor.execute(
-            "SELECT idempotency_key, id, params_hash FROM wallet_transaction WHERE idempotency_key = ANY(%s)", [keys]
+            "SELECT idempotency_key, id, params_hash FROM wallet_transaction WHERE idempotency_key = ANY(%b::text[])",
+            [keys],
         )
         existing = {key: (pk, params_hash) for key, pk, params_hash in cursor.fetchall()}
 
     to_write: list[tuple[BatchEntry, str, list[tuple[_AccountRef, Decimal]]]] = []
     for entry in entries:
         legs = _validated_legs([(refs[pk], amount) for pk, amount in entry.postings])
-        params_hash = _params_hash(kind, _UserRef(entry.user_id), legs)  # type: ignore[arg-type]
+        params_hash = _params_hash_many(kind, entry.user_id, legs)
         key = entry.idempotency_key
         if key in existing:
             pk, first_hash = existing[key]
@@ -584,10 +609,7 @@ def ledger_post_many(*, kind: Any, entries: Sequence[BatchEntry], memo: str = ""
         return result
 
     sql, params = _many_insert_sql(kind=kind, memo=memo, to_write=to_write, balances=balances)
-    connection.ensure_connection()
-    # Server-side binding with binary parameters: tens of thousands of array elements are sent as they are
-    # instead of being quoted into the statement text (what Django's client-side cursor would do).
-    with psycopg.Cursor(connection.connection) as cursor:
+    with _binary_cursor() as cursor:
         cursor.execute(sql, params)
         written = dict(cursor.fetchall())
     if len(written) != len(to_write):

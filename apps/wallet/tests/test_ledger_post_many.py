@@ -164,3 +164,22 @@ def test_ledger_post_many_outside_a_transaction_refused():
     # when / then
     with pytest.raises(RuntimeError):
         ledger_post_many(kind=TransactionKind.SESSION_CHARGE, entries=[_charge(user, wallet, hold, "1.00", "out:1")])
+
+
+@pytest.mark.parametrize(
+    ("kind", "user_id", "legs"),
+    [
+        ("session_charge", 7, [("wallet:7", "-1.50"), ("hold:session:3", "1.50")]),
+        ("gift", None, [("wallet:1", "-10.00"), ("earnings:2", "7.00"), ("platform:revenue", "3.00")]),
+        ("adjustment", 12, [("wallet:12", "0.01"), ('we"ird \\ code', "-0.01")]),
+    ],
+)
+def test_params_hash_many_is_the_ledger_post_hash(kind, user_id, legs):
+    # given
+    from types import SimpleNamespace
+
+    from apps.wallet.services.ledger import _params_hash, _params_hash_many
+
+    accounts = [(SimpleNamespace(code=code), Decimal(amount)) for code, amount in legs]
+    # when / then: a batch and a single posting of the same money have the same hash
+    assert _params_hash_many(kind, user_id, accounts) == _params_hash(kind, SimpleNamespace(pk=user_id), accounts)
