@@ -48,7 +48,8 @@ format: deps
 
 test: deps assets services browser lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check --fail-level WARNING
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@# --create-db: a fresh test database every run, whatever an earlier, interrupted run left behind.
+	$(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 bench: deps services
 	bash bench/run.sh
