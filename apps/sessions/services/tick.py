@@ -31,7 +31,8 @@ from apps.wallet.services.ledger import BatchEntry, ledger_post_many
 
 logger = logging.getLogger(__name__)
 S = SessionState
-MAX_PASSES = 100
+# Each pass advances, pauses or ends every reading it takes, so the loop ends; this only bounds a bug.
+MAX_PASSES = 100_000
 FINALIZE_PER_TICK = 500
 
 

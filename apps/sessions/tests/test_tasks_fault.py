@@ -44,6 +44,13 @@ def _second_minutes() -> int:
     return Transaction.objects.filter(idempotency_key__endswith=":minute:2").count()
 
 
+def _report(log: Path) -> str:
+    from collections import Counter
+
+    states = Counter(ReadingSession.objects.values_list("state", "minutes_billed", "end_reason"))
+    return f"{_second_minutes()} second minutes; readings: {dict(states)}\n{log.read_text()[-3000:]}"
+
+
 def _wait_for(predicate, timeout: float, step: float = 0.01) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -70,7 +77,7 @@ def test_session_bill_tick_task_worker_killed_mid_tick_loses_and_doubles_no_minu
         time.sleep(3.5)  # the broker's visibility timeout in the worker's settings
         worker = _worker(queue, log)
         # then: the restarted worker receives the same message again and finishes the tick
-        assert _wait_for(lambda: _second_minutes() == SESSIONS, timeout=90, step=0.2), log.read_text()
+        assert _wait_for(lambda: _second_minutes() == SESSIONS, timeout=90, step=0.2), _report(log)
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
