@@ -8,7 +8,10 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.moderation.registry import moderatable_register
+        from apps.rtc.access import register_access_check
 
         from .moderation import MESSAGE_MODERATION
+        from .rtc import CONVERSATION_USE, conversation_rtc_access
 
         moderatable_register(MESSAGE_MODERATION)
+        register_access_check(CONVERSATION_USE, conversation_rtc_access)

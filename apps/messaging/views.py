@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.core.exceptions import DomainError
 from apps.core.permissions import verified_email_required
 from apps.readers.models import ReaderProfile
+from apps.rtc.selectors import rtc_doorbell_context
 from apps.wallet.exceptions import InsufficientFunds
 from apps.wallet.selectors import wallet_balance
 
@@ -25,6 +26,10 @@ from .constants import (
 )
 from .exceptions import ConversationNotFound, MessageNotFound
 from .forms import MessageForm, ReaderFinderForm, ReplyForm, SearchForm
+from .rtc import CONVERSATION_USE, REFRESH_EVENT, conversation_channel_name
+
+# Set after a successful send; the next render of that conversation rings its doorbell once.
+_RING_SESSION_KEY = "messaging_doorbell_ring"
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -70,11 +75,34 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
+            request.session[_RING_SESSION_KEY] = pk
             return redirect("messaging:conversation", pk=pk)
     services.conversation_mark_read(viewer=request.user, conversation_id=pk)
     items, has_older = selectors.message_page(viewer=request.user, conversation_id=pk)
-    context = {"conversation": item, "items": items, "has_older": has_older, "form": form, "poll_seconds": POLL_SECONDS}
+    context = {
+        "conversation": item,
+        "items": items,
+        "has_older": has_older,
+        "form": form,
+        "poll_seconds": POLL_SECONDS,
+        "doorbell": _doorbell(request, pk),
+    }
     return render(request, "messaging/conversation.html", context, status=400 if form.errors else 200)
+
+
+def _doorbell(request: HttpRequest, pk: int) -> dict[str, Any] | None:
+    """Live updates for a party of the conversation (the caller has already 404ed everyone else)."""
+    ring = request.session.get(_RING_SESSION_KEY) == pk
+    if ring:
+        del request.session[_RING_SESSION_KEY]
+    return rtc_doorbell_context(
+        request=request,
+        use=CONVERSATION_USE,
+        object_id=pk,
+        channel_name=conversation_channel_name(pk),
+        refresh_event=REFRESH_EVENT,
+        ring=ring,
+    )
 
 
 @login_required
@@ -121,6 +149,7 @@ def start(request: HttpRequest, reader_pk: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
+            request.session[_RING_SESSION_KEY] = message.conversation_id
             return redirect("messaging:conversation", pk=message.conversation_id)
     return render(request, "messaging/start.html", {"reader": reader, "form": form}, status=400 if form.errors else 200)
 

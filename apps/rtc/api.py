@@ -31,7 +31,11 @@ class RoomSerializer(serializers.Serializer):
     object_id = serializers.RegexField(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-class RenewSerializer(RoomSerializer):
+class TokenSerializer(RoomSerializer):
+    rtm_tag = serializers.RegexField(r"^[a-z0-9]{1,16}$", required=False, default="")
+
+
+class RenewSerializer(TokenSerializer):
     channel = serializers.CharField(max_length=64, required=False)
 
 
@@ -68,9 +72,9 @@ def _refusal(error: DomainError) -> Response:
 class RtcTokenIssueView(APIView):
     throttle_classes = [RtcTokenThrottle]
 
-    @extend_schema(request=RoomSerializer, responses={200: CredentialsSerializer})
+    @extend_schema(request=TokenSerializer, responses={200: CredentialsSerializer})
     def post(self, request: Request) -> Response:
-        data = RoomSerializer(data=request.data)
+        data = TokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             issued = rtc_token_issue(actor=request.user, **data.validated_data)
@@ -89,7 +93,11 @@ class RtcTokenRenewView(APIView):
         fields = data.validated_data
         try:
             issued = rtc_token_renew(
-                actor=request.user, use=fields["use"], object_id=fields["object_id"], channel_name=fields.get("channel")
+                actor=request.user,
+                use=fields["use"],
+                object_id=fields["object_id"],
+                channel_name=fields.get("channel"),
+                rtm_tag=fields["rtm_tag"],
             )
         except DomainError as error:
             return _refusal(error)

@@ -64,6 +64,31 @@ def rtc_room_context(
     }
 
 
+def rtc_doorbell_context(
+    *, request: Any, use: str, object_id: object, channel_name: str, refresh_event: str, ring: bool = False
+) -> dict[str, Any] | None:
+    """What ``rtc/partials/_doorbell.html`` needs, or None without RTM (the page then only polls).
+
+    A doorbell carries no content: a page that has just saved something rings (publishes "changed" on the
+    channel), and every page on the channel answers by dispatching ``refresh_event`` on ``<body>``, which the
+    HTMX poller of the same partial already listens to. Call it only for someone the page belongs to (the
+    views 404 everyone else first); the token endpoint checks again through the ``use``'s access check.
+    ``ring`` makes the page ring once when it loads (after a form post that redirected here).
+    """
+    if not rtm_enabled():
+        return None
+    return {
+        "use": use,
+        "object_id": str(object_id),
+        "channel": channel_name,
+        "refresh_event": refresh_event,
+        "ring": ring,
+        "token_url": reverse("rtc_api:token"),
+        "renew_url": reverse("rtc_api:token-renew"),
+        "csrf_token": get_token(request),
+    }
+
+
 def integration_status() -> dict[str, Any]:
     """For operators: what is configured (never the secrets themselves)."""
     app_id = settings.AGORA_APP_ID

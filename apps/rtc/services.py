@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -28,6 +29,8 @@ from .presence import presence_dispatch
 from .selectors import AGORA_UNAVAILABLE_MESSAGE, rtm_enabled
 
 logger = logging.getLogger(__name__)
+
+_RTM_TAG = re.compile(r"^[a-z0-9]{1,16}$")
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,9 @@ class IssuedCredentials:
         }
 
 
-def _issue(*, actor: Any, use: str, object_id: str, is_renewal: bool, channel_name: str | None) -> IssuedCredentials:
+def _issue(
+    *, actor: Any, use: str, object_id: str, is_renewal: bool, channel_name: str | None, rtm_tag: str = ""
+) -> IssuedCredentials:
     if not agora_enabled():
         raise IntegrationNotConfigured(AGORA_UNAVAILABLE_MESSAGE)
     try:
@@ -84,12 +89,14 @@ def _issue(*, actor: Any, use: str, object_id: str, is_renewal: bool, channel_na
             },
         )
         raise
-    return _credentials_record(actor=actor, use=use, object_id=object_id, decision=decision, is_renewal=is_renewal)
+    return _credentials_record(
+        actor=actor, use=use, object_id=object_id, decision=decision, is_renewal=is_renewal, rtm_tag=rtm_tag
+    )
 
 
 @transaction.atomic(durable=True)
 def _credentials_record(
-    *, actor: Any, use: str, object_id: str, decision: AccessDecision, is_renewal: bool
+    *, actor: Any, use: str, object_id: str, decision: AccessDecision, is_renewal: bool, rtm_tag: str = ""
 ) -> IssuedCredentials:
     ttl = int(settings.AGORA_TOKEN_TTL_SECONDS)
     issued_at = timezone.now().replace(microsecond=0)
@@ -111,7 +118,7 @@ def _credentials_record(
     )
     rtm_user_id = rtm_token = None
     if rtm_enabled():
-        rtm_user_id = str(decision.uid)
+        rtm_user_id = rtm_user_id_for(decision.uid, rtm_tag)
         rtm_token = tokens.build_rtm_token(
             app_id=settings.AGORA_APP_ID,
             app_certificate=settings.AGORA_APP_CERTIFICATE,
@@ -162,19 +169,34 @@ def _credentials_record(
     )
 
 
-def rtc_token_issue(*, actor: Any, use: str, object_id: str) -> IssuedCredentials:
+def rtm_user_id_for(uid: int, rtm_tag: str = "") -> str:
+    """The RTM user id of a token: the RTC uid, plus the page's tag when one was given.
+
+    RTM lets one user id be logged in once; a page that signals on its own (a doorbell next to a room, a
+    second tab) sends a short random tag so its login does not end another page's.
+    """
+    if rtm_tag and not _RTM_TAG.match(rtm_tag):
+        raise DomainError("An RTM tag is 1-16 lowercase letters or digits.", code="invalid_rtm_tag")
+    return f"{uid}_{rtm_tag}" if rtm_tag else str(uid)
+
+
+def rtc_token_issue(*, actor: Any, use: str, object_id: str, rtm_tag: str = "") -> IssuedCredentials:
     """Tokens for a room, only if the registered access check for ``use`` says yes.
 
     Raises IntegrationNotConfigured without Agora and AccessRefused when the check refuses; nothing is
     issued or recorded then. Publishers get publish privileges (video only in video rooms); subscribers
     may only join.
     """
-    return _issue(actor=actor, use=use, object_id=object_id, is_renewal=False, channel_name=None)
+    return _issue(actor=actor, use=use, object_id=object_id, is_renewal=False, channel_name=None, rtm_tag=rtm_tag)
 
 
-def rtc_token_renew(*, actor: Any, use: str, object_id: str, channel_name: str | None = None) -> IssuedCredentials:
+def rtc_token_renew(
+    *, actor: Any, use: str, object_id: str, channel_name: str | None = None, rtm_tag: str = ""
+) -> IssuedCredentials:
     """Fresh tokens before the old ones expire: the same check runs again, so a room that closed gets none."""
-    return _issue(actor=actor, use=use, object_id=object_id, is_renewal=True, channel_name=channel_name)
+    return _issue(
+        actor=actor, use=use, object_id=object_id, is_renewal=True, channel_name=channel_name, rtm_tag=rtm_tag
+    )
 
 
 # --- connection reports from clients ---------------------------------------------------------------

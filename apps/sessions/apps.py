@@ -15,10 +15,11 @@ class LiveSessionsConfig(AppConfig):
         from apps.wallet.services.ledger_check import ledger_check_register
 
         from . import checks
-        from .access import session_presence_access, session_rtc_access
+        from .access import READING_CHAT_USE, reading_chat_rtc_access, session_presence_access, session_rtc_access
         from .services.presence import PRESENCE_USE, on_presence_signal
 
         ledger_check_register("session_finalized_hold_zero")(checks.finalized_hold_zero)
         ledger_check_register("session_minutes_justified")(checks.minutes_justified)
         register_access_check(PRESENCE_USE, session_rtc_access, presence_check=session_presence_access)
+        register_access_check(READING_CHAT_USE, reading_chat_rtc_access)
         presence_subscribe(PRESENCE_USE, on_presence_signal)

@@ -20,8 +20,9 @@ from apps.core.permissions import reader_required, staff_required
 from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_public_get
 from apps.readers.services import reader_presence_heartbeat
-from apps.rtc.selectors import rtc_room_context
+from apps.rtc.selectors import rtc_doorbell_context, rtc_room_context
 from apps.sessions import selectors, selectors_after
+from apps.sessions.access import READING_CHAT_REFRESH_EVENT, READING_CHAT_USE, reading_chat_channel_name
 from apps.sessions.constants import HEARTBEAT_INTERVAL_SECONDS
 from apps.sessions.enums import LIVE_STATES, Modality, SessionState
 from apps.sessions.exceptions import SessionNotFound
@@ -185,10 +186,20 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
         rtc_room = rtc_room_context(
             request=request, use="session", object_id=session.pk, modality=session.modality, title="Voice and video"
         )
+    doorbell = None
+    if session.is_live and session.state != S.WAITING:  # the chat is on the page
+        doorbell = rtc_doorbell_context(
+            request=request,
+            use=READING_CHAT_USE,
+            object_id=session.pk,
+            channel_name=reading_chat_channel_name(session.pk),
+            refresh_event=READING_CHAT_REFRESH_EVENT,
+        )
     context = {
         "session": session,
         "room": state,
         "rtc_room": rtc_room,
+        "doorbell": doorbell,
         "chat_open": session.state in CHAT_OPEN_STATES,
         "message_form": MessageForm(),
         "heartbeat_seconds": HEARTBEAT_INTERVAL_SECONDS,
