@@ -8,6 +8,7 @@ import time
 import pytest
 from django.core import mail
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory
 from apps.core.models import AuditLog
@@ -46,10 +47,10 @@ def test_policy_pages_and_empty_help_center_are_accessible(live_server, page):
         # when
         page.goto(base + reverse(url_name))
         # then
-        assert page.get_by_role("heading", level=1, name=heading).is_visible()
+        expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
         assert_axe_clean(page)
     page.goto(base + reverse("pages:help"))
-    assert page.get_by_text("No help articles yet — use the contact form").is_visible()
+    expect(page.get_by_text("No help articles yet — use the contact form")).to_be_visible()
     assert_axe_clean(page)
 
 
@@ -71,12 +72,12 @@ def test_help_center_search_and_article_are_accessible(live_server, page):
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**/help/?q=refund")
     # then
-    assert page.get_by_role("link", name="Refunds for scheduled readings").is_visible()
+    expect(page.get_by_role("link", name="Refunds for scheduled readings")).to_be_visible()
     assert page.get_by_role("link", name="Video readings").count() == 0
     assert_axe_clean(page)
     page.get_by_role("link", name="Refunds for scheduled readings").click()
     page.wait_for_url("**/help/booking-refunds/")
-    assert page.get_by_role("heading", level=2, name="Cancelling").is_visible()
+    expect(page.get_by_role("heading", level=2, name="Cancelling")).to_be_visible()
     assert_axe_clean(page)
 
 
@@ -97,7 +98,7 @@ def test_contact_form_to_admin_reply_journey(live_server, new_page, celery_eager
     visitor.get_by_label("Your name").fill("Jordan Rivers")
     visitor.get_by_label("Email address").fill("not-an-email")
     visitor.get_by_role("button", name="Send message").click()
-    assert visitor.get_by_text("Please correct the fields marked below.").is_visible()
+    expect(visitor.get_by_text("Please correct the fields marked below.")).to_be_visible()
     assert visitor.get_by_label("Email address").get_attribute("aria-invalid") == "true"
     assert_axe_clean(visitor)
     visitor.get_by_label("Email address").fill("jordan@example.com")
@@ -132,7 +133,7 @@ def test_contact_form_to_admin_reply_journey(live_server, new_page, celery_eager
     admin_page.wait_for_url(f"**{reverse('staff_pages:ticket_detail', args=[ticket.pk])}")
 
     # then
-    assert admin_page.get_by_text("Reply sent to jordan@example.com.").is_visible()
+    expect(admin_page.get_by_text("Reply sent to jordan@example.com.")).to_be_visible()
     assert_axe_clean(admin_page)
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.ANSWERED

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from apps.messaging.models import Message
@@ -141,7 +142,7 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     assert "$10.00" in client_page.locator("main").inner_text()
     client_page.get_by_role("button", name="Pay $2.50 and read the reply").click()
     client_page.get_by_text(SECRET).wait_for()
-    assert client_page.get_by_text("Reply unlocked.").is_visible()
+    expect(client_page.get_by_text("Reply unlocked.")).to_be_visible()
     assert_axe_clean(client_page)
 
     # --- Balances and earnings match the ledger ---------------------------------------------------

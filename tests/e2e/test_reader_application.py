@@ -9,6 +9,7 @@ import time
 import pytest
 from django.urls import reverse
 from PIL import Image
+from playwright.sync_api import expect
 
 from apps.accounts.enums import ApplicationStatus, Role
 from apps.accounts.models import ReaderApplication, User
@@ -68,7 +69,7 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
     )
     page.get_by_role("button", name="Send application").click()
     page.wait_for_url(f"**{reverse('accounts:reader_application')}")
-    assert page.get_by_text("Pending review").first.is_visible()
+    expect(page.get_by_text("Pending review").first).to_be_visible()
     assert_axe_clean(page)
     application = ReaderApplication.objects.get(applicant=applicant)
     assert application.status == ApplicationStatus.PENDING
@@ -80,7 +81,7 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
     admin_page.locator("input[name='code']").fill(_totp_code(secret))
     admin_page.locator("main").get_by_role("button", name="Sign In").click()
     admin_page.wait_for_url(f"**{reverse('dashboards:admin')}")
-    assert admin_page.get_by_text("1 application waiting for review").is_visible()
+    expect(admin_page.get_by_text("1 application waiting for review")).to_be_visible()
     assert_axe_clean(admin_page)
     admin_page.get_by_role("link", name="Review applications").click()
     admin_page.wait_for_url(f"**{reverse('staff_accounts:application_list')}**")
@@ -91,16 +92,16 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
     assert_axe_clean(admin_page)
     admin_page.get_by_role("button", name="Approve").click()
     admin_page.wait_for_url(f"**{reverse('staff_accounts:application_list')}")
-    assert admin_page.get_by_text(f"{applicant.email} is now a reader").is_visible()
+    expect(admin_page.get_by_text(f"{applicant.email} is now a reader")).to_be_visible()
     assert_axe_clean(admin_page)
     # the other admin pages on the way: users, one user's role history, the audit log
     admin_page.goto(base + reverse("staff_accounts:user_list") + "?q=aurora")
     assert_axe_clean(admin_page)
     admin_page.get_by_role("link", name=f"Manage {applicant.email}").click()
-    assert admin_page.get_by_text("client → reader").is_visible()
+    expect(admin_page.get_by_text("client → reader")).to_be_visible()
     assert_axe_clean(admin_page)
     admin_page.goto(base + reverse("staff_core:audit_log"))
-    assert admin_page.get_by_text("accounts.reader_application_approved").is_visible()
+    expect(admin_page.get_by_text("accounts.reader_application_approved")).to_be_visible()
     assert_axe_clean(admin_page)
 
     # then: the applicant, signing in again, lands on the reader dashboard
@@ -108,7 +109,7 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
     _sign_in(returning, base, applicant.email)
     returning.wait_for_url(f"**{reverse('dashboards:reader')}")
     assert returning.locator("h1").inner_text() == "Reader dashboard"
-    assert returning.locator("[data-mfa-prompt]").is_visible()
+    expect(returning.locator("[data-mfa-prompt]")).to_be_visible()
     assert_axe_clean(returning)
     returning.goto(base + reverse("accounts:settings"))
     assert_axe_clean(returning)

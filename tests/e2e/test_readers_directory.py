@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import DEFAULT_PASSWORD, ReaderFactory, UserFactory
 from apps.readers.enums import Presence
@@ -68,22 +69,20 @@ def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(l
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Readers").click()
     page.wait_for_url(f"**{reverse('readers:directory')}")
     results = page.locator("#directory-results")
-    assert results.get_by_role("link", name="Orion Vale").is_visible()
+    expect(results.get_by_role("link", name="Orion Vale")).to_be_visible()
     assert_axe_clean(page)
 
     # and searches: results update in place and the URL carries the search
     page.get_by_label("Search", exact=True).fill("tarot")
     results.get_by_role("link", name="Orion Vale").wait_for(state="detached")
     assert "q=tarot" in page.url
-    assert results.get_by_role("link", name="Selene Moon").is_visible()
-    assert results.get_by_role("link", name="Vega Starling").is_visible()
-
+    expect(results.get_by_role("link", name="Selene Moon")).to_be_visible()
+    expect(results.get_by_role("link", name="Vega Starling")).to_be_visible()
     # and filters by rating: only the highly rated tarot reader remains
     page.get_by_label("Rating").select_option("4")
     results.get_by_role("link", name="Selene Moon").wait_for(state="detached")
     assert "rating_min=4" in page.url and "q=tarot" in page.url
-    assert results.get_by_text("1 reader found").is_visible()
-
+    expect(results.get_by_text("1 reader found")).to_be_visible()
     # and the back button restores the previous results
     page.go_back()
     page.wait_for_url(re.compile(r".*q=tarot(?!.*rating_min=4).*"))
@@ -98,7 +97,7 @@ def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(l
     # and opens a profile
     page.locator("#directory-results").get_by_role("link", name="Vega Starling").click()
     page.wait_for_url(f"**{reverse('readers:profile', args=[vega.pk])}")
-    assert page.get_by_role("heading", level=1, name="Vega Starling").is_visible()
+    expect(page.get_by_role("heading", level=1, name="Vega Starling")).to_be_visible()
     assert page.locator(f"#presence-{vega.pk}").inner_text().strip().endswith("Online")
     assert_axe_clean(page)
 

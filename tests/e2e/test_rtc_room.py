@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import AdminFactory, give_totp
 from apps.rtc.models import RtcConnectionEvent, RtcTokenGrant
@@ -75,7 +76,7 @@ def test_rtc_room_agora_not_configured_shows_unavailable_state(live_server, new_
     # then
     assert response is not None and response.status == 200
     notice = page.locator("[data-rtc-unavailable]")
-    assert notice.is_visible()
+    expect(notice).to_be_visible()
     assert notice.inner_text().strip() == UNAVAILABLE
     assert page.get_by_role("button", name="Join").count() == 0
     assert not any("agora" in url for url in scripts)
@@ -161,7 +162,7 @@ def test_rtc_room_configured_is_axe_clean(live_server, new_page, settings, admin
     # when
     page.goto(_room_url(live_server, modality="voice"))
     # then
-    assert page.get_by_role("button", name="Join").is_visible()
+    expect(page.get_by_role("button", name="Join")).to_be_visible()
     assert page.get_by_role("button", name="Turn camera off").count() == 0
     assert_axe_clean(page)
 
@@ -170,7 +171,7 @@ def test_staff_rtc_status_page_is_axe_clean(live_server, new_page, settings, adm
     settings.AGORA_APP_ID = ""
     page = _signed_in_page(new_page, live_server, admin)
     page.goto(f"{live_server.url}{reverse('staff_rtc:status')}")
-    assert page.get_by_role("heading", name="Voice and video", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Voice and video", level=1)).to_be_visible()
     assert_axe_clean(page)
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from apps.accounts.models import User
 from tests.e2e.conftest import assert_axe_clean
@@ -106,13 +107,13 @@ def test_site_journey_sign_up_verify_sign_in_theme_and_every_page(live_server, n
     page.set_viewport_size({"width": 390, "height": 844})
     menu_button = page.locator('button[aria-controls="mobile-nav"]')
     assert menu_button.get_attribute("aria-expanded") == "false"
-    assert not page.locator("#mobile-nav").is_visible()
+    expect(page.locator("#mobile-nav")).to_be_hidden()
     menu_button.click()
     assert menu_button.get_attribute("aria-expanded") == "true"
-    assert page.locator("#mobile-nav").get_by_role("link", name="About").is_visible()
+    expect(page.locator("#mobile-nav").get_by_role("link", name="About")).to_be_visible()
     assert_axe_clean(page)
     page.keyboard.press("Escape")
-    assert not page.locator("#mobile-nav").is_visible()
+    expect(page.locator("#mobile-nav")).to_be_hidden()
     page.set_viewport_size({"width": 1280, "height": 900})
 
     anonymous_pages = _nav_hrefs(page, 'nav[aria-label="Main"] a') + _nav_hrefs(page, 'nav[aria-label="Footer"] a')

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory, UserFactory
 from apps.core.models import AuditLog
@@ -50,7 +51,7 @@ def test_admin_credits_wallet_with_confirmation_and_client_sees_it(live_server, 
     admin_page = new_page()
     _sign_in(admin_page, base, admin.email, secret)
     admin_page.goto(base + reverse("staff_wallet:index"))
-    assert admin_page.get_by_text("Clean").first.is_visible()
+    expect(admin_page.get_by_text("Clean").first).to_be_visible()
     assert_axe_clean(admin_page)
     admin_page.get_by_role("link", name="Credit or debit a wallet").click()
     assert_axe_clean(admin_page)
@@ -59,13 +60,13 @@ def test_admin_credits_wallet_with_confirmation_and_client_sees_it(live_server, 
     admin_page.get_by_label("Amount (USD)").fill("25.00")
     admin_page.get_by_label("Reason").fill("Reading dropped by a network failure")
     admin_page.get_by_role("button", name="Review").click()
-    assert admin_page.get_by_role("heading", name="Confirm the adjustment").is_visible()
+    expect(admin_page.get_by_role("heading", name="Confirm the adjustment")).to_be_visible()
     assert_axe_clean(admin_page)
     admin_page.get_by_role("button", name="Post the adjustment").click()
     admin_page.wait_for_url(f"**{reverse('staff_wallet:user_ledger', args=[client_user.pk])}")
 
     # then: the admin sees the postings; one transaction, one audit row
-    assert admin_page.get_by_text("platform:revenue").first.is_visible()
+    expect(admin_page.get_by_text("platform:revenue").first).to_be_visible()
     assert_axe_clean(admin_page)
     assert Transaction.objects.filter(kind="adjustment", user=client_user).count() == 1
     assert AuditLog.objects.filter(action="wallet.adjustment").count() == 1
@@ -75,5 +76,5 @@ def test_admin_credits_wallet_with_confirmation_and_client_sees_it(live_server, 
     _sign_in(client_page, base, client_user.email)
     client_page.goto(base + reverse("wallet:home"))
     assert client_page.get_by_test_id("wallet-balance").inner_text() == "$25.00"
-    assert client_page.get_by_text("Reading dropped by a network failure").is_visible()
+    expect(client_page.get_by_text("Reading dropped by a network failure")).to_be_visible()
     assert_axe_clean(client_page)

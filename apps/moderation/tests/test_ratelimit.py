@@ -28,9 +28,9 @@ def test_rate_limit_consume_across_a_clock_boundary_still_refused_until_window_p
     window = 4
     now = time.time()
     boundary = math.ceil(now / window) * window
-    if boundary - now < 1.0:  # leave room to use the limit before the boundary
-        time.sleep(boundary - now + 0.05)
+    if boundary - now < 1.0:
         boundary += window
+    time.sleep(boundary - 1.0 - now)  # start one second before the boundary
     start = time.time()
     assert [_consume(1, window_seconds=window) for _ in range(3)] == [True, True, True]
     # when: the clock crosses the boundary
