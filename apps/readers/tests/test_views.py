@@ -184,8 +184,21 @@ def test_profile_shows_rates_status_and_no_actions_that_do_not_work_yet(client):
     # then
     assert b"$4.50/min" in response.content
     assert b"Offline" in response.content
-    for action in (b"Start a reading", b"Book", b"Send a message"):
-        assert action not in response.content
+    assert b"Book" not in response.content  # scheduled readings do not exist yet
+
+
+def test_profile_offers_a_free_message_to_clients_and_visitors_not_to_readers(client):
+    # given
+    reader = ReaderProfileFactory(display_name="Selene")
+    url = reverse("readers:profile", args=[reader.pk])
+    message_url = reverse("messaging:start", args=[reader.pk]).encode()
+    # then: visitors (sent to sign in by the link) and clients see it
+    assert message_url in client.get(url).content
+    client.force_login(UserFactory())
+    assert message_url in client.get(url).content
+    # and another reader does not (readers cannot start conversations)
+    client.force_login(ReaderProfileFactory().user)
+    assert message_url not in client.get(url).content
 
 
 def test_favorite_then_favorites_panel_lists_reader_with_status(client):
