@@ -249,3 +249,19 @@ def test_views_poll_returns_new_messages_and_next_poller(client, client_user):
     # then
     assert "Fresh news" in body
     assert f"?after={newest}" in body
+
+
+def test_views_inbox_refresh_returns_the_list_with_a_new_message(client, client_user):
+    # given: the inbox is open, then the reader answers
+    conversation = conversation_with(client_user)
+    client.force_login(client_user)
+    inbox = client.get(reverse("messaging:inbox")).content.decode()
+    assert 'id="inbox-list"' in inbox and 'hx-trigger="every 15s"' in inbox
+    services.reader_reply_send(
+        actor=conversation.reader, conversation_id=conversation.pk, body="The Star card answers you.", is_paid=False
+    )
+    # when: the list refreshes itself (the same URL, selected by id)
+    refreshed = client.get(reverse("messaging:inbox"), HTTP_HX_REQUEST="true").content.decode()
+    # then
+    assert "The Star card answers you." in refreshed
+    assert f'id="conversation-link-{conversation.pk}"' in refreshed
