@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.enums import Role
+from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record
-from apps.moderation.ratelimit import rate_limit_consume
 from apps.notifications.services import notification_wants_email, notify
 from apps.readers.constants import PAID_REPLY_DEFAULT_AMOUNT, PAID_REPLY_MAX_AMOUNT, PAID_REPLY_MIN_AMOUNT
 from apps.readers.models import ReaderProfile

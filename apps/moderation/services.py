@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.core.exceptions import DomainError, PermissionDeniedError
+from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record
 from apps.notifications.services import notify
 
@@ -15,7 +16,6 @@ from .enums import ReportAction, ReportReason, ReportStatus
 from .exceptions import ActionNotAvailable, AlreadyReported, ReportAlreadyClosed, ReportTargetNotFound
 from .locks import reports_lock
 from .models import Report
-from .ratelimit import rate_limit_consume
 from .registry import moderatable_for_model, moderatable_get
 
 REPORT_RATE_LIMIT = 5

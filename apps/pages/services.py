@@ -4,7 +4,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -13,7 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core.exceptions import InvalidStateError, RateLimitedError
+from apps.core.exceptions import InvalidStateError
+from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record, client_ip
 
 from .enums import TicketStatus
@@ -86,30 +86,22 @@ def help_article_record_delete(*, actor: Any, article: HelpArticle, request: Htt
 # --- Support tickets ------------------------------------------------------------------------------
 
 
-def _contact_rate_limit_keys(*, requester: Any, request: HttpRequest | None) -> list[str]:
-    keys = []
-    ip = client_ip(request)
-    if ip:
-        keys.append(f"pages:contact:ip:{ip}")
+def _contact_rate_limit_consume(*, requester: Any, request: HttpRequest | None) -> None:
+    """One contact submission counted per sender IP and per signed-in user; refused past the hourly limit."""
+    subjects = [("pages:contact:ip", client_ip(request))]
     if requester is not None:
-        keys.append(f"pages:contact:user:{requester.pk}")
-    return keys
-
-
-def _contact_rate_limit_consume(*, keys: list[str]) -> None:
-    """Count one contact submission against every key; refuse when any key is over the hourly limit."""
-    for key in keys:
-        # add() starts the window only if it is not running; incr() is atomic in Redis.
-        cache.add(key, 0, timeout=CONTACT_RATE_WINDOW_SECONDS)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window ended between add() and incr()
-            cache.set(key, 1, timeout=CONTACT_RATE_WINDOW_SECONDS)
-            count = 1
-        if count > CONTACT_RATE_LIMIT:
-            raise RateLimitedError(
-                "You have sent several messages in the last hour. Please wait a while before sending another; "
-                "we answer every message we receive."
+        subjects.append(("pages:contact:user", requester.pk))
+    for scope, subject in subjects:
+        if subject:
+            rate_limit_consume(
+                scope=scope,
+                subject_id=subject,
+                limit=CONTACT_RATE_LIMIT,
+                window_seconds=CONTACT_RATE_WINDOW_SECONDS,
+                message=(
+                    "You have sent several messages in the last hour. Please wait a while before sending another; "
+                    "we answer every message we receive."
+                ),
             )
 
 
@@ -125,7 +117,7 @@ def support_ticket_open(
 ) -> SupportTicket:
     """Open a ticket from the contact form. The sender gets a confirmation and support is told, on commit."""
     requester = requester if getattr(requester, "is_authenticated", False) else None
-    _contact_rate_limit_consume(keys=_contact_rate_limit_keys(requester=requester, request=request))
+    _contact_rate_limit_consume(requester=requester, request=request)
     ticket = SupportTicket(
         requester=requester, name=name.strip(), email=email.strip(), subject=subject.strip(), message=message.strip()
     )

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.exceptions import DomainError
-from apps.moderation.ratelimit import rate_limit_consume
+from apps.core.ratelimit import rate_limit_consume
 from apps.sessions.enums import SessionState
 from apps.sessions.exceptions import InvalidTransition, SessionNotFound
 from apps.sessions.models import ReadingSession

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from apps.core.exceptions import RateLimitedError
 
 
-def rate_limit_consume(*, scope: str, subject_id: int, limit: int, window_seconds: int, message: str) -> None:
+def rate_limit_consume(*, scope: str, subject_id: int | str, limit: int, window_seconds: int, message: str) -> None:
     """Count one attempt of ``subject_id`` in ``scope``; raise ``RateLimitedError`` past ``limit`` per window."""
     for slot in range(limit):
         if cache.add(f"ratelimit:{scope}:{subject_id}:slot:{slot}", 1, timeout=window_seconds):

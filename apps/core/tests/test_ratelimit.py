@@ -8,7 +8,7 @@ import time
 import pytest
 
 from apps.core.exceptions import RateLimitedError
-from apps.moderation.ratelimit import rate_limit_consume
+from apps.core.ratelimit import rate_limit_consume
 
 
 def _consume(subject_id: int, limit: int = 3, window_seconds: int = 2) -> bool:
