@@ -4,11 +4,15 @@ Playwright's sync API runs an event loop in this thread, so Django's async-safet
 these tests only.
 """
 
+import json
 import os
 import re
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -77,3 +81,62 @@ def assert_axe_clean(page) -> None:
     violations = axe_violations(page)
     summary = [f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}" for v in violations]
     assert not violations, f"axe violations on {page.url}:\n" + "\n".join(summary)
+
+
+# --- Shared journeys ------------------------------------------------------------------------------
+
+
+def totp_code(secret: str) -> str:
+    """The current TOTP code for ``secret``, never one about to expire (a code lives for its 30 s window)."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    period = app_settings.TOTP_PERIOD
+    remaining = period - time.time() % period
+    if remaining < 5:
+        time.sleep(remaining + 0.5)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
+def sign_in(page, base_url: str, email: str, totp_secret: str | None = None) -> None:
+    """Sign in through the real login page (and the TOTP step when ``totp_secret`` is given); returns once the
+    browser has left the login page, so the next navigation cannot cut the sign-in short."""
+    from apps.accounts.tests.factories import DEFAULT_PASSWORD
+
+    page.goto(base_url + reverse("account_login"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
+    if totp_secret:
+        page.wait_for_url(f"**{reverse('mfa_authenticate')}")
+        page.locator("input[name='code']").fill(totp_code(totp_secret))
+        page.locator("main").get_by_role("button").first.click()
+        page.wait_for_url(re.compile(r"^(?!.*/accounts/2fa/).*$"))
+
+
+@pytest.fixture
+def stripe_server(settings):
+    """The local server speaking Stripe's API, with the SDK and the webhook secret pointed at it."""
+    from apps.wallet.tests.stripe_server import API_KEY, WEBHOOK_SECRET, running_stripe_server
+
+    with running_stripe_server() as server:
+        settings.STRIPE_SECRET_KEY = API_KEY
+        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+        settings.STRIPE_API_BASE = server.base_url
+        yield server
+
+
+def post_signed_webhook(url: str, event: dict) -> int:
+    """POST ``event`` to our webhook endpoint signed exactly as Stripe signs it; returns the HTTP status."""
+    from apps.wallet.tests.stripe_server import sign
+
+    body = json.dumps(event)
+    request = urllib.request.Request(
+        url,
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Stripe-Signature": sign(body)},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status

@@ -3,8 +3,6 @@ sends the contact form (errors first, then a valid message) and gets a confirmat
 in with TOTP and answers the ticket. axe-core runs on every page on the way.
 """
 
-import time
-
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -16,7 +14,7 @@ from apps.pages.enums import TicketStatus
 from apps.pages.models import SupportTicket
 from apps.pages.tests.factories import HelpArticleFactory, ensure_initial_policies
 from config.celery import app as celery_app
-from tests.e2e.conftest import assert_axe_clean
+from tests.e2e.conftest import assert_axe_clean, totp_code
 
 
 @pytest.fixture
@@ -25,13 +23,6 @@ def celery_eager():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
-
-
-def _totp_code(secret: str) -> str:
-    from allauth.mfa import app_settings
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -120,7 +111,7 @@ def test_contact_form_to_admin_reply_journey(live_server, new_page, celery_eager
     admin_page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     admin_page.locator("main").get_by_role("button", name="Sign In").click()
     admin_page.wait_for_url(f"**{reverse('mfa_authenticate')}")
-    admin_page.locator("input[name='code']").fill(_totp_code(secret))
+    admin_page.locator("input[name='code']").fill(totp_code(secret))
     admin_page.locator("main").get_by_role("button").first.click()
     admin_page.wait_for_load_state()
     admin_page.goto(base + reverse("staff_pages:ticket_list"))

@@ -3,9 +3,7 @@ then with a paid reply; the client cannot unlock it without money (the top-up of
 the wallet is credited through the ledger, the client unlocks and reads the reply. Balances and the reader's
 earnings are checked against the ledger; axe-core runs on the inbox, conversation and unlock pages."""
 
-import json
 import re
-import urllib.request
 from decimal import Decimal
 
 import pytest
@@ -13,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from apps.accounts.tests.factories import UserFactory
 from apps.messaging.models import Message
 from apps.messaging.tests.factories import listed_reader
 from apps.wallet.enums import TransactionKind
@@ -21,39 +19,9 @@ from apps.wallet.models import TopUp, Transaction
 from apps.wallet.selectors import balance_of, wallet_balance
 from apps.wallet.services.ledger import earnings_account, house_account, wallet_account
 from apps.wallet.services.webhooks import stripe_events_process_received
-from apps.wallet.tests.stripe_server import API_KEY, WEBHOOK_SECRET, running_stripe_server, sign
-from tests.e2e.conftest import assert_axe_clean
+from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in
 
 SECRET = "The Star card says: apply for the job in spring."
-
-
-@pytest.fixture
-def stripe_server(settings):
-    with running_stripe_server() as server:
-        settings.STRIPE_SECRET_KEY = API_KEY
-        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-        settings.STRIPE_API_BASE = server.base_url
-        yield server
-
-
-def _post_webhook(url: str, event: dict) -> int:
-    body = json.dumps(event)
-    request = urllib.request.Request(
-        url,
-        data=body.encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "Stripe-Signature": sign(body)},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status
-
-
-def _sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + reverse("account_login"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -64,8 +32,8 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     reader_user = profile.user
     client_page = new_page(reduced_motion="reduce", viewport={"width": 1280, "height": 900})
     reader_page = new_page(reduced_motion="reduce", viewport={"width": 1280, "height": 900})
-    _sign_in(client_page, base, client_user.email)
-    _sign_in(reader_page, base, reader_user.email)
+    sign_in(client_page, base, client_user.email)
+    sign_in(reader_page, base, reader_user.email)
 
     # --- The client finds the reader and writes (free) ----------------------------------------------
     client_page.goto(base + reverse("messaging:inbox"))
@@ -134,7 +102,7 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     topup = TopUp.objects.get(user=client_user)
     session = stripe_server.session_pay(topup.stripe_checkout_session_id)
     event = stripe_server.event("checkout.session.completed", session)
-    assert _post_webhook(base + reverse("wallet:stripe_webhook"), event) == 200
+    assert post_signed_webhook(base + reverse("wallet:stripe_webhook"), event) == 200
     assert stripe_events_process_received() == 1  # the Celery worker's job, run here
     client_page.goto(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
     client_page.get_by_role("heading", name="Payment received").wait_for()

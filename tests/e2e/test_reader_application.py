@@ -4,7 +4,6 @@ application form, the review queue and every dashboard on the way.
 """
 
 import io
-import time
 
 import pytest
 from django.urls import reverse
@@ -13,29 +12,15 @@ from playwright.sync_api import expect
 
 from apps.accounts.enums import ApplicationStatus, Role
 from apps.accounts.models import ReaderApplication, User
-from apps.accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory, UserFactory
+from apps.accounts.tests.factories import AdminFactory, UserFactory
 from apps.core.models import AuditLog
-from tests.e2e.conftest import assert_axe_clean
+from tests.e2e.conftest import assert_axe_clean, sign_in, totp_code
 
 
 def _png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 64), (212, 175, 55)).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def _totp_code(secret: str) -> str:
-    from allauth.mfa import app_settings
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
-
-
-def _sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + reverse("account_login"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign In").click()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,7 +37,7 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
 
     # when: the client signs in and applies
     page = new_page()
-    _sign_in(page, base, applicant.email)
+    sign_in(page, base, applicant.email)
     page.wait_for_url(f"**{reverse('dashboards:client')}")
     assert_axe_clean(page)
     page.get_by_role("link", name="Apply to become a reader").click()
@@ -76,9 +61,9 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
 
     # when: the admin signs in with password and TOTP code, and approves from the queue
     admin_page = new_page()
-    _sign_in(admin_page, base, admin.email)
+    sign_in(admin_page, base, admin.email)
     admin_page.wait_for_url(f"**{reverse('mfa_authenticate')}")
-    admin_page.locator("input[name='code']").fill(_totp_code(secret))
+    admin_page.locator("input[name='code']").fill(totp_code(secret))
     admin_page.locator("main").get_by_role("button", name="Sign In").click()
     admin_page.wait_for_url(f"**{reverse('dashboards:admin')}")
     expect(admin_page.get_by_text("1 application waiting for review")).to_be_visible()
@@ -106,7 +91,7 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
 
     # then: the applicant, signing in again, lands on the reader dashboard
     returning = new_page()
-    _sign_in(returning, base, applicant.email)
+    sign_in(returning, base, applicant.email)
     returning.wait_for_url(f"**{reverse('dashboards:reader')}")
     assert returning.locator("h1").inner_text() == "Reader dashboard"
     expect(returning.locator("[data-mfa-prompt]")).to_be_visible()

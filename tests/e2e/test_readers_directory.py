@@ -15,24 +15,17 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from apps.accounts.tests.factories import DEFAULT_PASSWORD, ReaderFactory, UserFactory
+from apps.accounts.tests.factories import ReaderFactory, UserFactory
 from apps.readers.enums import Presence
 from apps.readers.models import Favorite
 from apps.readers.tests.factories import ReaderProfileFactory, SpecialtyFactory
-from tests.e2e.conftest import assert_axe_clean
+from tests.e2e.conftest import assert_axe_clean, sign_in
 
 
 def _photo(colour: tuple[int, int, int]) -> ContentFile:
     buffer = io.BytesIO()
     Image.new("RGB", (96, 96), colour).save(buffer, format="PNG")
     return ContentFile(buffer.getvalue(), name="reader.png")
-
-
-def _sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + reverse("account_login"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign In").click()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -62,7 +55,7 @@ def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(l
     )
     client = UserFactory(email="seeker@example.com")
     base = live_server.url
-    _sign_in(page, base, client.email)
+    sign_in(page, base, client.email)
     page.wait_for_url(re.compile(r".*/dashboard/.*"))
 
     # when: the client opens the directory from the navigation
@@ -128,7 +121,7 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
     client = UserFactory(email="seeker@example.com")
     base = live_server.url
     client_page = new_page()
-    _sign_in(client_page, base, client.email)
+    sign_in(client_page, base, client.email)
     client_page.wait_for_url(re.compile(r".*/dashboard/.*"))
     client_page.goto(base + reverse("readers:profile", args=[vega.pk]))
     badge = client_page.locator(f"#presence-{vega.pk}")
@@ -136,7 +129,7 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
 
     # when: the reader goes online from their dashboard
     reader_page = new_page()
-    _sign_in(reader_page, base, vega.user.email)
+    sign_in(reader_page, base, vega.user.email)
     reader_page.wait_for_url(f"**{reverse('dashboards:reader')}")
     panel = reader_page.locator("#reader-dashboard-panel")
     panel.get_by_role("button", name="Go online").click()
@@ -169,7 +162,7 @@ def test_reader_edits_profile_sees_rate_error_then_publishes(live_server, page, 
     photo = tmp_path / "mira.png"
     photo.write_bytes(_photo((120, 40, 160)).read())
     base = live_server.url
-    _sign_in(page, base, reader.email)
+    sign_in(page, base, reader.email)
     page.wait_for_url(f"**{reverse('dashboards:reader')}")
 
     # when: they open the editor and fill it in with a rate above the maximum

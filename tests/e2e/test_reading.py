@@ -12,9 +12,6 @@ Time: the test does not wait real minutes. ``_minute_passes`` moves the reading'
 here with the server time, as the Celery beat would.
 """
 
-import json
-import re
-import urllib.request
 from datetime import timedelta
 from decimal import Decimal
 
@@ -23,7 +20,7 @@ from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from apps.accounts.tests.factories import UserFactory
 from apps.readers.enums import Presence
 from apps.readers.models import ReaderProfile
 from apps.readers.tests.factories import ReaderProfileFactory
@@ -37,37 +34,7 @@ from apps.wallet.selectors import balance_of
 from apps.wallet.services.ledger import earnings_account, wallet_account
 from apps.wallet.services.ledger_check import ledger_check_collect
 from apps.wallet.services.webhooks import stripe_events_process_received
-from apps.wallet.tests.stripe_server import API_KEY, WEBHOOK_SECRET, running_stripe_server, sign
-from tests.e2e.conftest import assert_axe_clean
-
-
-@pytest.fixture
-def stripe_server(settings):
-    with running_stripe_server() as server:
-        settings.STRIPE_SECRET_KEY = API_KEY
-        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-        settings.STRIPE_API_BASE = server.base_url
-        yield server
-
-
-def _sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + reverse("account_login"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
-
-
-def _post_webhook(url: str, event: dict) -> int:
-    body = json.dumps(event)
-    request = urllib.request.Request(
-        url,
-        data=body.encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "Stripe-Signature": sign(body)},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status
+from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in
 
 
 def _minute_passes(session: ReadingSession) -> None:
@@ -107,8 +74,8 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     credit(client_user, Decimal("3.00"))
     client_page = new_page(reduced_motion="reduce", viewport={"width": 1280, "height": 1000})
     reader_page = new_page(reduced_motion="reduce", viewport={"width": 1280, "height": 1000})
-    _sign_in(reader_page, base, reader.email)
-    _sign_in(client_page, base, client_user.email)
+    sign_in(reader_page, base, reader.email)
+    sign_in(client_page, base, client_user.email)
 
     # --- The reader is on their dashboard; the client requests a chat reading from the profile --------
     reader_page.goto(base + reverse("dashboards:reader"))
@@ -190,7 +157,7 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     topup = TopUp.objects.get(user=client_user)
     checkout = stripe_server.session_pay(topup.stripe_checkout_session_id)
     event = stripe_server.event("checkout.session.completed", checkout)
-    assert _post_webhook(base + reverse("wallet:stripe_webhook"), event) == 200
+    assert post_signed_webhook(base + reverse("wallet:stripe_webhook"), event) == 200
     assert StripeEvent.objects.get().status == StripeEvent.Status.RECEIVED
     # Until the worker processes the event, the reading stays paused.
     _both_beat_and_tick(session)

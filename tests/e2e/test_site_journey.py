@@ -7,7 +7,6 @@ critical violation.
 
 import importlib
 import re
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,7 +15,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from apps.accounts.models import User
-from tests.e2e.conftest import assert_axe_clean
+from tests.e2e.conftest import assert_axe_clean, totp_code
 
 EMAIL = "seeker@example.com"
 PASSWORD = "moonlit-garden-path-2026"
@@ -45,16 +44,6 @@ def _html_theme(page) -> str:
 
 def _nav_hrefs(page, selector: str) -> list[str]:
     return page.eval_on_selector_all(selector, "links => links.map(link => link.getAttribute('href'))")
-
-
-def _totp_code(secret: str) -> str:
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    # A code is valid for its 30-second window only: never compute one that is about to expire.
-    remaining = 30 - time.time() % 30
-    if remaining < 5:
-        time.sleep(remaining + 0.5)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def _sign_out(page) -> None:
@@ -204,7 +193,7 @@ def test_site_journey_sign_up_verify_sign_in_theme_and_every_page(live_server, n
         page.wait_for_url(f"**{reverse('mfa_activate_totp')}")
         assert_axe_clean(page)
     secret = page.locator("#authenticator_secret").input_value()
-    page.locator("#id_code").fill(_totp_code(secret))
+    page.locator("#id_code").fill(totp_code(secret))
     page.locator("main").get_by_role("button", name="Activate").click()
     page.wait_for_load_state()
     _open(page, base + reverse("mfa_view_recovery_codes"))

@@ -3,36 +3,15 @@ confirmation steps, reads the client's ledger and the ledger check status; the c
 credit in their wallet. axe-core runs on every page on the way.
 """
 
-import time
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from apps.accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory, UserFactory
+from apps.accounts.tests.factories import AdminFactory, UserFactory
 from apps.core.models import AuditLog
 from apps.wallet.models import Transaction
 from apps.wallet.services.ledger_check import ledger_check_run
-from tests.e2e.conftest import assert_axe_clean
-
-
-def _totp_code(secret: str) -> str:
-    from allauth.mfa import app_settings
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
-
-
-def _sign_in(page, base: str, email: str, totp_secret: str | None = None) -> None:
-    page.goto(base + reverse("account_login"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign In").click()
-    if totp_secret:
-        page.wait_for_url(f"**{reverse('mfa_authenticate')}")
-        page.locator("input[name='code']").fill(_totp_code(totp_secret))
-        page.locator("main").get_by_role("button").first.click()
-    page.wait_for_load_state()
+from tests.e2e.conftest import assert_axe_clean, sign_in
 
 
 @pytest.mark.django_db(transaction=True)
@@ -49,7 +28,7 @@ def test_admin_credits_wallet_with_confirmation_and_client_sees_it(live_server, 
 
     # when: the admin reviews, then confirms a credit
     admin_page = new_page()
-    _sign_in(admin_page, base, admin.email, secret)
+    sign_in(admin_page, base, admin.email, secret)
     admin_page.goto(base + reverse("staff_wallet:index"))
     expect(admin_page.get_by_text("Clean").first).to_be_visible()
     assert_axe_clean(admin_page)
@@ -73,7 +52,7 @@ def test_admin_credits_wallet_with_confirmation_and_client_sees_it(live_server, 
 
     # and the client sees the credit in their wallet
     client_page = new_page()
-    _sign_in(client_page, base, client_user.email)
+    sign_in(client_page, base, client_user.email)
     client_page.goto(base + reverse("wallet:home"))
     assert client_page.get_by_test_id("wallet-balance").inner_text() == "$25.00"
     expect(client_page.get_by_text("Reading dropped by a network failure")).to_be_visible()

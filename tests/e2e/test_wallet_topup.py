@@ -3,52 +3,20 @@ local server that speaks Stripe's API serves the checkout page) → signed check
 posted to the live server → event processed → success page and wallet show the new balance and the
 transaction. axe-core runs on the wallet, confirmation and success pages."""
 
-import json
-import urllib.request
-
 import pytest
 from django.urls import reverse
 
-from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from apps.accounts.tests.factories import UserFactory
 from apps.wallet.models import StripeEvent, TopUp
 from apps.wallet.services.webhooks import stripe_events_process_received
-from apps.wallet.tests.stripe_server import API_KEY, WEBHOOK_SECRET, running_stripe_server, sign
-from tests.e2e.conftest import assert_axe_clean
-
-
-@pytest.fixture
-def stripe_server(settings):
-    with running_stripe_server() as server:
-        settings.STRIPE_SECRET_KEY = API_KEY
-        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-        settings.STRIPE_API_BASE = server.base_url
-        yield server
-
-
-def _sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + reverse("account_login"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign In").click()
-
-
-def _post_webhook(url: str, event: dict) -> int:
-    body = json.dumps(event)
-    request = urllib.request.Request(
-        url,
-        data=body.encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "Stripe-Signature": sign(body)},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status
+from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in
 
 
 @pytest.mark.django_db(transaction=True)
 def test_wallet_topup_checkout_webhook_then_balance_and_history(live_server, page, stripe_server):
     # given a verified client, signed in, with an empty wallet
     user = UserFactory(email="topup.client@example.com")
-    _sign_in(page, live_server.url, user.email)
+    sign_in(page, live_server.url, user.email)
     page.goto(live_server.url + reverse("wallet:home"))
     assert page.get_by_test_id("wallet-balance").inner_text().strip() == "$0.00"
     assert_axe_clean(page)
@@ -69,7 +37,7 @@ def test_wallet_topup_checkout_webhook_then_balance_and_history(live_server, pag
     # when the client pays and Stripe sends the signed webhook to the live server
     session = stripe_server.session_pay(topup.stripe_checkout_session_id)
     event = stripe_server.event("checkout.session.completed", session)
-    assert _post_webhook(live_server.url + reverse("wallet:stripe_webhook"), event) == 200
+    assert post_signed_webhook(live_server.url + reverse("wallet:stripe_webhook"), event) == 200
     assert StripeEvent.objects.get().status == StripeEvent.Status.RECEIVED
     # (the Celery worker's job, run here)
     assert stripe_events_process_received() == 1
