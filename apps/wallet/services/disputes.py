@@ -12,7 +12,6 @@ Every step is audited and idempotent (one ledger key per dispute and direction).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -20,9 +19,14 @@ from django.db import transaction
 from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
-from apps.wallet.locks import accounts_lock
 from apps.wallet.models import Dispute, TopUp, Transaction
-from apps.wallet.services.ledger import account_freeze, account_unfreeze, house_account, ledger_post, wallet_account
+from apps.wallet.services.ledger import (
+    account_freeze,
+    account_unfreeze,
+    ledger_post,
+    money_returned_to_card_postings,
+    wallet_account,
+)
 
 ACTIVE_STATUSES = (Dispute.Status.OPEN, Dispute.Status.FUNDS_WITHDRAWN)
 
@@ -120,14 +124,7 @@ def _dispute_funds_withdrawn(*, dispute: dict[str, Any], stripe_event_id: str) -
         # Already booked, or already won (a late, out-of-order withdrawal notice changes nothing).
         return existing
     amount = stripe_gateway.from_cents(dispute["amount"])
-    wallet = wallet_account(row.user)
-    held = accounts_lock([wallet.pk])[wallet.pk].balance
-    from_wallet = min(amount, max(held, Decimal("0.00")))
-    postings = [(house_account("stripe:cash"), amount)]
-    if from_wallet:
-        postings.append((wallet, -from_wallet))
-    if amount - from_wallet:
-        postings.append((house_account("platform:losses"), -(amount - from_wallet)))
+    postings, from_wallet = money_returned_to_card_postings(user=row.user, amount=amount)
     txn = ledger_post(
         kind=TransactionKind.CHARGEBACK,
         idempotency_key=key,

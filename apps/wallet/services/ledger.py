@@ -618,3 +618,22 @@ def ledger_post_many(*, kind: Any, entries: Sequence[BatchEntry], memo: str = ""
         raise IdempotencyConflict("A concurrent request used one of these keys; try the batch again.")
     result.posted.update(written)
     return result
+
+
+def money_returned_to_card_postings(*, user: Any, amount: Decimal) -> tuple[list[tuple[Account, Decimal]], Decimal]:
+    """Postings for money that leaves through Stripe back to the card (a refund or a chargeback).
+
+    ``stripe:cash`` pays ``amount`` out; the client's wallet gives what it still holds and ``platform:losses``
+    carries the rest, so a wallet never goes below zero (SPEC §3). Returns the postings and the part taken
+    from the wallet. Inner helper: the caller holds the transaction; the wallet row is locked here so the
+    amount it gives is exact.
+    """
+    wallet = wallet_account(user)
+    held = accounts_lock([wallet.pk])[wallet.pk].balance
+    from_wallet = min(amount, max(held, Decimal("0.00")))
+    postings: list[tuple[Account, Decimal]] = [(house_account("stripe:cash"), amount)]
+    if from_wallet:
+        postings.append((wallet, -from_wallet))
+    if amount - from_wallet:
+        postings.append((house_account("platform:losses"), -(amount - from_wallet)))
+    return postings, from_wallet

@@ -28,7 +28,12 @@ from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import InvalidAmount
 from apps.wallet.locks import accounts_lock
 from apps.wallet.models import Refund, TopUp, Transaction
-from apps.wallet.services.ledger import house_account, ledger_post, money, wallet_account
+from apps.wallet.services.ledger import (
+    ledger_post,
+    money,
+    money_returned_to_card_postings,
+    wallet_account,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -223,14 +228,7 @@ def refund_apply_stripe_state(*, refund: dict[str, Any], stripe_event_id: str = 
         return None
 
     amount = stripe_gateway.from_cents(refund["amount"])
-    wallet = wallet_account(row.user)
-    held = accounts_lock([wallet.pk])[wallet.pk].balance
-    from_wallet = min(amount, max(held, Decimal("0.00")))
-    postings = [(house_account("stripe:cash"), amount)]
-    if from_wallet:
-        postings.append((wallet, -from_wallet))
-    if amount - from_wallet:
-        postings.append((house_account("platform:losses"), -(amount - from_wallet)))
+    postings, from_wallet = money_returned_to_card_postings(user=row.user, amount=amount)
     txn = ledger_post(
         kind=TransactionKind.REFUND,
         idempotency_key=idempotency_key,
