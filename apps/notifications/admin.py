@@ -15,3 +15,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A user's notifications are theirs: admins read them here but never remove them unaudited.
+        return False
