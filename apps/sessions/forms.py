@@ -4,7 +4,7 @@ from django import forms
 
 from apps.readers.constants import RATE_MAX_AMOUNT
 from apps.sessions.enums import Modality
-from apps.sessions.models_after import MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH, REVIEW_MAX_LENGTH
+from apps.sessions.models import MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH, REVIEW_MAX_LENGTH
 
 SPENDING_CAP_MAX_AMOUNT = RATE_MAX_AMOUNT * 600  # ten hours at the highest rate
 

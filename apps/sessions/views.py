@@ -21,7 +21,7 @@ from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_public_get
 from apps.readers.services import reader_presence_heartbeat
 from apps.rtc.selectors import rtc_doorbell_context, rtc_room_context
-from apps.sessions import selectors, selectors_after
+from apps.sessions import selectors
 from apps.sessions.access import READING_CHAT_REFRESH_EVENT, READING_CHAT_USE, reading_chat_channel_name
 from apps.sessions.constants import HEARTBEAT_INTERVAL_SECONDS
 from apps.sessions.enums import LIVE_STATES, Modality, SessionState
@@ -118,7 +118,7 @@ def reviews_panel(request: HttpRequest, reader_id: int) -> HttpResponse:
         reader = reader_public_get(viewer=request.user, reader_id=reader_id)
     except ReaderProfile.DoesNotExist:
         raise Http404
-    reviews = selectors_after.review_public_list(reader_user_id=reader.user_id)
+    reviews = selectors.review_public_list(reader_user_id=reader.user_id)
     return render(request, "sessions/partials/_reviews.html", {"reader": reader, "reviews": reviews})
 
 
@@ -272,7 +272,7 @@ def chat(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     after = request.GET.get("after", "0")
     after_id = int(after) if after.isdigit() else 0
-    items = list(selectors_after.session_message_list(viewer=request.user, session_id=pk, after_id=after_id))
+    items = list(selectors.session_message_list(viewer=request.user, session_id=pk, after_id=after_id))
     last_id = items[-1].pk if items else after_id
     return render(request, "sessions/partials/_chat_messages.html", {"items": items, "last_id": last_id, "pk": pk})
 
@@ -287,8 +287,8 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
     if session.state in LIVE_STATES:
         return redirect("livesessions:room", pk=pk)
     is_client = request.user.pk == session.client_id
-    review = selectors_after.session_review_get(session=session, viewer=request.user)
-    note = selectors_after.session_note_get(viewer=request.user, session=session) if is_client else None
+    review = selectors.session_review_get(session=session, viewer=request.user)
+    note = selectors.session_note_get(viewer=request.user, session=session) if is_client else None
     context = {
         "session": session,
         "is_client": is_client,
@@ -301,7 +301,7 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
         "has_transcript": session.modality == Modality.TEXT and session.accepted_at is not None,
     }
     if context["has_transcript"]:
-        context["transcript"] = selectors_after.session_transcript_get(viewer=request.user, session_id=pk)[1]
+        context["transcript"] = selectors.session_transcript_get(viewer=request.user, session_id=pk)[1]
     return render(request, "sessions/summary.html", context)
 
 
@@ -345,7 +345,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def transcript(request: HttpRequest, pk: int) -> HttpResponse:
-    session, items = selectors_after.session_transcript_get(viewer=request.user, session_id=pk)
+    session, items = selectors.session_transcript_get(viewer=request.user, session_id=pk)
     if session.state in LIVE_STATES:
         raise Http404("The transcript is ready once the reading has ended.")
     text = render_to_string("sessions/transcript.txt", {"session": session, "items": items})
@@ -396,7 +396,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for_participant(viewer=request.user, session_id=pk)
-    found = selectors_after.session_review_get(session=session, viewer=request.user)
+    found = selectors.session_review_get(session=session, viewer=request.user)
     if found is None or request.user.pk != session.reader_id:
         raise Http404
     form = ReplyForm(request.POST)
@@ -455,7 +455,7 @@ def recent_panel(request: HttpRequest) -> HttpResponse:
 def staff_reviews(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("hidden")
     hidden = {"1": True, "0": False}.get(wanted or "")
-    reviews = selectors_after.review_staff_list(viewer=request.user, hidden=hidden)
+    reviews = selectors.review_staff_list(viewer=request.user, hidden=hidden)
     page = Paginator(reviews, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "sessions/staff/reviews.html", {"page": page, "hidden": wanted, "form": ReviewHideForm()})
 
@@ -463,7 +463,7 @@ def staff_reviews(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def staff_review_hide(request: HttpRequest, review_id: int) -> HttpResponse:
-    found = selectors_after.review_staff_get(viewer=request.user, review_id=review_id)
+    found = selectors.review_staff_get(viewer=request.user, review_id=review_id)
     form = ReviewHideForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the reason for hiding this review.")

@@ -13,8 +13,7 @@ from apps.core.exceptions import DomainError
 from apps.core.ratelimit import rate_limit_consume
 from apps.sessions.enums import SessionState
 from apps.sessions.exceptions import InvalidTransition, SessionNotFound
-from apps.sessions.models import ReadingSession
-from apps.sessions.models_after import MESSAGE_MAX_LENGTH, SessionMessage
+from apps.sessions.models import MESSAGE_MAX_LENGTH, ReadingSession, SessionMessage
 
 # A person types far slower than this; a script posting faster is refused (nothing written).
 CHAT_RATE_LIMIT = 20

@@ -17,8 +17,7 @@ from apps.readers.models import ReaderProfile
 from apps.readers.services import reader_rating_set
 from apps.sessions.enums import SessionState
 from apps.sessions.exceptions import SessionNotFound
-from apps.sessions.models import ReadingSession
-from apps.sessions.models_after import NOTE_MAX_LENGTH, REVIEW_MAX_LENGTH, Review, SessionNote
+from apps.sessions.models import NOTE_MAX_LENGTH, REVIEW_MAX_LENGTH, ReadingSession, Review, SessionNote
 
 NOTIFY_KIND_REVIEW = "readings.review"
 
