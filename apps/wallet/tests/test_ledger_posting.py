@@ -426,3 +426,16 @@ def test_split_reader_share_bad_input_refused():
         split_reader_share(D("1.00"), D("1.5"))
     with pytest.raises(ValueError):
         split_reader_share(D("1.001"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sql", ["TRUNCATE wallet_posting", "TRUNCATE wallet_transaction CASCADE"])
+def test_ledger_trigger_refuses_truncate(client_user, sql):
+    # given a ledger with one transaction, on a connection that did not ask to wipe the ledger
+    top_up(client_user, "10.00", "topup:1")
+    # when / then
+    with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the pending balance checks first
+        cursor.execute("SET LOCAL soulseer.allow_ledger_truncate = off")
+        cursor.execute(sql)
+    assert Posting.objects.filter(amount=D("10.00")).count() == 1
