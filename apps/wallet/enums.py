@@ -16,6 +16,9 @@ class TransactionKind(models.TextChoices):
     PAID_REPLY = "paid_reply", "Paid reply"
     COMMISSION = "commission", "Commission"
     REFUND = "refund", "Refund"
+    REFUND_HOLD = "refund_hold", "Refund reserved"
+    REFUND_HOLD_RELEASE = "refund_hold_release", "Refund released"
+    REFUND_REVERSAL = "refund_reversal", "Refund returned by the card network"
     ADJUSTMENT = "adjustment", "Adjustment"
     PAYOUT = "payout", "Payout"
     PAYOUT_REVERSAL = "payout_reversal", "Payout reversal"
@@ -29,6 +32,7 @@ class AccountKind(models.TextChoices):
     EARNINGS = "earnings", "Reader earnings"
     HOLD_SESSION = "hold_session", "Reading hold"
     HOLD_BOOKING = "hold_booking", "Booking hold"
+    HOLD_REFUND = "hold_refund", "Refund hold"
     PLATFORM_REVENUE = "platform_revenue", "Platform revenue"
     PLATFORM_LOSSES = "platform_losses", "Platform losses"
     STRIPE_CASH = "stripe_cash", "Stripe cash"
@@ -37,11 +41,17 @@ class AccountKind(models.TextChoices):
 
 # Accounts whose balance is checked before spending: a locked row with a cached balance.
 LOCKABLE_ACCOUNT_KINDS = frozenset(
-    {AccountKind.WALLET, AccountKind.EARNINGS, AccountKind.HOLD_SESSION, AccountKind.HOLD_BOOKING}
+    {
+        AccountKind.WALLET,
+        AccountKind.EARNINGS,
+        AccountKind.HOLD_SESSION,
+        AccountKind.HOLD_BOOKING,
+        AccountKind.HOLD_REFUND,
+    }
 )
+HOLD_ACCOUNT_KINDS = frozenset({AccountKind.HOLD_SESSION, AccountKind.HOLD_BOOKING, AccountKind.HOLD_REFUND})
 # Accounts that may never go below zero.
-NON_NEGATIVE_ACCOUNT_KINDS = frozenset({AccountKind.WALLET, AccountKind.HOLD_SESSION, AccountKind.HOLD_BOOKING})
-HOLD_ACCOUNT_KINDS = frozenset({AccountKind.HOLD_SESSION, AccountKind.HOLD_BOOKING})
+NON_NEGATIVE_ACCOUNT_KINDS = frozenset({AccountKind.WALLET, *HOLD_ACCOUNT_KINDS})
 # House accounts: never locked, never a hot row; their balance is the sum of their postings.
 HOUSE_ACCOUNT_CODES: dict[str, Any] = {
     "platform:revenue": AccountKind.PLATFORM_REVENUE,
@@ -50,4 +60,12 @@ HOUSE_ACCOUNT_CODES: dict[str, Any] = {
     "payouts:in_transit": AccountKind.PAYOUTS_IN_TRANSIT,
 }
 # Kinds that may take money out of a frozen wallet (a dispute or a refund must still be booked).
-FROZEN_DEBIT_KINDS = frozenset({TransactionKind.CHARGEBACK, TransactionKind.REFUND})
+FROZEN_DEBIT_KINDS = frozenset({TransactionKind.CHARGEBACK, TransactionKind.REFUND, TransactionKind.REFUND_HOLD})
+
+
+class FreezeSource(models.TextChoices):
+    """What froze a wallet; only the same source lifts it (an admin lifts any)."""
+
+    DISPUTE = "dispute", "Open payment dispute"
+    DISPUTE_LOST = "dispute_lost", "Lost payment dispute"
+    ADMIN = "admin", "Admin"

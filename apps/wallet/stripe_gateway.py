@@ -109,6 +109,13 @@ def refund_retrieve(refund_id: str) -> dict[str, Any]:
     return as_dict(_client().v1.refunds.retrieve(refund_id))
 
 
+def refunds_of_charge(charge_id: str) -> Iterator[dict[str, Any]]:
+    """Every refund of one charge (Stripe's events about a charge no longer list them)."""
+    page = _client().v1.refunds.list(params={"charge": charge_id, "limit": 100})
+    for refund in page.auto_paging_iter():
+        yield as_dict(refund)
+
+
 def charge_retrieve(charge_id: str) -> dict[str, Any]:
     return as_dict(_client().v1.charges.retrieve(charge_id))
 

@@ -47,11 +47,16 @@ def refund_submit_task(self, refund_pk: int) -> str:
 
 @shared_task(acks_late=True)
 def stripe_outbox_sweep_task() -> dict[str, int]:
-    """Re-enqueue Stripe events and refunds whose task message was lost (broker down, worker killed)."""
+    """Re-enqueue Stripe events and refunds whose task message was lost (broker down, worker killed), and
+    events waiting for their payment whose backoff is over (admins are told of any waiting over an hour)."""
     from apps.wallet.services.refunds import refunds_submit_pending
-    from apps.wallet.services.webhooks import stripe_events_requeue_stale
+    from apps.wallet.services.webhooks import stripe_events_requeue_stale, stripe_events_retry_pending
 
-    return {"events": stripe_events_requeue_stale(), "refunds": refunds_submit_pending()}
+    return {
+        "events": stripe_events_requeue_stale(),
+        "refunds": refunds_submit_pending(),
+        "pending_events": stripe_events_retry_pending(),
+    }
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)

@@ -9,7 +9,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from apps.wallet.enums import LOCKABLE_ACCOUNT_KINDS, NON_NEGATIVE_ACCOUNT_KINDS, AccountKind, TransactionKind
+from apps.wallet.enums import (
+    LOCKABLE_ACCOUNT_KINDS,
+    NON_NEGATIVE_ACCOUNT_KINDS,
+    AccountKind,
+    FreezeSource,
+    TransactionKind,
+)
 
 __all__ = ["Account", "LedgerCheckRun", "Posting", "Transaction"]
 
@@ -24,6 +30,8 @@ class Account(models.Model):
     of their postings (``apps.wallet.selectors.balance_of``).
     """
 
+    FreezeSource = FreezeSource
+
     code = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=32, choices=AccountKind.choices)
     user = models.ForeignKey(
@@ -33,6 +41,8 @@ class Account(models.Model):
     is_frozen = models.BooleanField(default=False)
     frozen_reason = models.CharField(max_length=255, blank=True)
     frozen_at = models.DateTimeField(null=True, blank=True)
+    # What froze it: a won dispute lifts only a dispute freeze; a lost dispute or an admin freeze waits for an admin.
+    frozen_source = models.CharField(max_length=16, choices=FreezeSource.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

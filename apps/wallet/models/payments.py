@@ -19,6 +19,8 @@ class StripeEvent(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
         PROCESSING = "processing", "Processing"
+        # About a payment not credited yet (it arrived early): retried once the top-up is credited.
+        PENDING = "pending", "Waiting for its payment"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
@@ -32,9 +34,19 @@ class StripeEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # For a PENDING event: the payment it waits for, when to try again, and when admins were told it waits.
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    charge_id = models.CharField(max_length=255, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="wallet_stripeevent_pending", condition=models.Q(status="pending")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.stripe_event_id} {self.type} ({self.status})"
@@ -56,6 +68,7 @@ class TopUp(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     stripe_checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True)
     checkout_url = models.URLField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -125,6 +138,8 @@ class Dispute(models.Model):
         FUNDS_WITHDRAWN = "funds_withdrawn", "Funds withdrawn"
         WON = "won", "Won"
         LOST = "lost", "Lost"
+        # An inquiry (no money withdrawn) that closed without becoming a chargeback.
+        WARNING_CLOSED = "warning_closed", "Inquiry closed"
 
     stripe_dispute_id = models.CharField(max_length=255, unique=True)
     topup = models.ForeignKey(TopUp, on_delete=models.PROTECT, related_name="disputes")

@@ -29,6 +29,7 @@ from apps.wallet.enums import (
     LOCKABLE_ACCOUNT_KINDS,
     NON_NEGATIVE_ACCOUNT_KINDS,
     AccountKind,
+    FreezeSource,
     TransactionKind,
 )
 from apps.wallet.exceptions import AccountFrozen, IdempotencyConflict, InsufficientFunds, UnbalancedTransaction
@@ -54,8 +55,15 @@ REFERENCE_FIELDS = frozenset(
 HOLD_KINDS = {
     "session": AccountKind.HOLD_SESSION,
     "booking": AccountKind.HOLD_BOOKING,
+    "refund": AccountKind.HOLD_REFUND,
     AccountKind.HOLD_SESSION: AccountKind.HOLD_SESSION,
     AccountKind.HOLD_BOOKING: AccountKind.HOLD_BOOKING,
+    AccountKind.HOLD_REFUND: AccountKind.HOLD_REFUND,
+}
+HOLD_PREFIXES = {
+    AccountKind.HOLD_SESSION: "session",
+    AccountKind.HOLD_BOOKING: "booking",
+    AccountKind.HOLD_REFUND: "refund",
 }
 
 
@@ -80,13 +88,13 @@ def earnings_account(user: Any) -> Account:
 
 
 def hold_account(kind: str, object_id: int) -> Account:
-    """The hold account of one reading (``kind="session"``) or one booking (``kind="booking"``)."""
+    """The hold account of one reading (``kind="session"``), one booking (``"booking"``) or one refund to the
+    card on its way (``"refund"``)."""
     try:
         account_kind = HOLD_KINDS[kind]
     except KeyError:
-        raise ValueError(f"Unknown hold kind {kind!r}; use 'session' or 'booking'.")
-    prefix = "session" if account_kind == AccountKind.HOLD_SESSION else "booking"
-    return _account(f"hold:{prefix}:{int(object_id)}", account_kind)
+        raise ValueError(f"Unknown hold kind {kind!r}; use 'session', 'booking' or 'refund'.")
+    return _account(f"hold:{HOLD_PREFIXES[account_kind]}:{int(object_id)}", account_kind)
 
 
 def house_account(code: str) -> Account:
@@ -98,28 +106,43 @@ def house_account(code: str) -> Account:
     return _account(code, kind)
 
 
-def account_freeze(*, account: Account, reason: str) -> Account:
-    """Freeze ``account`` (an open payment dispute): only chargebacks and refunds may take money out.
+# A freeze only an admin lifts is never replaced by a dispute freeze.
+_FREEZE_STRENGTH = {"": 0, FreezeSource.DISPUTE: 1, FreezeSource.DISPUTE_LOST: 2, FreezeSource.ADMIN: 2}
+
+
+def account_freeze(*, account: Account, reason: str, source: str = FreezeSource.ADMIN) -> Account:
+    """Freeze ``account``: only chargebacks and refunds may take money out. ``source`` says what froze it
+    (``FreezeSource``); a freeze that waits for an admin keeps its source when a dispute freezes it again.
 
     Inner helper: the caller holds the transaction and audits the change.
     """
     _require_atomic()
     locked = accounts_lock([account.pk])[account.pk]
+    current = locked.frozen_source if locked.is_frozen else ""
+    if _FREEZE_STRENGTH[current] > _FREEZE_STRENGTH[source]:
+        return locked
     locked.is_frozen = True
     locked.frozen_reason = reason[:255]
     locked.frozen_at = timezone.now()
-    locked.save(update_fields=["is_frozen", "frozen_reason", "frozen_at"])
+    locked.frozen_source = source
+    locked.save(update_fields=["is_frozen", "frozen_reason", "frozen_at", "frozen_source"])
     return locked
 
 
-def account_unfreeze(*, account: Account) -> Account:
-    """Lift a freeze. Inner helper: the caller holds the transaction and audits the change."""
+def account_unfreeze(*, account: Account, source: str = FreezeSource.ADMIN) -> Account:
+    """Lift a freeze. A dispute (``source=DISPUTE``) lifts only a dispute freeze; an admin lifts any.
+
+    Inner helper: the caller holds the transaction and audits the change.
+    """
     _require_atomic()
     locked = accounts_lock([account.pk])[account.pk]
+    if not locked.is_frozen or (source != FreezeSource.ADMIN and locked.frozen_source != source):
+        return locked
     locked.is_frozen = False
     locked.frozen_reason = ""
     locked.frozen_at = None
-    locked.save(update_fields=["is_frozen", "frozen_reason", "frozen_at"])
+    locked.frozen_source = ""
+    locked.save(update_fields=["is_frozen", "frozen_reason", "frozen_at", "frozen_source"])
     return locked
 
 

@@ -2,7 +2,9 @@
 balance transactions for a period. Differences are listed (missing in the ledger, missing in Stripe,
 amount mismatch) and the run is stored for the admin dashboard.
 
-Top-ups are matched by PaymentIntent id (the charge's ``payment_intent``), refunds by refund id. Both sides
+Top-ups are matched by PaymentIntent id (the charge's ``payment_intent``), refunds by refund id. A refund that
+failed after it succeeded nets to zero on both sides: Stripe's ``refund_failure`` balance transaction against
+our ``refund_reversal`` entry. Both sides
 are read one day beyond the period on each end, so an item booked just before midnight on one side and
 just after on the other is matched, not reported twice; only items that fall in the period on at least
 one side are reported.
@@ -41,7 +43,7 @@ def _ledger_items(start: datetime, end: datetime) -> dict[tuple[str, str], Item]
     rows = (
         Posting.objects.filter(
             account__code="stripe:cash",
-            transaction__kind__in=[TransactionKind.TOP_UP, TransactionKind.REFUND],
+            transaction__kind__in=[TransactionKind.TOP_UP, TransactionKind.REFUND, TransactionKind.REFUND_REVERSAL],
             transaction__created_at__gte=start,
             transaction__created_at__lt=end,
         )
@@ -59,7 +61,8 @@ def _ledger_items(start: datetime, end: datetime) -> dict[tuple[str, str], Item]
         is_topup = row["transaction__kind"] == TransactionKind.TOP_UP
         kind = "top_up" if is_topup else "refund"
         key = row["transaction__stripe_payment_intent_id"] if is_topup else row["transaction__stripe_refund_id"]
-        # stripe:cash is credited negative by a top-up (money came in) and positive by a refund (went out).
+        # stripe:cash is credited negative by a top-up (money came in) and positive by a refund (went out);
+        # a refund reversal (the money came back) is negative and nets its refund out.
         amount = -row["total"] if is_topup else row["total"]
         item = items.get((kind, key))
         if item is None:
@@ -84,7 +87,8 @@ def _stripe_items(start: datetime, end: datetime) -> dict[tuple[str, str], Item]
         if data.get("type") in ("charge", "payment"):
             kind, key = "top_up", _source_id(data.get("source"), "payment_intent")
             amount = stripe_gateway.from_cents(data["amount"])
-        elif data.get("type") in ("refund", "payment_refund"):
+        elif data.get("type") in ("refund", "payment_refund", "refund_failure"):
+            # A refund is a negative amount at Stripe, its failure the same amount back: both count for the refund.
             kind, key = "refund", _source_id(data.get("source"), "id")
             amount = stripe_gateway.from_cents(-data["amount"])
         else:

@@ -1,11 +1,17 @@
 """Refunds of top-ups to the card.
 
-An admin asks for a refund: a pending Refund row is written in the same transaction as its audit row
-(outbox), and the Stripe request is made after commit by a retrying job (``refund_submit``), whose
-idempotency key is derived from the row, so a crash or a retry never refunds twice. The wallet is
-debited only when Stripe reports the refund succeeded (``refund.*`` / ``charge.refunded``), in a ledger
-transaction keyed by the Stripe refund id: wallet → stripe:cash. If the client spent the money between
-the request and Stripe's confirmation, the part the wallet no longer holds is booked to platform:losses.
+An admin asks for a refund: in one transaction a pending Refund row is written with its audit row (outbox)
+and the amount is reserved, wallet → ``hold:refund:<id>`` (``refund_hold``), so the client cannot spend
+money that is on its way back to the card. The Stripe request is made after commit by a retrying job
+(``refund_submit``) whose idempotency key is derived from the row, so a crash or a retry never refunds twice.
+
+- Stripe reports the refund succeeded (``refund.*`` / ``charge.refunded``): the hold pays stripe:cash, in a
+  ledger transaction keyed by the Stripe refund id (``refund``). A refund made in the Stripe Dashboard has no
+  hold: the wallet pays what it holds and platform:losses the rest.
+- Stripe refuses or fails the refund before it succeeded: the hold goes back to the wallet (``refund_hold_release``).
+- Stripe reports a refund failed after it succeeded (the card network returned it): a reversing entry
+  (``refund_reversal``, keyed ``refund-failure:<refund id>``) credits the wallet back.
+A refund's status never moves backwards. A refund of a top-up not credited yet waits (``PaymentNotYetCredited``).
 """
 
 from __future__ import annotations
@@ -25,15 +31,18 @@ from apps.core.integrations import stripe_enabled
 from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
-from apps.wallet.exceptions import InvalidAmount
+from apps.wallet.exceptions import InsufficientFunds, InvalidAmount
 from apps.wallet.locks import accounts_lock
-from apps.wallet.models import Refund, TopUp, Transaction
+from apps.wallet.models import Account, Refund, TopUp, Transaction
 from apps.wallet.services.ledger import (
+    hold_account,
+    house_account,
     ledger_post,
     money,
     money_returned_to_card_postings,
     wallet_account,
 )
+from apps.wallet.services.payments import PaymentNotYetCredited, PaymentRef, payment_ref_resolve, topup_for_payment
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +69,14 @@ def refundable_amount(*, topup: TopUp) -> Decimal:
 
 
 def wallet_refundable_amount(*, user: Any, wallet_balance: Decimal) -> Decimal:
-    """What the wallet still holds beyond refunds already on their way to the card."""
-    return wallet_balance - _sum(Refund.objects.filter(user=user, status__in=OPEN_STATUSES))
+    """What the wallet can give to a refund. Refunds on their way to the card are already out of it (in their
+    holds), so this is the wallet's balance."""
+    return wallet_balance
+
+
+def refund_hold_account(refund: Refund) -> Account:
+    """``hold:refund:<id>``: the money of a refund on its way to the card."""
+    return hold_account("refund", refund.pk)
 
 
 def refund_limit(*, topup: TopUp) -> Decimal:
@@ -76,8 +91,8 @@ def refund_limit(*, topup: TopUp) -> Decimal:
 def refund_request(*, actor: Any, topup_id: int, amount: Any, reason: str, request: Any = None) -> Refund:
     """Ask for a refund of ``amount`` of a paid top-up to its card. Admin action, audited.
 
-    Never more than the top-up paid (minus earlier refunds) nor more than the wallet still holds
-    (minus refunds on their way). The Stripe request is sent after commit.
+    Never more than the top-up paid (minus earlier refunds) nor more than the wallet holds. The amount moves
+    to the refund's hold in this transaction; the Stripe request is sent after commit.
     """
     if not stripe_enabled():
         raise IntegrationNotConfigured("Card payments are not configured on this server, so nothing can be refunded.")
@@ -104,6 +119,18 @@ def refund_request(*, actor: Any, topup_id: int, amount: Any, reason: str, reque
     if amount > in_wallet:
         raise RefundRejected(f"The wallet holds only ${max(in_wallet, Decimal('0.00'))} that can be refunded.")
     refund = Refund.objects.create(topup=topup, user=topup.user, amount=amount, reason=reason, requested_by=actor)
+    try:
+        ledger_post(
+            kind=TransactionKind.REFUND_HOLD,
+            idempotency_key=f"refund-hold:{refund.pk}",
+            postings=[(wallet, -amount), (refund_hold_account(refund), amount)],
+            user=topup.user,
+            actor=actor,
+            memo="Refund to card reserved",
+            stripe_payment_intent_id=topup.stripe_payment_intent_id,
+        )
+    except InsufficientFunds:  # pragma: no cover - checked above under the same lock
+        raise RefundRejected(f"The wallet holds only ${max(in_wallet, Decimal('0.00'))} that can be refunded.")
     audit_log_record(
         actor=actor,
         action="wallet.refund_requested",
@@ -165,13 +192,46 @@ def _refund_refused(*, refund_pk: int, error: Any) -> Refund:
         refund.error = {"message": getattr(error, "user_message", None) or str(error), "code": error.code}
         refund.completed_at = timezone.now()
         refund.save(update_fields=["status", "error", "completed_at", "updated_at"])
+        _hold_release(refund)
         audit_log_record(actor=None, action="wallet.refund_refused", target=refund, details=refund.error)
     return refund
 
 
-def _refund_for(stripe_refund: dict[str, Any]) -> Refund | None:
+def _hold_of(refund: Refund) -> Account | None:
+    """The refund's hold account, or None for a refund that never had one (made in the Stripe Dashboard)."""
+    return Account.objects.filter(code=f"hold:refund:{refund.pk}").first()
+
+
+def _hold_release(refund: Refund) -> Transaction | None:
+    """Give what the refund's hold still holds back to the wallet. Inner helper: the caller holds the transaction."""
+    hold = _hold_of(refund)
+    if hold is None:
+        return None
+    wallet = wallet_account(refund.user)
+    held = accounts_lock([wallet.pk, hold.pk])[hold.pk].balance
+    if held <= 0:
+        return None
+    return ledger_post(
+        kind=TransactionKind.REFUND_HOLD_RELEASE,
+        idempotency_key=f"refund-release:{refund.pk}",
+        postings=[(hold, -held), (wallet, held)],
+        user=refund.user,
+        memo="Refund to card did not go through: money back in the wallet",
+        stripe_refund_id=refund.stripe_refund_id or "",
+    )
+
+
+def _refund_known(stripe_refund: dict[str, Any]) -> bool:
+    local_id = (stripe_refund.get("metadata") or {}).get("refund_id")
+    return Refund.objects.filter(stripe_refund_id=stripe_refund["id"]).exists() or bool(
+        local_id and str(local_id).isdigit() and Refund.objects.filter(pk=int(local_id)).exists()
+    )
+
+
+def _refund_for(stripe_refund: dict[str, Any], ref: PaymentRef | None) -> Refund | None:
     """The Refund row of a Stripe refund, locked; created for a refund made outside this site
-    (the Stripe Dashboard) when it refunds one of our top-ups. Caller holds the transaction."""
+    (the Stripe Dashboard) when it refunds one of our credited top-ups (``ref``, resolved before the
+    transaction). Raises ``PaymentNotYetCredited`` for a top-up not credited yet. Caller holds the transaction."""
     locked = Refund.objects.select_for_update(of=("self",))
     refund = locked.filter(stripe_refund_id=stripe_refund["id"]).first()
     if refund is not None:
@@ -184,8 +244,7 @@ def _refund_for(stripe_refund: dict[str, Any]) -> Refund | None:
                 raise RefundRejected(f"Refund #{refund.pk} is already linked to {refund.stripe_refund_id}.")
             refund.stripe_refund_id = stripe_refund["id"]
             return refund
-    payment_intent = stripe_refund.get("payment_intent")
-    topup = TopUp.objects.filter(stripe_payment_intent_id=payment_intent).first() if payment_intent else None
+    topup = topup_for_payment(ref) if ref is not None else None
     if topup is None:
         return None
     refund = Refund.objects.create(
@@ -200,20 +259,31 @@ def _refund_for(stripe_refund: dict[str, Any]) -> Refund | None:
     return refund
 
 
-@transaction.atomic(durable=True)
 def refund_apply_stripe_state(*, refund: dict[str, Any], stripe_event_id: str = "") -> Transaction | None:
-    """Bring our Refund row to the state Stripe reports; on success debit the wallet once.
+    """Bring our Refund row to the state Stripe reports; on success debit the refund's hold once, on a
+    failure after success credit the wallet back once.
 
     Returns the ledger transaction of a succeeded refund (also when it was booked before).
     """
-    row = _refund_for(refund)
+    # Which payment a refund we never saw belongs to may need Stripe: asked before the transaction.
+    ref = None if _refund_known(refund) else payment_ref_resolve(refund)
+    return _refund_apply(refund=refund, ref=ref, stripe_event_id=stripe_event_id)
+
+
+@transaction.atomic(durable=True)
+def _refund_apply(*, refund: dict[str, Any], ref: PaymentRef | None, stripe_event_id: str) -> Transaction | None:
+    row = _refund_for(refund, ref)
     if row is None:
         logger.info("Stripe refund %s is not for a wallet top-up; ignored.", refund["id"])
         return None
     new_status = STRIPE_STATUS.get(refund.get("status") or "")
     idempotency_key = f"refund:{refund['id']}"
     if row.status == Refund.Status.SUCCEEDED:
+        if new_status == Refund.Status.FAILED:
+            return _refund_reverse(row, refund, stripe_event_id)
         return Transaction.objects.filter(idempotency_key=idempotency_key).first()
+    if row.status in (Refund.Status.FAILED, Refund.Status.CANCELED):
+        return None  # Stripe already reported it failed or canceled: a refund's status never moves back.
     if new_status is None:
         if row.status == Refund.Status.PENDING:
             row.status = Refund.Status.SUBMITTED
@@ -224,11 +294,12 @@ def refund_apply_stripe_state(*, refund: dict[str, Any], stripe_event_id: str = 
         row.error = {"message": refund.get("failure_reason") or f"Stripe reports the refund {new_status}."}
         row.completed_at = timezone.now()
         row.save(update_fields=["status", "error", "stripe_refund_id", "completed_at", "updated_at"])
+        _hold_release(row)
         audit_log_record(actor=None, action=f"wallet.refund_{new_status}", target=row, details=row.error)
         return None
 
     amount = stripe_gateway.from_cents(refund["amount"])
-    postings, from_wallet = money_returned_to_card_postings(user=row.user, amount=amount)
+    postings, from_hold, from_wallet = _refund_postings(row, amount)
     txn = ledger_post(
         kind=TransactionKind.REFUND,
         idempotency_key=idempotency_key,
@@ -250,8 +321,9 @@ def refund_apply_stripe_state(*, refund: dict[str, Any], stripe_event_id: str = 
         target=row,
         details={
             "amount": str(amount),
+            "from_hold": str(from_hold),
             "from_wallet": str(from_wallet),
-            "to_losses": str(amount - from_wallet),
+            "to_losses": str(amount - from_hold - from_wallet),
             "stripe_refund": refund["id"],
             "transaction": txn.pk,
         },
@@ -259,22 +331,97 @@ def refund_apply_stripe_state(*, refund: dict[str, Any], stripe_event_id: str = 
     return txn
 
 
+def _refund_postings(row: Refund, amount: Decimal) -> tuple[list[tuple[Account, Decimal]], Decimal, Decimal]:
+    """Postings of a succeeded refund: its hold pays first; what the hold lacks comes from the wallet and then
+    platform:losses; what the hold has left over goes back to the wallet. Returns (postings, from hold, from
+    wallet). Inner helper: the caller holds the transaction."""
+    hold = _hold_of(row)
+    if hold is None:
+        postings, from_wallet = money_returned_to_card_postings(user=row.user, amount=amount)
+        return postings, Decimal("0.00"), from_wallet
+    wallet = wallet_account(row.user)
+    held = accounts_lock([wallet.pk, hold.pk])[hold.pk].balance
+    from_hold = min(amount, held)
+    legs: dict[int, tuple[Account, Decimal]] = {}
+
+    def add(account: Account, value: Decimal) -> None:
+        legs[account.pk] = (account, legs.get(account.pk, (account, Decimal("0.00")))[1] + value)
+
+    from_wallet = Decimal("0.00")
+    if from_hold < amount:
+        rest, from_wallet = money_returned_to_card_postings(user=row.user, amount=amount - from_hold)
+        for account, value in rest:
+            add(account, value)
+    if from_hold:
+        add(house_account("stripe:cash"), from_hold)
+    if held:
+        add(hold, -held)
+    if held > from_hold:
+        add(wallet, held - from_hold)
+    return [(account, value) for account, value in legs.values() if value], from_hold, from_wallet
+
+
+def _refund_reverse(row: Refund, refund: dict[str, Any], stripe_event_id: str) -> Transaction:
+    """Stripe reports a refund failed after it succeeded: the money came back from the card network. A reversing
+    entry gives the wallet what the refund took from it (and its hold) and platform:losses its part.
+    Inner helper: the caller holds the transaction and the row lock."""
+    booked = Transaction.objects.get(idempotency_key=f"refund:{refund['id']}")
+    legs = {p.account.code: (p.account, p.amount) for p in booked.postings.select_related("account")}
+    cash_account, cash = legs["stripe:cash"]
+    losses = legs.get("platform:losses")
+    to_losses = -losses[1] if losses else Decimal("0.00")
+    postings: list[tuple[Account, Decimal]] = [(cash_account, -cash)]
+    if cash - to_losses:
+        postings.append((wallet_account(row.user), cash - to_losses))
+    if losses:
+        postings.append((losses[0], to_losses))
+    txn = ledger_post(
+        kind=TransactionKind.REFUND_REVERSAL,
+        idempotency_key=f"refund-failure:{refund['id']}",
+        postings=postings,
+        user=row.user,
+        memo="Refund to card returned by the card network",
+        stripe_refund_id=refund["id"],
+        stripe_payment_intent_id=row.topup.stripe_payment_intent_id,
+        stripe_event_id=stripe_event_id,
+    )
+    row.status = Refund.Status.FAILED
+    row.error = {"message": refund.get("failure_reason") or "Stripe reports the refund failed after it succeeded."}
+    row.completed_at = timezone.now()
+    row.save(update_fields=["status", "error", "completed_at", "updated_at"])
+    audit_log_record(
+        actor=None,
+        action="wallet.refund_reversed",
+        target=row,
+        details={
+            "amount": str(cash),
+            "to_wallet": str(cash - to_losses),
+            "to_losses": str(to_losses),
+            "stripe_refund": refund["id"],
+            "transaction": txn.pk,
+            "stripe_event_id": stripe_event_id,
+        },
+    )
+    return txn
+
+
 def refunds_sync_from_charge(*, charge: dict[str, Any], stripe_event_id: str = "") -> int:
-    """``charge.refunded``: apply every refund of the charge. Recent API versions leave ``charge.refunds``
-    out of the event, so open refunds of the top-up are fetched from Stripe. Returns how many were applied."""
-    listed = (charge.get("refunds") or {}).get("data") or []
-    for stripe_refund in listed:
+    """``charge.refunded``: apply every refund of the charge, as Stripe lists them (recent API versions leave
+    ``charge.refunds`` out of the event). Waits (``PaymentNotYetCredited``) while the top-up is not credited.
+    Returns how many were applied."""
+    ref = payment_ref_resolve(charge)
+    topup = TopUp.objects.filter(pk=ref.topup_id).first() if ref.topup_id else None
+    if topup is None:
+        return 0  # Not a wallet top-up.
+    if topup.status != TopUp.Status.PAID:
+        raise PaymentNotYetCredited(
+            payment_intent_id=ref.payment_intent_id or topup.stripe_payment_intent_id,
+            charge_id=ref.charge_id,
+            topup_id=topup.pk,
+        )
+    count = 0
+    for stripe_refund in stripe_gateway.refunds_of_charge(ref.charge_id):
         refund_apply_stripe_state(refund=stripe_refund, stripe_event_id=stripe_event_id)
-    seen = {r["id"] for r in listed}
-    open_rows = Refund.objects.filter(
-        topup__stripe_payment_intent_id=charge.get("payment_intent") or "-",
-        status__in=OPEN_STATUSES,
-        stripe_refund_id__isnull=False,
-    ).exclude(stripe_refund_id__in=seen)
-    count = len(listed)
-    for stripe_refund_id in list(open_rows.values_list("stripe_refund_id", flat=True)):
-        fetched = stripe_gateway.refund_retrieve(stripe_refund_id)
-        refund_apply_stripe_state(refund=fetched, stripe_event_id=stripe_event_id)
         count += 1
     return count
 

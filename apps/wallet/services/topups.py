@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.exceptions import DomainError, IntegrationNotConfigured
@@ -23,7 +25,7 @@ from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import AccountFrozen, InvalidAmount
-from apps.wallet.models import Account, TopUp, Transaction
+from apps.wallet.models import Account, StripeEvent, TopUp, Transaction
 from apps.wallet.services.ledger import house_account, ledger_post, wallet_account
 
 logger = logging.getLogger(__name__)
@@ -172,6 +174,7 @@ def topup_credit(*, session: dict[str, Any], source: str, stripe_event_id: str =
     topup.save(
         update_fields=["status", "paid_at", "stripe_payment_intent_id", "stripe_checkout_session_id", "updated_at"]
     )
+    _pending_events_release(topup)
     audit_log_record(
         actor=None,
         action="wallet.topup_credited",
@@ -185,6 +188,28 @@ def topup_credit(*, session: dict[str, Any], source: str, stripe_event_id: str =
         },
     )
     return txn
+
+
+def _pending_events_release(topup: TopUp) -> int:
+    """Stripe events that waited for this top-up (a refund or dispute that came first) are processed again as
+    soon as its credit commits: RECEIVED in this transaction, so a lost task message is still swept up.
+    Inner helper: the caller holds the transaction."""
+    condition = Q(pk__in=[])
+    if topup.stripe_payment_intent_id:
+        condition |= Q(payment_intent_id=topup.stripe_payment_intent_id)
+    if topup.stripe_charge_id:
+        condition |= Q(charge_id=topup.stripe_charge_id)
+    waiting = StripeEvent.objects.filter(condition, status=StripeEvent.Status.PENDING)
+    pks = list(waiting.values_list("pk", flat=True))
+    if pks:
+        StripeEvent.objects.filter(pk__in=pks, status=StripeEvent.Status.PENDING).update(
+            status=StripeEvent.Status.RECEIVED, next_attempt_at=None, updated_at=timezone.now()
+        )
+        from apps.wallet.tasks import stripe_event_process_task
+
+        for pk in pks:
+            transaction.on_commit(partial(stripe_event_process_task.delay, pk))
+    return len(pks)
 
 
 @transaction.atomic(durable=True)

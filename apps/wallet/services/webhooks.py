@@ -4,6 +4,11 @@ The webhook view verifies the signature and calls ``stripe_event_record``; the t
 ``stripe_event_process``. Status moves RECEIVED → PROCESSING → DONE / FAILED through conditional
 UPDATEs, so two workers never process the same event at once. Every handler is idempotent (keyed by
 the Stripe object id), so processing an event again (a retry, a replay) changes nothing.
+
+An event about a payment whose top-up is not credited yet (a refund or dispute that came first) is PENDING,
+not done: it is processed again right after that top-up is credited (``topups.topup_credit``) and, failing
+that, by ``stripe_events_retry_pending`` with backoff. One still waiting after an hour is reported to the
+admins, once.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.models import StripeEvent, TopUp
-from apps.wallet.services import disputes, refunds, topups
+from apps.wallet.services import disputes, payments, refunds, topups
+from apps.wallet.services.payments import PaymentNotYetCredited
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +37,11 @@ Status = StripeEvent.Status
 STALE_PROCESSING = timedelta(minutes=15)
 # A RECEIVED row older than this lost its task message (broker down at enqueue time).
 STALE_RECEIVED = timedelta(minutes=5)
+# A PENDING event is tried again after 1, 2, 4 … minutes (at most every 30 minutes) …
+PENDING_RETRY_BASE = timedelta(minutes=1)
+PENDING_RETRY_MAX = timedelta(minutes=30)
+# … and reported to the admins once it has waited this long.
+PENDING_ALERT_AFTER = timedelta(hours=1)
 
 
 def _enqueue(event_pk: int) -> None:
@@ -60,7 +72,7 @@ def stripe_event_record(*, payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
 
 def _claim(event_pk: int) -> bool:
     now = timezone.now()
-    claimable = Q(status__in=[Status.RECEIVED, Status.FAILED]) | Q(
+    claimable = Q(status__in=[Status.RECEIVED, Status.FAILED, Status.PENDING]) | Q(
         status=Status.PROCESSING, updated_at__lt=now - STALE_PROCESSING
     )
     return bool(
@@ -82,6 +94,10 @@ def stripe_event_process(*, event_pk: int) -> StripeEvent | None:
     try:
         if handler is not None:
             handler(event.payload["data"]["object"], event.stripe_event_id)
+    except PaymentNotYetCredited as waiting:
+        _pending(event, waiting)
+        event.refresh_from_db()
+        return event
     except Exception as exc:
         StripeEvent.objects.filter(pk=event_pk, status=Status.PROCESSING).update(
             status=Status.FAILED,
@@ -101,13 +117,106 @@ def stripe_event_process(*, event_pk: int) -> StripeEvent | None:
     return event
 
 
+def _pending_delay(attempts: int) -> timedelta:
+    return min(PENDING_RETRY_MAX, PENDING_RETRY_BASE * 2 ** max(0, attempts - 1))
+
+
+def _pending(event: StripeEvent, waiting: PaymentNotYetCredited) -> None:
+    now = timezone.now()
+    StripeEvent.objects.filter(pk=event.pk, status=Status.PROCESSING).update(
+        status=Status.PENDING,
+        payment_intent_id=waiting.payment_intent_id,
+        charge_id=waiting.charge_id,
+        next_attempt_at=now + _pending_delay(event.attempts),
+        error={"type": "PaymentNotYetCredited", "message": str(waiting)},
+        updated_at=now,
+    )
+
+
 def stripe_events_process_received() -> int:
-    """Process every RECEIVED event now, in this process (management use and tests). Returns how many."""
+    """Process every RECEIVED event now, in this process (management use and tests), including the ones an
+    event processed here released (a top-up credited releases the events that waited for it). Returns how many."""
     count = 0
-    for pk in StripeEvent.objects.filter(status=Status.RECEIVED).order_by("pk").values_list("pk", flat=True):
-        if stripe_event_process(event_pk=pk) is not None:
+    seen: set[int] = set()
+    while True:
+        pks = [
+            pk
+            for pk in StripeEvent.objects.filter(status=Status.RECEIVED).order_by("pk").values_list("pk", flat=True)
+            if pk not in seen
+        ]
+        if not pks:
+            return count
+        for pk in pks:
+            seen.add(pk)
+            if stripe_event_process(event_pk=pk) is not None:
+                count += 1
+
+
+def stripe_events_retry_pending(*, now: datetime | None = None) -> int:
+    """Enqueue every PENDING event whose backoff is over; report the ones waiting for over an hour to the
+    admins, once each. Returns how many were enqueued."""
+    now = now or timezone.now()
+    due = StripeEvent.objects.filter(status=Status.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at")
+    pks = list(due.values_list("pk", flat=True)[:500])
+    for pk in pks:
+        _enqueue(pk)
+    stripe_events_alert_unmatched(now=now)
+    return len(pks)
+
+
+def stripe_events_alert_unmatched(*, now: datetime | None = None) -> int:
+    """Tell the admins about events still waiting for their payment an hour after they arrived (once each)."""
+    now = now or timezone.now()
+    old = StripeEvent.objects.filter(
+        status=Status.PENDING, alerted_at__isnull=True, created_at__lt=now - PENDING_ALERT_AFTER
+    ).order_by("pk")
+    count = 0
+    for pk in list(old.values_list("pk", flat=True)[:100]):
+        if _alert_unmatched(event_pk=pk, now=now):
             count += 1
     return count
+
+
+@transaction.atomic(durable=True)
+def _alert_unmatched(*, event_pk: int, now: datetime) -> bool:
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from apps.notifications.services import notify
+
+    claimed = StripeEvent.objects.filter(pk=event_pk, status=Status.PENDING, alerted_at__isnull=True).update(
+        alerted_at=now
+    )
+    if not claimed:
+        return False
+    event = StripeEvent.objects.get(pk=event_pk)
+    payment = event.payment_intent_id or event.charge_id or "an unknown payment"
+    logger.error(
+        "Stripe event %s (%s) still waits for the top-up of %s",
+        event.stripe_event_id,
+        event.type,
+        payment,
+        extra={"stripe_event_id": event.stripe_event_id, "payment": payment},
+    )
+    audit_log_record(
+        actor=None,
+        action="wallet.stripe_event_unmatched",
+        target=event,
+        details={"type": event.type, "payment": payment, "since": event.created_at.isoformat()},
+    )
+    for admin in get_user_model().objects.filter(is_staff=True, is_active=True).order_by("pk"):
+        notify(
+            user=admin,
+            kind="account.stripe_event_unmatched",
+            title="A Stripe event is waiting for its payment",
+            body=(
+                f"Stripe event {event.stripe_event_id} ({event.type}) arrived more than an hour ago for {payment}, "
+                "and no credited wallet top-up matches it yet. Its money is not booked until one does."
+            ),
+            url=reverse("staff_wallet:refunds"),
+            email=True,
+        )
+    return True
 
 
 def stripe_events_requeue_stale() -> int:
@@ -132,7 +241,7 @@ def stripe_events_replay(*, since: datetime, until: datetime) -> dict[str, int]:
         stored, created = stripe_event_record(payload=event)
         if created:
             stats["stored"] += 1
-        elif stored.status in (Status.FAILED, Status.RECEIVED):
+        elif stored.status in (Status.FAILED, Status.RECEIVED, Status.PENDING):
             _enqueue(stored.pk)
             stats["requeued"] += 1
         else:
@@ -160,6 +269,11 @@ def _checkout_expired(session: dict[str, Any], event_id: str) -> None:
     topups.topup_close(session=session, status=TopUp.Status.EXPIRED, stripe_event_id=event_id)
 
 
+@transaction.atomic(durable=True)
+def _payment_ids_record(obj: dict[str, Any], event_id: str) -> None:
+    payments.payment_ids_record(obj=obj)
+
+
 def _call(service: Callable[..., Any], argument: str) -> Callable[[dict[str, Any], str], Any]:
     return lambda obj, event_id: service(**{argument: obj, "stripe_event_id": event_id})
 
@@ -169,13 +283,17 @@ HANDLERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "checkout.session.async_payment_succeeded": _checkout_async_succeeded,
     "checkout.session.async_payment_failed": _checkout_async_failed,
     "checkout.session.expired": _checkout_expired,
-    # payment_intent.succeeded deliberately has no handler: the Checkout events credit, once.
+    # payment_intent.succeeded and charge.succeeded never credit (the Checkout events do, once): they only
+    # teach the top-up its PaymentIntent and charge ids, so refunds and disputes naming those find it.
+    "payment_intent.succeeded": _payment_ids_record,
+    "charge.succeeded": _payment_ids_record,
     "charge.refunded": _call(refunds.refunds_sync_from_charge, "charge"),
     "refund.created": _call(refunds.refund_apply_stripe_state, "refund"),
     "refund.updated": _call(refunds.refund_apply_stripe_state, "refund"),
     "refund.failed": _call(refunds.refund_apply_stripe_state, "refund"),
     "charge.refund.updated": _call(refunds.refund_apply_stripe_state, "refund"),
     "charge.dispute.created": _call(disputes.dispute_open, "dispute"),
+    "charge.dispute.updated": _call(disputes.dispute_open, "dispute"),
     "charge.dispute.funds_withdrawn": _call(disputes.dispute_funds_withdrawn, "dispute"),
     "charge.dispute.funds_reinstated": _call(disputes.dispute_funds_reinstated, "dispute"),
     "charge.dispute.closed": _call(disputes.dispute_closed, "dispute"),

@@ -87,6 +87,8 @@ class StripeTestServer:
     events: list[dict[str, Any]] = field(default_factory=list)
     balance_transactions: list[dict[str, Any]] = field(default_factory=list)
     refund_status: str = "pending"
+    # Like Stripe's current API: a Checkout Session has no PaymentIntent until the customer pays.
+    lazy_payment_intent: bool = False
     failures: dict[str, list[int]] = field(default_factory=dict)
     _idempotent: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -105,6 +107,7 @@ class StripeTestServer:
         transaction exist."""
         session = self.sessions[session_id]
         created = created or int(time.time())
+        session["payment_intent"] = session["payment_intent"] or session["_payment_intent"]
         charge_id = new_id("ch")
         txn_id = new_id("txn")
         charge = example(
@@ -140,7 +143,32 @@ class StripeTestServer:
         return self.public(session)
 
     def refund_settle(self, refund_id: str, status: str = "succeeded") -> dict[str, Any]:
+        """Stripe settles a refund. ``failed`` after ``succeeded`` is a refund the card network returned:
+        Stripe gives the money back with a ``refund_failure`` balance transaction."""
         refund = self.refunds[refund_id]
+        if status == "failed" and refund["status"] == "succeeded":
+            txn_id = new_id("txn")
+            refund["failure_balance_transaction"] = txn_id
+            refund["failure_reason"] = "expired_or_canceled_card"
+            self.balance_transactions.append(
+                example(
+                    "balance_transaction",
+                    id=txn_id,
+                    amount=refund["amount"],
+                    net=refund["amount"],
+                    fee=0,
+                    currency="usd",
+                    created=int(time.time()),
+                    source=refund_id,
+                    type="refund_failure",
+                    reporting_category="refund_failure",
+                    description="REFUND FAILURE",
+                )
+            )
+            charge = self.charges.get(refund["charge"])
+            if charge is not None:
+                charge["amount_refunded"] -= refund["amount"]
+                charge["refunded"] = False
         refund["status"] = status
         if status == "succeeded" and not refund.get("balance_transaction"):
             txn_id = new_id("txn")
@@ -165,6 +193,26 @@ class StripeTestServer:
             charge["amount_refunded"] += refund["amount"]
             charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
         return dict(refund)
+
+    def refund_in_dashboard(self, session_id: str, amount: int, status: str = "succeeded") -> dict[str, Any]:
+        """A refund made in the Stripe Dashboard: no metadata, no request from this site."""
+        session = self.sessions[session_id]
+        charge = self.charges[session["_charge"]]
+        refund = example(
+            "refund",
+            id=new_id("re"),
+            amount=amount,
+            charge=charge["id"],
+            payment_intent=session["payment_intent"],
+            currency="usd",
+            created=int(time.time()),
+            metadata={},
+            reason="requested_by_customer",
+            status="pending",
+            balance_transaction=None,
+        )
+        self.refunds[refund["id"]] = refund
+        return self.refund_settle(refund["id"], status) if status != "pending" else dict(refund)
 
     def charge_for_session(self, session_id: str) -> dict[str, Any]:
         return self.charges[self.sessions[session_id]["_charge"]]
@@ -222,6 +270,9 @@ class StripeTestServer:
             return self._get(self.sessions, parts[3])
         if method == "POST" and path == "/v1/refunds":
             return self._refund_create(params)
+        if method == "GET" and path == "/v1/refunds":
+            rows = [r for r in self.refunds.values() if not params.get("charge") or r["charge"] == params["charge"]]
+            return 200, self._list(rows, params, "/v1/refunds")
         if method == "GET" and parts[:2] == ["v1", "refunds"] and len(parts) == 3:
             return self._get(self.refunds, parts[2])
         if method == "GET" and parts[:2] == ["v1", "charges"] and len(parts) == 3:
@@ -259,7 +310,8 @@ class StripeTestServer:
             client_reference_id=params.get("client_reference_id"),
             customer_email=params.get("customer_email"),
             metadata=params.get("metadata", {}),
-            payment_intent=new_id("pi"),
+            payment_intent=None if self.lazy_payment_intent else new_id("pi"),
+            _payment_intent=new_id("pi"),
             payment_status="unpaid",
             status="open",
             success_url=params["success_url"],

@@ -209,3 +209,82 @@ def test_dispute_reinstated_before_withdrawn_delivered_nets_to_nothing(client, c
     assert not Transaction.objects.filter(kind="chargeback").exists()
     assert Dispute.objects.get().status == Dispute.Status.WON
     call_command("ledger_check")
+
+
+def test_dispute_closed_warning_closed_inquiry_unfreezes_wallet(client, client_user, paid, stripe_server):
+    # given an inquiry (no money withdrawn) that froze the wallet
+    deliver(
+        client,
+        stripe_server,
+        "charge.dispute.created",
+        dispute_of(stripe_server, paid, status="warning_needs_response"),
+    )
+    stripe_events_process_received()
+    assert wallet_of(client_user).is_frozen
+    # when the inquiry closes without becoming a chargeback
+    deliver(client, stripe_server, "charge.dispute.closed", dispute_of(stripe_server, paid, status="warning_closed"))
+    stripe_events_process_received()
+    # then the wallet is usable again and no money moved
+    assert Dispute.objects.get().status == Dispute.Status.WARNING_CLOSED
+    assert not wallet_of(client_user).is_frozen
+    assert wallet_balance(user=client_user) == Decimal("50.00")
+    assert AuditLog.objects.filter(action="wallet.dispute_warning_closed").count() == 1
+    spend(client_user, "5.00")
+    call_command("ledger_check")
+
+
+def test_dispute_status_never_moves_backwards_on_late_events(client, client_user, paid, stripe_server):
+    # given a dispute closed as won
+    deliver(client, stripe_server, "charge.dispute.created", dispute_of(stripe_server, paid))
+    deliver(client, stripe_server, "charge.dispute.closed", dispute_of(stripe_server, paid, status="won"))
+    stripe_events_process_received()
+    # when an older "created" (needs_response) and an older "under_review" update arrive late
+    deliver(client, stripe_server, "charge.dispute.created", dispute_of(stripe_server, paid, status="needs_response"))
+    deliver(client, stripe_server, "charge.dispute.updated", dispute_of(stripe_server, paid, status="under_review"))
+    stripe_events_process_received()
+    # then the dispute stays won and the wallet unfrozen
+    dispute = Dispute.objects.get()
+    assert dispute.status == Dispute.Status.WON and dispute.stripe_status == "won"
+    assert not wallet_of(client_user).is_frozen
+
+
+def test_dispute_lost_then_reinstated_notice_keeps_lost_and_frozen(client, client_user, paid, stripe_server):
+    # given a lost dispute
+    deliver(client, stripe_server, "charge.dispute.funds_withdrawn", dispute_of(stripe_server, paid))
+    deliver(client, stripe_server, "charge.dispute.closed", dispute_of(stripe_server, paid, status="lost"))
+    stripe_events_process_received()
+    # when a contradicting late notice arrives
+    deliver(client, stripe_server, "charge.dispute.funds_reinstated", dispute_of(stripe_server, paid, status="won"))
+    stripe_events_process_received()
+    # then a closed dispute does not change any more
+    assert Dispute.objects.get().status == Dispute.Status.LOST
+    assert wallet_of(client_user).is_frozen
+    assert wallet_balance(user=client_user) == Decimal("0.00")
+
+
+def test_dispute_won_does_not_lift_the_freeze_of_a_lost_dispute(client, client_user, paid, stripe_server):
+    # given dispute A lost (the wallet stays frozen until an admin lifts it)
+    second = topup_paid(client, stripe_server, client_user, "10.00")
+    deliver(client, stripe_server, "charge.dispute.funds_withdrawn", dispute_of(stripe_server, paid))
+    deliver(client, stripe_server, "charge.dispute.closed", dispute_of(stripe_server, paid, status="lost"))
+    stripe_events_process_received()
+    # when dispute B, on another top-up, opens and is won
+    deliver(client, stripe_server, "charge.dispute.created", dispute_of(stripe_server, second))
+    deliver(client, stripe_server, "charge.dispute.closed", dispute_of(stripe_server, second, status="won"))
+    stripe_events_process_received()
+    # then the wallet stays frozen: only an admin lifts the freeze of a lost dispute
+    assert wallet_of(client_user).is_frozen
+    assert wallet_of(client_user).frozen_source == Account.FreezeSource.DISPUTE_LOST
+
+
+def test_dispute_closed_lost_without_withdrawal_notice_books_chargeback(client, client_user, paid, stripe_server):
+    # given only the closing notice of a lost dispute arrives
+    deliver(client, stripe_server, "charge.dispute.closed", dispute_of(stripe_server, paid, status="lost"))
+    stripe_events_process_received()
+    # then the money Stripe kept is taken once, even when the withdrawal notice comes later
+    deliver(client, stripe_server, "charge.dispute.funds_withdrawn", dispute_of(stripe_server, paid))
+    stripe_events_process_received()
+    assert Transaction.objects.filter(kind="chargeback").count() == 1
+    assert wallet_balance(user=client_user) == Decimal("0.00")
+    assert Dispute.objects.get().status == Dispute.Status.LOST and wallet_of(client_user).is_frozen
+    call_command("ledger_check")

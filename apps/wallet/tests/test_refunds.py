@@ -9,10 +9,17 @@ from django.urls import reverse
 
 from apps.core.models import AuditLog
 from apps.wallet.enums import TransactionKind
+from apps.wallet.exceptions import InsufficientFunds
 from apps.wallet.models import Refund, StripeEvent, Transaction
 from apps.wallet.selectors import balance_of, wallet_balance
 from apps.wallet.services.ledger import house_account, transaction_post, wallet_account
-from apps.wallet.services.refunds import RefundRejected, RefundSubmitRetry, refund_request, refund_submit
+from apps.wallet.services.refunds import (
+    RefundRejected,
+    RefundSubmitRetry,
+    refund_hold_account,
+    refund_request,
+    refund_submit,
+)
 from apps.wallet.services.webhooks import stripe_events_process_received
 
 from .stripe_flows import deliver, topup_paid
@@ -84,7 +91,9 @@ def test_refund_request_full_flow_confirm_submit_then_ledger_on_refund_succeeded
     audit = AuditLog.objects.get(action="wallet.refund_requested")
     assert audit.actor == admin_user and audit.details["reason"] == "Client asked by email"
     assert not stripe_server.requests_to("POST", "/v1/refunds")
-    assert wallet_balance(user=client_user) == Decimal("25.00")
+    # and the amount is reserved in the refund's hold in the same transaction
+    assert wallet_balance(user=client_user) == Decimal("15.00")
+    assert balance_of(refund_hold_account(refund)) == Decimal("10.00")
 
     # when the job sends it to Stripe
     refund = refund_submit(refund_pk=refund.pk)
@@ -100,8 +109,8 @@ def test_refund_request_full_flow_confirm_submit_then_ledger_on_refund_succeeded
         "user_id": str(client_user.pk),
     }
     assert refund.status == Refund.Status.SUBMITTED and refund.stripe_refund_id.startswith("re_")
-    # and the wallet is untouched until Stripe reports success
-    assert wallet_balance(user=client_user) == Decimal("25.00")
+    # and the money stays reserved until Stripe reports success
+    assert balance_of(refund_hold_account(refund)) == Decimal("10.00")
     assert not Transaction.objects.filter(kind="refund").exists()
 
     # when Stripe reports it succeeded (refund.updated), then charge.refunded, each delivered twice
@@ -110,16 +119,17 @@ def test_refund_request_full_flow_confirm_submit_then_ledger_on_refund_succeeded
     deliver(client, stripe_server, "charge.refunded", stripe_server.charges[settled["charge"]])
     deliver(client, stripe_server, "refund.updated", settled)
     stripe_events_process_received()
-    # then one ledger entry keyed by the refund id: wallet → stripe:cash
+    # then one ledger entry keyed by the refund id: hold → stripe:cash
     txn = Transaction.objects.get(kind="refund")
     assert (
         txn.idempotency_key == f"refund:{refund.stripe_refund_id}" and txn.stripe_refund_id == refund.stripe_refund_id
     )
     assert {p.account.code: p.amount for p in txn.postings.all()} == {
-        f"wallet:{client_user.pk}": Decimal("-10.00"),
+        f"hold:refund:{refund.pk}": Decimal("-10.00"),
         "stripe:cash": Decimal("10.00"),
     }
     assert wallet_balance(user=client_user) == Decimal("15.00")
+    assert balance_of(refund_hold_account(refund)) == Decimal("0.00")
     refund.refresh_from_db()
     assert refund.status == Refund.Status.SUCCEEDED and refund.completed_at is not None
     assert AuditLog.objects.filter(action="wallet.refund_succeeded", target_id=str(refund.pk)).count() == 1
@@ -219,20 +229,19 @@ def test_refund_charge_refunded_without_refund_list_fetches_refund_and_books(
     # when
     deliver(client, stripe_server, "charge.refunded", charge)
     stripe_events_process_received()
-    # then the refund was fetched through the SDK and booked
-    assert stripe_server.requests_to("GET", f"/v1/refunds/{refund.stripe_refund_id}")
+    # then the charge's refunds were listed through the SDK and booked
+    [listing] = stripe_server.requests_to("GET", "/v1/refunds")
+    assert listing.params["charge"] == charge["id"]
     assert wallet_balance(user=client_user) == Decimal("17.50")
     assert Transaction.objects.filter(kind="refund", stripe_refund_id=refund.stripe_refund_id).count() == 1
 
 
-def test_refund_succeeded_after_client_spent_books_shortfall_to_losses(
-    client, admin_user, client_user, paid, stripe_server
-):
-    # given a $20 refund requested, then the client spends $15 before Stripe confirms
-    refund = refund_submit(refund_pk=refund_request(actor=admin_user, topup_id=paid.pk, amount="20.00", reason="r").pk)
-    spend(client_user, "15.00", "spend-after-refund")
-    # when Stripe confirms
-    deliver(client, stripe_server, "refund.updated", stripe_server.refund_settle(refund.stripe_refund_id))
+def test_refund_in_dashboard_after_client_spent_books_shortfall_to_losses(client, client_user, paid, stripe_server):
+    # given the client spent $15 of $25, then a $20 refund is made in the Stripe Dashboard (no hold here)
+    spend(client_user, "15.00", "spend-before-dashboard-refund")
+    made = stripe_server.refund_in_dashboard(paid.stripe_checkout_session_id, 2000)
+    # when Stripe reports it
+    deliver(client, stripe_server, "refund.updated", made)
     stripe_events_process_received()
     # then the wallet gives what it holds, platform:losses the rest; the wallet never goes below zero
     txn = Transaction.objects.get(kind="refund")
@@ -284,3 +293,88 @@ def test_refund_request_without_stripe_keys_refused(settings, admin_user, paid):
     with pytest.raises(IntegrationNotConfigured):
         refund_request(actor=admin_user, topup_id=paid.pk, amount="5.00", reason="asked")
     assert not Refund.objects.exists()
+
+
+def test_refund_request_reserves_the_amount_so_it_cannot_be_spent(admin_user, client_user, paid, stripe_server):
+    # given a $20 refund asked for on a $25 wallet
+    refund = refund_request(actor=admin_user, topup_id=paid.pk, amount="20.00", reason="asked")
+    # then the $20 left the wallet for the refund's hold, in the same transaction as the request
+    assert wallet_balance(user=client_user) == Decimal("5.00")
+    assert balance_of(refund_hold_account(refund)) == Decimal("20.00")
+    hold = Transaction.objects.get(kind=TransactionKind.REFUND_HOLD)
+    assert hold.idempotency_key == f"refund-hold:{refund.pk}"
+    # when the client tries to spend $10
+    with pytest.raises(InsufficientFunds):
+        spend(client_user, "10.00", "spend-after-request")
+    # then only what is not on its way back to the card can be spent
+    spend(client_user, "5.00", "spend-rest")
+    call_command("ledger_check")
+
+
+def test_refund_succeeded_takes_the_money_from_its_hold(client, admin_user, client_user, paid, stripe_server):
+    refund = refund_submit(refund_pk=refund_request(actor=admin_user, topup_id=paid.pk, amount="20.00", reason="r").pk)
+    deliver(client, stripe_server, "refund.updated", stripe_server.refund_settle(refund.stripe_refund_id))
+    stripe_events_process_received()
+    txn = Transaction.objects.get(kind="refund")
+    assert {p.account.code: p.amount for p in txn.postings.all()} == {
+        f"hold:refund:{refund.pk}": Decimal("-20.00"),
+        "stripe:cash": Decimal("20.00"),
+    }
+    assert wallet_balance(user=client_user) == Decimal("5.00")
+    assert balance_of(refund_hold_account(refund)) == Decimal("0.00")
+    call_command("ledger_check")
+
+
+def test_refund_refused_by_stripe_releases_the_hold(admin_user, client_user, paid, stripe_server):
+    refund = refund_request(actor=admin_user, topup_id=paid.pk, amount="20.00", reason="asked")
+    stripe_server.fail_next("POST", "/v1/refunds", status=400)
+    refund = refund_submit(refund_pk=refund.pk)
+    assert refund.status == Refund.Status.FAILED
+    assert wallet_balance(user=client_user) == Decimal("25.00")
+    assert balance_of(refund_hold_account(refund)) == Decimal("0.00")
+    assert Transaction.objects.filter(kind=TransactionKind.REFUND_HOLD_RELEASE).count() == 1
+    call_command("ledger_check")
+
+
+def test_refund_failed_before_succeeding_releases_the_hold(client, admin_user, client_user, paid, stripe_server):
+    refund = refund_submit(refund_pk=refund_request(actor=admin_user, topup_id=paid.pk, amount="20.00", reason="r").pk)
+    failed = stripe_server.refund_settle(refund.stripe_refund_id, status="failed")
+    deliver(client, stripe_server, "refund.failed", failed)
+    deliver(client, stripe_server, "refund.failed", failed)
+    stripe_events_process_received()
+    assert wallet_balance(user=client_user) == Decimal("25.00")
+    assert Transaction.objects.filter(kind=TransactionKind.REFUND_HOLD_RELEASE).count() == 1
+    # and a late "succeeded" for a refund Stripe already reported failed changes nothing
+    deliver(client, stripe_server, "refund.updated", {**failed, "status": "succeeded"})
+    stripe_events_process_received()
+    assert Refund.objects.get().status == Refund.Status.FAILED
+    assert wallet_balance(user=client_user) == Decimal("25.00")
+    call_command("ledger_check")
+
+
+@pytest.mark.parametrize("event_type", ["refund.failed", "refund.updated"])
+def test_refund_failed_after_succeeded_reverses_and_credits_wallet(
+    client, admin_user, client_user, paid, stripe_server, event_type
+):
+    # given a $20 refund that succeeded and was booked, after the client had spent $15 of the other money
+    refund = refund_submit(refund_pk=refund_request(actor=admin_user, topup_id=paid.pk, amount="20.00", reason="r").pk)
+    deliver(client, stripe_server, "refund.updated", stripe_server.refund_settle(refund.stripe_refund_id))
+    stripe_events_process_received()
+    assert wallet_balance(user=client_user) == Decimal("5.00")
+    # when the card network returns it: Stripe reports the refund failed (twice)
+    failed = stripe_server.refund_settle(refund.stripe_refund_id, status="failed")
+    deliver(client, stripe_server, event_type, failed)
+    deliver(client, stripe_server, event_type, failed)
+    stripe_events_process_received()
+    # then one reversing entry gives the money back to the wallet
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.FAILED
+    reversal = Transaction.objects.get(kind=TransactionKind.REFUND_REVERSAL)
+    assert reversal.idempotency_key == f"refund-failure:{refund.stripe_refund_id}"
+    assert {p.account.code: p.amount for p in reversal.postings.all()} == {
+        f"wallet:{client_user.pk}": Decimal("20.00"),
+        "stripe:cash": Decimal("-20.00"),
+    }
+    assert wallet_balance(user=client_user) == Decimal("25.00")
+    assert AuditLog.objects.filter(action="wallet.refund_reversed").count() == 1
+    call_command("ledger_check")

@@ -164,3 +164,21 @@ def test_reconcile_stripe_stripe_unreachable_exit_2_clear_message_run_stored_wit
     assert "Could not read Stripe" in str(raised.value)
     run = ReconciliationRun.objects.get()
     assert run.is_clean is False and run.error and run.finished_at is not None
+
+
+def test_reconcile_stripe_counts_refund_failures(books, client):
+    # given the refund of the books failed at Stripe after succeeding (a refund_failure balance transaction)
+    refund_id = next(iter(books.refunds))
+    failed = books.refund_settle(refund_id, status="failed")
+    # when the ledger has not heard of it yet
+    run = reconcile_stripe(since=datetime.now(UTC).date())
+    # then the refund is reported: Stripe gave the money back, the ledger still shows it refunded
+    assert [(d["kind"], d["stripe_id"], d["problem"]) for d in run.differences] == [
+        ("refund", refund_id, "amount_mismatch")
+    ]
+    assert run.differences[0]["stripe_amount"] == "0.00" and run.differences[0]["ledger_amount"] == "5.00"
+    # when the failure webhook is applied (a reversing entry)
+    deliver(client, books, "refund.failed", failed)
+    stripe_events_process_received()
+    # then both sides agree again
+    assert reconcile_stripe(since=datetime.now(UTC).date()).is_clean

@@ -63,7 +63,7 @@ def test_stripe_outbox_sweep_requeues_lost_events_and_refunds_only(
     result = tasks.stripe_outbox_sweep_task()
     # then only the stale ones are re-sent
     assert enqueued["events"] == [old_event.pk] and enqueued["refunds"] == [old_refund.pk]
-    assert result == {"events": 1, "refunds": 1}
+    assert result == {"events": 1, "refunds": 1, "pending_events": 0}
     assert new_event.pk not in enqueued["events"] and new_refund.pk not in enqueued["refunds"]
 
 
