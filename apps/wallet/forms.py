@@ -48,3 +48,14 @@ class AdjustmentForm(forms.Form):
     def signed_amount(self) -> Decimal:
         amount = self.cleaned_data["amount"]
         return amount if self.cleaned_data["direction"] == "credit" else -amount
+
+
+class WalletFreezeForm(forms.Form):
+    action = forms.ChoiceField(choices=[("freeze", "Freeze"), ("unfreeze", "Unfreeze")], widget=forms.HiddenInput)
+    reason = forms.CharField(label="Reason", max_length=255)
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("A reason is required.")
+        return reason

@@ -20,5 +20,6 @@ urlpatterns += [
     path("ledger-check/run/", views.staff_ledger_check_run, name="ledger_check_run"),
     path("ledger-check/panel/", views.staff_ledger_check_panel, name="ledger_check_panel"),
     path("users/<int:user_id>/", views.staff_user_ledger, name="user_ledger"),
+    path("users/<int:user_id>/freeze/", views.staff_wallet_freeze, name="wallet_freeze"),
     path("adjustments/new/", views.staff_adjustment_new, name="adjustment_new"),
 ]

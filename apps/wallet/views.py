@@ -19,8 +19,9 @@ from apps.accounts.models import User
 from apps.core.exceptions import DomainError
 from apps.core.permissions import staff_required
 from apps.wallet import selectors
-from apps.wallet.forms import AdjustmentForm, KindFilterForm
+from apps.wallet.forms import AdjustmentForm, KindFilterForm, WalletFreezeForm
 from apps.wallet.services.adjustments import adjustment_create
+from apps.wallet.services.freezes import wallet_freeze, wallet_unfreeze
 from apps.wallet.tasks import ledger_check_task
 from apps.wallet.templatetags.wallet_money import signed_usd
 
@@ -111,7 +112,10 @@ def staff_ledger_check_run(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_GET
 def staff_user_ledger(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=user_id)
+    return _user_ledger_page(request, get_object_or_404(User, pk=user_id))
+
+
+def _user_ledger_page(request: HttpRequest, person: User, freeze_form: WalletFreezeForm | None = None) -> HttpResponse:
     filter_form = KindFilterForm(request.GET or None)
     kind = filter_form.selected_kind() if filter_form.is_bound else None
     accounts = [(account, selectors.balance_of(account)) for account in selectors.user_account_list(user=person)]
@@ -120,8 +124,28 @@ def staff_user_ledger(request: HttpRequest, user_id: int) -> HttpResponse:
         "accounts": accounts,
         "page": _page(request, selectors.user_ledger_list(user=person, kind=kind)),
         "filter_form": filter_form,
+        "freeze_form": freeze_form or WalletFreezeForm(),
+        "wallet": next((account for account, _ in accounts if account.kind == "wallet"), None),
     }
-    return render(request, "wallet/staff/user_ledger.html", context)
+    return render(request, "wallet/staff/user_ledger.html", context, status=400 if freeze_form else 200)
+
+
+@staff_required
+@require_POST
+def staff_wallet_freeze(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Freeze or unfreeze a client's wallet by hand, with a reason (audited)."""
+    person = get_object_or_404(User, pk=user_id)
+    form = WalletFreezeForm(request.POST)
+    if not form.is_valid():
+        return _user_ledger_page(request, person, freeze_form=form)
+    change = wallet_freeze if form.cleaned_data["action"] == "freeze" else wallet_unfreeze
+    try:
+        change(actor=request.user, user=person, reason=form.cleaned_data["reason"], request=request)
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return _user_ledger_page(request, person, freeze_form=form)
+    messages.success(request, f"{person.email}'s wallet is {form.cleaned_data['action']}d.")
+    return redirect("staff_wallet:user_ledger", user_id=person.pk)
 
 
 @staff_required

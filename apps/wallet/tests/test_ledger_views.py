@@ -144,7 +144,9 @@ def test_staff_user_ledger_shows_postings_read_only(admin_client, client_user):
     assert "stripe:cash" in body and "−$8.00" in body and "+$8.00" in body
     assert "topup:cs_9" in body
     main = body.split('id="main"', 1)[1].split("</main>", 1)[0]
-    assert 'method="post"' not in main  # nothing to edit here
+    # nothing to edit here: the only form freezes the wallet
+    assert main.count('method="post"') == 1
+    assert reverse("staff_wallet:wallet_freeze", args=[client_user.pk]) in main
 
 
 @pytest.mark.django_db
