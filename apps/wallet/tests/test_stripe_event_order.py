@@ -1,15 +1,22 @@
 """Stripe events that arrive before the top-up they belong to is credited are kept pending and applied once it
 is: a refund or a dispute delivered early must never leave the refunded or disputed money in the wallet."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
+from apps.core.models import AuditLog
+from apps.notifications.models import Notification
 from apps.wallet.models import Account, Dispute, Refund, StripeEvent, TopUp, Transaction
 from apps.wallet.selectors import balance_of, wallet_balance
 from apps.wallet.services.ledger import house_account
-from apps.wallet.services.webhooks import stripe_events_process_received
+from apps.wallet.services.webhooks import (
+    stripe_event_process,
+    stripe_events_process_received,
+    stripe_events_retry_pending,
+)
 
 from .stripe_flows import deliver, topup_checkout
 from .stripe_server import example
@@ -92,3 +99,98 @@ def test_dispute_withdrawn_before_topup_credited_takes_the_money_after_credit(
     assert Dispute.objects.get().status == Dispute.Status.FUNDS_WITHDRAWN and wallet_frozen(client_user)
     assert set(StripeEvent.objects.values_list("status", flat=True)) == {StripeEvent.Status.DONE}
     call_command("ledger_check")
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """Events the sweep hands to the task queue (collected here instead of sent to the broker)."""
+    pks: list[int] = []
+    monkeypatch.setattr("apps.wallet.services.webhooks._enqueue", pks.append)
+    return pks
+
+
+def early_refund_event(client, client_user, stripe_server):
+    topup = topup_checkout(client_user, "25.00")
+    stripe_server.session_pay(topup.stripe_checkout_session_id)
+    refund = stripe_server.refund_in_dashboard(topup.stripe_checkout_session_id, 500)
+    deliver(client, stripe_server, "refund.updated", refund)
+    stripe_events_process_received()
+    return StripeEvent.objects.get()
+
+
+def test_stripe_events_retry_pending_backs_off_then_retries(client, client_user, stripe_server, enqueued):
+    # given an early refund event waiting for its payment
+    event = early_refund_event(client, client_user, stripe_server)
+    assert event.status == StripeEvent.Status.PENDING and event.payment_intent_id
+    first_due = event.next_attempt_at
+    assert first_due - event.updated_at == timedelta(minutes=1)
+    # when the sweep runs before the backoff is over: nothing; after it: the event is retried
+    assert stripe_events_retry_pending(now=first_due - timedelta(seconds=1)) == 0
+    assert stripe_events_retry_pending(now=first_due) == 1 and enqueued == [event.pk]
+    stripe_event_process(event_pk=event.pk)
+    # then still waiting, with a longer backoff
+    event.refresh_from_db()
+    assert event.status == StripeEvent.Status.PENDING and event.attempts == 2
+    assert event.next_attempt_at - event.updated_at == timedelta(minutes=2)
+
+
+def test_stripe_events_waiting_an_hour_alert_admins_once(client, client_user, admin_user, stripe_server, enqueued):
+    # given an early refund event, and an admin who wants account emails
+    event = early_refund_event(client, client_user, stripe_server)
+    # when the sweep runs 59 minutes, then 61 minutes, then 2 hours after it arrived
+    stripe_events_retry_pending(now=event.created_at + timedelta(minutes=59))
+    assert not Notification.objects.exists()
+    stripe_events_retry_pending(now=event.created_at + timedelta(minutes=61))
+    stripe_events_retry_pending(now=event.created_at + timedelta(hours=2))
+    # then the admins were told once, in-app, and it is audited
+    [notification] = Notification.objects.all()
+    assert notification.user == admin_user and event.stripe_event_id in notification.body
+    assert AuditLog.objects.filter(action="wallet.stripe_event_unmatched").count() == 1
+    event.refresh_from_db()
+    assert event.alerted_at is not None and event.status == StripeEvent.Status.PENDING
+
+
+def test_refund_of_a_payment_that_is_not_a_top_up_is_not_kept_waiting(client, client_user, stripe_server):
+    # given a charge of another product (no top-up metadata) refunded at Stripe
+    charge = example("charge", id="ch_test_shop", payment_intent="pi_test_shop", metadata={}, amount=900)
+    stripe_server.charges[charge["id"]] = charge
+    refund = example("refund", id="re_test_shop", charge=charge["id"], payment_intent="pi_test_shop", amount=900)
+    # when its event arrives
+    deliver(client, stripe_server, "refund.updated", refund)
+    stripe_events_process_received()
+    # then Stripe was asked whose charge it is, and the event is done: nothing waits, nothing is booked
+    assert stripe_server.requests_to("GET", "/v1/charges/ch_test_shop")
+    assert StripeEvent.objects.get().status == StripeEvent.Status.DONE
+    assert not Refund.objects.exists() and not Transaction.objects.exists()
+
+
+def test_payment_intent_succeeded_records_ids_without_crediting(client, client_user, stripe_server):
+    # given a top-up paid on Checkout (Checkout creates the PaymentIntent only now)
+    stripe_server.lazy_payment_intent = True
+    topup = topup_checkout(client_user, "25.00")
+    assert topup.stripe_payment_intent_id == ""
+    session = stripe_server.session_pay(topup.stripe_checkout_session_id)
+    charge = stripe_server.charge_for_session(session["id"])
+    intent = example(
+        "payment_intent",
+        id=session["payment_intent"],
+        amount=2500,
+        status="succeeded",
+        latest_charge=charge["id"],
+        metadata=dict(session["metadata"]),
+    )
+    # when payment_intent.succeeded arrives first
+    deliver(client, stripe_server, "payment_intent.succeeded", intent)
+    stripe_events_process_received()
+    # then the top-up knows its PaymentIntent and charge, and is not credited by it
+    topup.refresh_from_db()
+    assert topup.stripe_payment_intent_id == session["payment_intent"] and topup.stripe_charge_id == charge["id"]
+    assert topup.status == TopUp.Status.PENDING and not Transaction.objects.exists()
+    # and a dispute naming only the charge is matched here, without asking Stripe
+    deliver(client, stripe_server, "charge.dispute.created", dispute_of(stripe_server, topup, by_charge_only=True))
+    stripe_events_process_received()
+    assert not stripe_server.requests_to("GET", f"/v1/charges/{charge['id']}")
+    assert StripeEvent.objects.filter(status=StripeEvent.Status.PENDING).count() == 1
+    deliver(client, stripe_server, "checkout.session.completed", session)
+    stripe_events_process_received()
+    assert Dispute.objects.get().topup == topup and wallet_frozen(client_user)
