@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from apps.accounts.tests.factories import AdminFactory
+from apps.accounts.tests.factories import AdminFactory, UserFactory
 from apps.core.models import AuditLog
 from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import AccountFrozen, InsufficientFunds
@@ -173,4 +173,45 @@ def test_dispute_funds_withdrawn_racing_spending_takes_what_is_left_and_books_re
     wallet = wallet_account(client_user)
     assert wallet.balance == D("0.00") and wallet.is_frozen
     assert balance_of(house_account("platform:losses")) == -lost
+    assert_ledger_check_clean()
+
+
+def test_refund_request_racing_spending_refund_or_spend_never_both_and_failed_refund_returns_money(
+    client, stripe_server
+):
+    admin = AdminFactory()
+    for round_number in range(4):
+        # given: 25.00 paid by card
+        user = UserFactory()
+        paid = topup_paid(client, stripe_server, user, "25.00")
+
+        # when: an admin asks for a 20.00 refund while the client spends 10.00 from seven other connections
+        def work(index: int, paid=paid, user=user, round_number=round_number):
+            try:
+                if index == 0:
+                    return refund_request(actor=admin, topup_id=paid.pk, amount="20.00", reason="asked")
+                return spend(user, D("10.00"), f"race-refund-spend:{round_number}:{index}")
+            except (RefundRejected, InsufficientFunds) as error:
+                return error
+
+        results = run_in_threads(THREADS, work)
+
+        # then: the refund's 20.00 was reserved and no spend got through, or the refund was refused
+        errors = [
+            r for r in results if isinstance(r, BaseException) and not isinstance(r, RefundRejected | InsufficientFunds)
+        ]
+        assert not errors, errors
+        refund = results[0]
+        spends = [r for r in results[1:] if isinstance(r, Transaction)]
+        assert isinstance(refund, Refund) != bool(spends), results
+        if isinstance(refund, Refund):
+            assert wallet_balance(user=user) == D("5.00")
+            # when: Stripe fails the refund; then the money is back in the wallet and can be spent
+            settled = stripe_server.refund_settle(refund_submit(refund_pk=refund.pk).stripe_refund_id, "failed")
+            deliver(client, stripe_server, "refund.failed", settled)
+            stripe_events_process_received()
+            assert wallet_balance(user=user) == D("25.00")
+            spend(user, D("25.00"), f"after-failed-refund:{round_number}")
+        else:
+            assert wallet_balance(user=user) == D("25.00") - D("10.00") * len(spends) and len(spends) <= 2
     assert_ledger_check_clean()
