@@ -1,4 +1,4 @@
-"""The sections of each role's dashboard. Apps add their own sections here when they ship.
+"""The sections of each role's dashboard: a registry each app adds to from its own ``dashboard.py``.
 
 A section is either
 - an include: ``template`` rendered on the server with the dict returned by ``context`` (a dotted path to a
@@ -16,8 +16,11 @@ renders an empty state.
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
-from django.urls import reverse
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 
@@ -48,81 +51,60 @@ class BoundSection:
         return f"section-{self.section.key}-heading"
 
 
-CLIENT_SECTIONS: list[Section] = [
-    Section("account", "Your account", template="dashboards/sections/_account.html"),
-    Section(
-        "become-reader",
-        "Read on SoulSeer",
-        template="dashboards/sections/_reader_application.html",
-        context="apps.dashboards.contexts.reader_application",
-    ),
-    Section(
-        "favorites", "Favorite readers", panel_url_name="readers:favorites_panel", fallback_url_name="readers:favorites"
-    ),
-    Section("wallet", "Wallet", panel_url_name="wallet:dashboard_panel", fallback_url_name="wallet:home"),
-    Section(
-        "readings",
-        "Your readings",
-        panel_url_name="livesessions:recent_panel",
-        fallback_url_name="livesessions:history",
-    ),
-]
+ROLES = ("client", "reader", "admin")
 
-READER_SECTIONS: list[Section] = [
-    Section(
-        "reader-status",
-        "Your status and profile",
-        panel_url_name="readers:dashboard_profile_panel",
-        fallback_url_name="readers:dashboard_profile",
-    ),
-    Section(
-        "reading-requests",
-        "Reading requests",
-        panel_url_name="livesessions:incoming_panel",
-        fallback_url_name="livesessions:history",
-    ),
-    Section(
-        "readings",
-        "Your readings",
-        panel_url_name="livesessions:recent_panel",
-        fallback_url_name="livesessions:history",
-    ),
-    Section(
-        "security",
-        "Account security",
-        template="dashboards/sections/_security.html",
-        context="apps.dashboards.contexts.security",
-    ),
-    Section("account", "Your account", template="dashboards/sections/_account.html"),
-]
 
-ADMIN_SECTIONS: list[Section] = [
-    Section(
-        "reader-applications",
-        "Reader applications",
-        template="dashboards/sections/_admin_applications.html",
-        context="apps.dashboards.contexts.admin_applications",
-    ),
-    Section(
-        "support-tickets",
-        "Support tickets",
-        panel_url_name="staff_pages:ticket_panel",
-        fallback_url_name="staff_pages:ticket_list",
-    ),
-    Section(
-        "ledger",
-        "Ledger check",
-        panel_url_name="staff_wallet:ledger_check_panel",
-        fallback_url_name="staff_wallet:index",
-    ),
-    Section(
-        "card-payments",
-        "Card payments",
-        panel_url_name="staff_wallet:stripe_panel",
-        fallback_url_name="staff_wallet:refunds",
-    ),
-    Section("admin-tools", "Administration", template="dashboards/sections/_admin_tools.html"),
-]
+@dataclass(frozen=True)
+class _Registered:
+    section: Section
+    order: int
+
+
+_REGISTRY: dict[str, dict[str, _Registered]] = {role: {} for role in ROLES}
+
+
+def dashboard_section_register(*, role: str, section: Section, order: int) -> Section:
+    """Add ``section`` to ``role``'s dashboard at ``order`` (lower first). Call it from ``<app>/dashboard.py``.
+
+    Every app's ``dashboard.py`` is imported at start-up (DashboardsConfig.ready); the system check
+    ``dashboards.E001`` then proves each section's URL names, template and context exist.
+    """
+    if role not in ROLES:
+        raise ImproperlyConfigured(f"Dashboard section {section.key!r}: unknown role {role!r} (one of {ROLES}).")
+    existing = _REGISTRY[role].get(section.key)
+    if existing is not None and existing.section != section:
+        raise ImproperlyConfigured(f"Two dashboard sections of the {role} dashboard use the key {section.key!r}.")
+    _REGISTRY[role][section.key] = _Registered(section=section, order=order)
+    return section
+
+
+def dashboard_sections(role: str) -> list[Section]:
+    """The sections of ``role``'s dashboard in display order."""
+    entries = sorted(_REGISTRY[role].values(), key=lambda entry: (entry.order, entry.section.key))
+    return [entry.section for entry in entries]
+
+
+def dashboard_section_problems(sections: list[Section]) -> list[str]:
+    """What is wrong with these sections: URL names that do not resolve, missing templates, bad contexts."""
+    problems = []
+    for section in sections:
+        for url_name in (section.panel_url_name, section.fallback_url_name):
+            if url_name:
+                try:
+                    reverse(url_name)
+                except NoReverseMatch:
+                    problems.append(f"section {section.key!r}: URL name {url_name!r} does not resolve")
+        if section.template:
+            try:
+                get_template(section.template)
+            except TemplateDoesNotExist:
+                problems.append(f"section {section.key!r}: template {section.template!r} does not exist")
+        if section.context:
+            try:
+                import_string(section.context)
+            except ImportError:
+                problems.append(f"section {section.key!r}: context {section.context!r} cannot be imported")
+    return problems
 
 
 def sections_bind(request: HttpRequest, sections: list[Section]) -> list[BoundSection]:

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 
 from apps.core.permissions import reader_required, staff_required
 
-from .sections import ADMIN_SECTIONS, CLIENT_SECTIONS, READER_SECTIONS, Section, sections_bind
+from .sections import dashboard_sections, sections_bind
 
 
 @login_required
@@ -18,21 +18,21 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboards:client")
 
 
-def _dashboard(request: HttpRequest, title: str, sections: list[Section]) -> HttpResponse:
-    context = {"dashboard_title": title, "sections": sections_bind(request, sections)}
+def _dashboard(request: HttpRequest, title: str, role: str) -> HttpResponse:
+    context = {"dashboard_title": title, "sections": sections_bind(request, dashboard_sections(role))}
     return render(request, "dashboards/dashboard.html", context)
 
 
 @login_required
 def client(request: HttpRequest) -> HttpResponse:
-    return _dashboard(request, "Your dashboard", CLIENT_SECTIONS)
+    return _dashboard(request, "Your dashboard", "client")
 
 
 @reader_required
 def reader(request: HttpRequest) -> HttpResponse:
-    return _dashboard(request, "Reader dashboard", READER_SECTIONS)
+    return _dashboard(request, "Reader dashboard", "reader")
 
 
 @staff_required
 def admin(request: HttpRequest) -> HttpResponse:
-    return _dashboard(request, "Admin dashboard", ADMIN_SECTIONS)
+    return _dashboard(request, "Admin dashboard", "admin")

@@ -92,8 +92,8 @@ def test_dashboard_htmx_section_renders_panel_loader_with_fallback_link(client, 
     panel = Section(
         "settings-panel", "Settings panel", panel_url_name="accounts:settings", fallback_url_name="accounts:settings"
     )
-    monkeypatch.setattr(dashboard_sections, "CLIENT_SECTIONS", [*dashboard_sections.CLIENT_SECTIONS, panel])
-    monkeypatch.setattr("apps.dashboards.views.CLIENT_SECTIONS", dashboard_sections.CLIENT_SECTIONS)
+    monkeypatch.setitem(dashboard_sections._REGISTRY, "client", dict(dashboard_sections._REGISTRY["client"]))
+    dashboard_sections.dashboard_section_register(role="client", order=99, section=panel)
     client.force_login(client_user)
     # when
     content = client.get(reverse("dashboards:client")).content.decode()
@@ -108,3 +108,48 @@ def test_section_needs_exactly_one_source():
         Section("broken", "Broken")
     with pytest.raises(ValueError):
         Section("broken", "Broken", template="x.html", panel_url_name="accounts:settings")
+
+
+def test_dashboard_sections_every_role_has_its_sections_in_order():
+    keys = {role: [s.key for s in dashboard_sections.dashboard_sections(role)] for role in dashboard_sections.ROLES}
+    assert keys["client"] == ["account", "become-reader", "favorites", "wallet", "readings"]
+    assert keys["reader"] == ["reader-status", "reading-requests", "readings", "security", "account"]
+    assert keys["admin"][0] == "reader-applications" and keys["admin"][-1] == "admin-tools"
+
+
+def test_dashboard_section_register_unknown_role_or_duplicate_key_refused(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setitem(dashboard_sections._REGISTRY, "client", dict(dashboard_sections._REGISTRY["client"]))
+    with pytest.raises(ImproperlyConfigured):
+        dashboard_sections.dashboard_section_register(
+            role="guest", order=1, section=Section("x", "X", template="dashboards/sections/_account.html")
+        )
+    with pytest.raises(ImproperlyConfigured):
+        dashboard_sections.dashboard_section_register(
+            role="client",
+            order=1,
+            section=Section("wallet", "Another wallet", template="dashboards/sections/_account.html"),
+        )
+
+
+def test_dashboard_sections_check_reports_names_that_do_not_resolve(monkeypatch):
+    # given: a section whose URL name, template and context do not exist
+    from apps.dashboards.apps import dashboard_sections_check
+
+    monkeypatch.setitem(dashboard_sections._REGISTRY, "admin", dict(dashboard_sections._REGISTRY["admin"]))
+    assert dashboard_sections_check(None) == []
+    dashboard_sections.dashboard_section_register(
+        role="admin", order=5, section=Section("ghost", "Ghost", panel_url_name="nowhere:panel")
+    )
+    dashboard_sections.dashboard_section_register(
+        role="admin",
+        order=6,
+        section=Section("ghost2", "Ghost", template="dashboards/none.html", context="apps.dashboards.contexts.nothing"),
+    )
+    # when
+    errors = dashboard_sections_check(None)
+    # then
+    messages = " ".join(error.msg for error in errors)
+    assert {error.id for error in errors} == {"dashboards.E001"} and len(errors) == 3
+    assert "nowhere:panel" in messages and "dashboards/none.html" in messages and "contexts.nothing" in messages

@@ -1,24 +1,15 @@
 from django.db import migrations
 
-# PostgreSQL only. TRUNCATE skips row triggers, so the append-only rule of 0001 is repeated for it as a
-# statement trigger. A connection that deliberately wipes the whole database (the test suite between
-# tests) says so with the session setting soulseer.allow_ledger_truncate = on; nothing else sets it.
+# PostgreSQL only. TRUNCATE skips the row triggers of 0001, so the ledger's append-only rule is repeated for
+# it as a statement trigger, with the function every append-only table shares (core migration 0005): only a
+# connection that deliberately sets soulseer.allow_truncate = on (the test suite's throwaway database) may.
 FORWARD = """
-CREATE OR REPLACE FUNCTION wallet_ledger_append_only() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'TRUNCATE' AND current_setting('soulseer.allow_ledger_truncate', true) = 'on' THEN
-        RETURN NULL;
-    END IF;
-    RAISE EXCEPTION '%% is append-only (%% refused); post a reversing transaction instead', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
 CREATE TRIGGER wallet_transaction_no_truncate
     BEFORE TRUNCATE ON wallet_transaction
-    FOR EACH STATEMENT EXECUTE FUNCTION wallet_ledger_append_only();
+    FOR EACH STATEMENT EXECUTE FUNCTION soulseer_refuse_truncate();
 CREATE TRIGGER wallet_posting_no_truncate
     BEFORE TRUNCATE ON wallet_posting
-    FOR EACH STATEMENT EXECUTE FUNCTION wallet_ledger_append_only();
+    FOR EACH STATEMENT EXECUTE FUNCTION soulseer_refuse_truncate();
 """
 BACKWARD = """
 DROP TRIGGER IF EXISTS wallet_posting_no_truncate ON wallet_posting;
@@ -37,6 +28,9 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wallet", "0004_stripe_event_order_refund_holds_freeze_sources")]
+    dependencies = [
+        ("wallet", "0004_stripe_event_order_refund_holds_freeze_sources"),
+        ("core", "0005_auditlog_refuses_truncate"),
+    ]
 
     operations = [migrations.RunPython(forward, backward)]

@@ -25,6 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.services import audit_log_record
+from apps.notifications.registry import notification_kind_register
 from apps.wallet import stripe_gateway
 from apps.wallet.models import StripeEvent, TopUp
 from apps.wallet.services import disputes, payments, refunds, topups
@@ -42,6 +43,9 @@ PENDING_RETRY_BASE = timedelta(minutes=1)
 PENDING_RETRY_MAX = timedelta(minutes=30)
 # … and reported to the admins once it has waited this long.
 PENDING_ALERT_AFTER = timedelta(hours=1)
+UNMATCHED_EVENT_KIND = notification_kind_register(
+    "account.stripe_event_unmatched", label="A Stripe event is waiting for its payment"
+)
 
 
 def _enqueue(event_pk: int) -> None:
@@ -207,7 +211,7 @@ def _alert_unmatched(*, event_pk: int, now: datetime) -> bool:
     for admin in get_user_model().objects.filter(is_staff=True, is_active=True).order_by("pk"):
         notify(
             user=admin,
-            kind="account.stripe_event_unmatched",
+            kind=UNMATCHED_EVENT_KIND,
             title="A Stripe event is waiting for its payment",
             body=(
                 f"Stripe event {event.stripe_event_id} ({event.type}) arrived more than an hour ago for {payment}, "

@@ -436,6 +436,6 @@ def test_ledger_trigger_refuses_truncate(client_user, sql):
     # when / then
     with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the pending balance checks first
-        cursor.execute("SET LOCAL soulseer.allow_ledger_truncate = off")
+        cursor.execute("SET LOCAL soulseer.allow_truncate = off")
         cursor.execute(sql)
     assert Posting.objects.filter(amount=D("10.00")).count() == 1
