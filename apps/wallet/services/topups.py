@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal, InvalidOperation
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from apps.core.exceptions import DomainError, IntegrationNotConfigured
 from apps.core.integrations import stripe_enabled
+from apps.core.outbox import outbox_enqueue
 from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
@@ -29,6 +29,9 @@ from apps.wallet.models import Account, StripeEvent, TopUp, Transaction
 from apps.wallet.services.ledger import house_account, ledger_post, wallet_account
 
 logger = logging.getLogger(__name__)
+
+# The outbox message that processes one stored Stripe event (its handler lives in services/webhooks.py).
+STRIPE_EVENT_PROCESS = "wallet.stripe_event_process"
 
 
 class TopUpMismatch(DomainError):
@@ -192,8 +195,8 @@ def topup_credit(*, session: dict[str, Any], source: str, stripe_event_id: str =
 
 def _pending_events_release(topup: TopUp) -> int:
     """Stripe events that waited for this top-up (a refund or dispute that came first) are processed again as
-    soon as its credit commits: RECEIVED in this transaction, so a lost task message is still swept up.
-    Inner helper: the caller holds the transaction."""
+    soon as its credit commits: RECEIVED, with an outbox message to process each, in this transaction, so
+    neither a broker outage nor a crash loses them. Inner helper: the caller holds the transaction."""
     condition = Q(pk__in=[])
     if topup.stripe_payment_intent_id:
         condition |= Q(payment_intent_id=topup.stripe_payment_intent_id)
@@ -205,10 +208,10 @@ def _pending_events_release(topup: TopUp) -> int:
         StripeEvent.objects.filter(pk__in=pks, status=StripeEvent.Status.PENDING).update(
             status=StripeEvent.Status.RECEIVED, next_attempt_at=None, updated_at=timezone.now()
         )
-        from apps.wallet.tasks import stripe_event_process_task
-
         for pk in pks:
-            transaction.on_commit(partial(stripe_event_process_task.delay, pk))
+            outbox_enqueue(
+                name=STRIPE_EVENT_PROCESS, kwargs={"event_pk": pk}, dedupe_key=f"stripe-event-release:{pk}:{topup.pk}"
+            )
     return len(pks)
 
 

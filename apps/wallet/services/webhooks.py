@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core.outbox import outbox_handler
 from apps.core.services import audit_log_record
 from apps.notifications.registry import notification_kind_register
 from apps.wallet import stripe_gateway
@@ -135,6 +136,12 @@ def _pending(event: StripeEvent, waiting: PaymentNotYetCredited) -> None:
         error={"type": "PaymentNotYetCredited", "message": str(waiting)},
         updated_at=now,
     )
+
+
+@outbox_handler(topups.STRIPE_EVENT_PROCESS)
+def _stripe_event_process_message(*, event_pk: int) -> None:
+    """Outbox handler: process one stored event (released when the top-up it waited for was credited)."""
+    stripe_event_process(event_pk=event_pk)
 
 
 def stripe_events_process_received() -> int:

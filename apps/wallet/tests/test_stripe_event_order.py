@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from apps.core.models import AuditLog
+from apps.core.models import AuditLog, OutboxMessage
+from apps.core.outbox import outbox_drain
 from apps.notifications.models import Notification
 from apps.wallet.models import Account, Dispute, Refund, StripeEvent, TopUp, Transaction
 from apps.wallet.selectors import balance_of, wallet_balance
@@ -194,3 +195,25 @@ def test_payment_intent_succeeded_records_ids_without_crediting(client, client_u
     deliver(client, stripe_server, "checkout.session.completed", session)
     stripe_events_process_received()
     assert Dispute.objects.get().topup == topup and wallet_frozen(client_user)
+
+
+def test_topup_credit_releases_waiting_events_through_the_outbox(client, client_user, stripe_server):
+    # given an early refund event waiting for its payment
+    waiting = early_refund_event(client, client_user, stripe_server)
+    topup = TopUp.objects.get()
+    session = stripe_server.sessions[topup.stripe_checkout_session_id]
+    # when only the completion event is processed (as a worker would)
+    completed = deliver(client, stripe_server, "checkout.session.completed", stripe_server.public(session)).event
+    stripe_event_process(event_pk=StripeEvent.objects.get(stripe_event_id=completed["id"]).pk)
+    # then the waiting event was released in the credit's transaction, with an outbox message to process it
+    waiting.refresh_from_db()
+    assert waiting.status == StripeEvent.Status.RECEIVED
+    [message] = OutboxMessage.objects.filter(name="wallet.stripe_event_process")
+    assert message.kwargs == {"event_pk": waiting.pk}
+    # when the outbox runs it
+    assert outbox_drain() >= 1
+    # then the refund is booked from the credited wallet
+    waiting.refresh_from_db()
+    assert waiting.status == StripeEvent.Status.DONE
+    assert wallet_balance(user=client_user) == Decimal("20.00")
+    call_command("ledger_check")
