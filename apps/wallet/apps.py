@@ -8,3 +8,7 @@ class WalletConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.wallet.services import webhooks  # noqa: F401  (registers the "wallet.stripe_event_process" outbox handler)
+        from apps.wallet.services.ledger_check import ledger_check_register
+        from apps.wallet.services.refunds import refund_holds_settled
+
+        ledger_check_register("refund_hold_settled")(refund_holds_settled)

@@ -48,8 +48,10 @@ def reconciliation_last() -> ReconciliationRun | None:
 
 
 def stripe_health_counts() -> dict[str, int]:
-    """Numbers for the admin dashboard: events that failed to process, refunds not yet settled by Stripe."""
+    """Numbers for the admin dashboard: events that failed to process or wait for their payment, refunds not
+    yet settled by Stripe."""
     return {
         "failed_events": StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).count(),
+        "waiting_events": StripeEvent.objects.filter(status=StripeEvent.Status.PENDING).count(),
         "open_refunds": Refund.objects.filter(status__in=[Refund.Status.PENDING, Refund.Status.SUBMITTED]).count(),
     }

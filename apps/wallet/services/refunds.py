@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -435,3 +435,26 @@ def refunds_submit_pending() -> int:
     for pk in pks:
         _enqueue_submit(pk)
     return len(pks)
+
+
+def refund_holds_settled() -> list[dict[str, Any]]:
+    """Ledger check ``refund_hold_settled``: a refund Stripe finished (succeeded, failed, canceled) holds
+    nothing any more. One violation per refund whose hold is not zero."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT r.id AS refund_id, r.status, a.code, SUM(p.amount) AS held
+            FROM wallet_refund r
+            JOIN wallet_account a ON a.code = 'hold:refund:' || r.id
+            JOIN wallet_posting p ON p.account_id = a.id
+            WHERE r.status IN ('succeeded', 'failed', 'canceled')
+            GROUP BY r.id, r.status, a.code
+            HAVING SUM(p.amount) <> 0
+            ORDER BY r.id
+            """
+        )
+        rows = cursor.fetchall()
+    return [
+        {"refund_id": refund_id, "status": status, "code": code, "held": f"{Decimal(str(held)):.2f}"}
+        for refund_id, status, code, held in rows
+    ]

@@ -5,12 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from apps.core.models import AuditLog
 from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import InsufficientFunds
-from apps.wallet.models import Refund, StripeEvent, Transaction
+from apps.wallet.models import LedgerCheckRun, Refund, StripeEvent, Transaction
 from apps.wallet.selectors import balance_of, wallet_balance
 from apps.wallet.services.ledger import house_account, transaction_post, wallet_account
 from apps.wallet.services.refunds import (
@@ -378,3 +379,20 @@ def test_refund_failed_after_succeeded_reverses_and_credits_wallet(
     assert wallet_balance(user=client_user) == Decimal("25.00")
     assert AuditLog.objects.filter(action="wallet.refund_reversed").count() == 1
     call_command("ledger_check")
+
+
+def test_ledger_check_reports_a_finished_refund_whose_hold_still_holds_money(admin_user, paid, stripe_server):
+    # given a refund marked failed without its hold released (a bug the check must catch)
+    refund = refund_request(actor=admin_user, topup_id=paid.pk, amount="20.00", reason="asked")
+    Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED)
+    # when / then
+    with pytest.raises(CommandError):
+        call_command("ledger_check")
+    [violation] = LedgerCheckRun.objects.latest("started_at").report["violations"]
+    assert violation == {
+        "check": "refund_hold_settled",
+        "refund_id": refund.pk,
+        "status": "failed",
+        "code": f"hold:refund:{refund.pk}",
+        "held": "20.00",
+    }

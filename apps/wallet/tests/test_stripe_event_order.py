@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from apps.core.models import AuditLog, OutboxMessage
 from apps.core.outbox import outbox_drain
@@ -133,6 +134,12 @@ def test_stripe_events_retry_pending_backs_off_then_retries(client, client_user,
     event.refresh_from_db()
     assert event.status == StripeEvent.Status.PENDING and event.attempts == 2
     assert event.next_attempt_at - event.updated_at == timedelta(minutes=2)
+
+
+def test_staff_stripe_panel_counts_events_waiting_for_their_payment(client, client_user, admin_client, stripe_server):
+    early_refund_event(client, client_user, stripe_server)
+    panel = admin_client.get(reverse("staff_wallet:stripe_panel")).content.decode()
+    assert "1 waits for a top-up to be credited" in panel
 
 
 def test_stripe_events_waiting_an_hour_alert_admins_once(client, client_user, admin_user, stripe_server, enqueued):
