@@ -110,7 +110,7 @@ def house_account(code: str) -> Account:
 _FREEZE_STRENGTH = {"": 0, FreezeSource.DISPUTE: 1, FreezeSource.DISPUTE_LOST: 2, FreezeSource.ADMIN: 2}
 
 
-def account_freeze(*, account: Account, reason: str, source: str = FreezeSource.ADMIN) -> Account:
+def account_freeze(*, account: Account, reason: str, source: Any = FreezeSource.ADMIN) -> Account:
     """Freeze ``account``: only chargebacks and refunds may take money out. ``source`` says what froze it
     (``FreezeSource``); a freeze that waits for an admin keeps its source when a dispute freezes it again.
 
@@ -129,7 +129,7 @@ def account_freeze(*, account: Account, reason: str, source: str = FreezeSource.
     return locked
 
 
-def account_unfreeze(*, account: Account, source: str = FreezeSource.ADMIN) -> Account:
+def account_unfreeze(*, account: Account, source: Any = FreezeSource.ADMIN) -> Account:
     """Lift a freeze. A dispute (``source=DISPUTE``) lifts only a dispute freeze; an admin lifts any.
 
     Inner helper: the caller holds the transaction and audits the change.
