@@ -100,9 +100,10 @@ def stripe_event_process(*, event_pk: int) -> StripeEvent | None:
         if handler is not None:
             handler(event.payload["data"]["object"], event.stripe_event_id)
     except PaymentNotYetCredited as waiting:
-        _pending(event, waiting)
-        event.refresh_from_db()
-        return event
+        if _pending(event, waiting):
+            event.refresh_from_db()
+            return event
+        return stripe_event_process(event_pk=event_pk)  # credited meanwhile: process it now
     except Exception as exc:
         StripeEvent.objects.filter(pk=event_pk, status=Status.PROCESSING).update(
             status=Status.FAILED,
@@ -126,16 +127,38 @@ def _pending_delay(attempts: int) -> timedelta:
     return min(PENDING_RETRY_MAX, PENDING_RETRY_BASE * 2 ** max(0, attempts - 1))
 
 
-def _pending(event: StripeEvent, waiting: PaymentNotYetCredited) -> None:
+@transaction.atomic(durable=True)
+def _pending(event: StripeEvent, waiting: PaymentNotYetCredited) -> bool:
+    """Park the event until its top-up is credited, and teach the top-up the ids the event named. False when the
+    top-up was credited meanwhile (the event is RECEIVED again, to be processed at once).
+
+    Under the top-up's row lock, which ``topup_credit`` holds until it commits: either the credit commits first
+    and is seen here, or this commits first and the credit's release finds the event PENDING.
+    """
     now = timezone.now()
+    topup = None
+    if waiting.topup_id is not None:
+        topup = TopUp.objects.select_for_update(of=("self",)).filter(pk=waiting.topup_id).first()
+    if topup is not None:
+        changed = []
+        if waiting.payment_intent_id and not topup.stripe_payment_intent_id:
+            topup.stripe_payment_intent_id = waiting.payment_intent_id
+            changed.append("stripe_payment_intent_id")
+        if waiting.charge_id and not topup.stripe_charge_id:
+            topup.stripe_charge_id = waiting.charge_id
+            changed.append("stripe_charge_id")
+        if changed:
+            topup.save(update_fields=[*changed, "updated_at"])
+    credited = topup is not None and topup.status == TopUp.Status.PAID
     StripeEvent.objects.filter(pk=event.pk, status=Status.PROCESSING).update(
-        status=Status.PENDING,
+        status=Status.RECEIVED if credited else Status.PENDING,
         payment_intent_id=waiting.payment_intent_id,
         charge_id=waiting.charge_id,
-        next_attempt_at=now + _pending_delay(event.attempts),
-        error={"type": "PaymentNotYetCredited", "message": str(waiting)},
+        next_attempt_at=None if credited else now + _pending_delay(event.attempts),
+        error={} if credited else {"type": "PaymentNotYetCredited", "message": str(waiting)},
         updated_at=now,
     )
+    return not credited
 
 
 @outbox_handler(topups.STRIPE_EVENT_PROCESS)

@@ -12,14 +12,14 @@ from apps.accounts.tests.factories import AdminFactory, UserFactory
 from apps.core.models import AuditLog
 from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import AccountFrozen, InsufficientFunds
-from apps.wallet.models import LedgerCheckRun, Refund, Transaction
+from apps.wallet.models import LedgerCheckRun, Refund, StripeEvent, Transaction
 from apps.wallet.selectors import balance_of, wallet_balance
 from apps.wallet.services.adjustments import adjustment_create
 from apps.wallet.services.ledger import house_account, transaction_post, wallet_account
 from apps.wallet.services.refunds import RefundRejected, refund_apply_stripe_state, refund_request, refund_submit
-from apps.wallet.services.webhooks import stripe_events_process_received
+from apps.wallet.services.webhooks import stripe_event_process, stripe_events_process_received
 
-from .stripe_flows import deliver, topup_paid
+from .stripe_flows import deliver, topup_checkout, topup_paid
 from .stripe_server import example
 from .test_ledger_concurrency import run_in_threads
 
@@ -214,4 +214,29 @@ def test_refund_request_racing_spending_refund_or_spend_never_both_and_failed_re
             spend(user, D("25.00"), f"after-failed-refund:{round_number}")
         else:
             assert wallet_balance(user=user) == D("25.00") - D("10.00") * len(spends) and len(spends) <= 2
+    assert_ledger_check_clean()
+
+
+def test_topup_credit_racing_its_early_refund_never_leaves_it_waiting_or_unbooked(client, stripe_server):
+    for round_number in range(6):
+        # given: a paid Checkout whose Dashboard refund (10.00) and completion arrive at the same moment
+        user = UserFactory()
+        topup = topup_checkout(user, "25.00")
+        session = stripe_server.session_pay(topup.stripe_checkout_session_id)
+        refund = stripe_server.refund_in_dashboard(session["id"], 1000)
+        events = [
+            deliver(client, stripe_server, "refund.updated", refund).event,
+            deliver(client, stripe_server, "checkout.session.completed", session).event,
+        ]
+        pks = [StripeEvent.objects.get(stripe_event_id=e["id"]).pk for e in events]
+
+        # when: two workers process them at once
+        results = run_in_threads(2, lambda i, pks=pks: stripe_event_process(event_pk=pks[i]))
+        assert not [r for r in results if isinstance(r, BaseException)], results
+        stripe_events_process_received()  # what the release hands back to the workers
+
+        # then: the refund is booked from the credited wallet, and nothing is left waiting for a sweep
+        assert wallet_balance(user=user) == D("15.00"), round_number
+        assert not StripeEvent.objects.exclude(status=StripeEvent.Status.DONE).exists()
+    assert balance_of(house_account("platform:losses")) == D("0.00")
     assert_ledger_check_clean()

@@ -224,3 +224,30 @@ def test_topup_credit_releases_waiting_events_through_the_outbox(client, client_
     assert waiting.status == StripeEvent.Status.DONE
     assert wallet_balance(user=client_user) == Decimal("20.00")
     call_command("ledger_check")
+
+
+def test_topup_credited_between_refund_check_and_parking_is_processed_at_once(
+    client, client_user, stripe_server, monkeypatch
+):
+    # given a refund whose top-up is credited after the refund found it uncredited, before the event is parked
+    from apps.wallet.services import webhooks
+
+    topup = topup_checkout(client_user, "25.00")
+    session = stripe_server.session_pay(topup.stripe_checkout_session_id)
+    refund_event = deliver(
+        client, stripe_server, "refund.updated", stripe_server.refund_in_dashboard(session["id"], 1000)
+    ).event
+    completed = deliver(client, stripe_server, "checkout.session.completed", session).event
+    park = webhooks._pending
+
+    def credit_first_then_park(event, waiting):
+        monkeypatch.setattr(webhooks, "_pending", park)
+        stripe_event_process(event_pk=StripeEvent.objects.get(stripe_event_id=completed["id"]).pk)
+        return park(event, waiting)
+
+    monkeypatch.setattr(webhooks, "_pending", credit_first_then_park)
+    # when the refund event is processed
+    stripe_event_process(event_pk=StripeEvent.objects.get(stripe_event_id=refund_event["id"]).pk)
+    # then it did not wait for a sweep: the refund is booked now
+    assert set(StripeEvent.objects.values_list("status", flat=True)) == {StripeEvent.Status.DONE}
+    assert wallet_balance(user=client_user) == Decimal("15.00")
