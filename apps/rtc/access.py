@@ -22,6 +22,10 @@ from apps.core.exceptions import DomainError
 
 from .enums import ChannelProfile, Modality, RtcRole
 
+# The refusal code of a paid room that is in use but whose time in hand is not charged yet (a reading's next
+# minute is charged within seconds of its start): clients ask again shortly, and kicks leave the room alone.
+PAYMENT_PENDING = "payment_pending"
+
 
 class AccessRefused(DomainError):
     """The domain check said no. ``not_found`` hides the object's existence (answered as 404)."""

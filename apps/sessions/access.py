@@ -21,13 +21,14 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from apps.rtc.access import AccessDecision, AccessRefused, rtc_uid_for
+from apps.rtc.access import PAYMENT_PENDING, AccessDecision, AccessRefused, rtc_uid_for
 from apps.rtc.channels import channel_name_for
 from apps.rtc.enums import Modality as RoomModality
 from apps.rtc.enums import RtcRole
+from apps.rtc.kicking import rtc_kick_enqueue
 from apps.rtc.selectors import rtm_enabled
 from apps.sessions.enums import LIVE_STATES, Modality, SessionState
-from apps.sessions.models import ReadingSession
+from apps.sessions.models import ReadingSession, SessionEvent
 
 
 def _party_session(*, user: Any, object_id: str) -> ReadingSession:
@@ -71,8 +72,32 @@ def session_rtc_access(*, user: Any, object_id: str) -> AccessDecision:
         raise AccessRefused("This reading is not in progress.", code="not_in_progress")
     if session.billed_until_at is None or session.billed_until_at <= timezone.now():
         # The minute in progress is charged at the first heartbeats in it; the room asks again in a moment.
-        raise AccessRefused("The next minute of this reading is not paid yet.", code="payment_pending")
+        raise AccessRefused("The next minute of this reading is not paid yet.", code=PAYMENT_PENDING)
     return _decision(session, user, expires_at=session.billed_until_at + paid_margin())
+
+
+MEDIA_STOP_STATES = frozenset({SessionState.PAUSED, SessionState.ENDED})
+
+
+def session_media_stop(*, session: ReadingSession, event: SessionEvent) -> None:
+    """A voice or video reading that paused or ended also removes both parties from its channel through Agora
+    (one outbox message per party and event, sent after commit; nothing while kicking is off). Paused: removed
+    without a ban (resuming rejoins at once); ended: banned until their tokens have expired.
+
+    Inner helper: the caller holds the transaction of the transition (``session_transition``).
+    """
+    if event.to_state not in MEDIA_STOP_STATES or session.accepted_at is None or not session.channel_name:
+        return
+    if session.modality == Modality.TEXT:
+        return
+    rtc_kick_enqueue(
+        use="session",
+        object_id=session.pk,
+        channel_name=session.channel_name,
+        user_ids=[session.client_id, session.reader_id],
+        event_key=f"event-{event.pk}",
+        final=event.to_state == SessionState.ENDED,
+    )
 
 
 def session_presence_access(*, user: Any, object_id: str) -> AccessDecision:
