@@ -18,6 +18,13 @@ app.autodiscover_tasks()
 # Every periodic job, in one place. Each job is idempotent and safe on several workers at once.
 app.conf.beat_schedule = {}
 
+# Core: run outbox messages whose first dispatch was lost or whose retry is due (one backoff policy).
+app.conf.beat_schedule["core-outbox-sweep"] = {
+    "task": "core.outbox_sweep",
+    "schedule": 10.0,
+    "options": {"expires": 20},
+}
+
 # Wallet: prove the ledger's invariants every night (result on the admin ledger page).
 app.conf.beat_schedule["wallet-ledger-check-nightly"] = {
     "task": "apps.wallet.tasks.ledger_check_task",

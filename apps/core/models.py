@@ -43,3 +43,41 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class OutboxMessage(models.Model):
+    """One external side effect that must not be lost (an email, a Stripe or Agora call).
+
+    Written in the same database transaction as the change that calls for it, so a crash between the
+    commit and the call loses nothing: the dispatcher (``apps.core.outbox``) runs it after the commit and
+    a beat sweep retries it with backoff until it succeeds or runs out of attempts.
+    """
+
+    name = models.CharField(max_length=100)
+    kwargs = models.JSONField(default=dict)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="outbox_pending_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status}, {self.attempts} attempts)"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.core.exceptions import DomainError, PermissionDeniedError
 from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record
+from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
 
 from .enums import ReportAction, ReportReason, ReportStatus
@@ -21,7 +22,7 @@ from .registry import moderatable_for_model, moderatable_get
 REPORT_RATE_LIMIT = 5
 REPORT_RATE_WINDOW_SECONDS = 60
 REPORT_DETAILS_MAX_LENGTH = 1000
-MODERATION_WARNING_KIND = "account.moderation_warning"
+MODERATION_WARNING_KIND = notification_kind_register("account.moderation_warning", label="A moderator's warning")
 
 
 def report_target_get(*, reporter: Any, type_key: str, object_id: int) -> Any:

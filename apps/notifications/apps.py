@@ -5,3 +5,6 @@ class NotificationsConfig(AppConfig):
     name = "apps.notifications"
     label = "notifications"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import services  # noqa: F401  (registers the "notifications.email" outbox handler)

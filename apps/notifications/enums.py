@@ -1,14 +1,9 @@
-"""Notification kinds are ``<category>.<event>``; the category picks the email preference that applies."""
+"""Kinds of the notifications app itself. Other apps register theirs beside the code that sends them."""
 
-# category -> the User field that says whether that user wants email for it.
-EMAIL_PREFERENCE_BY_CATEGORY: dict[str, str] = {
-    "messages": "notify_email_messages",
-    "readings": "notify_email_readings",
-    "account": "notify_email_account",
-}
+from .registry import EMAIL_PREFERENCE_BY_CATEGORY, notification_kind_register
+
+__all__ = ["EMAIL_PREFERENCE_BY_CATEGORY", "Kind"]
 
 
 class Kind:
-    """Kinds in use. Later features add their own constants here, always under one of the categories above."""
-
-    READER_ONLINE = "readings.reader_online"
+    READER_ONLINE = notification_kind_register("readings.reader_online", label="A favorite reader came online")

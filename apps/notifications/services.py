@@ -1,6 +1,6 @@
 """Notifications: the one way every feature tells a user something (in-app, and by email if they want it)."""
 
-from functools import partial
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -10,58 +10,70 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.core.exceptions import DomainError
+from apps.core.outbox import outbox_enqueue, outbox_handler
 
-from .enums import EMAIL_PREFERENCE_BY_CATEGORY
 from .models import Notification
+from .registry import notification_kind_get
+
+logger = logging.getLogger(__name__)
 
 
 def notification_wants_email(*, user: Any, kind: str) -> bool:
-    """Whether ``user`` asked for email about notifications of ``kind`` (by its category)."""
-    category = kind.split(".", 1)[0]
-    try:
-        preference = EMAIL_PREFERENCE_BY_CATEGORY[category]
-    except KeyError:
-        raise ValueError(f"Unknown notification category in kind {kind!r}.")
-    return bool(getattr(user, preference))
+    """Whether ``user`` asked for email about notifications of ``kind`` (by its category).
+
+    Never raises: an unregistered kind (a programming error caught by tests) is logged and gets no email,
+    so a notification can never break the money transaction it is part of.
+    """
+    registered = notification_kind_get(kind)
+    if registered is None:
+        logger.error("notify: notification kind %r is not registered; no email sent", kind)
+        return False
+    return bool(getattr(user, registered.email_preference))
 
 
 def notify(*, user: Any, kind: str, title: str, body: str = "", url: str = "", email: bool = False) -> Notification:
     """Create an in-app notification; also email it once committed when ``email`` and the user's preference allow.
 
-    Runs in the caller's transaction if there is one (the email leaves only if that commits).
+    Runs in the caller's transaction if there is one (the email leaves only if that commits). The email goes
+    through the outbox, so a broker outage or a crashed worker delays it but never loses it.
     """
     wants_email = email and user.is_active and notification_wants_email(user=user, kind=kind)
-    notification = Notification.objects.create(
-        user=user, kind=kind, title=title[:160], body=body, url=url, email_requested=wants_email
-    )
-    if wants_email:
-        from .tasks import notification_email_send_task
-
-        transaction.on_commit(partial(notification_email_send_task.delay, notification.pk))
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            user=user, kind=kind, title=title[:160], body=body, url=url, email_requested=wants_email
+        )
+        if wants_email:
+            outbox_enqueue(
+                name="notifications.email",
+                kwargs={"notification_id": notification.pk},
+                dedupe_key=f"notification:{notification.pk}:email",
+            )
     return notification
 
 
+@outbox_handler("notifications.email")
 def notification_email_send(*, notification_id: int) -> bool:
-    """Send the email of one notification at most once. Returns whether this call sent it."""
-    claimed = Notification.objects.filter(pk=notification_id, email_requested=True, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
+    """Send the email of one notification; returns whether this call sent it.
+
+    Marked sent only after the mail server took it: a crash in between sends it again on the outbox's retry
+    (a rare duplicate rather than a lost email). A failure raises, and the outbox retries with backoff.
+    """
+    notification = (
+        Notification.objects.select_related("user")
+        .filter(pk=notification_id, email_requested=True, emailed_at__isnull=True)
+        .first()
     )
-    if not claimed:
+    if notification is None:
         return False
-    notification = Notification.objects.select_related("user").get(pk=notification_id)
     link = f"{settings.SITE_URL}{notification.url}" if notification.url.startswith("/") else notification.url
     context = {"notification": notification, "link": link, "SITE_NAME": settings.SITE_NAME}
-    try:
-        send_mail(
-            subject=f"[{settings.SITE_NAME}] {notification.title}",
-            message=render_to_string("notifications/email/notification.txt", context),
-            from_email=None,
-            recipient_list=[notification.user.email],
-        )
-    except Exception:
-        # Release the claim so the task's retry can send it.
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
-        raise
+    send_mail(
+        subject=f"[{settings.SITE_NAME}] {notification.title}",
+        message=render_to_string("notifications/email/notification.txt", context),
+        from_email=None,
+        recipient_list=[notification.user.email],
+    )
+    Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return True
 
 

@@ -332,3 +332,12 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
     )
+
+# --- Outbox (apps/core/outbox.py) ---------------------------------------------------------------
+# Retries wait 10 s, 20 s, 40 s … up to an hour; 15 attempts span about seven hours before admins are alerted.
+OUTBOX_RETRY_BASE_SECONDS = 10
+OUTBOX_RETRY_MAX_SECONDS = 3600
+OUTBOX_MAX_ATTEMPTS = 15
+# A claimed message is due again after this long if its worker died mid-call.
+OUTBOX_LEASE_SECONDS = 300
+OUTBOX_SWEEP_BATCH = 200

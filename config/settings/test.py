@@ -7,6 +7,9 @@ DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnopqrstuvwxyz"
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/soulseer")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Append-only tables refuse TRUNCATE unless the connection opts in; the suite's throwaway database does, so
+# that tests with real transactions can be emptied between tests (see core migration 0005).
+DATABASES["default"]["OPTIONS"] = {"options": "-c soulseer.allow_truncate=on"}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = REDIS_URL

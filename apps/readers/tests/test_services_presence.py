@@ -5,8 +5,8 @@ from django.core import mail
 from django.utils import timezone
 
 from apps.accounts.tests.factories import UserFactory
+from apps.core.outbox import outbox_drain
 from apps.notifications.models import Notification
-from apps.notifications.tasks import notification_email_send_task
 from apps.readers.enums import Presence
 from apps.readers.models import OnlineAlert, OnlineAlertDelivery, ReaderProfile
 from apps.readers.selectors import reader_listed_list
@@ -145,7 +145,7 @@ def test_reader_online_alerts_send_once_per_day_per_reader_and_client(django_cap
     assert OnlineAlertDelivery.objects.count() == 2
     # only the fan who wants reading emails gets one
     assert len(callbacks) == 1
-    notification_email_send_task(Notification.objects.get(user=fan).pk)
+    assert outbox_drain() == 1
     assert len(mail.outbox) == 1 and "Selene is online now" in mail.outbox[0].subject
     assert mail.outbox[0].to == [fan.email]
 

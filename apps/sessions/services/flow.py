@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
 from apps.readers.services import reader_presence_set_busy
 from apps.sessions.constants import MAX_RECONNECTS, RECONNECT_GRACE_SECONDS, SILENCE_TIMEOUT
@@ -17,8 +18,8 @@ from apps.sessions.services.billing import CAP_REACHED, NO_FUNDS, accrue
 from apps.sessions.services.transitions import seconds_between, session_transition
 
 S = SessionState
-NOTIFY_KIND_REQUEST = "readings.session_request"
-NOTIFY_KIND_UPDATE = "readings.session_update"
+NOTIFY_KIND_REQUEST = notification_kind_register("readings.session_request", label="A reading request")
+NOTIFY_KIND_UPDATE = notification_kind_register("readings.session_update", label="A reading changed state")
 
 
 def session_url(session: ReadingSession) -> str:

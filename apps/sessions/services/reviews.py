@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.core.exceptions import DomainError, PermissionDeniedError
 from apps.core.services import audit_log_record
+from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
 from apps.readers.locks import reader_profile_lock
 from apps.readers.models import ReaderProfile
@@ -19,7 +20,7 @@ from apps.sessions.enums import SessionState
 from apps.sessions.exceptions import SessionNotFound
 from apps.sessions.models import NOTE_MAX_LENGTH, REVIEW_MAX_LENGTH, ReadingSession, Review, SessionNote
 
-NOTIFY_KIND_REVIEW = "readings.review"
+NOTIFY_KIND_REVIEW = notification_kind_register("readings.review", label="A review of a reading")
 
 
 class ReviewNotFound(SessionNotFound):
