@@ -180,3 +180,129 @@ def test_staff_rtc_status_kicking_off_then_on(admin_client, agora, settings):
     # then
     assert "on (Agora RESTful API)" in page
     assert CUSTOMER_SECRET not in page
+
+
+# --- Driven by the outbox: enqueued with the state change, delivered and retried after commit ------------------
+
+
+def _kick_messages():
+    from apps.core.models import OutboxMessage
+
+    return OutboxMessage.objects.filter(name="rtc.agora_kick").order_by("pk")
+
+
+def test_session_pause_agora_configured_enqueues_one_kick_per_party_and_drain_removes_both(agora_rest):
+    from apps.core.outbox import outbox_drain
+    from apps.sessions.access import session_media_stop
+    from apps.sessions.models import SessionEvent
+
+    # given: a voice reading with one minute of funds
+    t0 = timezone.now() - timedelta(seconds=50)
+    session, client, reader = _voice_reading(funds=RATE, accepted_at=t0)
+    assert not _kick_messages().exists()
+    # when: the tick pauses it for lack of funds
+    _pause_for_lack_of_funds(session, client, reader, at=t0 + timedelta(seconds=66))
+    # then: exactly one message per party for the pause, with nothing sent yet
+    pause = SessionEvent.objects.get(session=session, to_state="paused")
+    messages = list(_kick_messages())
+    assert [m.kwargs for m in messages] == [
+        {
+            "use": "session",
+            "object_id": str(session.pk),
+            "user_id": uid,
+            "channel_name": session.channel_name,
+            "final": False,
+        }
+        for uid in (client.pk, reader.pk)
+    ]
+    assert [m.dedupe_key for m in messages] == [
+        f"agora-kick:session:{session.pk}:event-{pause.pk}:{uid}" for uid in (client.pk, reader.pk)
+    ]
+    assert agora_rest.requests == []
+    # ... the same event again enqueues nothing more
+    from django.db import transaction
+
+    with transaction.atomic():
+        session_media_stop(session=session, event=pause)
+    assert _kick_messages().count() == 2
+    # when: the outbox delivers them
+    assert outbox_drain() == 2
+    # then: Agora got the documented request for each party, removing them without a ban
+    assert [(k.method, k.path, k.headers["authorization"]) for k in agora_rest.kicks()] == [
+        ("POST", KICK_PATH, BASIC)
+    ] * 2
+    assert [k.body for k in agora_rest.kicks()] == [
+        {"appid": APP_ID, "cname": session.channel_name, "uid": uid, "time": 0, "privileges": ["join_channel"]}
+        for uid in (client.pk, reader.pk)
+    ]
+    assert {m.status for m in _kick_messages()} == {"done"}
+    assert outbox_drain() == 0
+
+
+def test_session_end_agora_configured_enqueues_final_kicks(agora_rest):
+    from apps.core.outbox import outbox_drain
+    from apps.sessions.services import session_end
+
+    # given
+    t0 = timezone.now() - timedelta(seconds=20)
+    session, client, reader = _voice_reading(funds=RATE * 5, accepted_at=t0)
+    rtc_token_issue(actor=reader, use="session", object_id=str(session.pk))
+    # when
+    session_end(actor=client, session_id=session.pk)
+    # then
+    assert [(m.kwargs["user_id"], m.kwargs["final"]) for m in _kick_messages()] == [
+        (client.pk, True),
+        (reader.pk, True),
+    ]
+    assert outbox_drain() == 2
+    assert [(k.body["uid"], k.body["time"]) for k in agora_rest.kicks()] == [(client.pk, 0), (reader.pk, 2)]
+
+
+def test_outbox_drain_agora_failing_retries_kick_with_backoff(agora_rest, settings):
+    from apps.core.outbox import outbox_drain
+
+    # given: a paused reading, and Agora failing the first two requests
+    settings.OUTBOX_RETRY_BASE_SECONDS = 10
+    t0 = timezone.now() - timedelta(seconds=50)
+    session, client, reader = _voice_reading(funds=RATE, accepted_at=t0)
+    _pause_for_lack_of_funds(session, client, reader, at=t0 + timedelta(seconds=66))
+    agora_rest.fail_next(times=2, status=503)
+    now = timezone.now()
+    # when: the first delivery of both messages fails (503, then 503)
+    assert outbox_drain(now=now) == 2
+    # then: both wait for their backoff; nothing is due before it ends
+    first = list(_kick_messages())
+    assert [(m.status, m.attempts) for m in first] == [("pending", 1), ("pending", 1)]
+    assert all("503" in m.last_error for m in first)
+    assert all(m.next_attempt_at == now + timedelta(seconds=10) for m in first)
+    assert outbox_drain(now=now + timedelta(seconds=9)) == 0
+    # when: the backoff has passed
+    assert outbox_drain(now=now + timedelta(seconds=11)) == 2
+    # then: both kicks went through on the second attempt
+    assert [(m.status, m.attempts) for m in _kick_messages()] == [("done", 2), ("done", 2)]
+    assert len(agora_rest.kicks()) == 2
+    assert len(agora_rest.requests) == 4
+
+
+def test_session_pause_kicking_not_configured_enqueues_nothing(agora, settings):
+    # given: Agora configured without RESTful customer credentials
+    settings.AGORA_CUSTOMER_ID = ""
+    settings.AGORA_CUSTOMER_SECRET = ""
+    t0 = timezone.now() - timedelta(seconds=50)
+    session, client, reader = _voice_reading(funds=RATE, accepted_at=t0)
+    # when
+    _pause_for_lack_of_funds(session, client, reader, at=t0 + timedelta(seconds=66))
+    # then
+    assert not _kick_messages().exists()
+
+
+def test_session_pause_text_reading_enqueues_nothing(agora_rest):
+    from apps.sessions.tests.helpers import start_reading
+
+    # given: a chat reading has no channel to be removed from
+    t0 = timezone.now() - timedelta(seconds=50)
+    session, client, reader = start_reading(funds=Decimal("2.00"), at=t0)
+    # when
+    _pause_for_lack_of_funds(session, client, reader, at=t0 + timedelta(seconds=66))
+    # then
+    assert not _kick_messages().exists()
