@@ -203,7 +203,7 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
         # The form stays on the page while the reading is live; room.js disables it outside ``active`` (the
         # page does not reload on a pause) and the service refuses what is posted then anyway.
         "chat_open": session.state in CHAT_OPEN_STATES,
-        "chat_closed": {state: chat_closed_message(state) for state in (S.PAUSED, S.RECONNECTING)},
+        "chat_closed": {str(state): chat_closed_message(str(state)) for state in (S.PAUSED, S.RECONNECTING)},
         "message_form": MessageForm(),
         "heartbeat_seconds": HEARTBEAT_INTERVAL_SECONDS,
     }

@@ -22,16 +22,18 @@ CHAT_RATE_WINDOW_SECONDS = 10
 # The chat is part of the paid time: it is open only while the reading is active (billed). During a pause (the
 # wallet cannot pay the next minute) or a reconnection (nothing is billed) nobody writes, as nobody talks.
 CHAT_OPEN_STATES = frozenset({SessionState.ACTIVE})
-CHAT_CLOSED_MESSAGES = {
-    SessionState.PAUSED: "The chat is paused with the reading: it reopens when the wallet can pay the next minute.",
-    SessionState.RECONNECTING: "The chat is paused while the reading waits for both of you to be back.",
-    SessionState.WAITING: "The chat opens when the reader accepts the request.",
+CHAT_CLOSED_MESSAGES: dict[str, str] = {
+    str(
+        SessionState.PAUSED
+    ): "The chat is paused with the reading: it reopens when the wallet can pay the next minute.",
+    str(SessionState.RECONNECTING): "The chat is paused while the reading waits for both of you to be back.",
+    str(SessionState.WAITING): "The chat opens when the reader accepts the request.",
 }
 CHAT_CLOSED_DEFAULT = "The chat is closed: this reading is not in progress."
 
 
 def chat_closed_message(state: str) -> str:
-    return CHAT_CLOSED_MESSAGES.get(state, CHAT_CLOSED_DEFAULT)  # type: ignore[call-overload]
+    return CHAT_CLOSED_MESSAGES.get(state, CHAT_CLOSED_DEFAULT)
 
 
 @transaction.atomic(durable=True)
