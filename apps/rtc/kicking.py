@@ -36,6 +36,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.outbox import outbox_enqueue
+
 from .access import PAYMENT_PENDING, AccessRefused, access_decide
 from .models import RtcTokenGrant
 from .selectors import agora_kicking_enabled
@@ -62,8 +64,6 @@ def rtc_kick_enqueue(
     """
     if not agora_kicking_enabled():
         return 0
-    from apps.core.outbox import outbox_enqueue
-
     for user_id in user_ids:
         outbox_enqueue(
             name=KICK_HANDLER,
