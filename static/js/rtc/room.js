@@ -536,10 +536,11 @@
         rtm.logout().catch(() => {});
       }
       if (this.client) {
+        // Forgotten before leaving: a join or resume that comes meanwhile starts a new client.
         const client = this.client;
+        this.client = null;
         await client.leave().catch(() => {});
         client.removeAllListeners();
-        this.client = null;
       }
       this.remoteUsers.clear();
       this.ui.remote.replaceChildren();
