@@ -186,3 +186,17 @@ def test_session_message_post_active_again_after_top_up_accepted(agora):
     message = session_message_post(sender=client_user, session_id=session.pk, body="Thank you for waiting.")
     # then
     assert message.pk and SessionMessage.objects.filter(session=session).count() == 1
+
+
+def test_room_view_paused_reading_chat_form_closed_with_reason(agora, client):
+    # given: a reading paused for lack of funds
+    t0 = timezone.now() - timedelta(seconds=80)
+    session, client_user, reader = _voice_reading(funds=RATE, accepted_at=t0)
+    _both_beat_and_tick(session, client_user, reader, at=t0 + timedelta(seconds=66))
+    client.force_login(client_user)
+    # when
+    page = client.get(reverse("livesessions:room", args=[session.pk])).content.decode()
+    # then: the form is there (the page does not reload on resume) but disabled, saying why
+    assert "data-chat-fields disabled" in page
+    assert "The chat is paused with the reading: it reopens when the wallet can pay the next minute." in page
+    assert 'data-media-paused="Voice and video are paused: your wallet cannot pay the next minute.' in page
