@@ -256,6 +256,15 @@ AGORA_TOKEN_TTL_SECONDS = env.int("AGORA_TOKEN_TTL_SECONDS", default=1200)
 AGORA_NCS_SECRET = env("AGORA_NCS_SECRET", default="")
 # RTM (signalling for room chat and events) must also be enabled for the Agora project before it is used.
 AGORA_RTM_ENABLED = env.bool("AGORA_RTM_ENABLED", default=False)
+# Agora's RESTful API (Basic auth with the project's customer id and secret): when set, a reading that pauses or
+# ends also removes both parties from its channel (kicking rules). Only tests point the base elsewhere.
+AGORA_CUSTOMER_ID = env("AGORA_CUSTOMER_ID", default="")
+AGORA_CUSTOMER_SECRET = env("AGORA_CUSTOMER_SECRET", default="")
+AGORA_REST_API_BASE = env("AGORA_REST_API_BASE", default="https://api.agora.io")
+AGORA_REST_TIMEOUT_SECONDS = env.int("AGORA_REST_TIMEOUT_SECONDS", default=10)
+# A reading's media token lasts to the end of the time already paid plus this margin: long enough for the
+# billing tick to charge the next minute (heartbeats every 10 s, ticks every 5 s) before Agora drops anyone.
+READING_TOKEN_PAID_MARGIN_SECONDS = env.int("READING_TOKEN_PAID_MARGIN_SECONDS", default=45)
 SENTRY_DSN = env("SENTRY_DSN", default="")
 
 # --- Wallet limits ----------------------------------------------------------------------------------
