@@ -112,7 +112,8 @@ def _allow_traversal(path: Path) -> None:
 
 class EmbeddedPostgres:
     """A PostgreSQL cluster under ``var/postgres``. ``start()`` returns its DATABASE_URL; ``stop()`` stops it
-    if ``start()`` started it (a cluster already running, e.g. for another command, is left running)."""
+    if ``start()`` started (or adopted) it. A cluster already running is used as it is: left running after a
+    one-off command, adopted by `make run` (one left over by a killed run is stopped with the next one)."""
 
     def __init__(self, var: Path | None = None) -> None:
         self.var = var or var_dir()
@@ -208,10 +209,14 @@ class EmbeddedPostgres:
         lines = (self.data / "postmaster.pid").read_text().splitlines()
         return int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else 0
 
-    def start(self) -> str:
-        """Create the cluster on first use, start it unless it runs already, create the database; its URL."""
+    def start(self, *, adopt: bool = False) -> str:
+        """Create the cluster on first use, start it unless it runs already, create the database; its URL.
+
+        ``adopt``: a cluster that runs already is stopped by ``stop()`` too.
+        """
         self._initialise()
         self.port = self._running_port()
+        self.started = adopt and bool(self.port)
         if not self.port:
             self.port = _free_port()
             result = self._run(
@@ -236,7 +241,8 @@ class EmbeddedPostgres:
         return self.url()
 
     def stop(self) -> None:
-        if not self.started:
+        if not self.started or not self._running_port():
+            self.started = False
             return
         result = self._run("pg_ctl", "stop", "--pgdata", str(self.data), "--mode", "fast", "--wait")
         if result.returncode != 0:

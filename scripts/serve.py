@@ -2,8 +2,8 @@
 
 Used by `make run`. Without DATABASE_URL (in the environment or `.env`) it first starts the embedded
 PostgreSQL under var/ (scripts/embedded_db.py; for trying the platform, not for production). Then it applies
-the migrations, creates the first admin if SOULSEER_ADMIN_* ask for one, and serves. Ctrl-C or SIGTERM, or
-one child exiting, stops every child and then the embedded PostgreSQL.
+the migrations, creates the first admin if SOULSEER_ADMIN_* ask for one, and serves. Ctrl-C, SIGTERM or
+SIGHUP, or one child exiting, stops every child and then the embedded PostgreSQL.
 """
 
 import argparse
@@ -49,8 +49,8 @@ def _serve(host: str, port: str, env: dict[str, str]) -> int:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
     try:
         while all(child.poll() is None for child in children.values()):
             time.sleep(0.5)
@@ -73,13 +73,14 @@ def main() -> int:
     environ.Env.read_env(ROOT / ".env", overwrite=False)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev")}
 
-    signal.signal(signal.SIGINT, _raise_stopped)
-    signal.signal(signal.SIGTERM, _raise_stopped)
+    # Closing the terminal (SIGHUP) stops everything too, the embedded PostgreSQL included.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_stopped)
     database = None
     try:
         if not env.get("DATABASE_URL"):
             database = EmbeddedPostgres()
-            env["DATABASE_URL"] = database.start()
+            env["DATABASE_URL"] = database.start(adopt=True)
             print(
                 f"Embedded PostgreSQL in {database.data}, for trying the platform (not for production): "
                 f"{env['DATABASE_URL']}",
@@ -93,8 +94,8 @@ def main() -> int:
     except subprocess.CalledProcessError as error:
         return error.returncode or 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         if database is not None:
             database.stop()
             print("Embedded PostgreSQL stopped.", flush=True)

@@ -138,6 +138,67 @@ def test_serve_without_database_url_runs_a_paid_reading_on_an_embedded_postgresq
         shutil.rmtree(var, ignore_errors=True)
 
 
+@pytest.fixture
+def embedded_db(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import embedded_db
+
+    return embedded_db
+
+
+def test_embedded_postgres_start_reuses_a_running_cluster_and_stops_only_what_it_started_or_adopted(embedded_db):
+    # given: a cluster created and started in a fresh var/
+    (ROOT / "var").mkdir(exist_ok=True)
+    var = Path(tempfile.mkdtemp(prefix="embedded-test-", dir=ROOT / "var"))
+    first = embedded_db.EmbeddedPostgres(var)
+    try:
+        url = first.start()
+        # when: a one-off command uses it, then `make run` adopts it
+        one_off = embedded_db.EmbeddedPostgres(var)
+        one_off_url = one_off.start()
+        one_off.stop()
+        still_running = bool(first._running_port())
+        run = embedded_db.EmbeddedPostgres(var)
+        run.start(adopt=True)
+        run.stop()
+        first.stop()
+        # then: the one-off command shared the cluster and left it running; `make run` stopped it
+        assert one_off_url == url and still_running
+        assert not first._running_port()
+        assert not (var / "postgres" / "postmaster.pid").exists()
+    finally:
+        first.started = True
+        first.stop()
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def test_embedded_postgres_listens_on_loopback_only_and_wants_the_password(embedded_db):
+    # given
+    import psycopg
+
+    (ROOT / "var").mkdir(exist_ok=True)
+    var = Path(tempfile.mkdtemp(prefix="embedded-test-", dir=ROOT / "var"))
+    server = embedded_db.EmbeddedPostgres(var)
+    try:
+        url = server.start()
+        # when
+        with psycopg.connect(url) as conn:
+            settings = conn.execute(
+                "SELECT current_setting('listen_addresses'), current_setting('unix_socket_directories'),"
+                " current_setting('server_version_num')::int"
+            ).fetchone()
+        wrong = url.replace(url.split(":")[2].split("@")[0], "wrong-password")
+        # then
+        assert settings[:2] == ("127.0.0.1", "") and settings[2] >= 180000
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+            psycopg.connect(wrong)
+        assert (var / "postgres").stat().st_mode & 0o777 == 0o700
+        assert (var / "postgres.password").stat().st_mode & 0o777 == 0o600
+    finally:
+        server.stop()
+        shutil.rmtree(var, ignore_errors=True)
+
+
 def test_apps_have_no_database_vendor_branch():
     # given: every Python file of the apps, migrations included
     sources = sorted((ROOT / "apps").rglob("*.py"))
