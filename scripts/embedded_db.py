@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import environ
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,12 @@ unix_socket_directories = ''
 
 class EmbeddedPostgresError(RuntimeError):
     """The embedded server could not be created, started or stopped; the message says why."""
+
+
+def database_url_configured() -> bool:
+    """Whether DATABASE_URL is set, in the environment or in `.env` (read as the settings read it)."""
+    environ.Env.read_env(ROOT / ".env", overwrite=False)
+    return bool(os.environ.get("DATABASE_URL"))
 
 
 def var_dir() -> Path:
@@ -254,7 +261,7 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 2
-    if os.environ.get("DATABASE_URL"):
+    if database_url_configured():
         return subprocess.run(argv, cwd=ROOT, check=False).returncode  # noqa: S603
     server = EmbeddedPostgres()
     url = server.start()

@@ -19,8 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import environ  # noqa: E402
-from embedded_db import EmbeddedPostgres  # noqa: E402
+from embedded_db import EmbeddedPostgres, database_url_configured  # noqa: E402
 
 
 class Stopped(Exception):
@@ -70,7 +69,7 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default="8000")
     args = parser.parse_args()
-    environ.Env.read_env(ROOT / ".env", overwrite=False)
+    embedded = not database_url_configured()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev")}
 
     # Closing the terminal (SIGHUP) stops everything too, the embedded PostgreSQL included.
@@ -78,7 +77,7 @@ def main() -> int:
         signal.signal(signum, _raise_stopped)
     database = None
     try:
-        if not env.get("DATABASE_URL"):
+        if embedded:
             database = EmbeddedPostgres()
             env["DATABASE_URL"] = database.start(adopt=True)
             print(
