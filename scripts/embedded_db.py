@@ -96,7 +96,7 @@ def _owner() -> _Owner:
     try:
         entry = pwd.getpwnam(SYSTEM_USER)
     except KeyError:
-        useradd = shutil.which("useradd")
+        useradd = shutil.which("useradd") or shutil.which("useradd", path="/usr/sbin:/sbin")
         if useradd is None:
             raise EmbeddedPostgresError(
                 f"PostgreSQL does not run as root and `useradd` is missing: create a user {SYSTEM_USER!r}, "
