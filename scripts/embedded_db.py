@@ -168,11 +168,8 @@ class EmbeddedPostgres:
                     f"delete {self.data} to start with an empty database."
                 )
             return
-        self.var.mkdir(parents=True, exist_ok=True)
         self.data.mkdir(mode=0o700, exist_ok=True)
         if self.owner.is_other:
-            _allow_traversal(self.var)
-            _allow_traversal(self.bin)
             os.chown(self.data, self.owner.uid, self.owner.gid)
         password = secrets.token_urlsafe(24)
         # Written by this user (0600); initdb reads a copy that belongs to the server's user.
@@ -221,6 +218,11 @@ class EmbeddedPostgres:
 
         ``adopt``: a cluster that runs already is stopped by ``stop()`` too.
         """
+        self.var.mkdir(parents=True, exist_ok=True)
+        if self.owner.is_other:
+            # Checked at every start: the virtualenv may have been rebuilt since.
+            _allow_traversal(self.var)
+            _allow_traversal(self.bin)
         self._initialise()
         self.port = self._running_port()
         self.started = adopt and bool(self.port)
