@@ -24,11 +24,11 @@ deps: $(VENV)/.installed node_modules/.installed
 assets: node_modules/.installed
 	npm run --silent build
 
+# Without DATABASE_URL both use the embedded PostgreSQL under var/ (scripts/embedded_db.py).
 migrate: deps
-	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python scripts/embedded_db.py $(BIN)/python manage.py migrate --noinput
 
-run: deps assets migrate
-	$(BIN)/python manage.py ensure_admin
+run: deps assets
 	$(BIN)/python scripts/serve.py --host $(HOST) --port $(PORT)
 
 services:

@@ -243,7 +243,7 @@ def message_search(*, viewer: Any, query: str) -> QuerySet[Any]:
     """
     query = (query or "").strip()
     if len(query) < SEARCH_QUERY_MIN_LENGTH:
-        return Message.objects.none().values(*MESSAGE_FIELDS)
+        return Message.objects.annotate(visible_body=_visible_body(viewer)).none().values(*MESSAGE_FIELDS)
     qs = Message.objects.filter(conversation__in=_viewer_conversations(viewer), hidden_at__isnull=True)
     qs = qs.exclude(_locked_for_q(viewer))
     return (

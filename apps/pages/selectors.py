@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .enums import TicketStatus
@@ -20,25 +19,22 @@ def policy_list() -> QuerySet[Policy]:
 def help_article_list(*, search: str = "") -> QuerySet[HelpArticle]:
     """Published articles in their set order, or ranked by relevance when ``search`` is given.
 
-    PostgreSQL: full-text search over title (weighted higher) and body, with web-search syntax
-    ("quoted phrases", or, -exclusions) and English stemming. Other databases (SQLite for `make run`):
-    a case-insensitive substring match on title and body.
+    Full-text search over title (weighted higher) and body, with web-search syntax ("quoted phrases", or,
+    -exclusions) and English stemming.
     """
     articles = HelpArticle.objects.filter(is_published=True)
     search = " ".join(search.split())[:SEARCH_MAX_LENGTH]
     if not search:
         return articles.order_by("order", "title", "pk")
-    if connection.vendor == "postgresql":
-        vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-            "body", weight="B", config=SEARCH_CONFIG
-        )
-        query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
-        return (
-            articles.annotate(search_vector=vector, rank=SearchRank(vector, query))
-            .filter(search_vector=query)
-            .order_by("-rank", "order", "title", "pk")
-        )
-    return articles.filter(Q(title__icontains=search) | Q(body__icontains=search)).order_by("order", "title", "pk")
+    vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+        "body", weight="B", config=SEARCH_CONFIG
+    )
+    query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
+    return (
+        articles.annotate(search_vector=vector, rank=SearchRank(vector, query))
+        .filter(search_vector=query)
+        .order_by("-rank", "order", "title", "pk")
+    )
 
 
 def support_ticket_list(*, viewer: Any, status: str = "") -> QuerySet[SupportTicket]:

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import (
     BooleanField,
     Case,
@@ -132,19 +132,9 @@ def reader_directory_list(*, query: DirectoryQuery) -> QuerySet[ReaderProfile]:
     qs = reader_listed_list()
     ranked = False
     if query.q:
-        if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank
-
-            search = SearchQuery(query.q, search_type="websearch", config="english")
-            qs = qs.filter(search_vector=search).annotate(rank=SearchRank(F("search_vector"), search))
-            ranked = True
-        else:
-            qs = qs.filter(
-                Q(display_name__icontains=query.q)
-                | Q(headline__icontains=query.q)
-                | Q(bio__icontains=query.q)
-                | Q(_through_exists("specialties", specialty__name__icontains=query.q))
-            )
+        search = SearchQuery(query.q, search_type="websearch", config="english")
+        qs = qs.filter(search_vector=search).annotate(rank=SearchRank(F("search_vector"), search))
+        ranked = True
     if query.specialty:
         qs = qs.filter(_through_exists("specialties", specialty__slug=query.specialty))
     if query.tool:

@@ -4,8 +4,10 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -84,13 +86,8 @@ def reader_profile_get_or_create(*, user: Any) -> ReaderProfile:
 def reader_search_vector_refresh(*, reader_ids: list[int] | None = None) -> None:
     """Rebuild the full-text document (name, headline, specialties, bio) of the given readers (all if None).
 
-    One set-based UPDATE; a no-op on SQLite, where the directory searches by substring.
+    One set-based UPDATE.
     """
-    if connection.vendor != "postgresql":
-        return
-    from django.contrib.postgres.aggregates import StringAgg
-    from django.contrib.postgres.search import SearchVector
-
     through = ReaderProfile.specialties.through
     specialty_names = Subquery(
         through.objects.filter(readerprofile_id=OuterRef("pk"))

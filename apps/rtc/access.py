@@ -15,11 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from apps.core.exceptions import DomainError
 
 from .enums import ChannelProfile, Modality, RtcRole
+
+# The refusal code of a paid room that is in use but whose time in hand is not charged yet (a reading's next
+# minute is charged within seconds of its start): clients ask again shortly, and kicks leave the room alone.
+PAYMENT_PENDING = "payment_pending"
 
 
 class AccessRefused(DomainError):
@@ -39,6 +44,10 @@ class AccessDecision:
     uid: int
     modality: str = str(Modality.VIDEO)
     profile: str = str(ChannelProfile.COMMUNICATION)
+    # The latest instant the token's privileges may last (aware). A paid room passes the end of the time already
+    # paid for (plus a small margin), so Agora itself drops the user when the money runs out; None: the
+    # configured AGORA_TOKEN_TTL_SECONDS. The token never outlives either.
+    expires_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.role not in RtcRole.values:

@@ -7,6 +7,7 @@ class RtcConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import outbox_handlers  # noqa: F401  (registers "rtc.agora_kick")
         from .access import register_access_check
         from .diagnostics import DIAGNOSTICS_USE, diagnostics_rtc_access
 

@@ -89,6 +89,11 @@ def rtc_doorbell_context(
     }
 
 
+def agora_kicking_enabled() -> bool:
+    """Removing people from channels (Agora's RESTful kicking rules) needs Agora and RESTful customer credentials."""
+    return agora_enabled() and bool(settings.AGORA_CUSTOMER_ID and settings.AGORA_CUSTOMER_SECRET)
+
+
 def integration_status() -> dict[str, Any]:
     """For operators: what is configured (never the secrets themselves)."""
     app_id = settings.AGORA_APP_ID
@@ -100,6 +105,10 @@ def integration_status() -> dict[str, Any]:
         "rtm_enabled": rtm_enabled(),
         "ncs_enabled": ncs_enabled(),
         "token_ttl_seconds": settings.AGORA_TOKEN_TTL_SECONDS,
+        "reading_margin_seconds": settings.READING_TOKEN_PAID_MARGIN_SECONDS,
+        "kicking_enabled": agora_kicking_enabled(),
+        "customer_id_set": bool(settings.AGORA_CUSTOMER_ID),
+        "customer_secret_set": bool(settings.AGORA_CUSTOMER_SECRET),
         "modalities": [Modality(m).label for m in modalities_available()],
     }
 

@@ -98,8 +98,8 @@ def _issue(
 def _credentials_record(
     *, actor: Any, use: str, object_id: str, decision: AccessDecision, is_renewal: bool, rtm_tag: str = ""
 ) -> IssuedCredentials:
-    ttl = int(settings.AGORA_TOKEN_TTL_SECONDS)
     issued_at = timezone.now().replace(microsecond=0)
+    ttl = token_ttl_seconds(decision=decision, issued_at=issued_at)
     issue_ts = int(issued_at.timestamp())
     publisher = decision.role == RtcRole.PUBLISHER
     rtc = tokens.rtc_service(
@@ -167,6 +167,20 @@ def _credentials_record(
         rtm_user_id=rtm_user_id,
         rtm_token=rtm_token,
     )
+
+
+def token_ttl_seconds(*, decision: AccessDecision, issued_at: datetime) -> int:
+    """Seconds the token (and each of its privileges) lasts: the configured TTL, cut at ``decision.expires_at``.
+
+    Rounded down, so a privilege never reaches past the instant the access check allowed. A limit already
+    reached refuses the token (the check should have said so itself).
+    """
+    ttl = int(settings.AGORA_TOKEN_TTL_SECONDS)
+    if decision.expires_at is not None:
+        ttl = min(ttl, int((decision.expires_at - issued_at).total_seconds()))
+    if ttl <= 0:
+        raise AccessRefused("Your access to this room has run out.", code="expired")
+    return ttl
 
 
 def rtm_user_id_for(uid: int, rtm_tag: str = "") -> str:

@@ -39,37 +39,16 @@ def finalized_hold_zero() -> list[dict[str, Any]]:
     )
 
 
-def _dialect() -> dict[str, str]:
-    """SQL fragments that differ between PostgreSQL and SQLite (the zero-setup default of ``make run``)."""
-    if connection.vendor == "postgresql":
-        return {
-            "key_matches": "t.idempotency_key ~ ('^session:' || t.session_id || ':minute:[0-9]+$')",
-            "justified": "GREATEST(1, CEIL({x} / 60.0))",
-            "differs": "{a} <> {b}",
-        }
-    # SQLite: no regex, GREATEST or (usually) CEIL; decimals are stored as floating point, so money is
-    # compared to the half cent.
-    return {
-        "key_matches": "t.idempotency_key LIKE ('session:' || t.session_id || ':minute:%')",
-        "justified": "MAX(1, CAST({x} / 60.0 AS INTEGER) + ({x} / 60.0 > CAST({x} / 60.0 AS INTEGER)))",
-        "differs": "ABS({a} - {b}) >= 0.005",
-    }
-
-
 def minutes_justified() -> list[dict[str, Any]]:
-    d = _dialect()
-    justified = d["justified"].format(x="COALESCE(ended.active_seconds, 0)")
-    amount_differs = d["differs"].format(a="COALESCE(c.total, 0)", b="s.charged_amount")
-    rate_differs = " OR ".join(
-        d["differs"].format(a=column, b="s.rate_amount") for column in ("c.max_amount", "c.min_amount")
-    )
     return _jsonable(
         _rows(
-            f"""
+            """
             WITH charges AS (
                 SELECT t.session_id, COUNT(*) AS charges, MAX(p.amount) AS max_amount, MIN(p.amount) AS min_amount,
                        SUM(p.amount) AS total,
-                       COUNT(DISTINCT t.idempotency_key) FILTER (WHERE {d["key_matches"]}) AS keyed
+                       COUNT(DISTINCT t.idempotency_key)
+                           FILTER (WHERE t.idempotency_key ~ ('^session:' || t.session_id || ':minute:[0-9]+$'))
+                           AS keyed
                 FROM wallet_transaction t
                 JOIN wallet_posting p ON p.transaction_id = t.id AND p.amount > 0
                 WHERE t.kind = 'session_charge' AND t.session_id IS NOT NULL
@@ -84,17 +63,19 @@ def minutes_justified() -> list[dict[str, Any]]:
             SELECT s.id AS session_id, s.state, s.minutes_billed, s.charged_amount,
                    COALESCE(c.charges, 0) AS ledger_minutes, COALESCE(c.total, 0) AS ledger_amount,
                    ended.active_seconds,
-                   CASE WHEN s.accepted_at IS NULL THEN 0 ELSE {justified} END AS justified_minutes
+                   CASE WHEN s.accepted_at IS NULL THEN 0
+                        ELSE GREATEST(1, CEIL(COALESCE(ended.active_seconds, 0) / 60.0)) END AS justified_minutes
             FROM livesessions_readingsession s
             LEFT JOIN charges c ON c.session_id = s.id
             LEFT JOIN ended ON ended.session_id = s.id
             WHERE COALESCE(c.charges, 0) <> s.minutes_billed
-               OR {amount_differs}
+               OR COALESCE(c.total, 0) <> s.charged_amount
                OR COALESCE(c.keyed, 0) <> COALESCE(c.charges, 0)
-               OR (c.charges IS NOT NULL AND ({rate_differs}))
+               OR (c.charges IS NOT NULL AND (c.max_amount <> s.rate_amount OR c.min_amount <> s.rate_amount))
                OR (s.state IN ('ended', 'finalized') AND s.minutes_billed <>
-                   CASE WHEN s.accepted_at IS NULL THEN 0 ELSE {justified} END)
+                   CASE WHEN s.accepted_at IS NULL THEN 0
+                        ELSE GREATEST(1, CEIL(COALESCE(ended.active_seconds, 0) / 60.0)) END)
             ORDER BY s.id
-            """  # noqa: S608 (fixed fragments, no user input)
+            """
         )
     )

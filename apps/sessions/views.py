@@ -28,7 +28,7 @@ from apps.sessions.enums import LIVE_STATES, Modality, SessionState
 from apps.sessions.exceptions import SessionNotFound
 from apps.sessions.forms import MessageForm, NoteForm, ReplyForm, ReviewForm, ReviewHideForm, SessionRequestForm
 from apps.sessions.services import session_accept, session_decline, session_end, session_heartbeat, session_request
-from apps.sessions.services.chat import CHAT_OPEN_STATES, session_message_post
+from apps.sessions.services.chat import CHAT_OPEN_STATES, chat_closed_message, session_message_post
 from apps.sessions.services.reviews import review_allowed, review_create, review_hide, review_reply, session_note_save
 from apps.wallet.enums import TransactionKind
 from apps.wallet.selectors import balance_of
@@ -200,7 +200,10 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
         "room": state,
         "rtc_room": rtc_room,
         "doorbell": doorbell,
+        # The form stays on the page while the reading is live; room.js disables it outside ``active`` (the
+        # page does not reload on a pause) and the service refuses what is posted then anyway.
         "chat_open": session.state in CHAT_OPEN_STATES,
+        "chat_closed": {str(state): chat_closed_message(str(state)) for state in (S.PAUSED, S.RECONNECTING)},
         "message_form": MessageForm(),
         "heartbeat_seconds": HEARTBEAT_INTERVAL_SECONDS,
     }

@@ -10,8 +10,6 @@ from django.db import connection
 
 from apps.wallet.models import Account
 
-CENT = Decimal("0.01")
-
 
 def _accounts_for_update(ids: Iterable[int]):
     return Account.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
@@ -36,7 +34,7 @@ class LockedBalance(NamedTuple):
 
 
 @lru_cache(maxsize=16)
-def _balances_lock_sql(count: int, vendor: str) -> str:
+def _balances_lock_sql(count: int) -> str:
     # The statement is the ORM's own (same lock clause, same order), compiled once per number of rows:
     # the posting service takes these locks on every posting.
     queryset = _accounts_for_update(range(count)).values_list("pk", "kind", "balance", "is_frozen")
@@ -53,10 +51,6 @@ def account_balances_lock(account_ids: Iterable[int]) -> dict[int, LockedBalance
     if not ids:
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(_balances_lock_sql(len(ids), connection.vendor), ids)
+        cursor.execute(_balances_lock_sql(len(ids)), ids)
         rows = cursor.fetchall()
-    # str() first: SQLite may hand back a float for a decimal column.
-    return {
-        pk: LockedBalance(pk, kind, Decimal(str(balance)).quantize(CENT), bool(is_frozen))
-        for pk, kind, balance, is_frozen in rows
-    }
+    return {pk: LockedBalance(pk, kind, balance, is_frozen) for pk, kind, balance, is_frozen in rows}

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Local state of `make run`: the embedded PostgreSQL, the filesystem broker, uploaded media.
+VAR_DIR = Path(env("SOULSEER_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -91,15 +93,13 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# PostgreSQL in production (DATABASE_URL); SQLite only as the zero-setup default of `make run`.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE takes the write lock at BEGIN, so concurrent writers (web + worker) wait instead of
-    # failing with "database is locked" half-way through a transaction.
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL everywhere: Neon in production, the system server in tests, and under `make run` without
+# DATABASE_URL an embedded server in var/ (scripts/embedded_db.py), whose URL `make run` passes on.
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/soulseer")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://user:password@host:port/name).")
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -256,6 +256,15 @@ AGORA_TOKEN_TTL_SECONDS = env.int("AGORA_TOKEN_TTL_SECONDS", default=1200)
 AGORA_NCS_SECRET = env("AGORA_NCS_SECRET", default="")
 # RTM (signalling for room chat and events) must also be enabled for the Agora project before it is used.
 AGORA_RTM_ENABLED = env.bool("AGORA_RTM_ENABLED", default=False)
+# Agora's RESTful API (Basic auth with the project's customer id and secret): when set, a reading that pauses or
+# ends also removes both parties from its channel (kicking rules). Only tests point the base elsewhere.
+AGORA_CUSTOMER_ID = env("AGORA_CUSTOMER_ID", default="")
+AGORA_CUSTOMER_SECRET = env("AGORA_CUSTOMER_SECRET", default="")
+AGORA_REST_API_BASE = env("AGORA_REST_API_BASE", default="https://api.agora.io")
+AGORA_REST_TIMEOUT_SECONDS = env.int("AGORA_REST_TIMEOUT_SECONDS", default=10)
+# A reading's media token lasts to the end of the time already paid plus this margin: long enough for the
+# billing tick to charge the next minute (heartbeats every 10 s, ticks every 5 s) before Agora drops anyone.
+READING_TOKEN_PAID_MARGIN_SECONDS = env.int("READING_TOKEN_PAID_MARGIN_SECONDS", default=45)
 SENTRY_DSN = env("SENTRY_DSN", default="")
 
 # --- Wallet limits ----------------------------------------------------------------------------------

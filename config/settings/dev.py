@@ -1,4 +1,5 @@
-"""Local development and `make run`: SQLite and the filesystem broker unless DATABASE_URL / REDIS_URL say otherwise."""
+"""Local development and `make run`: the filesystem broker unless REDIS_URL is set. `make run` without
+DATABASE_URL starts an embedded PostgreSQL under var/ and passes its URL on (scripts/serve.py)."""
 
 from pathlib import Path
 
@@ -11,7 +12,7 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
-VAR_DIR.mkdir(exist_ok=True)
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 if CELERY_BROKER_URL == "filesystem://":
     for _folder in ("data_folder_in", "processed_folder", "control_folder"):
         Path(CELERY_BROKER_TRANSPORT_OPTIONS[_folder]).mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, LOGGING, REDIS_URL, VAR_DIR, env
+from .base import CACHES, LOGGING, REDIS_URL, VAR_DIR, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -11,9 +11,10 @@ if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
-# A dyno's filesystem is per process and wiped on restart: SQLite, the filesystem broker and the local-memory
-# cache would silently split state between web and worker dynos, so production refuses to start without them.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# A dyno's filesystem is per process and wiped on restart: the filesystem broker and the local-memory cache
+# would silently split state between web and worker dynos, so production refuses to start without Redis, and
+# without an explicit DATABASE_URL (never the local default).
+if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production (Celery broker and cache).")

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# PostgreSQL only: the audit log refuses UPDATE and DELETE even from raw SQL.
+# The audit log refuses UPDATE and DELETE even from raw SQL.
 FORWARD = """
 CREATE OR REPLACE FUNCTION core_auditlog_append_only() RETURNS trigger AS $$
 BEGIN
@@ -18,13 +18,11 @@ DROP FUNCTION IF EXISTS core_auditlog_append_only();
 
 
 def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
+    schema_editor.execute(FORWARD)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+    schema_editor.execute(BACKWARD)
 
 
 class Migration(migrations.Migration):

@@ -117,3 +117,20 @@ def test_message_search_only_own_conversations(client_user, other_client_user):
     found = list(selectors.message_search(viewer=client_user, query="moon"))
     # then
     assert [row["visible_body"] for row in found] == ["my moon question"]
+
+
+@pytest.mark.parametrize("query", ["", " ", "a"])
+def test_message_search_query_too_short_finds_nothing_without_error(client_user, query):
+    # given: a query below the minimum length (the search page opened without one)
+    conversation_with(client=client_user, first_message="my moon question")
+    # when
+    found = list(selectors.message_search(viewer=client_user, query=query))
+    # then
+    assert found == []
+
+
+def test_message_search_page_without_query_renders(client, client_user):
+    from django.urls import reverse
+
+    client.force_login(client_user)
+    assert client.get(reverse("messaging:search")).status_code == 200

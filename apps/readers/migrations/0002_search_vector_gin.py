@@ -2,16 +2,13 @@ from django.db import migrations
 
 
 def create_gin_index(apps, schema_editor):
-    # The full-text document only exists on PostgreSQL; SQLite falls back to substring search.
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            "CREATE INDEX IF NOT EXISTS reader_search_vector_gin ON readers_readerprofile USING gin (search_vector)"
-        )
+    schema_editor.execute(
+        "CREATE INDEX IF NOT EXISTS reader_search_vector_gin ON readers_readerprofile USING gin (search_vector)"
+    )
 
 
 def drop_gin_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS reader_search_vector_gin")
+    schema_editor.execute("DROP INDEX IF EXISTS reader_search_vector_gin")
 
 
 class Migration(migrations.Migration):

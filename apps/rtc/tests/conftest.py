@@ -1,6 +1,7 @@
 """Fixtures of the rtc tests: Agora credentials in settings and a room use whose access check a test controls."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pytest
 
@@ -37,6 +38,7 @@ class RoomRules:
     roles: dict[int, str] = field(default_factory=dict)
     modality: str = "video"
     profile: str = "rtc"
+    expires_at: datetime | None = None
     calls: list[tuple[int, str]] = field(default_factory=list)
 
     def check(self, *, user, object_id: str) -> AccessDecision:
@@ -52,6 +54,7 @@ class RoomRules:
             uid=rtc_uid_for(user),
             modality=self.modality,
             profile=self.profile,
+            expires_at=self.expires_at,
         )
 
 

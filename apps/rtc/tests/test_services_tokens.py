@@ -181,3 +181,39 @@ def test_rtc_token_renew_for_other_channel_refused(agora, room_rules, client_use
     with pytest.raises(AccessRefused):
         rtc_token_renew(actor=client_user, use=USE, object_id="4", channel_name=channel_name_for(USE, "5"))
     assert not RtcTokenGrant.objects.exists()
+
+
+def test_rtc_token_issue_access_check_limit_cuts_every_privilege_and_the_token(agora, room_rules, client_user):
+    # given: the room's check allows access only for the next 95.7 seconds (say, the time paid for)
+    room_rules.roles[client_user.pk] = "publisher"
+    room_rules.expires_at = timezone.now() + timedelta(seconds=95, milliseconds=700)
+    # when
+    issued = rtc_token_issue(actor=client_user, use=USE, object_id="9")
+    # then: rounded down, never past the limit
+    parsed, rtc = _rtc(issued.token)
+    ends = {parsed.issue_ts + expire for expire in rtc.privileges.values()}
+    assert ends == {parsed.issue_ts + parsed.expire} == {int(room_rules.expires_at.timestamp())}
+    assert issued.expires_at <= room_rules.expires_at
+    assert RtcTokenGrant.objects.get().expires_at == issued.expires_at
+
+
+def test_rtc_token_issue_access_check_limit_past_refused_and_nothing_recorded(agora, room_rules, client_user):
+    # given
+    room_rules.roles[client_user.pk] = "publisher"
+    room_rules.expires_at = timezone.now() - timedelta(seconds=1)
+    # when / then
+    with pytest.raises(AccessRefused) as refused:
+        rtc_token_issue(actor=client_user, use=USE, object_id="9")
+    assert refused.value.code == "expired"
+    assert not RtcTokenGrant.objects.exists()
+
+
+def test_rtc_token_issue_limit_later_than_ttl_keeps_configured_ttl(agora, room_rules, client_user):
+    # given
+    room_rules.roles[client_user.pk] = "publisher"
+    room_rules.expires_at = timezone.now() + timedelta(hours=5)
+    # when
+    issued = rtc_token_issue(actor=client_user, use=USE, object_id="9")
+    # then
+    parsed, rtc = _rtc(issued.token)
+    assert parsed.expire == 1200 and set(rtc.privileges.values()) == {1200}

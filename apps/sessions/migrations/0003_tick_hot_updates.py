@@ -8,8 +8,7 @@ from django.db import migrations, models
 def _fillfactor(value):
     def apply(apps, schema_editor):
         # Free space in every page lets the tick's and the heartbeats' updates stay on the page (HOT).
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"ALTER TABLE livesessions_readingsession SET (fillfactor = {value})")
+        schema_editor.execute(f"ALTER TABLE livesessions_readingsession SET (fillfactor = {value})")
 
     return apply
 

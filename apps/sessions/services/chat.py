@@ -19,16 +19,30 @@ from apps.sessions.models import MESSAGE_MAX_LENGTH, ReadingSession, SessionMess
 CHAT_RATE_LIMIT = 20
 CHAT_RATE_WINDOW_SECONDS = 10
 
-# The chat is open while the reading runs: during a pause or a reconnection the two may still write.
-CHAT_OPEN_STATES = frozenset({SessionState.ACTIVE, SessionState.PAUSED, SessionState.RECONNECTING})
+# The chat is part of the paid time: it is open only while the reading is active (billed). During a pause (the
+# wallet cannot pay the next minute) or a reconnection (nothing is billed) nobody writes, as nobody talks.
+CHAT_OPEN_STATES = frozenset({SessionState.ACTIVE})
+CHAT_CLOSED_MESSAGES: dict[str, str] = {
+    str(
+        SessionState.PAUSED
+    ): "The chat is paused with the reading: it reopens when the wallet can pay the next minute.",
+    str(SessionState.RECONNECTING): "The chat is paused while the reading waits for both of you to be back.",
+    str(SessionState.WAITING): "The chat opens when the reader accepts the request.",
+}
+CHAT_CLOSED_DEFAULT = "The chat is closed: this reading is not in progress."
+
+
+def chat_closed_message(state: str) -> str:
+    return CHAT_CLOSED_MESSAGES.get(state, CHAT_CLOSED_DEFAULT)
 
 
 @transaction.atomic(durable=True)
 def session_message_post(*, sender: Any, session_id: int, body: str, now: datetime | None = None) -> SessionMessage:
-    """One of the two parties writes in the chat of a running reading.
+    """One of the two parties writes in the chat of an active reading.
 
-    ``SessionNotFound`` for anyone else; ``InvalidTransition`` before the reading started or once it is over;
-    an empty or too long message is refused with a ``DomainError``. Nothing is written on refusal.
+    ``SessionNotFound`` for anyone else; ``InvalidTransition`` (code ``chat_closed``) whenever the reading is not
+    ``active``: before it started, while it is paused or reconnecting (unbilled), once it is over. An empty or
+    too long message is refused with a ``DomainError``. Nothing is written on refusal.
     """
     if not getattr(sender, "is_authenticated", False):
         raise SessionNotFound()
@@ -41,7 +55,7 @@ def session_message_post(*, sender: Any, session_id: int, body: str, now: dateti
     if len(text) > MESSAGE_MAX_LENGTH:
         raise DomainError(f"A message can be at most {MESSAGE_MAX_LENGTH} characters.")
     if session.state not in CHAT_OPEN_STATES:
-        raise InvalidTransition("The chat is closed: this reading is not in progress.")
+        raise InvalidTransition(chat_closed_message(session.state), code="chat_closed")
     rate_limit_consume(
         scope="reading-chat",
         subject_id=sender.pk,

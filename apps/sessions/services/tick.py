@@ -188,45 +188,14 @@ RETURNING s.billed_until_at < LEAST(%b::timestamptz, s.client_heartbeat_at, s.re
 """
 
 
-def _due_q(now: datetime) -> Q:
-    return Q(
-        state=S.ACTIVE,
-        billed_until_at__lt=now,
-        client_heartbeat_at__gt=F("billed_until_at"),
-        reader_heartbeat_at__gt=F("billed_until_at"),
-    )
-
-
-def _bill_one_by_one(*, now: datetime, session_id: int | None, result: TickResult) -> int:
-    """Without PostgreSQL (SQLite under ``make run``): the same rules, one reading per transaction."""
-    ids = list(_scoped(ReadingSession.objects.filter(_due_q(now)), session_id).values_list("pk", flat=True))
-
-    def bill(session: ReadingSession) -> None:
-        if session.state != S.ACTIVE:
-            return
-        before = session.minutes_billed
-        refused = flow.settle_active(session=session, now=now)
-        result.charged += session.minutes_billed - before
-        if refused == "insufficient_funds":
-            result.paused += 1
-        elif refused:
-            result.ended += 1
-
-    _each_locked(ids, bill)
-    return 0  # every minute due was handled: no second pass
-
-
 def _bill_batch(*, now: datetime, session_id: int | None, batch_size: int, result: TickResult) -> int:
     """Charge the next minute of up to ``batch_size`` due readings in one transaction. Returns how many were due."""
-    if connection.vendor != "postgresql":
-        return _bill_one_by_one(now=now, session_id=session_id, result=result)
     with transaction.atomic(durable=True):
         scope, params = ("AND s.id = %s", [now, session_id, batch_size]) if session_id else ("", [now, batch_size])
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # Large batches get big cost estimates, and JIT compiling them costs far more (over a second
-                # for 10,000 readings) than it could save on these index-driven statements.
-                cursor.execute("SET LOCAL jit = off")
+            # Large batches get big cost estimates, and JIT compiling them costs far more (over a second
+            # for 10,000 readings) than it could save on these index-driven statements.
+            cursor.execute("SET LOCAL jit = off")
             cursor.execute(DUE_SQL.format(scope=scope), params)
             rows = cursor.fetchall()
         if not rows:

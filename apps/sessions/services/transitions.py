@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import connection
 
+from apps.sessions.access import session_media_stop
 from apps.sessions.constants import MINUTE_SECONDS
 from apps.sessions.enums import EndReason, SessionState
 from apps.sessions.exceptions import InvalidTransition
@@ -129,7 +130,7 @@ def session_transition(
 
     session.state = to_state
     session.save(update_fields=sorted(fields))
-    return SessionEvent.objects.create(
+    event = SessionEvent.objects.create(
         session=session,
         from_state=from_state,
         to_state=to_state,
@@ -139,3 +140,6 @@ def session_transition(
         active_seconds=session.active_seconds,
         minutes_billed=session.minutes_billed,
     )
+    # Media stops with billing: a paused or ended voice/video reading removes both parties from its channel.
+    session_media_stop(session=session, event=event)
+    return event

@@ -215,28 +215,6 @@ def test_session_end_reader_goes_back_online_and_settles_with_reader_rate(client
     call_command("ledger_check")
 
 
-def test_session_bill_tick_without_postgresql_path_bills_the_same_minutes(client_user):
-    # given: the one-reading-at-a-time path used on SQLite (make run), exercised here directly
-    from apps.sessions.services.tick import TickResult, _bill_one_by_one
-
-    t0 = timezone.now()
-    reader = make_reader(rate=Decimal("1.00"))
-    credit(client_user, Decimal("10.00"))
-    session = session_request(client=client_user, reader=reader, modality="text", now=t0)
-    session_accept(reader=reader, session_id=session.pk, now=t0)
-    later = t0 + timedelta(seconds=150)
-    for user in (client_user, reader):
-        session_heartbeat(user=user, session_id=session.pk, now=later)
-    result = TickResult()
-    # when
-    _bill_one_by_one(now=later, session_id=None, result=result)
-    # then: 150 s confirmed = 3 minutes
-    session.refresh_from_db()
-    assert result.charged == 2
-    assert session.minutes_billed == 3
-    assert ledger_minutes(session) == [f"session:{session.pk}:minute:{n}" for n in (1, 2, 3)]
-
-
 def test_ledger_check_flags_a_minute_charged_outside_the_reading(client_user):
     # given: a minute posted to the hold that the reading never billed
     from django.core.management.base import CommandError

@@ -19,8 +19,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 import psycopg
-from django.db import connection, models, transaction
-from django.db.models import Case, Value, When
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.wallet.enums import (
@@ -34,12 +33,11 @@ from apps.wallet.enums import (
 )
 from apps.wallet.exceptions import AccountFrozen, IdempotencyConflict, InsufficientFunds, UnbalancedTransaction
 from apps.wallet.locks import account_balances_lock, accounts_lock
-from apps.wallet.models import Account, Posting, Transaction
+from apps.wallet.models import Account, Transaction
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
 DEFAULT_READER_RATE = Decimal("0.70")
-BALANCE_FIELD = models.DecimalField(max_digits=12, decimal_places=2)
 REFERENCE_FIELDS = frozenset(
     {
         "session_id",
@@ -260,7 +258,7 @@ def _mark_saved(txn: Transaction, pk: int) -> None:
     txn._state.db = connection.alias
 
 
-def _write_postgresql(txn: Transaction, legs: list[tuple[Account, Decimal]], new_balances: dict[int, Decimal]) -> bool:
+def _write(txn: Transaction, legs: list[tuple[Account, Decimal]], new_balances: dict[int, Decimal]) -> bool:
     """Write the transaction, its postings and the new cached balances in ONE statement (one round trip).
 
     Data-modifying CTEs run exactly once; when the key already exists ``t`` is empty, so no posting and no
@@ -289,26 +287,6 @@ def _write_postgresql(txn: Transaction, legs: list[tuple[Account, Decimal]], new
     if row is None:
         return False
     _mark_saved(txn, row[0])
-    return True
-
-
-def _write_portable(txn: Transaction, legs: list[tuple[Account, Decimal]], new_balances: dict[int, Decimal]) -> bool:
-    """The same writes for other databases (SQLite under ``make run``), statement by statement."""
-    sql, params = _transaction_insert_sql(txn)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    _mark_saved(txn, row[0])
-    Posting.objects.bulk_create(Posting(transaction=txn, account=account, amount=amount) for account, amount in legs)
-    if new_balances:
-        Account.objects.filter(pk__in=new_balances).update(
-            balance=Case(
-                *(When(pk=pk, then=Value(balance, output_field=BALANCE_FIELD)) for pk, balance in new_balances.items()),
-                output_field=BALANCE_FIELD,
-            )
-        )
     return True
 
 
@@ -365,10 +343,7 @@ def ledger_post(
         **{field: ("" if value is None and field.startswith("stripe_") else value) for field, value in refs.items()},
     )
     new_balances = {account.pk: locked[account.pk].balance + amount for account, amount in lockable}
-    if connection.vendor == "postgresql":
-        written = _write_postgresql(txn, legs, new_balances)
-    else:
-        written = _write_portable(txn, legs, new_balances)
+    written = _write(txn, legs, new_balances)
     if not written:
         # Two callers raced with the same new key (no lockable account serialised them); the other won.
         existing = _by_key(idempotency_key)
@@ -567,14 +542,12 @@ def ledger_post_many(*, kind: Any, entries: Sequence[BatchEntry], memo: str = ""
     Unlike ``ledger_post``, an entry that cannot be paid does not raise: it is left out and listed in
     ``refused``; entries are applied in the given order, so earlier entries spend first.
 
-    Inner helper: the caller holds the transaction. PostgreSQL only.
+    Inner helper: the caller holds the transaction.
     """
     _require_atomic()
     result = BatchResult()
     if not entries:
         return result
-    if connection.vendor != "postgresql":
-        raise RuntimeError("ledger_post_many needs PostgreSQL; use ledger_post elsewhere.")
     if kind not in TransactionKind.values:
         raise ValueError(f"Unknown transaction kind {kind!r}.")
     keys = [entry.idempotency_key for entry in entries]

@@ -53,8 +53,7 @@ def _rows(sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
 
 
 def _in_list(kinds: frozenset) -> str:
-    # Account kinds are fixed identifiers from enums.py, never user input. Plain IN lists and ROUND keep
-    # these queries valid on SQLite (``make run``) as well as PostgreSQL.
+    # Account kinds are fixed identifiers from enums.py, never user input.
     return ", ".join(f"'{kind}'" for kind in sorted(kinds))
 
 
@@ -91,7 +90,7 @@ OPEN_HOLDS_SQL = DERIVED_SQL.format(kinds=_in_list(HOLD_ACCOUNT_KINDS), conditio
 def _money(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # JSON-safe: amounts as strings with two places, ids as ints.
     def show(value: Any) -> Any:
-        return f"{value:.2f}" if isinstance(value, Decimal | float) else value
+        return f"{value:.2f}" if isinstance(value, Decimal) else value
 
     return [{key: show(value) for key, value in row.items()} for row in rows]
 
@@ -129,7 +128,7 @@ def ledger_check_collect() -> dict[str, Any]:
     """Run every check on one consistent snapshot and return the report (no writes)."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
+        if outermost:
             # One snapshot for all checks, so a transaction committed half-way through cannot look wrong.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

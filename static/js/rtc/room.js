@@ -9,6 +9,12 @@
  * RTM (when the server hands out an RTM token) subscribes to the room's channel. Incoming messages are
  * re-dispatched on the room element as "rtc:message" events, and an "rtc:send" event with a detail object
  * publishes one; pages use them to refresh from the server, which stays the source of truth.
+ *
+ * Pages whose room may only be used at certain times (a reading is paid by the minute) dispatch
+ * "rtc:suspend" (detail: {message}) when it must stop: the room leaves the channel at once, says why in its
+ * status (a polite live region) and remembers whether the person was in; "rtc:resume" (detail: {message})
+ * rejoins them with a fresh token. A token request refused with a retryable code (the next minute is not
+ * paid yet, a pause or reconnection the page has not seen yet) is asked again a few seconds later.
  */
 (function () {
   "use strict";
@@ -27,6 +33,12 @@
     DISCONNECTED: "Not connected.",
   };
 
+  // Refusals that end by themselves: ask again after RETRY_MS (the token endpoint allows 30 a minute).
+  const RETRY_CODES = ["payment_pending", "paused", "reconnecting"];
+  const RETRY_MS = 4000;
+  // Agora removed this person from the channel (a kicking rule): the server decided, so do not retry at once.
+  const REMOVED_REASONS = ["UID_BANNED", "CHANNEL_BANNED", "IP_BANNED"];
+
   function postJson(url, csrfToken, body) {
     return fetch(url, {
       method: "POST",
@@ -43,6 +55,7 @@
           if (!response.ok) {
             const error = new Error(data.detail || "The server refused the request (" + response.status + ").");
             error.status = response.status;
+            error.code = data.code || "";
             throw error;
           }
           return data;
@@ -89,6 +102,10 @@
       this.videoTrack = null;
       this.connectionState = "DISCONNECTED";
       this.remoteUsers = new Set();
+      this.suspension = null; // why the page stopped the room, while it is stopped
+      this.rejoinWanted = false; // the person was in (or asked to join): rejoin when the room may be used again
+      this.retryTimer = null;
+      this.quiet = false; // leaving on the page's order: the server already knows why, no connection report
       this.bind();
     }
 
@@ -105,6 +122,58 @@
         ui.cam.addEventListener("change", () => this.switchDevice(this.videoTrack, ui.cam.value));
       }
       this.element.addEventListener("rtc:send", (event) => this.sendSignal(event.detail));
+      this.element.addEventListener("rtc:suspend", (event) => this.suspend((event.detail || {}).message));
+      this.element.addEventListener("rtc:resume", (event) => this.resume((event.detail || {}).message));
+    }
+
+    clearRetry() {
+      if (this.retryTimer) {
+        window.clearTimeout(this.retryTimer);
+        this.retryTimer = null;
+      }
+    }
+
+    retryLater(action) {
+      this.clearRetry();
+      this.retryTimer = window.setTimeout(() => {
+        this.retryTimer = null;
+        action();
+      }, RETRY_MS);
+    }
+
+    async suspend(message) {
+      const text = message || "Voice and video are paused.";
+      this.suspension = text;
+      this.clearRetry();
+      this.element.setAttribute("data-rtc-suspended", "true");
+      if (this.client) {
+        this.rejoinWanted = true;
+        this.leaving = true;
+        this.quiet = true;
+        await this.cleanUp();
+        this.quiet = false;
+        this.connectionState = "DISCONNECTED";
+        this.ui.network.textContent = QUALITY[0];
+        this.setControls(false);
+      }
+      if (this.suspension === text) {
+        this.say(text + (this.rejoinWanted ? " You will rejoin by yourself when it resumes." : ""));
+      }
+    }
+
+    resume(message) {
+      if (!this.suspension) {
+        return;
+      }
+      this.suspension = null;
+      this.element.removeAttribute("data-rtc-suspended");
+      if (this.rejoinWanted) {
+        this.rejoinWanted = false;
+        this.say(message || "Rejoining…");
+        this.join();
+      } else {
+        this.say(message || "Voice and video are available again. Press “Join” when you are ready.");
+      }
     }
 
     subject() {
@@ -133,16 +202,39 @@
         this.say("The voice and video library did not load. Reload the page and try again.");
         return;
       }
-      this.ui.join.disabled = true;
-      this.say("Asking the server for access…");
-      try {
-        this.credentials = await postJson(this.config.tokenUrl, this.config.csrfToken, this.subject());
-      } catch (error) {
-        this.say(error.message);
-        this.ui.join.disabled = false;
+      this.clearRetry();
+      if (this.suspension) {
+        this.rejoinWanted = true;
+        this.say(this.suspension + " You will join by yourself when it resumes.");
         return;
       }
-      const credentials = this.credentials;
+      if (this.client) {
+        return; // already in (or joining)
+      }
+      this.ui.join.disabled = true;
+      this.say("Asking the server for access…");
+      let credentials;
+      try {
+        credentials = await postJson(this.config.tokenUrl, this.config.csrfToken, this.subject());
+      } catch (error) {
+        if (this.suspension) {
+          this.rejoinWanted = true;
+          return; // the page stopped the room meanwhile; resuming rejoins
+        }
+        this.say(error.message + (RETRY_CODES.includes(error.code) ? " Trying again in a moment…" : ""));
+        if (RETRY_CODES.includes(error.code)) {
+          this.ui.leave.disabled = false; // lets the person stop waiting
+          this.retryLater(() => this.join());
+        } else {
+          this.ui.join.disabled = false;
+        }
+        return;
+      }
+      if (this.suspension || this.client) {
+        this.rejoinWanted = this.rejoinWanted || Boolean(this.suspension);
+        return;
+      }
+      this.credentials = credentials;
       AgoraRTC.setLogLevel(3);
       if (typeof AgoraRTC.disableLogUpload === "function") {
         AgoraRTC.disableLogUpload();
@@ -185,8 +277,14 @@
     listen(client) {
       client.on("connection-state-change", (current, previous, reason) => {
         this.connectionState = current;
+        if (this.quiet) {
+          return;
+        }
         this.say(STATE_TEXT[current] || current);
         this.report(current, previous, reason);
+        if (current === "DISCONNECTED" && REMOVED_REASONS.includes(reason) && !this.leaving) {
+          this.removed();
+        }
       });
       client.on("network-quality", (stats) => {
         const up = QUALITY[stats.uplinkNetworkQuality] || QUALITY[0];
@@ -219,10 +317,7 @@
         this.updateRemoteCaption();
       });
       client.on("token-privilege-will-expire", () => this.renew());
-      client.on("token-privilege-did-expire", () => {
-        this.say("Your access to this room has ended.");
-        this.leave();
-      });
+      client.on("token-privilege-did-expire", () => this.expired());
     }
 
     remoteTile(uid) {
@@ -324,19 +419,67 @@
     }
 
     async renew() {
+      const client = this.client;
+      if (!client || !this.credentials || this.suspension) {
+        return;
+      }
       try {
         const fresh = await postJson(
           this.config.renewUrl,
           this.config.csrfToken,
           Object.assign(this.subject(), { channel: this.credentials.channel }),
         );
+        if (this.client !== client) {
+          return; // left meanwhile
+        }
         this.credentials = Object.assign({}, this.credentials, fresh);
-        await this.client.renewToken(fresh.token);
+        await client.renewToken(fresh.token);
         if (this.rtm && fresh.rtm) {
           await this.rtm.renewToken(fresh.rtm.token);
         }
       } catch (error) {
+        if (this.client !== client || this.suspension) {
+          return;
+        }
+        if (error.code === "payment_pending") {
+          // The tick charges the next minute within seconds of its start; ask again until the token runs out.
+          this.retryLater(() => this.renew());
+          return;
+        }
         this.say(error.message + " You will be disconnected when your current access ends.");
+      }
+    }
+
+    // The token ran out (its privileges end with the time paid for): leave, and come back as soon as a new
+    // token is given, unless the page stopped the room (then resuming rejoins).
+    async expired() {
+      this.say("Your access to this room has ended.");
+      await this.leave();
+      this.rejoinWanted = true;
+      if (!this.suspension) {
+        this.say("Your access to this room has ended. Trying again in a moment…");
+        this.retryLater(() => {
+          this.rejoinWanted = false;
+          this.join();
+        });
+      }
+    }
+
+    // Agora removed this person from the channel on the server's request (the reading paused or ended).
+    async removed() {
+      this.leaving = true;
+      this.quiet = true;
+      await this.cleanUp();
+      this.quiet = false;
+      this.connectionState = "DISCONNECTED";
+      this.setControls(false);
+      this.rejoinWanted = true;
+      this.say(this.suspension || "The server closed your access to this room. You will rejoin when it allows it.");
+      if (!this.suspension) {
+        this.retryLater(() => {
+          this.rejoinWanted = false;
+          this.join();
+        });
       }
     }
 
@@ -393,10 +536,11 @@
         rtm.logout().catch(() => {});
       }
       if (this.client) {
+        // Forgotten before leaving: a join or resume that comes meanwhile starts a new client.
         const client = this.client;
+        this.client = null;
         await client.leave().catch(() => {});
         client.removeAllListeners();
-        this.client = null;
       }
       this.remoteUsers.clear();
       this.ui.remote.replaceChildren();
@@ -407,6 +551,8 @@
 
     async leave() {
       this.leaving = true;
+      this.clearRetry();
+      this.rejoinWanted = false;
       await this.cleanUp();
       // Leaving normally fires connection-state-change (reported there); report it here only if it did not.
       if (this.connectionState !== "DISCONNECTED") {

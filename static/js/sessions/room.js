@@ -1,5 +1,9 @@
 // The reading room: heartbeats every ~10 s, announcements of state changes in the page's live region,
 // page reloads when the reading moves between waiting, live and over, and the chat form's small behaviours.
+// Paid time is the only time anyone gets: as soon as the reading is not active (paused, reconnecting, over)
+// the voice/video room leaves its channel and the chat form closes, each saying why; when the reading is
+// active again the room rejoins with a fresh token and the chat reopens. The server enforces all of it
+// anyway (token expiry at the paid boundary, refused renewals and chat lines, Agora kicking rules).
 (function () {
   "use strict";
   var room = document.querySelector("[data-room]");
@@ -15,6 +19,7 @@
   var state = room.getAttribute("data-state");
   var lowBalance = "0";
   var timer = null;
+  var mediaState = null;
 
   function phase(value) {
     if (value === "waiting") return "waiting";
@@ -31,6 +36,32 @@
     }, 50);
   }
 
+  // What the voice/video room and the chat form say while the reading is not active.
+  function mediaMessage(value) {
+    if (value === "paused") return room.getAttribute("data-media-paused");
+    if (value === "reconnecting") return room.getAttribute("data-media-reconnecting");
+    return room.getAttribute("data-media-over");
+  }
+
+  function syncMedia(value) {
+    if (value === "waiting" || value === mediaState) return;
+    mediaState = value;
+    var active = value === "active";
+    Array.prototype.forEach.call(document.querySelectorAll("[data-rtc-room]"), function (element) {
+      var detail = active ? { message: room.getAttribute("data-media-resumed") } : { message: mediaMessage(value) };
+      element.dispatchEvent(new CustomEvent(active ? "rtc:resume" : "rtc:suspend", { detail: detail }));
+    });
+    var form = document.querySelector("[data-chat-form]");
+    if (!form) return;
+    var fields = form.querySelector("[data-chat-fields]");
+    var note = form.querySelector("[data-chat-closed-note]");
+    if (fields) fields.disabled = !active;
+    if (note) {
+      note.hidden = active;
+      note.textContent = active ? "" : form.getAttribute("data-closed-" + value) || mediaMessage(value);
+    }
+  }
+
   function beat() {
     if (TERMINAL.indexOf(state) !== -1) return;
     fetch(heartbeatUrl, {
@@ -42,7 +73,9 @@
         return response.ok ? response.json() : null;
       })
       .then(function (data) {
-        if (data && data.state && phase(data.state) !== phase(state)) window.location.reload();
+        if (!data || !data.state) return;
+        if (phase(data.state) !== phase(state)) window.location.reload();
+        else syncMedia(data.state);
       })
       .catch(function () {
         /* the network is down: the next beat tries again, the server counts the silence */
@@ -57,6 +90,7 @@
       state = next;
       room.setAttribute("data-state", next);
       announce("Reading status: " + (node.getAttribute("data-state-label") || next) + ".");
+      syncMedia(next);
       if (phase(before) !== phase(next)) {
         if (timer) window.clearInterval(timer);
         window.setTimeout(function () {
@@ -89,6 +123,15 @@
     }
   });
 
+  // A refused chat line comes back as 400 with its message: show it (htmx leaves 4xx unswapped by default).
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "chat-error" && event.detail.xhr && event.detail.xhr.status === 400) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail && event.detail.elt;
     if (form && form.matches && form.matches("[data-chat-form]") && event.detail.successful) {
@@ -114,6 +157,7 @@
     if (typeof form.requestSubmit === "function") form.requestSubmit();
   });
 
+  syncMedia(state);
   if (phase(state) !== "over") {
     beat();
     timer = window.setInterval(beat, seconds * 1000);

@@ -1,0 +1,412 @@
+"""Who may use which URL: every route of the site, from the URL resolver, against a stated rule.
+
+Each URL name has an entry in ``RULES`` saying who may use it. A new URL without an entry fails
+``test_every_url_has_an_access_rule`` until someone states who may use it. For each rule the matrix requests
+the URL anonymously, as a client, as a reader and as an admin (and, for an object, as its owner and as a
+stranger of each role), with GET and with POST, and checks the answer:
+
+- someone else's object answers 404 (never leaking that it exists) and changes nothing;
+- an admin page answers 404 to everyone but admins;
+- a signed-in page sends anonymous visitors to sign in.
+
+Django's test client skips CSRF checks, so a POST here stands for a POST with a valid token: the view's
+own permission checks are what is tested. (CSRF itself is enforced by the middleware for every view that is
+not exempt; ``test_csrf_exempt_views_are_the_signed_webhooks_only`` lists the exempt ones.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use a URL.
+
+    ``who``: "public" (anyone), "signed_in", "reader" (readers only; others 404), "staff" (admins only;
+    others 404), "owner" (the parties of the object named by ``obj``; everybody else 404), or "exempt"
+    (not a page of ours to check this way, with the reason in ``why``).
+    """
+
+    who: str
+    obj: str = ""
+    why: str = ""
+    kwargs: dict[str, str] = field(default_factory=dict)
+
+
+PUBLIC = Rule("public")
+SIGNED_IN = Rule("signed_in")
+READER = Rule("reader")
+STAFF = Rule("staff")
+
+
+def owner(obj: str, **kwargs: str) -> Rule:
+    return Rule("owner", obj=obj, kwargs=kwargs)
+
+
+def staff_object(obj: str, **kwargs: str) -> Rule:
+    return Rule("staff", obj=obj, kwargs=kwargs)
+
+
+def exempt(why: str) -> Rule:
+    return Rule("exempt", why=why)
+
+
+ALLAUTH = exempt("allauth's own account, email, password and MFA flows (allauth's tests cover them)")
+
+RULES: dict[str, Rule] = {
+    # Public pages
+    "core:healthz": PUBLIC,
+    "pages:home": PUBLIC,
+    "pages:about": PUBLIC,
+    "pages:terms": PUBLIC,
+    "pages:privacy": PUBLIC,
+    "pages:refunds": PUBLIC,
+    "pages:help": PUBLIC,
+    "pages:help_article": Rule("public", obj="help_article", kwargs={"slug": "slug"}),
+    "pages:contact": PUBLIC,
+    "pages:contact_sent": PUBLIC,
+    "accounts:theme": SIGNED_IN,
+    "readers:directory": PUBLIC,
+    "readers:presence": PUBLIC,
+    "notifications:bell": Rule("public", why="the header's bell: an empty count for visitors"),
+    "messaging:unread_badge": Rule("public", why="the header's badge: an empty count for visitors"),
+    "readers:profile": Rule("public", obj="reader_profile", kwargs={"pk": "pk"}),
+    "livesessions:reviews_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
+    "api-schema": PUBLIC,
+    "api-docs": PUBLIC,
+    # Signed-in pages about the viewer's own things
+    "accounts:settings": SIGNED_IN,
+    "accounts:avatar": Rule("signed_in", why="the viewer's own avatar: 404 until they upload one"),
+    "accounts:reader_application": SIGNED_IN,
+    "dashboards:home": SIGNED_IN,
+    "dashboards:client": SIGNED_IN,
+    "wallet:topup": SIGNED_IN,
+    "wallet:topup_success": Rule("signed_in", why="the viewer's own Checkout Session id in the query: 404 without it"),
+    "wallet:topup_cancel": SIGNED_IN,
+    "wallet:home": SIGNED_IN,
+    "wallet:dashboard_panel": SIGNED_IN,
+    "readers:favorites": SIGNED_IN,
+    "readers:favorites_panel": SIGNED_IN,
+    "readers:favorite": Rule("signed_in", obj="reader_profile", kwargs={"pk": "pk"}),
+    "readers:online_alert": Rule("signed_in", obj="reader_profile", kwargs={"pk": "pk"}),
+    "notifications:list": SIGNED_IN,
+    "notifications:mark_all_read": SIGNED_IN,
+    "messaging:inbox": SIGNED_IN,
+    "messaging:search": SIGNED_IN,
+    "messaging:find_reader": SIGNED_IN,
+    "messaging:start": Rule("signed_in", obj="reader_profile", kwargs={"reader_pk": "pk"}),
+    "livesessions:history": SIGNED_IN,
+    "livesessions:recent_panel": SIGNED_IN,
+    "livesessions:start_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
+    "livesessions:start": Rule("signed_in", obj="reader_profile", kwargs={"reader_id": "pk"}),
+    "api-me": SIGNED_IN,
+    # Readers only
+    "dashboards:reader": READER,
+    "readers:dashboard_profile": READER,
+    "readers:dashboard_profile_panel": READER,
+    "readers:presence_set": READER,
+    "readers:presence_heartbeat": READER,
+    "readers:publish": READER,
+    "livesessions:incoming_panel": READER,
+    # Objects: only their parties
+    "accounts:reader_application_photo": owner("application", application_id="pk"),
+    "wallet:transaction_detail": owner("wallet_transaction", transaction_id="pk"),
+    "notifications:mark_read": owner("notification", pk="pk"),
+    "messaging:conversation": owner("conversation", pk="pk"),
+    "messaging:older": owner("conversation", pk="pk"),
+    "messaging:poll": owner("conversation", pk="pk"),
+    "messaging:block": owner("conversation", pk="pk"),
+    "messaging:unlock": owner("paid_reply", message_pk="pk"),
+    "livesessions:room": owner("reading", pk="pk"),
+    "livesessions:status": owner("reading", pk="pk"),
+    "livesessions:heartbeat": owner("reading", pk="pk"),
+    "livesessions:accept": owner("reading", pk="pk"),
+    "livesessions:decline": owner("reading", pk="pk"),
+    "livesessions:end": owner("reading", pk="pk"),
+    "livesessions:chat": owner("reading", pk="pk"),
+    "livesessions:summary": owner("reading", pk="pk"),
+    "livesessions:receipt": owner("reading", pk="pk"),
+    "livesessions:transcript": owner("reading", pk="pk"),
+    "livesessions:note": owner("reading", pk="pk"),
+    "livesessions:review": owner("reading", pk="pk"),
+    "livesessions:reply": owner("reading", pk="pk"),
+    "moderation:report": owner("reportable_message", type_key="type_key", object_id="pk"),
+    # Admin pages
+    "dashboards:admin": STAFF,
+    "staff_core:audit_log": STAFF,
+    "staff_accounts:application_list": STAFF,
+    "staff_accounts:application_detail": staff_object("application", application_id="pk"),
+    "staff_accounts:application_photo": staff_object("application", application_id="pk"),
+    "staff_accounts:application_approve": staff_object("application", application_id="pk"),
+    "staff_accounts:application_reject": staff_object("application", application_id="pk"),
+    "staff_accounts:user_list": STAFF,
+    "staff_accounts:user_detail": staff_object("client", user_id="pk"),
+    "staff_pages:ticket_list": STAFF,
+    "staff_pages:ticket_panel": STAFF,
+    "staff_pages:ticket_detail": staff_object("ticket", pk="pk"),
+    "staff_pages:ticket_close": staff_object("ticket", pk="pk"),
+    "staff_pages:ticket_reopen": staff_object("ticket", pk="pk"),
+    "staff_wallet:refunds": STAFF,
+    "staff_wallet:stripe_panel": STAFF,
+    "staff_wallet:index": STAFF,
+    "staff_wallet:ledger_check_run": STAFF,
+    "staff_wallet:ledger_check_panel": STAFF,
+    "staff_wallet:adjustment_new": STAFF,
+    "staff_wallet:refund_new": staff_object("topup", topup_id="pk"),
+    "staff_wallet:user_ledger": staff_object("client", user_id="pk"),
+    "staff_rtc:status": STAFF,
+    "staff_rtc:test-room": STAFF,
+    "staff_readers:reader_list": STAFF,
+    "staff_readers:reader_detail": staff_object("reader_profile", reader_id="pk"),
+    "staff_livesessions:reviews": STAFF,
+    "staff_livesessions:review_hide": staff_object("review", review_id="pk"),
+    "staff_moderation:queue": STAFF,
+    "staff_moderation:report_detail": staff_object("report", pk="pk"),
+    # Not pages: checked by their own tests
+    "wallet:stripe_webhook": exempt("Stripe's signed webhook: a bad signature answers 400 (apps/wallet/tests)"),
+    "rtc:ncs-webhook": exempt("Agora's signed NCS webhook: a bad signature answers 401 (apps/rtc/tests)"),
+    "rtc_api:token": exempt("object named in the body; the access registry is tested in apps/rtc/tests/test_api"),
+    "rtc_api:token-renew": exempt("object named in the body; tested in apps/rtc/tests/test_api"),
+    "rtc_api:presence": exempt("object named in the body; tested in apps/rtc/tests/test_api"),
+}
+
+
+def _walk(patterns: list[Any], namespace: str = "", prefix: str = "") -> list[tuple[str, str]]:
+    routes = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or ""
+            full = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            routes += _walk(pattern.url_patterns, full, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            routes.append((f"{namespace}:{pattern.name}" if namespace else pattern.name, prefix + str(pattern.pattern)))
+    return routes
+
+
+def _our_routes() -> dict[str, str]:
+    routes = {}
+    for name, route in _walk(get_resolver().url_patterns):
+        if route.startswith(("admin/", "_allauth/", "static/", "media/", "__debug__/")):
+            continue
+        if name.startswith(("account_", "mfa_", "headless:")):
+            continue  # allauth
+        routes[name] = route
+    return routes
+
+
+def test_every_url_has_an_access_rule():
+    missing = sorted(set(_our_routes()) - set(RULES))
+    assert missing == [], (
+        "These URLs have no entry in tests/security/test_access_matrix.py RULES; state who may use them: "
+        + ", ".join(missing)
+    )
+
+
+def test_access_rules_name_only_existing_urls():
+    assert sorted(set(RULES) - set(_our_routes())) == []
+
+
+# --- the world: two of each role, and one object of each kind owned by the first ones ---------------------
+
+
+@pytest.fixture
+def world():
+    from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp, reader_application_create
+    from apps.messaging.tests.factories import conversation_with, listed_reader, paid_reply
+    from apps.moderation.services import report_create
+    from apps.notifications.models import Notification
+    from apps.pages.tests.factories import HelpArticleFactory, SupportTicketFactory, ensure_initial_policies
+    from apps.sessions.services import session_accept, session_end, session_finalize, session_request
+    from apps.sessions.services.reviews import review_create
+    from apps.sessions.tests.helpers import credit, make_reader
+    from apps.wallet.models import Posting, TopUp
+
+    client, other_client = UserFactory(), UserFactory()
+    reader = make_reader(rate=Decimal("1.00"))
+    other_reader = listed_reader().user
+    admin = AdminFactory()
+    give_totp(admin)
+    credit(client, Decimal("20.00"))
+    reading = session_request(client=client, reader=reader, modality="text")
+    session_accept(reader=reader, session_id=reading.pk)
+    session_end(actor=client, session_id=reading.pk)
+    reading = session_finalize(session_id=reading.pk)
+    review = review_create(client=client, session_id=reading.pk, rating=5, body="Kind and clear.")
+    conversation = conversation_with(client=client, reader=reader)
+    reply = paid_reply(conversation, "The cards say patience.")
+    report = report_create(reporter=client, type_key="messaging.message", object_id=reply.pk, reason="spam")
+    reportable = paid_reply(conversation, "A second reply, not reported yet.")
+    transaction = Posting.objects.filter(account__code=f"wallet:{client.pk}").latest("pk").transaction
+    topup = TopUp.objects.create(
+        user=client, amount=Decimal("10.00"), stripe_checkout_session_id="cs_test_matrix", status=TopUp.Status.PAID
+    )
+    ensure_initial_policies()
+    objects = {
+        "help_article": HelpArticleFactory(),
+        "reader_profile": reader.reader_profile,
+        "application": reader_application_create(client),
+        "wallet_transaction": transaction,
+        "notification": Notification.objects.create(user=client, kind="readings.review", title="Hello"),
+        "conversation": conversation,
+        "paid_reply": reply,
+        "reading": reading,
+        "reportable_message": reportable,
+        "client": client,
+        "ticket": SupportTicketFactory(),
+        "topup": topup,
+        "review": review,
+        "report": report,
+    }
+    # Who the object belongs to (its parties); everyone else is a stranger.
+    parties = {
+        "application": [client],
+        "wallet_transaction": [client],
+        "notification": [client],
+        "conversation": [client, reader],
+        "paid_reply": [client],
+        "reading": [client, reader],
+        "reportable_message": [client],
+    }
+    return {
+        "users": {"client": client, "other_client": other_client, "reader": reader, "other_reader": other_reader},
+        "admin": admin,
+        "objects": objects,
+        "parties": parties,
+    }
+
+
+def _url(name: str, rule: Rule, world: dict[str, Any]) -> str:
+    if not rule.obj:
+        return reverse(name)
+    obj = world["objects"][rule.obj]
+    kwargs = {}
+    for kwarg, attribute in rule.kwargs.items():
+        kwargs[kwarg] = "messaging.message" if kwarg == "type_key" else getattr(obj, attribute)
+    return reverse(name, kwargs=kwargs)
+
+
+def _as(user: Any) -> Client:
+    browser = Client()
+    if user is not None:
+        browser.force_login(user)
+    return browser
+
+
+def _is_login_redirect(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+CHECKED = sorted(name for name, rule in RULES.items() if rule.who != "exempt")
+
+
+def test_every_url_answers_each_role_as_its_rule_says(world):
+    # One world for every URL (building it per URL would cost minutes); each URL's wrong answers are collected
+    # and reported together.
+    problems = [problem for name in CHECKED for problem in _check(name, world)]
+    assert problems == [], "\n".join(problems)
+
+
+def _check(name: str, world: dict[str, Any]) -> list[str]:
+    rule = RULES[name]
+    url = _url(name, rule, world)
+    users = world["users"]
+    admin = world["admin"]
+    outcomes: list[str] = []
+
+    def expect(who: str, user: Any, method: str, ok: Any) -> None:
+        response = getattr(_as(user), method.lower())(url)
+        if not ok(response):
+            outcomes.append(f"{method} as {who}: {response.status_code} {response.get('Location', '')}")
+
+    def denied(response: Any) -> bool:
+        return response.status_code in (403, 404, 405)
+
+    def allowed(response: Any) -> bool:
+        return (
+            response.status_code < 500 and response.status_code not in (403, 404) and not _is_login_redirect(response)
+        )
+
+    def anon_denied(response: Any) -> bool:
+        return _is_login_redirect(response) or response.status_code in (401, 403, 404)
+
+    def stranger(who: str, user: Any) -> None:
+        # Someone else's object: 404 (405 for a method the view never takes says nothing about the object),
+        # and at least one of GET and POST reaches the object check and answers 404.
+        answers = {method: getattr(_as(user), method.lower())(url).status_code for method in ("GET", "POST")}
+        if not (set(answers.values()) <= {404, 405} and 404 in answers.values()):
+            outcomes.append(f"as {who}: {answers}")
+
+    # when / then
+    if rule.who == "public":
+        expect("anonymous", None, "GET", allowed)
+    elif rule.who == "signed_in":
+        expect("anonymous", None, "GET", anon_denied)
+        expect("anonymous", None, "POST", anon_denied)
+        if rule.why:  # the viewer's own resource, which may not exist for them
+            expect("client", users["other_client"], "GET", lambda r: r.status_code < 500 and not _is_login_redirect(r))
+        else:
+            expect("client", users["other_client"], "GET", allowed)
+    elif rule.who == "reader":
+        expect("anonymous", None, "GET", anon_denied)
+        for who in ("client", "other_client"):
+            expect(who, users[who], "GET", denied)
+            expect(who, users[who], "POST", denied)
+        expect("reader", users["other_reader"], "GET", allowed)
+    elif rule.who == "staff":
+        expect("anonymous", None, "GET", anon_denied)
+        expect("anonymous", None, "POST", anon_denied)
+        for who, user in users.items():
+            expect(who, user, "GET", lambda r: r.status_code == 404)
+            expect(who, user, "POST", lambda r: r.status_code == 404)
+        expect("admin", admin, "GET", lambda r: r.status_code < 500 and r.status_code != 404)
+    elif rule.who == "owner":
+        parties = world["parties"][rule.obj]
+        expect("anonymous", None, "GET", anon_denied)
+        expect("anonymous", None, "POST", anon_denied)
+        for who, user in users.items():
+            if user in parties:
+                continue
+            stranger(who, user)
+        # An admin is not a party either: admin pages, not the parties' pages, are where admins look.
+        stranger("admin", admin)
+        expect("owner", parties[0], "GET", lambda r: r.status_code < 500 and r.status_code != 404)
+    else:  # pragma: no cover - a rule with an unknown "who" is a mistake in this file
+        outcomes.append(f"unknown rule {rule.who!r}")
+    return [f"{name} ({url}): {outcome}" for outcome in outcomes]
+
+
+def _callbacks(patterns: list[Any], namespace: str = "") -> dict[str, Any]:
+    found = {}
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or ""
+            found.update(
+                _callbacks(pattern.url_patterns, f"{namespace}:{ns}" if namespace and ns else (ns or namespace))
+            )
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found[f"{namespace}:{pattern.name}" if namespace else pattern.name] = pattern.callback
+    return found
+
+
+def test_csrf_exempt_views_are_the_signed_webhooks_and_the_api_only():
+    # DRF's API views are exempt from Django's middleware because DRF enforces CSRF itself for
+    # session-authenticated requests; the webhooks are authenticated by their provider's signature.
+    callbacks = _callbacks(get_resolver().url_patterns)
+    exempted = {
+        name
+        for name, callback in callbacks.items()
+        if name in _our_routes() and getattr(callback, "csrf_exempt", False)
+    }
+    api = {name for name in exempted if _our_routes()[name].startswith("api/")}
+    assert exempted - api == {"wallet:stripe_webhook", "rtc:ncs-webhook"}
