@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# PostgreSQL only. TRUNCATE skips the row triggers of 0001, so the ledger's append-only rule is repeated for
+# TRUNCATE skips the row triggers of 0001, so the ledger's append-only rule is repeated for
 # it as a statement trigger, with the function every append-only table shares (core migration 0005): only a
 # connection that deliberately sets soulseer.allow_truncate = on (the test suite's throwaway database) may.
 FORWARD = """
@@ -18,13 +18,11 @@ DROP TRIGGER IF EXISTS wallet_transaction_no_truncate ON wallet_transaction;
 
 
 def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
+    schema_editor.execute(FORWARD)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+    schema_editor.execute(BACKWARD)
 
 
 class Migration(migrations.Migration):
