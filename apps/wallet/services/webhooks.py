@@ -171,19 +171,14 @@ def stripe_events_process_received() -> int:
     """Process every RECEIVED event now, in this process (management use and tests), including the ones an
     event processed here released (a top-up credited releases the events that waited for it). Returns how many."""
     count = 0
-    seen: set[int] = set()
-    while True:
-        pks = [
-            pk
-            for pk in StripeEvent.objects.filter(status=Status.RECEIVED).order_by("pk").values_list("pk", flat=True)
-            if pk not in seen
-        ]
+    for _ in range(10):  # each pass can only release events that wait for a payment: a few passes suffice
+        pks = list(StripeEvent.objects.filter(status=Status.RECEIVED).order_by("pk").values_list("pk", flat=True))
         if not pks:
-            return count
+            break
         for pk in pks:
-            seen.add(pk)
             if stripe_event_process(event_pk=pk) is not None:
                 count += 1
+    return count
 
 
 def stripe_events_retry_pending(*, now: datetime | None = None) -> int:

@@ -1,5 +1,6 @@
 """Property: the events of one card top-up, one refund made at Stripe and one dispute, delivered in every order
-(early, late, retried with the same event id, sent again as a new event), through the real webhook view and
+(early, late, retried with the same event id, sent again as a new event; with the PaymentIntent known to the top-up
+from the start or only from the events), through the real webhook view and
 signed exactly as Stripe signs them, always end in the same money: the wallet equals a simple model of what
 Stripe did, platform:losses is untouched, no event is left waiting and ``ledger_check`` is clean.
 """
@@ -17,7 +18,7 @@ from apps.accounts.tests.factories import UserFactory
 from apps.wallet.models import Account, Dispute, LedgerCheckRun, Refund, StripeEvent
 from apps.wallet.selectors import balance_of, wallet_balance
 from apps.wallet.services.ledger import house_account
-from apps.wallet.services.webhooks import stripe_event_process, stripe_events_process_received
+from apps.wallet.services.webhooks import stripe_events_process_received
 
 from .stripe_flows import topup_checkout
 from .stripe_server import StripeTestServer, example, webhook_post
@@ -84,10 +85,8 @@ def expected_wallet(refund_outcome: str, dispute_outcome: str) -> Decimal:
 
 
 def drain() -> None:
-    """What the workers and the backoff sweep do eventually: process everything received or still waiting."""
-    stripe_events_process_received()
-    for pk in StripeEvent.objects.filter(status=StripeEvent.Status.PENDING).values_list("pk", flat=True):
-        stripe_event_process(event_pk=pk)
+    """What the workers do with what is queued: process every received event. No backoff sweep is needed: the
+    top-up's credit releases every event that waited for it."""
     stripe_events_process_received()
 
 
@@ -101,6 +100,8 @@ scenarios = st.tuples(st.sampled_from(REFUND_OUTCOMES), st.sampled_from(DISPUTE_
             max_size=12,
         ),
         st.randoms(use_true_random=False),
+        # Whether Checkout creates the PaymentIntent only at payment (so the top-up does not know it yet).
+        st.booleans(),
     )
 )
 
@@ -110,8 +111,9 @@ scenarios = st.tuples(st.sampled_from(REFUND_OUTCOMES), st.sampled_from(DISPUTE_
 )
 @given(scenario=scenarios)
 def test_stripe_events_in_any_order_end_in_the_same_money(client, stripe_server, scenario):
-    (refund_outcome, dispute_outcome), choices, rnd = scenario
+    (refund_outcome, dispute_outcome), choices, rnd, lazy_payment_intent = scenario
     # given one top-up paid on Checkout and everything Stripe will say about it
+    stripe_server.lazy_payment_intent = lazy_payment_intent
     user = UserFactory()
     topup = topup_checkout(user, TOPUP)
     session = stripe_server.session_pay(topup.stripe_checkout_session_id)
@@ -129,6 +131,7 @@ def test_stripe_events_in_any_order_end_in_the_same_money(client, stripe_server,
     credited_first = deliveries[0][0]["type"] == "checkout.session.completed"
     event("top-up credited first" if credited_first else "something arrived before the top-up")
     event(f"refund {refund_outcome}, dispute {dispute_outcome}")
+    event("PaymentIntent created at payment" if lazy_payment_intent else "PaymentIntent known from the start")
     for delivered, catch_up in deliveries:
         assert webhook_post(client, delivered).status_code == 200
         if catch_up:
