@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .enums import LIVE_STATES, EndReason, Modality, SessionState
+from .enums import ENGAGED_STATES, LIVE_STATES, EndReason, Modality, SessionState
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -80,11 +80,15 @@ class ReadingSession(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            # One live reading per client (waiting included) and one reading in progress per reader. These are
+            # partial unique indexes: on PostgreSQL, AlterField(db_index=...) on client or reader drops every
+            # index on the column that is not in Meta.indexes, these included (migration 0003 did; 0004 put
+            # them back). tests/test_schema_matches_models.py fails if a migration drops them again.
             models.UniqueConstraint(
                 fields=["client"], condition=Q(state__in=sorted(LIVE_STATES)), name="livesession_one_live_per_client"
             ),
             models.UniqueConstraint(
-                fields=["reader"], condition=Q(state__in=sorted(LIVE_STATES)), name="livesession_one_live_per_reader"
+                fields=["reader"], condition=Q(state__in=sorted(ENGAGED_STATES)), name="livesession_one_live_per_reader"
             ),
             models.CheckConstraint(condition=~Q(client=models.F("reader")), name="livesession_not_self"),
             models.CheckConstraint(condition=Q(rate_amount__gt=0), name="livesession_rate_positive"),

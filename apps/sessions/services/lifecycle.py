@@ -23,9 +23,15 @@ from apps.readers.selectors import available_modalities, rate_field, reader_list
 from apps.readers.services import reader_presence_heartbeat, reader_presence_set_busy
 from apps.rtc.channels import channel_name_for
 from apps.sessions.constants import REQUEST_TIMEOUT
-from apps.sessions.enums import LIVE_STATES, EndReason, Modality, SessionState
-from apps.sessions.exceptions import InvalidTransition, SessionNotFound, SessionRefused
-from apps.sessions.locks import session_lock
+from apps.sessions.enums import ENGAGED_STATES, LIVE_STATES, EndReason, Modality, SessionState
+from apps.sessions.exceptions import (
+    ClientAlreadyInReading,
+    InvalidTransition,
+    ReaderAlreadyInReading,
+    SessionNotFound,
+    SessionRefused,
+)
+from apps.sessions.locks import participants_lock, session_lock, sessions_lock_skip_locked
 from apps.sessions.models import ReadingSession
 from apps.sessions.services import flow
 from apps.sessions.services.billing import charge_next_minute
@@ -43,6 +49,16 @@ def reader_rate_of(profile: ReaderProfile) -> Decimal:
     """The reader's share of what clients pay: an admin override on the profile when set, else 70%."""
     rate = getattr(profile, "reader_rate", None)
     return Decimal(rate) if rate is not None else DEFAULT_READER_RATE
+
+
+def _one_live_reading_refusal(error: IntegrityError, *, accepting: bool = False) -> SessionRefused:
+    """The refusal a broken one-live-reading constraint stands for; any other IntegrityError is re-raised."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if constraint == "livesession_one_live_per_client":
+        return ClientAlreadyInReading()
+    if constraint == "livesession_one_live_per_reader":
+        return ReaderAlreadyInReading(ReaderAlreadyInReading.accept_message if accepting else None)
+    raise error
 
 
 def _locked_for_party(*, user: Any, session_id: int) -> tuple[ReadingSession, str]:
@@ -70,8 +86,10 @@ def session_request(
     Refused (``SessionRefused``, nothing written) when the client's email is unverified, the reader is not
     listed, offline or busy, the modality is not offered by the reader or not available on this server
     (voice and video need Agora), the wallet holds less than one minute at the reader's rate, the spending
-    limit is below one minute, or either of them is already in a reading. The rate and the reader's share are
-    copied onto the reading now. The reader is notified.
+    limit is below one minute, the client is in a reading or waiting for one already (``ClientAlreadyInReading``:
+    concurrent requests of one client are serialised by ``participants_lock`` and re-checked), or the reader
+    is in a reading (``ReaderAlreadyInReading``). The rate and the reader's share are copied onto the reading
+    now. The reader is notified.
     """
     now = _now(now)
     if not getattr(client, "is_authenticated", False) or not client.is_active:
@@ -107,8 +125,11 @@ def session_request(
         raise SessionRefused("Your wallet is frozen while a payment dispute is open.")
     if wallet.balance < rate:
         raise SessionRefused(f"Your wallet must hold at least one minute (${rate}) to start. Please add funds.")
+    participants_lock(user_ids=[client.pk])
     if ReadingSession.objects.filter(client=client, state__in=LIVE_STATES).exists():
-        raise SessionRefused("You are already in a reading (or waiting for one).")
+        raise ClientAlreadyInReading()
+    if ReadingSession.objects.filter(reader=reader, state__in=ENGAGED_STATES).exists():
+        raise ReaderAlreadyInReading()
     try:
         with transaction.atomic():
             session = ReadingSession.objects.create(
@@ -122,9 +143,9 @@ def session_request(
                 created_at=now,
             )
             session_transition(session=session, to_state=S.WAITING, reason="requested", now=now, actor=client)
-    except IntegrityError:
-        # The partial unique constraints: one of them got into a reading a moment ago.
-        raise SessionRefused("This reader is in another reading right now. Please try again later.")
+    except IntegrityError as error:
+        # The partial unique constraints, should anything get past the lock.
+        raise _one_live_reading_refusal(error)
     session.channel_name = channel_name_for("session", session.pk)
     session.save(update_fields=["channel_name"])
     notify(
@@ -140,12 +161,24 @@ def session_request(
 @transaction.atomic(durable=True)
 def session_accept(*, reader: Any, session_id: int, now: datetime | None = None) -> ReadingSession:
     """The reader accepts a waiting request: minute 1 is charged into ``hold:session:<id>`` and the reading
-    becomes active; the reader shows as busy. If the wallet can no longer pay the first minute the request
-    ends unbilled (state ``ended``, reason ``insufficient_funds``) and the reading is returned as such."""
+    becomes active; the reader shows as busy, and the other clients waiting for them are told the reader
+    started another reading. If the wallet can no longer pay the first minute the request ends unbilled
+    (state ``ended``, reason ``insufficient_funds``) and the reading is returned as such.
+
+    A reader already in a reading is refused (``ReaderAlreadyInReading``): a reader's accepts are serialised
+    by ``participants_lock`` and re-checked, and the partial unique constraint is the last line of defence.
+    """
     now = _now(now)
+    if getattr(reader, "pk", None) is None:
+        raise SessionNotFound()
+    participants_lock(user_ids=[reader.pk])
     session, role = _locked_for_party(user=reader, session_id=session_id)
     if role != "reader":
         raise SessionNotFound()
+    engaged = ReadingSession.objects.filter(reader_id=session.reader_id, state__in=ENGAGED_STATES)
+    if engaged.exclude(pk=session.pk).exists():
+        # Checked first: the reading they just went into has ended the other requests, and this says why.
+        raise ReaderAlreadyInReading(ReaderAlreadyInReading.accept_message)
     if session.state != S.WAITING:
         raise InvalidTransition("This request is no longer waiting for you.")
     if now - session.created_at > REQUEST_TIMEOUT:
@@ -158,8 +191,12 @@ def session_accept(*, reader: Any, session_id: int, now: datetime | None = None)
         return session
     session.client_heartbeat_at = session.reader_heartbeat_at = now
     session.save(update_fields=["client_heartbeat_at", "reader_heartbeat_at"])
-    session_transition(session=session, to_state=S.ACTIVE, reason="accepted", now=now, actor=reader)
+    try:
+        session_transition(session=session, to_state=S.ACTIVE, reason="accepted", now=now, actor=reader)
+    except IntegrityError as error:
+        raise _one_live_reading_refusal(error, accepting=True)
     reader_presence_set_busy(reader_user_id=session.reader_id, busy=True)
+    _end_other_requests(session=session, now=now, actor=reader)
     audit_log_record(
         actor=reader,
         action="livesessions.session_started",
@@ -174,6 +211,16 @@ def session_accept(*, reader: Any, session_id: int, now: datetime | None = None)
         url=flow.session_url(session),
     )
     return session
+
+
+def _end_other_requests(*, session: ReadingSession, now: datetime, actor: Any) -> None:
+    """The reader of ``session`` just went into it: the other requests waiting for them end unbilled and their
+    clients are told at once. A request someone else holds right now (being withdrawn) is left to them or to
+    the tick's request timeout. Inner helper of ``session_accept``."""
+    waiting = ReadingSession.objects.filter(reader_id=session.reader_id, state=S.WAITING).exclude(pk=session.pk)
+    for other in sessions_lock_skip_locked(session_ids=waiting.values_list("pk", flat=True)):
+        if other.state == S.WAITING:
+            flow.end(session=other, reason=EndReason.READER_BUSY, now=now, actor=actor)
 
 
 @transaction.atomic(durable=True)
