@@ -2,7 +2,8 @@
 
 Each is one durable transaction; every one that changes the state locks the reading first
 (``locks.session_lock``) and re-checks it. ``now`` may be passed (tests drive a clock); it defaults to the
-server time. Errors are ``DomainError`` subclasses with a message fit for the user.
+database's time (``clock.db_now``), the one clock of readings. Errors are ``DomainError`` subclasses with
+a message fit for the user.
 """
 
 from datetime import datetime
@@ -10,9 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest, Least, Now
 
 from apps.core.permissions import has_verified_email
 from apps.core.services import audit_log_record
@@ -22,6 +22,7 @@ from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_listed_list
 from apps.readers.services import reader_presence_heartbeat, reader_presence_set_busy
 from apps.rtc.channels import channel_name_for
+from apps.sessions.clock import db_now
 from apps.sessions.constants import REQUEST_TIMEOUT
 from apps.sessions.enums import ENGAGED_STATES, LIVE_STATES, EndReason, Modality, SessionState
 from apps.sessions.exceptions import (
@@ -42,7 +43,7 @@ S = SessionState
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or timezone.now()
+    return now or db_now()
 
 
 def reader_rate_of(profile: ReaderProfile) -> Decimal:
@@ -260,12 +261,11 @@ def _side_field(session_values: dict[str, Any], user: Any) -> str:
 def session_heartbeat(*, user: Any, session_id: int, at: datetime | None = None, now: datetime | None = None) -> str:
     """One party says "still here" (every 10 s from the room; room connection events and NCS joins too).
 
-    Records the heartbeat with one conditional UPDATE (never moving it backwards, never into the future);
-    a reconnecting reading whose parties are both back resumes at once with the same minute count.
-    Returns the reading's state. ``SessionNotFound`` for anyone but the two parties.
+    Records the heartbeat with one conditional UPDATE (never moving it backwards, never into the future),
+    stamped by the database's clock (``clock``), which the tick reads too; a reconnecting reading whose
+    parties are both back resumes at once with the same minute count. Returns the reading's state.
+    ``SessionNotFound`` for anyone but the two parties.
     """
-    now = _now(now)
-    at = min(at or now, now)
     row = (
         ReadingSession.objects.filter(pk=session_id)
         .filter(Q(client=user) | Q(reader=user))
@@ -277,8 +277,10 @@ def session_heartbeat(*, user: Any, session_id: int, at: datetime | None = None,
     if row is None:
         raise SessionNotFound()
     field = _side_field(row, user)
+    clock: Any = Now() if now is None else Value(now)
+    stamp = clock if at is None else Least(Value(at), clock)
     updated = ReadingSession.objects.filter(pk=session_id, state__in=LIVE_STATES).update(
-        **{field: Greatest(Coalesce(F(field), at), at)}
+        **{field: Greatest(Coalesce(F(field), stamp), stamp)}
     )
     if updated and field == "reader_heartbeat_at":
         # The room keeps the reader's own status fresh too, so it is still "busy" (then "online") afterwards.
@@ -288,7 +290,7 @@ def session_heartbeat(*, user: Any, session_id: int, at: datetime | None = None,
     with transaction.atomic(durable=True):
         session = session_lock(session_id=session_id)
         if session.state == S.RECONNECTING:
-            flow.try_resume_reconnecting(session=session, now=now)
+            flow.try_resume_reconnecting(session=session, now=_now(now))
         return session.state
 
 

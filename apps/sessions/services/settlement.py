@@ -4,9 +4,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from apps.core.services import audit_log_record
+from apps.sessions.clock import db_now
 from apps.sessions.enums import SessionState
 from apps.sessions.exceptions import HoldNotSettled, InvalidTransition, SessionNotFound
 from apps.sessions.locks import session_lock
@@ -32,7 +32,7 @@ def session_finalize(*, session_id: int, now: datetime | None = None) -> Reading
     ``platform:revenue``. The hold must then be exactly zero, else ``HoldNotSettled`` and nothing changes.
     The summary shown to both parties (and on the receipt) is stored on the reading.
     """
-    now = now or timezone.now()
+    now = now or db_now()
     try:
         session = session_lock(session_id=session_id)
     except ReadingSession.DoesNotExist:

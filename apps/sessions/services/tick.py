@@ -15,8 +15,8 @@ from datetime import datetime
 import psycopg
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 
+from apps.sessions.clock import db_now
 from apps.sessions.constants import PAUSE_TIMEOUT, REQUEST_TIMEOUT, SILENCE_TIMEOUT, TICK_BATCH_SIZE
 from apps.sessions.enums import EndReason, SessionState
 from apps.sessions.exceptions import HoldNotSettled, InvalidTransition
@@ -62,8 +62,8 @@ def _each_locked(ids: list[int], action) -> None:
 def session_bill_tick(
     *, session_id: int | None = None, now: datetime | None = None, batch_size: int = TICK_BATCH_SIZE
 ) -> TickResult:
-    """One tick over every reading (or only ``session_id``). Returns counts of what it did."""
-    now = now or timezone.now()
+    """One tick over every reading (or only ``session_id``) at the database's time. Returns counts of what it did."""
+    now = now or db_now()
     result = TickResult()
     _expire_requests(now, session_id, result)
     _detect_silence(now, session_id, result)
