@@ -76,6 +76,11 @@ class ReadingSession(models.Model):
     reader_share_amount = models.DecimalField(null=True, blank=True, **MONEY)
     platform_share_amount = models.DecimalField(null=True, blank=True, **MONEY)
     summary = models.JSONField(default=dict, blank=True)
+    # Failed settlements: the tick settles the least-tried readings first, so one that keeps failing never
+    # holds up the others; the admins are told once (``services.settlement``).
+    settlement_attempts = models.PositiveIntegerField(default=0)
+    settlement_error = models.TextField(blank=True)
+    settlement_alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -117,7 +122,12 @@ class ReadingSession(models.Model):
                 condition=Q(state__in=[SessionState.WAITING, SessionState.PAUSED, SessionState.RECONNECTING]),
                 name="livesession_timeout_idx",
             ),
-            models.Index(fields=["state"], condition=Q(state=SessionState.ENDED), name="livesession_unsettled_idx"),
+            # The settlement sweep: ended readings, least-tried first.
+            models.Index(
+                fields=["settlement_attempts", "id"],
+                condition=Q(state=SessionState.ENDED),
+                name="livesession_unsettled_idx",
+            ),
             models.Index(fields=["client", "-created_at"], name="livesession_client_idx"),
             models.Index(fields=["reader", "-created_at"], name="livesession_reader_idx"),
         ]
