@@ -92,7 +92,6 @@ def session_request(
     is in a reading (``ReaderAlreadyInReading``). The rate and the reader's share are copied onto the reading
     now. The reader is notified.
     """
-    now = _now(now)
     if not getattr(client, "is_authenticated", False) or not client.is_active:
         raise SessionRefused("Sign in to request a reading.")
     if client.pk == getattr(reader, "pk", None):
@@ -127,6 +126,7 @@ def session_request(
     if wallet.balance < rate:
         raise SessionRefused(f"Your wallet must hold at least one minute (${rate}) to start. Please add funds.")
     participants_lock(user_ids=[client.pk])
+    now = _now(now)  # read after the lock: a request that waited for it starts when it gets it
     if ReadingSession.objects.filter(client=client, state__in=LIVE_STATES).exists():
         raise ClientAlreadyInReading()
     if ReadingSession.objects.filter(reader=reader, state__in=ENGAGED_STATES).exists():
@@ -169,10 +169,10 @@ def session_accept(*, reader: Any, session_id: int, now: datetime | None = None)
     A reader already in a reading is refused (``ReaderAlreadyInReading``): a reader's accepts are serialised
     by ``participants_lock`` and re-checked, and the partial unique constraint is the last line of defence.
     """
-    now = _now(now)
     if getattr(reader, "pk", None) is None:
         raise SessionNotFound()
     participants_lock(user_ids=[reader.pk])
+    now = _now(now)
     session, role = _locked_for_party(user=reader, session_id=session_id)
     if role != "reader":
         raise SessionNotFound()
