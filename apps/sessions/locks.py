@@ -11,10 +11,10 @@ PARTICIPANT_LOCK_SPACE = 0x5E55
 
 
 def participants_lock(*, user_ids: Iterable[int]) -> None:
-    """Serialise what puts a user into a reading (a client's requests, a reader's accepts), so each one sees
-    the others' committed result and can refuse with a clear message; the partial unique constraints stay
-    the last line of defence. Transaction-scoped advisory locks, one per user, in id order, taken before any
-    row lock. The caller holds the transaction."""
+    """Serialise what puts a user into a reading (a request locks its client and reader, an accept its
+    reader), so each one sees the others' committed result and can refuse with a clear message; the partial
+    unique constraints stay the last line of defence. Transaction-scoped advisory locks, one per user, in id
+    order, taken before any row lock. The caller holds the transaction."""
     with connection.cursor() as cursor:
         for user_id in sorted(set(user_ids)):
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PARTICIPANT_LOCK_SPACE, user_id % 2**31])

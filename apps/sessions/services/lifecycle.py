@@ -87,10 +87,10 @@ def session_request(
     Refused (``SessionRefused``, nothing written) when the client's email is unverified, the reader is not
     listed, offline or busy, the modality is not offered by the reader or not available on this server
     (voice and video need Agora), the wallet holds less than one minute at the reader's rate, the spending
-    limit is below one minute, the client is in a reading or waiting for one already (``ClientAlreadyInReading``:
-    concurrent requests of one client are serialised by ``participants_lock`` and re-checked), or the reader
-    is in a reading (``ReaderAlreadyInReading``). The rate and the reader's share are copied onto the reading
-    now. The reader is notified.
+    limit is below one minute, the client is in a reading or waiting for one already (``ClientAlreadyInReading``),
+    or the reader is in a reading (``ReaderAlreadyInReading``); both are re-checked under ``participants_lock``
+    (the client's and the reader's), so concurrent requests and accepts see each other. The rate and the
+    reader's share are copied onto the reading now. The reader is notified.
     """
     if not getattr(client, "is_authenticated", False) or not client.is_active:
         raise SessionRefused("Sign in to request a reading.")
@@ -125,7 +125,8 @@ def session_request(
         raise SessionRefused("Your wallet is frozen while a payment dispute is open.")
     if wallet.balance < rate:
         raise SessionRefused(f"Your wallet must hold at least one minute (${rate}) to start. Please add funds.")
-    participants_lock(user_ids=[client.pk])
+    # The reader's lock too: a request and the reader's accept of another one never cross unseen.
+    participants_lock(user_ids=[client.pk, reader.pk])
     now = _now(now)  # read after the lock: a request that waited for it starts when it gets it
     if ReadingSession.objects.filter(client=client, state__in=LIVE_STATES).exists():
         raise ClientAlreadyInReading()

@@ -157,3 +157,30 @@ def test_session_accept_past_the_checks_is_refused_by_the_reader_constraint(monk
     assert waiting.state == SessionState.WAITING
     assert wallet_balance(second) == Decimal("10.00")
     assert hold_balance(waiting) == Decimal("0.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_session_request_racing_the_readers_accept_never_leaves_a_request_waiting_for_a_busy_reader():
+    for _ in range(8):
+        # given a client waiting for a reader, and another client about to ask the same reader
+        reader = make_reader(rate=Decimal("2.00"))
+        first, second = UserFactory(), UserFactory()
+        for client in (first, second):
+            credit(client, Decimal("10.00"))
+        waiting = session_request(client=first, reader=reader, modality="text")
+        # when the reader accepts the first at the instant the second client asks
+        accepted, requested = _race(
+            [
+                lambda w=waiting, r=reader: session_accept(reader=r, session_id=w.pk),
+                lambda s=second, r=reader: session_request(client=s, reader=r, modality="text"),
+            ]
+        )
+        # then the reading goes live, and the second client is refused or told at once: nothing waits
+        assert isinstance(accepted, ReadingSession) and accepted.state == SessionState.ACTIVE, accepted
+        if isinstance(requested, ReadingSession):
+            requested.refresh_from_db()
+            assert requested.state == SessionState.ENDED and requested.end_reason == EndReason.READER_BUSY
+        else:
+            assert isinstance(requested, ReaderAlreadyInReading), requested
+        assert not ReadingSession.objects.filter(reader=reader, state=SessionState.WAITING).exists()
+    call_command("ledger_check")
