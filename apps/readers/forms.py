@@ -6,7 +6,7 @@ from django import forms
 from .constants import PHOTO_MAX_BYTES, RATE_MAX_AMOUNT
 from .enums import DirectorySort, Modality
 from .models import Language, ReaderProfile, Specialty, Tool
-from .selectors import DirectoryQuery, available_modalities
+from .selectors import DirectoryQuery, available_modalities, taxonomy_picker_list
 
 RATING_CHOICES = [("", "Any rating"), ("3", "3 stars and up"), ("4", "4 stars and up"), ("4.5", "4.5 stars and up")]
 
@@ -117,6 +117,8 @@ class ReaderProfileForm(forms.ModelForm):
             del self.fields["voice_rate_amount"]
             del self.fields["video_rate_amount"]
         self.fields["photo"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+        for name, model in (("specialties", Specialty), ("tools", Tool), ("languages", Language)):
+            self.fields[name].queryset = taxonomy_picker_list(model, profile=self.instance)  # type: ignore[attr-defined]
 
     def clean_photo(self) -> Any:
         photo = self.cleaned_data.get("photo")
@@ -125,6 +127,14 @@ class ReaderProfileForm(forms.ModelForm):
         if photo and getattr(photo, "content_type", None) not in (None, "image/jpeg", "image/png", "image/webp"):
             raise forms.ValidationError("Please upload a JPEG, PNG or WebP image.")
         return photo
+
+
+class TaxonomyTermForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=60, strip=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs.update({"class": "form-input", "autocomplete": "off"})
 
 
 class SuspensionForm(forms.Form):

@@ -19,14 +19,20 @@ RATE_VALIDATORS = [MinValueValidator(RATE_MIN_AMOUNT), MaxValueValidator(RATE_MA
 
 
 class Taxonomy(models.Model):
-    """A term admins manage (in Django admin, audited) and readers pick from."""
+    """A term readers pick from, managed by admins on the staff taxonomy pages (audited).
+
+    A retired term is no longer offered to readers or in the directory filters, but stays on the profiles
+    that already use it. The slug never changes after creation, so directory links keep working after a rename.
+    """
 
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
+    position = models.PositiveIntegerField(default=0)
+    is_retired = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
-        ordering = ["name"]
+        ordering = ["position", "name"]
 
     def __str__(self) -> str:
         return self.name

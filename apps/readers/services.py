@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from apps.accounts.enums import ApplicationStatus
 from apps.core.exceptions import IntegrationNotConfigured, PermissionDeniedError
@@ -19,10 +20,16 @@ from apps.notifications.services import notify
 
 from . import selectors
 from .cache import reader_directory_changed
-from .enums import Modality, Presence
-from .exceptions import ReaderNotFound, ReaderProfileIncomplete, ReaderProfileInvalid
-from .locks import reader_profile_lock
-from .models import Favorite, OnlineAlert, OnlineAlertDelivery, ReaderProfile, Specialty, Tool
+from .enums import Modality, Presence, TaxonomyMove
+from .exceptions import (
+    ReaderNotFound,
+    ReaderProfileIncomplete,
+    ReaderProfileInvalid,
+    TaxonomyTermInvalid,
+    TaxonomyTermNotFound,
+)
+from .locks import reader_profile_lock, taxonomy_terms_lock
+from .models import Favorite, OnlineAlert, OnlineAlertDelivery, ReaderProfile, Specialty, Taxonomy, Tool
 
 RATE_FIELDS = (
     "text_rate_amount",
@@ -41,7 +48,7 @@ def _require_reader(user: Any) -> None:
 
 def _match_terms(model: type[Specialty] | type[Tool], text: str) -> list[Any]:
     names = {part.strip().lower() for part in (text or "").split(",") if part.strip()}
-    return [term for term in model.objects.all() if term.name.lower() in names]
+    return [term for term in model.objects.filter(is_retired=False) if term.name.lower() in names]
 
 
 def reader_profile_build(*, user: Any) -> ReaderProfile:
@@ -384,3 +391,128 @@ def reader_online_alerts_send(*, reader_id: int) -> int:
                 )
                 sent += 1
     return sent
+
+
+# --- Taxonomy (specialties, tools, languages) ---------------------------------------------------
+
+TAXONOMY_NAME_MIN_LENGTH = 2
+
+
+def _require_admin(actor: Any) -> None:
+    if not getattr(actor, "is_admin", False):
+        raise PermissionDeniedError()
+
+
+def _taxonomy_name_clean(*, model: type[Taxonomy], name: str, exclude_pk: int | None = None) -> str:
+    name = " ".join((name or "").split())
+    max_length = model._meta.get_field("name").max_length or 60
+    if not TAXONOMY_NAME_MIN_LENGTH <= len(name) <= max_length:
+        raise TaxonomyTermInvalid(f"A name is {TAXONOMY_NAME_MIN_LENGTH} to {max_length} characters long.")
+    if not slugify(name):
+        raise TaxonomyTermInvalid("A name needs at least one letter or digit.")
+    if model.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise TaxonomyTermInvalid(f"“{name}” is already in the list.")
+    return name
+
+
+def _taxonomy_changed(*, term: Taxonomy) -> None:
+    """The caller holds the transaction. Directory filters and (for specialties) search documents change."""
+    reader_directory_changed()
+    if isinstance(term, Specialty):
+        reader_search_vector_refresh(reader_ids=list(term.readers.values_list("pk", flat=True)))
+
+
+def _taxonomy_term_locked(*, kind: str, term_id: int) -> tuple[list[Taxonomy], Taxonomy]:
+    terms = taxonomy_terms_lock(model=selectors.taxonomy_model(kind))
+    for term in terms:
+        if term.pk == term_id:
+            return terms, term
+    raise TaxonomyTermNotFound()
+
+
+@transaction.atomic(durable=True)
+def taxonomy_term_create(*, actor: Any, kind: str, name: str, request: Any = None) -> Taxonomy:
+    """An admin adds a term at the end of its list. Audited."""
+    _require_admin(actor)
+    model = selectors.taxonomy_model(kind)
+    terms = taxonomy_terms_lock(model=model)
+    name = _taxonomy_name_clean(model=model, name=name)
+    base = slugify(name)[:50]
+    slug, suffix = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    term = model.objects.create(name=name, slug=slug, position=max((t.position for t in terms), default=0) + 10)
+    audit_log_record(
+        actor=actor, action=f"readers.{kind}_created", target=term, details={"name": name}, request=request
+    )
+    _taxonomy_changed(term=term)
+    return term
+
+
+@transaction.atomic(durable=True)
+def taxonomy_term_rename(*, actor: Any, kind: str, term_id: int, name: str, request: Any = None) -> Taxonomy:
+    """An admin renames a term. Its slug (in directory links) stays. Audited."""
+    _require_admin(actor)
+    _, term = _taxonomy_term_locked(kind=kind, term_id=term_id)
+    before = term.name
+    term.name = _taxonomy_name_clean(model=type(term), name=name, exclude_pk=term.pk)
+    if term.name == before:
+        return term
+    term.save(update_fields=["name"])
+    audit_log_record(
+        actor=actor,
+        action=f"readers.{kind}_renamed",
+        target=term,
+        details={"before": before, "after": term.name},
+        request=request,
+    )
+    _taxonomy_changed(term=term)
+    return term
+
+
+@transaction.atomic(durable=True)
+def taxonomy_term_move(*, actor: Any, kind: str, term_id: int, direction: str, request: Any = None) -> Taxonomy:
+    """An admin moves a term one place up or down its list (the order readers and clients see). Audited."""
+    _require_admin(actor)
+    if direction not in TaxonomyMove.values:
+        raise TaxonomyTermInvalid("Choose to move the entry up or down.")
+    terms, term = _taxonomy_term_locked(kind=kind, term_id=term_id)
+    index = terms.index(term)
+    other = index - 1 if direction == TaxonomyMove.UP else index + 1
+    if not 0 <= other < len(terms):
+        raise TaxonomyTermInvalid(f"“{term.name}” is already {'first' if other < 0 else 'last'}.")
+    terms[index], terms[other] = terms[other], terms[index]
+    # Renumber the whole list, so terms that shared a position get a definite order too.
+    for position, each in enumerate(terms, start=1):
+        if each.position != position * 10:
+            each.position = position * 10
+            each.save(update_fields=["position"])
+    audit_log_record(
+        actor=actor,
+        action=f"readers.{kind}_moved",
+        target=term,
+        details={"name": term.name, "direction": direction, "place": terms.index(term) + 1},
+        request=request,
+    )
+    reader_directory_changed()
+    return term
+
+
+@transaction.atomic(durable=True)
+def taxonomy_term_retire(*, actor: Any, kind: str, term_id: int, retired: bool, request: Any = None) -> Taxonomy:
+    """An admin retires a term (no longer offered; profiles that use it keep it) or restores it. Audited."""
+    _require_admin(actor)
+    _, term = _taxonomy_term_locked(kind=kind, term_id=term_id)
+    if term.is_retired == retired:
+        return term
+    term.is_retired = retired
+    term.save(update_fields=["is_retired"])
+    audit_log_record(
+        actor=actor,
+        action=f"readers.{kind}_{'retired' if retired else 'restored'}",
+        target=term,
+        details={"name": term.name, "readers": term.readers.count()},
+        request=request,
+    )
+    reader_directory_changed()
+    return term
