@@ -73,6 +73,13 @@ class DirectoryFilterForm(forms.Form):
         )
 
 
+class PhotoInput(forms.ClearableFileInput):
+    """Shows the current photo itself (not its storage path), with a box to remove it."""
+
+    template_name = "readers/widgets/photo_input.html"
+    clear_checkbox_label = "Remove this photo"
+
+
 class ReaderProfileForm(forms.ModelForm):
     specialties = forms.ModelMultipleChoiceField(
         queryset=Specialty.objects.all(), widget=forms.CheckboxSelectMultiple, required=False
@@ -101,7 +108,9 @@ class ReaderProfileForm(forms.ModelForm):
             "scheduled_rate_amount",
             "paid_reply_amount",
         ]
+        widgets = {"photo": PhotoInput}
         help_texts = {
+            "photo": "A clear, friendly photo of you: JPEG, PNG or WebP, up to 5 MB. It is shown as a circle.",
             "headline": "One line clients see in the directory, e.g. “Tarot and mediumship with 20 years of practice”.",
             "text_rate_amount": "USD per minute, from $0.50 to $50.00. Leave empty if you do not offer it.",
             "voice_rate_amount": "USD per minute, from $0.50 to $50.00. Leave empty if you do not offer it.",

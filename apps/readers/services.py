@@ -30,6 +30,7 @@ from .exceptions import (
 )
 from .locks import reader_profile_lock, taxonomy_terms_lock
 from .models import Favorite, OnlineAlert, OnlineAlertDelivery, ReaderProfile, Specialty, Taxonomy, Tool
+from .photos import PHOTO_READ_ERRORS, reader_photo_clear, reader_photo_files_delete, reader_photo_store
 
 RATE_FIELDS = (
     "text_rate_amount",
@@ -64,13 +65,25 @@ def reader_profile_build(*, user: Any) -> ReaderProfile:
     if application is not None:
         profile.bio = application.bio
         profile.years_experience = application.years_experience
-        profile.photo.name = application.photo.name
+        _photo_copy_from_application(profile=profile, application=application)
     profile.save()
     if application is not None:
         profile.specialties.set(_match_terms(Specialty, application.specialties))
         profile.tools.set(_match_terms(Tool, application.tools))
     reader_search_vector_refresh(reader_ids=[profile.pk])
     return profile
+
+
+def _photo_copy_from_application(*, profile: ReaderProfile, application: Any) -> None:
+    """The application's photo is private (only admins saw it); the profile gets its own public copy."""
+    if not application.photo:
+        return
+    try:
+        with application.photo.open("rb") as source:
+            reader_photo_store(profile=profile, source=source, name=application.photo.name)
+    except PHOTO_READ_ERRORS:
+        # A missing or unreadable file leaves the profile without a photo; the reader adds one before publishing.
+        profile.photo = profile.photo_small = profile.photo_large = None  # type: ignore[assignment]
 
 
 def reader_profile_get_or_create(*, user: Any) -> ReaderProfile:
@@ -161,8 +174,14 @@ def reader_profile_update(
     for field in PROFILE_FIELDS:
         if field in data:
             setattr(profile, field, data[field])
-    if photo is not None:
-        profile.photo = photo
+    replaced: list[str] = []
+    if photo == "":
+        replaced = reader_photo_clear(profile=profile)
+    elif photo is not None:
+        try:
+            replaced = reader_photo_store(profile=profile, source=photo, name=photo.name)
+        except PHOTO_READ_ERRORS:
+            raise ReaderProfileInvalid("That photo could not be read; please upload a JPEG, PNG or WebP image.")
     if not selectors.agora_enabled() and any(
         data.get(f) is not None for f in ("voice_rate_amount", "video_rate_amount")
     ):
@@ -183,6 +202,8 @@ def reader_profile_update(
         raise ReaderProfileIncomplete("A published profile needs " + ", ".join(missing) + ".")
     reader_search_vector_refresh(reader_ids=[profile.pk])
     reader_directory_changed()
+    if replaced:
+        transaction.on_commit(partial(reader_photo_files_delete, replaced))
     after = {field: str(getattr(profile, field)) for field in RATE_FIELDS}
     if after != before:
         audit_log_record(

@@ -19,7 +19,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Where the site is served; every link in an email starts with it. The default is the address `make run` prints.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "SoulSeer"
 # Reverse proxies in front of the app that append to X-Forwarded-For (Heroku's router: 1).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -208,32 +209,45 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Cloudflare R2 (S3-compatible) for uploads and downloads when configured; local files otherwise.
+# Two storages. "default" holds private files (application photos, avatars, attachments, exports): served only
+# through views that check who asks, or expiring signed links. "public" holds what every visitor may see (reader
+# photos and their thumbnails). Both are Cloudflare R2 (S3-compatible) when configured, local files otherwise.
 R2_BUCKET = env("R2_BUCKET", default="")
 R2_ENDPOINT_URL = env("R2_ENDPOINT_URL", default="")
 R2_ACCESS_KEY_ID = env("R2_ACCESS_KEY_ID", default="")
 R2_SECRET_ACCESS_KEY = env("R2_SECRET_ACCESS_KEY", default="")
+# Optional: a public host for the bucket's public/ prefix (an R2 custom domain or r2.dev address). Without it,
+# public files too are reached through signed links.
+R2_PUBLIC_URL = env("R2_PUBLIC_URL", default="").rstrip("/")
 _private_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+_public_storage: dict = {"BACKEND": "apps.core.storages.PublicFileSystemStorage"}
 if R2_BUCKET and R2_ENDPOINT_URL:
-    _private_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": R2_BUCKET,
-            "endpoint_url": R2_ENDPOINT_URL,
-            "access_key": R2_ACCESS_KEY_ID,
-            "secret_key": R2_SECRET_ACCESS_KEY,
-            "region_name": env("R2_REGION", default="auto"),
-            "default_acl": None,
-            "querystring_auth": True,
-            "querystring_expire": 3600,
-            "file_overwrite": False,
-            "signature_version": "s3v4",
-        },
+    _r2_options = {
+        "bucket_name": R2_BUCKET,
+        "endpoint_url": R2_ENDPOINT_URL,
+        "access_key": R2_ACCESS_KEY_ID,
+        "secret_key": R2_SECRET_ACCESS_KEY,
+        "region_name": env("R2_REGION", default="auto"),
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 3600,
+        "file_overwrite": False,
+        "signature_version": "s3v4",
     }
+    _private_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _r2_options}
+    _public_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_r2_options, "location": "public"}}
+    if R2_PUBLIC_URL:
+        _public_storage["OPTIONS"].update(
+            querystring_auth=False, custom_domain=R2_PUBLIC_URL.split("://", 1)[-1], url_protocol="https:"
+        )
 STORAGES = {
     "default": _private_storage,
+    "public": _public_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Public files kept on this machine's disk are served by the app itself (under MEDIA_URL public/); on R2 the
+# storage serves them. Private files are never served from a URL path.
+SERVE_PUBLIC_MEDIA = not (R2_BUCKET and R2_ENDPOINT_URL)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
