@@ -155,6 +155,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SoulSeer] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_FORMS = {"signup": "apps.accounts.forms.SignupForm"}
+ACCOUNT_ADAPTER = "apps.accounts.emails.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, stated so they are visible and reviewed.
     "login": "30/m/ip",
