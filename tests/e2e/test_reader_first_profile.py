@@ -1,0 +1,71 @@
+"""A new reader on a fresh install, in a real browser: the shipped specialties are there to pick, the photo they
+upload shows in the editor (the image, served, not its storage path), and the profile publishes and appears in
+the directory with its thumbnail. No admin set-up on the way. axe-core runs on the editor and the directory.
+"""
+
+import importlib
+import io
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from PIL import Image
+from playwright.sync_api import expect
+
+from apps.accounts.tests.factories import ReaderFactory
+from apps.readers.models import ReaderProfile
+from tests.e2e.conftest import assert_axe_clean, sign_in
+
+
+def _jpeg_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 800), (212, 175, 55)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def _fresh_install_taxonomy() -> None:
+    # Transactional tests empty the tables between tests; put back what the data migration ships (idempotent).
+    migration = importlib.import_module("apps.readers.migrations.0004_starting_taxonomy")
+    migration.add_starting_taxonomy(apps, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reader_first_profile_photo_shown_and_published_without_admin_setup(live_server, page, settings, tmp_path):
+    # given: a fresh install (only what migrations ship) and a newly approved reader
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _fresh_install_taxonomy()
+    reader = ReaderFactory(email="selene@example.com", display_name="Selene")
+    base = live_server.url
+    sign_in(page, base, reader.email)
+
+    # when: they fill in their profile and upload a photo through the editor
+    page.goto(base + reverse("readers:dashboard_profile"))
+    page.get_by_label("Headline").fill("Tarot with warmth and honesty")
+    page.get_by_label("Bio").fill("Twenty years of reading cards for people at a crossroads.")
+    page.get_by_label("Photo").set_input_files(
+        files=[{"name": "selene.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_bytes()}]
+    )
+    page.get_by_role("checkbox", name="Tarot", exact=True).check()
+    page.get_by_role("checkbox", name="English", exact=True).check()
+    page.get_by_label("Chat rate per minute").fill("2.50")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+
+    # then: the editor shows the uploaded photo itself, loaded from its served URL
+    photo = page.locator("img[data-current-photo]")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.complete && img.naturalWidth") == 320
+    assert "readers/" not in page.locator("main").inner_text()  # no storage path on the page
+    assert_axe_clean(page)
+
+    # when: they publish
+    page.get_by_role("button", name="Publish my profile").click()
+    expect(page.get_by_text("Your profile is published")).to_be_visible()
+
+    # then: the directory lists them with their thumbnail
+    page.goto(base + reverse("readers:directory"))
+    card_photo = page.locator("main img[src*='/media/public/readers/']").first
+    expect(card_photo).to_be_visible()
+    assert card_photo.evaluate("img => img.complete && img.naturalWidth") == 144
+    assert_axe_clean(page)
+    assert ReaderProfile.objects.get(user=reader).is_published
