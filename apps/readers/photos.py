@@ -24,8 +24,8 @@ THUMBNAIL_SIZES = {"photo_small": 144, "photo_large": 320}
 def thumbnail_bytes(source: Any, *, size: int) -> bytes:
     """A ``size``×``size`` WebP of the image in ``source`` (file-like), centred, upright per its EXIF."""
     source.seek(0)
-    with Image.open(source) as image:
-        image = ImageOps.exif_transpose(image)
+    with Image.open(source) as opened:
+        image: Image.Image = ImageOps.exif_transpose(opened)
         if image.mode not in ("RGB", "RGBA"):
             image = image.convert("RGBA" if "transparency" in image.info else "RGB")
         square = ImageOps.fit(image, (size, size), method=Image.Resampling.LANCZOS)
@@ -58,5 +58,5 @@ def reader_photo_clear(*, profile: ReaderProfile) -> list[str]:
 def reader_photo_files_delete(names: list[str]) -> None:
     """Delete replaced photo files (run after commit: a rolled-back change still has its files)."""
     storage = ReaderProfile._meta.get_field("photo").storage  # type: ignore[attr-defined]
-    for name in names:
+    for name in filter(None, names):
         storage.delete(name)

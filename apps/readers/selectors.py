@@ -193,11 +193,9 @@ def taxonomy_choices() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-TAXONOMY_MODELS: dict[str, type[Taxonomy]] = {
-    TaxonomyKind.SPECIALTIES: Specialty,
-    TaxonomyKind.TOOLS: Tool,
-    TaxonomyKind.LANGUAGES: Language,
-}
+# Keyed by TaxonomyKind values.
+TAXONOMY_MODELS: dict[str, type[Taxonomy]] = {"specialties": Specialty, "tools": Tool, "languages": Language}
+assert set(TAXONOMY_MODELS) == set(TaxonomyKind.values)
 
 
 def taxonomy_model(kind: str) -> type[Taxonomy]:

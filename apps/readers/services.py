@@ -155,6 +155,32 @@ def _lowest_rate(profile: ReaderProfile) -> Decimal | None:
     return min(offered) if offered else None
 
 
+def _reader_profile_save(
+    profile: ReaderProfile,
+    *,
+    specialties: list[Specialty] | None,
+    tools: list[Tool] | None,
+    languages: list[Any] | None,
+) -> None:
+    """Validate and save the edited profile and its terms. The caller holds the transaction and the lock."""
+    profile.lowest_rate_amount = _lowest_rate(profile)
+    try:
+        profile.full_clean(exclude=["user", "search_vector"])
+    except ValidationError as error:
+        raise ReaderProfileInvalid(" ".join(error.messages))
+    profile.save()
+    if specialties is not None:
+        profile.specialties.set(specialties)
+    if tools is not None:
+        profile.tools.set(tools)
+    if languages is not None:
+        profile.languages.set(languages)
+    if profile.is_published and (missing := reader_profile_missing(profile)):
+        raise ReaderProfileIncomplete("A published profile needs " + ", ".join(missing) + ".")
+    reader_search_vector_refresh(reader_ids=[profile.pk])
+    reader_directory_changed()
+
+
 @transaction.atomic(durable=True)
 def reader_profile_update(
     *,
@@ -174,6 +200,10 @@ def reader_profile_update(
     for field in PROFILE_FIELDS:
         if field in data:
             setattr(profile, field, data[field])
+    if not selectors.agora_enabled() and any(
+        data.get(f) is not None for f in ("voice_rate_amount", "video_rate_amount")
+    ):
+        raise IntegrationNotConfigured("Voice and video need Agora to be configured; for now you can offer chat.")
     replaced: list[str] = []
     if photo == "":
         replaced = reader_photo_clear(profile=profile)
@@ -182,26 +212,12 @@ def reader_profile_update(
             replaced = reader_photo_store(profile=profile, source=photo, name=photo.name)
         except PHOTO_READ_ERRORS:
             raise ReaderProfileInvalid("That photo could not be read; please upload a JPEG, PNG or WebP image.")
-    if not selectors.agora_enabled() and any(
-        data.get(f) is not None for f in ("voice_rate_amount", "video_rate_amount")
-    ):
-        raise IntegrationNotConfigured("Voice and video need Agora to be configured; for now you can offer chat.")
-    profile.lowest_rate_amount = _lowest_rate(profile)
     try:
-        profile.full_clean(exclude=["user", "search_vector"])
-    except ValidationError as error:
-        raise ReaderProfileInvalid(" ".join(error.messages))
-    profile.save()
-    if specialties is not None:
-        profile.specialties.set(specialties)
-    if tools is not None:
-        profile.tools.set(tools)
-    if languages is not None:
-        profile.languages.set(languages)
-    if profile.is_published and (missing := reader_profile_missing(profile)):
-        raise ReaderProfileIncomplete("A published profile needs " + ", ".join(missing) + ".")
-    reader_search_vector_refresh(reader_ids=[profile.pk])
-    reader_directory_changed()
+        _reader_profile_save(profile, specialties=specialties, tools=tools, languages=languages)
+    except Exception:
+        if photo:  # the change is rolled back: the files just stored belong to nothing
+            reader_photo_files_delete([profile.photo.name, profile.photo_small.name, profile.photo_large.name])
+        raise
     if replaced:
         transaction.on_commit(partial(reader_photo_files_delete, replaced))
     after = {field: str(getattr(profile, field)) for field in RATE_FIELDS}

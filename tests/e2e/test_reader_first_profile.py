@@ -3,11 +3,9 @@ upload shows in the editor (the image, served, not its storage path), and the pr
 the directory with its thumbnail. No admin set-up on the way. axe-core runs on the editor and the directory.
 """
 
-import importlib
 import io
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import expect
@@ -23,17 +21,12 @@ def _jpeg_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def _fresh_install_taxonomy() -> None:
-    # Transactional tests empty the tables between tests; put back what the data migration ships (idempotent).
-    migration = importlib.import_module("apps.readers.migrations.0004_starting_taxonomy")
-    migration.add_starting_taxonomy(apps, None)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_reader_first_profile_photo_shown_and_published_without_admin_setup(live_server, page, settings, tmp_path):
+def test_reader_first_profile_photo_shown_and_published_without_admin_setup(
+    live_server, page, settings, tmp_path, starting_taxonomy
+):
     # given: a fresh install (only what migrations ship) and a newly approved reader
     settings.MEDIA_ROOT = tmp_path / "media"
-    _fresh_install_taxonomy()
     reader = ReaderFactory(email="selene@example.com", display_name="Selene")
     base = live_server.url
     sign_in(page, base, reader.email)

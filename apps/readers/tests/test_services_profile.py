@@ -1,3 +1,4 @@
+import os
 from decimal import Decimal
 
 import pytest
@@ -166,6 +167,19 @@ def test_reader_profile_update_new_photo_stored_with_square_thumbnails(django_ca
             assert (thumb.format, thumb.size) == ("WEBP", (size, size))
     assert profile.photo_small_url == storages["public"].url(profile.photo_small.name)
     assert not storages["public"].exists(old_names[0])
+
+
+def test_reader_profile_update_refused_change_keeps_no_uploaded_files():
+    # given: a published profile; the edit would leave it without a rate
+    profile = ReaderProfileFactory()
+    folder = os.path.dirname(storages["public"].path(profile.photo.name))
+    files_before = set(os.listdir(folder))
+    # when / then
+    with pytest.raises(ReaderProfileIncomplete):
+        reader_profile_update(actor=profile.user, data={"text_rate_amount": None}, photo=image_upload("new.png"))
+    assert set(os.listdir(folder)) == files_before
+    profile.refresh_from_db()
+    assert profile.text_rate_amount is not None
 
 
 def test_reader_profile_update_unreadable_photo_refused():

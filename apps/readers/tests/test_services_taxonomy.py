@@ -28,11 +28,21 @@ from apps.readers.services import (
 
 from .factories import ReaderProfileFactory, SpecialtyFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("starting_taxonomy")]
+
+
+def test_starting_taxonomy_migration_applied():
+    # given
+    from django.db.migrations.recorder import MigrationRecorder
+
+    # when
+    applied = MigrationRecorder.Migration.objects.filter(app="readers", name="0004_starting_taxonomy")
+    # then
+    assert applied.exists()
 
 
 def test_starting_taxonomy_fresh_database_lists_real_terms():
-    # given: only the migrations have run
+    # given: what the migration ships
     # when
     specialties = set(Specialty.objects.values_list("name", flat=True))
     tools = set(Tool.objects.values_list("name", flat=True))

@@ -7,7 +7,7 @@ from apps.accounts.tests.factories import ReaderFactory, UserFactory
 from apps.core.models import AuditLog
 from apps.readers.models import Specialty, Tool
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("starting_taxonomy")]
 
 
 @pytest.mark.parametrize("role_factory", [UserFactory, ReaderFactory])
