@@ -139,7 +139,7 @@ class ReaderProfileForm(forms.ModelForm):
 
 
 class TaxonomyTermForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=60, strip=True)
+    name = forms.CharField(label="Name of the new entry", max_length=60, strip=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -62,3 +62,37 @@ def test_reader_first_profile_photo_shown_and_published_without_admin_setup(
     assert card_photo.evaluate("img => img.complete && img.naturalWidth") == 144
     assert_axe_clean(page)
     assert ReaderProfile.objects.get(user=reader).is_published
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_taxonomy_admin_adds_orders_and_retires_entries(live_server, page, starting_taxonomy):
+    # given: an admin with two-factor authentication
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from apps.accounts.tests.factories import AdminFactory
+    from apps.readers.models import Specialty
+
+    admin = AdminFactory(email="keeper@example.com")
+    secret = generate_totp_secret()
+    TOTP.activate(admin, secret)
+    base = live_server.url
+    sign_in(page, base, admin.email, totp_secret=secret)
+
+    # when: from the admin dashboard they open the taxonomy, add an entry, move it up and retire it
+    page.goto(base + reverse("dashboards:admin"))
+    page.get_by_role("link", name="Specialties, tools and languages").click()
+    expect(page.get_by_role("heading", name="Specialties", level=1)).to_be_visible()
+    assert_axe_clean(page)
+    page.get_by_label("Name of the new entry").fill("Akashic records")
+    page.get_by_role("button", name="Add to specialties").click()
+    expect(page.get_by_text("“Akashic records” is added at the end of the list.")).to_be_visible()
+    page.get_by_role("button", name="Move “Akashic records” up").click()
+    expect(page.get_by_text("“Akashic records” is moved up.")).to_be_visible()
+    page.get_by_role("button", name="Retire “Akashic records”").click()
+    expect(page.get_by_text("“Akashic records” is retired.")).to_be_visible()
+    assert_axe_clean(page)
+
+    # then
+    term = Specialty.objects.get(name="Akashic records")
+    assert term.is_retired
+    assert list(Specialty.objects.all())[-2] == term
