@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -217,9 +218,13 @@ R2_BUCKET = env("R2_BUCKET", default="")
 R2_ENDPOINT_URL = env("R2_ENDPOINT_URL", default="")
 R2_ACCESS_KEY_ID = env("R2_ACCESS_KEY_ID", default="")
 R2_SECRET_ACCESS_KEY = env("R2_SECRET_ACCESS_KEY", default="")
-# Optional: a public host for the bucket's public/ prefix (an R2 custom domain or r2.dev address). Without it,
-# public files too are reached through signed links.
+# Optional: a bucket of its own for public files, with a public address (an R2 custom domain or r2.dev URL).
+# Without them, public files sit under public/ in the private bucket and are reached by signed links too.
+R2_PUBLIC_BUCKET = env("R2_PUBLIC_BUCKET", default="")
 R2_PUBLIC_URL = env("R2_PUBLIC_URL", default="").rstrip("/")
+if R2_PUBLIC_URL and (not R2_PUBLIC_BUCKET or R2_PUBLIC_BUCKET == R2_BUCKET):
+    # A public address opens a whole bucket: on the private bucket it would expose every private file.
+    raise ImproperlyConfigured("R2_PUBLIC_URL needs R2_PUBLIC_BUCKET, a bucket other than R2_BUCKET.")
 _private_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 _public_storage: dict = {"BACKEND": "apps.core.storages.PublicFileSystemStorage"}
 if R2_BUCKET and R2_ENDPOINT_URL:
@@ -239,7 +244,10 @@ if R2_BUCKET and R2_ENDPOINT_URL:
     _public_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_r2_options, "location": "public"}}
     if R2_PUBLIC_URL:
         _public_storage["OPTIONS"].update(
-            querystring_auth=False, custom_domain=R2_PUBLIC_URL.split("://", 1)[-1], url_protocol="https:"
+            bucket_name=R2_PUBLIC_BUCKET,
+            querystring_auth=False,
+            custom_domain=R2_PUBLIC_URL.split("://", 1)[-1],
+            url_protocol="https:",
         )
 STORAGES = {
     "default": _private_storage,

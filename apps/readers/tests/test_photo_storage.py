@@ -24,27 +24,33 @@ CODE = (
 )
 
 
-def _settings_output(**env_overrides: str) -> list[str]:
+def _run_settings(**env_overrides: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("R2_")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.test", **env_overrides)
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", CODE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def _settings_output(**env_overrides: str) -> list[str]:
+    result = _run_settings(**env_overrides)
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 
 
-@pytest.mark.parametrize("public_url", ["", "https://photos.soulseer.example"])
-def test_public_storage_r2_configured_photos_through_storage(public_url):
+@pytest.mark.parametrize(
+    "public", [{}, {"R2_PUBLIC_BUCKET": "soulseer-public", "R2_PUBLIC_URL": "https://photos.soulseer.example"}]
+)
+def test_public_storage_r2_configured_photos_through_storage(public):
     # when
-    kind, public, private = _settings_output(**R2, R2_PUBLIC_URL=public_url)
+    kind, public_link, private = _settings_output(**R2, **public)
     # then: both storages are R2; the app serves no files itself
     assert kind == "S3Storage False"
-    if public_url:
-        assert public == "https://photos.soulseer.example/public/readers/2026/12/selene-144.webp"
+    if public:
+        assert public_link == "https://photos.soulseer.example/public/readers/2026/12/selene-144.webp"
     else:
-        assert public.startswith(f"{R2['R2_ENDPOINT_URL']}/soulseer-files/public/readers/2026/12/selene-144.webp?")
-        assert "X-Amz-Signature=" in public and "X-Amz-Expires=3600" in public
+        assert public_link.startswith(f"{R2['R2_ENDPOINT_URL']}/soulseer-files/public/readers/2026/12/selene-144.webp?")
+        assert "X-Amz-Signature=" in public_link and "X-Amz-Expires=3600" in public_link
     # private files are always signed, never public
     assert "/soulseer-files/reader-applications/" in private and "X-Amz-Signature=" in private
 
@@ -55,3 +61,12 @@ def test_public_storage_local_disk_served_by_the_app():
     # then
     assert kind == "PublicFileSystemStorage True"
     assert public == "/media/public/readers/2026/12/selene-144.webp"
+
+
+@pytest.mark.parametrize("public_bucket", ["", R2["R2_BUCKET"]])
+def test_public_storage_public_address_on_private_bucket_refused(public_bucket):
+    # when
+    result = _run_settings(**R2, R2_PUBLIC_BUCKET=public_bucket, R2_PUBLIC_URL="https://files.soulseer.example")
+    # then
+    assert result.returncode != 0
+    assert "R2_PUBLIC_URL needs R2_PUBLIC_BUCKET, a bucket other than R2_BUCKET." in result.stderr
