@@ -310,9 +310,11 @@ BRAND_IMAGE_HOST = "https://i.postimg.cc"
 # - media-src blob: for local and remote media elements.
 # The RTC SDK also sets style attributes on a few temporary elements; the policy blocks those without
 # breaking calls, so style-src stays 'self'.
+# Reader photos on R2 load from the bucket's endpoint (signed links) or from its public address.
+_R2_IMAGE_HOSTS = [url for url in (R2_ENDPOINT_URL, R2_PUBLIC_URL) if url and R2_BUCKET]
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
-    "img-src": ["'self'", "data:", "blob:", BRAND_IMAGE_HOST],
+    "img-src": ["'self'", "data:", "blob:", BRAND_IMAGE_HOST, *_R2_IMAGE_HOSTS],
     "style-src": ["'self'"],
     "script-src": ["'self'", "'wasm-unsafe-eval'"],
     "worker-src": ["'self'", "blob:"],

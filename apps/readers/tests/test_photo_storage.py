@@ -21,6 +21,7 @@ CODE = (
     "print(type(storages['public']).__name__, settings.SERVE_PUBLIC_MEDIA)\n"
     "print(storages['public'].url('readers/2026/12/selene-144.webp'))\n"
     "print(storages['default'].url('reader-applications/2026/12/selene.png'))\n"
+    "print(' '.join(settings.CONTENT_SECURITY_POLICY['img-src']))\n"
 )
 
 
@@ -43,7 +44,7 @@ def _settings_output(**env_overrides: str) -> list[str]:
 )
 def test_public_storage_r2_configured_photos_through_storage(public):
     # when
-    kind, public_link, private = _settings_output(**R2, **public)
+    kind, public_link, private, img_src = _settings_output(**R2, **public)
     # then: both storages are R2; the app serves no files itself
     assert kind == "S3Storage False"
     if public:
@@ -53,14 +54,19 @@ def test_public_storage_r2_configured_photos_through_storage(public):
         assert "X-Amz-Signature=" in public_link and "X-Amz-Expires=3600" in public_link
     # private files are always signed, never public
     assert "/soulseer-files/reader-applications/" in private and "X-Amz-Signature=" in private
+    # and the pages' Content-Security-Policy lets the photos load from where their links point
+    assert R2["R2_ENDPOINT_URL"] in img_src.split()
+    if public:
+        assert "https://photos.soulseer.example" in img_src.split()
 
 
 def test_public_storage_local_disk_served_by_the_app():
     # when
-    kind, public, _ = _settings_output()
+    kind, public, _, img_src = _settings_output()
     # then
     assert kind == "PublicFileSystemStorage True"
     assert public == "/media/public/readers/2026/12/selene-144.webp"
+    assert "r2.cloudflarestorage.com" not in img_src
 
 
 @pytest.mark.parametrize("public_bucket", ["", R2["R2_BUCKET"]])
