@@ -41,3 +41,18 @@ def admin_client(client, admin_user):
     give_totp(admin_user)
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture
+def starting_taxonomy(db):
+    """The specialties, tools and languages the readers data migration ships, as on a fresh install.
+
+    Transactional tests empty every table after they run, and the test database is reused between runs, so the
+    rows the migration wrote may be gone: this runs the migration's own (idempotent) function again.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("apps.readers.migrations.0004_starting_taxonomy")
+    migration.add_starting_taxonomy(apps, None)

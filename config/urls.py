@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from apps.accounts.admin_login import admin_login_through_allauth
+from apps.core.storages import public_media_serve
 
 # Django's admin has its own password-only login form; everyone signs in through allauth (rate limits, 2FA) instead.
 admin.site.login = admin_login_through_allauth(admin.site.login)  # type: ignore[method-assign]
@@ -30,3 +32,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.SERVE_PUBLIC_MEDIA:
+    # Reader photos on this machine's disk (`make run`, or no R2); on R2 their URLs point at the storage.
+    urlpatterns.append(re_path(r"^" + settings.MEDIA_URL.lstrip("/") + r"public/(?P<path>.+)$", public_media_serve))

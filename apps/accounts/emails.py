@@ -1,15 +1,28 @@
-"""Emails about accounts. Sent from Celery tasks, after the change they report is committed."""
+"""Emails about accounts: the reader-application decision (sent from a Celery task, after the decision is
+committed), and the adapter through which django-allauth sends its emails (sign-up confirmation, password reset,
+security notices) in the brand layout."""
 
-from django.conf import settings
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from apps.core.emails import email_context, email_send, site_link
 
 from .enums import ApplicationStatus
 from .models import ReaderApplication
 
 SENT_MARK_SECONDS = 14 * 24 * 3600
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth renders our templates (templates/account/email/, templates/mfa/email/) as a text part plus an
+    HTML part; this gives them the context every email template uses (site name, SITE_URL)."""
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        super().send_mail(template_prefix, email, email_context(**context))
 
 
 def reader_application_decision_email_send(*, application_id: int) -> None:
@@ -21,15 +34,19 @@ def reader_application_decision_email_send(*, application_id: int) -> None:
     sent_key = f"accounts:reader-application-decision-emailed:{application.pk}:{application.status}"
     if cache.get(sent_key):
         return
+    is_approved = application.status == ApplicationStatus.APPROVED
     context = {
         "application": application,
         "applicant": application.applicant,
-        "is_approved": application.status == ApplicationStatus.APPROVED,
-        "status_url": settings.SITE_URL + reverse("accounts:reader_application"),
-        "dashboard_url": settings.SITE_URL + reverse("dashboards:home"),
-        "site_name": settings.SITE_NAME,
+        "is_approved": is_approved,
+        "action_url": site_link(reverse("dashboards:home" if is_approved else "accounts:reader_application")),
+        "action_label": "Open your reader dashboard" if is_approved else "See your application",
     }
-    subject = render_to_string("accounts/emails/reader_application_decision_subject.txt", context).strip()
-    body = render_to_string("accounts/emails/reader_application_decision_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [application.applicant.email])
+    subject = render_to_string("accounts/emails/reader_application_decision_subject.txt", email_context(**context))
+    email_send(
+        to=[application.applicant.email],
+        subject=subject,
+        template="accounts/emails/reader_application_decision",
+        context=context,
+    )
     cache.set(sent_key, True, timeout=SENT_MARK_SECONDS)

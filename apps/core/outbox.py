@@ -31,6 +31,7 @@ from django.core.mail import mail_admins
 from django.db import transaction
 from django.utils import timezone
 
+from .locks import outbox_due_lock
 from .models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -96,10 +97,7 @@ def _claim(*, message_id: int | None, now: datetime) -> OutboxMessage | None:
     """Take one due message (a given one, or the oldest due) by moving its next attempt past a lease."""
     lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     with transaction.atomic():
-        qs = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        if message_id is not None:
-            qs = qs.filter(pk=message_id)
-        message = qs.select_for_update(skip_locked=True).order_by("next_attempt_at", "pk").first()
+        message = outbox_due_lock(now=now, message_id=message_id)
         if message is None:
             return None
         message.attempts += 1

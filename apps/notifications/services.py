@@ -4,11 +4,11 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.emails import email_send, site_link
 from apps.core.exceptions import DomainError
 from apps.core.outbox import outbox_enqueue, outbox_handler
 
@@ -65,13 +65,16 @@ def notification_email_send(*, notification_id: int) -> bool:
     )
     if notification is None:
         return False
-    link = f"{settings.SITE_URL}{notification.url}" if notification.url.startswith("/") else notification.url
-    context = {"notification": notification, "link": link, "SITE_NAME": settings.SITE_NAME}
-    send_mail(
+    email_send(
+        to=[notification.user.email],
         subject=f"[{settings.SITE_NAME}] {notification.title}",
-        message=render_to_string("notifications/email/notification.txt", context),
-        from_email=None,
-        recipient_list=[notification.user.email],
+        template="notifications/email/notification",
+        context={
+            "notification": notification,
+            "action_url": site_link(notification.url) if notification.url else "",
+            "action_label": "Open it on SoulSeer",
+            "settings_url": site_link(reverse("accounts:settings")),
+        },
     )
     Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return True

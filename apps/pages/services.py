@@ -4,14 +4,13 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.emails import email_send, site_link
 from apps.core.exceptions import InvalidStateError
 from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record, client_ip
@@ -199,10 +198,6 @@ def support_ticket_reopen(*, actor: Any, ticket: SupportTicket, request: HttpReq
 # --- Emails (run by Celery tasks after commit) -------------------------------------------------------
 
 
-def _email_context(**extra: Any) -> dict[str, Any]:
-    return {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **extra}
-
-
 def support_ticket_send_confirmation(*, ticket_id: int) -> bool:
     """Email the sender that their message arrived. Sends at most once; returns whether it sent now.
 
@@ -212,12 +207,15 @@ def support_ticket_send_confirmation(*, ticket_id: int) -> bool:
     ticket = SupportTicket.objects.filter(pk=ticket_id, confirmation_sent_at__isnull=True).first()
     if ticket is None:
         return False
-    context = _email_context(ticket=ticket, help_url=settings.SITE_URL + reverse("pages:help"))
-    send_mail(
+    email_send(
+        to=[ticket.email],
         subject=f"[{settings.SITE_NAME}] We received your message ({ticket.reference})",
-        message=render_to_string("pages/email/ticket_confirmation.txt", context),
-        from_email=None,
-        recipient_list=[ticket.email],
+        template="pages/email/ticket_confirmation",
+        context={
+            "ticket": ticket,
+            "action_url": site_link(reverse("pages:help")),
+            "action_label": "Visit the Help Center",
+        },
     )
     SupportTicket.objects.filter(pk=ticket.pk, confirmation_sent_at__isnull=True).update(
         confirmation_sent_at=timezone.now()
@@ -230,14 +228,15 @@ def support_ticket_notify_support(*, ticket_id: int) -> bool:
     ticket = SupportTicket.objects.filter(pk=ticket_id).first()
     if ticket is None or not settings.SUPPORT_EMAIL:
         return False
-    context = _email_context(
-        ticket=ticket, ticket_url=settings.SITE_URL + reverse("staff_pages:ticket_detail", args=[ticket.pk])
-    )
-    send_mail(
+    email_send(
+        to=[settings.SUPPORT_EMAIL],
         subject=f"[{settings.SITE_NAME}] New support ticket {ticket.reference}: {ticket.subject}",
-        message=render_to_string("pages/email/ticket_notify_support.txt", context),
-        from_email=None,
-        recipient_list=[settings.SUPPORT_EMAIL],
+        template="pages/email/ticket_notify_support",
+        context={
+            "ticket": ticket,
+            "action_url": site_link(reverse("staff_pages:ticket_detail", args=[ticket.pk])),
+            "action_label": "Answer it (admins only)",
+        },
     )
     return True
 
@@ -248,12 +247,16 @@ def support_reply_send_email(*, reply_id: int) -> bool:
     if reply is None:
         return False
     ticket = reply.ticket
-    context = _email_context(ticket=ticket, reply=reply, help_url=settings.SITE_URL + reverse("pages:help"))
-    send_mail(
+    email_send(
+        to=[ticket.email],
         subject=f"[{settings.SITE_NAME}] Re: {ticket.subject} ({ticket.reference})",
-        message=render_to_string("pages/email/ticket_reply.txt", context),
-        from_email=None,
-        recipient_list=[ticket.email],
+        template="pages/email/ticket_reply",
+        context={
+            "ticket": ticket,
+            "reply": reply,
+            "action_url": site_link(reverse("pages:help")),
+            "action_label": "Visit the Help Center",
+        },
     )
     SupportReply.objects.filter(pk=reply.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return True

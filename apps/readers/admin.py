@@ -14,7 +14,7 @@ from .services import reader_search_vector_refresh
 
 
 class TaxonomyAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "reader_count"]
+    list_display = ["name", "slug", "position", "is_retired", "reader_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ("name",)}
 

@@ -19,3 +19,16 @@ class DirectorySort(models.TextChoices):
     PRICE_LOW = "price", "Lowest price"
     PRICE_HIGH = "-price", "Highest price"
     NEWEST = "newest", "Newest"
+
+
+class TaxonomyKind(models.TextChoices):
+    """The three lists readers pick from; the value is the URL segment of its staff page."""
+
+    SPECIALTIES = "specialties", "Specialties"
+    TOOLS = "tools", "Tools"
+    LANGUAGES = "languages", "Languages"
+
+
+class TaxonomyMove(models.TextChoices):
+    UP = "up", "Move up"
+    DOWN = "down", "Move down"

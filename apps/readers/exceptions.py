@@ -11,3 +11,11 @@ class ReaderProfileIncomplete(InvalidStateError):
 
 class ReaderNotFound(DomainError):
     default_message = "That reader does not exist."
+
+
+class TaxonomyTermInvalid(DomainError):
+    default_message = "Please correct the name."
+
+
+class TaxonomyTermNotFound(DomainError):
+    default_message = "That entry does not exist."

@@ -6,7 +6,7 @@ from django import forms
 from .constants import PHOTO_MAX_BYTES, RATE_MAX_AMOUNT
 from .enums import DirectorySort, Modality
 from .models import Language, ReaderProfile, Specialty, Tool
-from .selectors import DirectoryQuery, available_modalities
+from .selectors import DirectoryQuery, available_modalities, taxonomy_picker_list
 
 RATING_CHOICES = [("", "Any rating"), ("3", "3 stars and up"), ("4", "4 stars and up"), ("4.5", "4.5 stars and up")]
 
@@ -73,6 +73,13 @@ class DirectoryFilterForm(forms.Form):
         )
 
 
+class PhotoInput(forms.ClearableFileInput):
+    """Shows the current photo itself (not its storage path), with a box to remove it."""
+
+    template_name = "readers/widgets/photo_input.html"
+    clear_checkbox_label = "Remove this photo"
+
+
 class ReaderProfileForm(forms.ModelForm):
     specialties = forms.ModelMultipleChoiceField(
         queryset=Specialty.objects.all(), widget=forms.CheckboxSelectMultiple, required=False
@@ -101,7 +108,9 @@ class ReaderProfileForm(forms.ModelForm):
             "scheduled_rate_amount",
             "paid_reply_amount",
         ]
+        widgets = {"photo": PhotoInput}
         help_texts = {
+            "photo": "A clear, friendly photo of you: JPEG, PNG or WebP, up to 5 MB. It is shown as a circle.",
             "headline": "One line clients see in the directory, e.g. “Tarot and mediumship with 20 years of practice”.",
             "text_rate_amount": "USD per minute, from $0.50 to $50.00. Leave empty if you do not offer it.",
             "voice_rate_amount": "USD per minute, from $0.50 to $50.00. Leave empty if you do not offer it.",
@@ -117,6 +126,8 @@ class ReaderProfileForm(forms.ModelForm):
             del self.fields["voice_rate_amount"]
             del self.fields["video_rate_amount"]
         self.fields["photo"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+        for name, model in (("specialties", Specialty), ("tools", Tool), ("languages", Language)):
+            self.fields[name].queryset = taxonomy_picker_list(model, profile=self.instance)  # type: ignore[attr-defined]
 
     def clean_photo(self) -> Any:
         photo = self.cleaned_data.get("photo")
@@ -125,6 +136,14 @@ class ReaderProfileForm(forms.ModelForm):
         if photo and getattr(photo, "content_type", None) not in (None, "image/jpeg", "image/png", "image/webp"):
             raise forms.ValidationError("Please upload a JPEG, PNG or WebP image.")
         return photo
+
+
+class TaxonomyTermForm(forms.Form):
+    name = forms.CharField(label="Name of the new entry", max_length=60, strip=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs.update({"class": "form-input", "autocomplete": "off"})
 
 
 class SuspensionForm(forms.Form):

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -18,15 +19,26 @@ from .enums import Presence
 RATE_VALIDATORS = [MinValueValidator(RATE_MIN_AMOUNT), MaxValueValidator(RATE_MAX_AMOUNT)]
 
 
+def public_storage() -> Storage:
+    """Reader photos are public: every visitor of the directory sees them (settings.STORAGES["public"])."""
+    return storages["public"]
+
+
 class Taxonomy(models.Model):
-    """A term admins manage (in Django admin, audited) and readers pick from."""
+    """A term readers pick from, managed by admins on the staff taxonomy pages (audited).
+
+    A retired term is no longer offered to readers or in the directory filters, but stays on the profiles
+    that already use it. The slug never changes after creation, so directory links keep working after a rename.
+    """
 
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
+    position = models.PositiveIntegerField(default=0)
+    is_retired = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
-        ordering = ["name"]
+        ordering = ["position", "name"]
 
     def __str__(self) -> str:
         return self.name
@@ -62,7 +74,10 @@ class ReaderProfile(models.Model):
     headline = models.CharField(max_length=120, blank=True)
     bio = models.TextField(max_length=4000, blank=True)
     years_experience = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(80)])
-    photo = models.ImageField(upload_to="readers/%Y/%m/", blank=True)
+    photo = models.ImageField(upload_to="readers/%Y/%m/", storage=public_storage, blank=True)
+    # Square thumbnails made from the photo when it is uploaded (see ``photos.py``): pages never send the original.
+    photo_small = models.ImageField(upload_to="readers/%Y/%m/", storage=public_storage, blank=True, editable=False)
+    photo_large = models.ImageField(upload_to="readers/%Y/%m/", storage=public_storage, blank=True, editable=False)
     specialties = models.ManyToManyField(Specialty, blank=True, related_name="readers")
     tools = models.ManyToManyField(Tool, blank=True, related_name="readers")
     languages = models.ManyToManyField(Language, blank=True, related_name="readers")
@@ -136,6 +151,16 @@ class ReaderProfile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def photo_small_url(self) -> str:
+        """For cards and lists (shown at up to 72 px)."""
+        return (self.photo_small or self.photo).url if self.photo else ""
+
+    @property
+    def photo_large_url(self) -> str:
+        """For the profile page and the editor (shown at up to 160 px)."""
+        return (self.photo_large or self.photo).url if self.photo else ""
 
 
 class Favorite(models.Model):

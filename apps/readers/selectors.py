@@ -10,6 +10,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
     Exists,
     F,
     OuterRef,
@@ -25,8 +26,9 @@ from apps.accounts.enums import Role
 from apps.core.integrations import agora_enabled
 
 from .constants import PRESENCE_TIMEOUT
-from .enums import DirectorySort, Modality, Presence
-from .models import Favorite, Language, OnlineAlert, ReaderProfile, Specialty, Tool
+from .enums import DirectorySort, Modality, Presence, TaxonomyKind
+from .exceptions import TaxonomyTermNotFound
+from .models import Favorite, Language, OnlineAlert, ReaderProfile, Specialty, Taxonomy, Tool
 
 
 def available_modalities() -> list[str]:
@@ -173,12 +175,40 @@ def reader_directory_list(*, query: DirectoryQuery) -> QuerySet[ReaderProfile]:
 
 
 def taxonomy_choices() -> dict[str, list[tuple[str, str]]]:
-    """Options for the directory filters: three small queries whatever the number of readers."""
+    """Options for the directory filters (retired terms are not offered): three small queries."""
     return {
-        "specialty": list(Specialty.objects.values_list("slug", "name")),
-        "tool": list(Tool.objects.values_list("slug", "name")),
-        "language": list(Language.objects.values_list("slug", "name")),
+        "specialty": list(Specialty.objects.filter(is_retired=False).values_list("slug", "name")),
+        "tool": list(Tool.objects.filter(is_retired=False).values_list("slug", "name")),
+        "language": list(Language.objects.filter(is_retired=False).values_list("slug", "name")),
     }
+
+
+# Keyed by TaxonomyKind values.
+TAXONOMY_MODELS: dict[str, type[Taxonomy]] = {"specialties": Specialty, "tools": Tool, "languages": Language}
+assert set(TAXONOMY_MODELS) == set(TaxonomyKind.values)
+
+
+def taxonomy_model(kind: str) -> type[Taxonomy]:
+    try:
+        return TAXONOMY_MODELS[kind]
+    except KeyError:
+        raise TaxonomyTermNotFound()
+
+
+def taxonomy_picker_list(model: type[Taxonomy], *, profile: ReaderProfile | None = None) -> QuerySet[Any]:
+    """The terms a reader can pick: every term in use, plus the retired ones their profile already has."""
+    offered = Q(is_retired=False)
+    if profile is not None and profile.pk:
+        offered |= Q(pk__in=model.objects.filter(readers=profile).values("pk"))
+    return model.objects.filter(offered)
+
+
+def taxonomy_term_list_for_admin(*, viewer: Any, kind: str) -> QuerySet[Any]:
+    """Every term of one list, in display order, with how many profiles use it. Admins only (others get none)."""
+    model = taxonomy_model(kind)
+    if not getattr(viewer, "is_admin", False):
+        return model.objects.none()
+    return model.objects.annotate(reader_count=Count("readers")).order_by("position", "name", "pk")
 
 
 def reader_relation_for(*, viewer: Any, reader_id: int) -> dict[str, bool]:

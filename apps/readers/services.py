@@ -12,6 +12,7 @@ from django.db.models import OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from apps.accounts.enums import ApplicationStatus
 from apps.core.exceptions import IntegrationNotConfigured, PermissionDeniedError
@@ -21,10 +22,17 @@ from apps.notifications.services import notify
 
 from . import selectors
 from .cache import reader_directory_changed
-from .enums import Modality, Presence
-from .exceptions import ReaderNotFound, ReaderProfileIncomplete, ReaderProfileInvalid
-from .locks import reader_profile_lock
-from .models import Favorite, OnlineAlert, OnlineAlertDelivery, ReaderProfile, Specialty, Tool
+from .enums import Modality, Presence, TaxonomyMove
+from .exceptions import (
+    ReaderNotFound,
+    ReaderProfileIncomplete,
+    ReaderProfileInvalid,
+    TaxonomyTermInvalid,
+    TaxonomyTermNotFound,
+)
+from .locks import reader_profile_lock, taxonomy_terms_lock
+from .models import Favorite, OnlineAlert, OnlineAlertDelivery, ReaderProfile, Specialty, Taxonomy, Tool
+from .photos import PHOTO_READ_ERRORS, reader_photo_clear, reader_photo_files_delete, reader_photo_store
 
 RATE_FIELDS = (
     "text_rate_amount",
@@ -43,7 +51,7 @@ def _require_reader(user: Any) -> None:
 
 def _match_terms(model: type[Specialty] | type[Tool], text: str) -> list[Any]:
     names = {part.strip().lower() for part in (text or "").split(",") if part.strip()}
-    return [term for term in model.objects.all() if term.name.lower() in names]
+    return [term for term in model.objects.filter(is_retired=False) if term.name.lower() in names]
 
 
 def reader_profile_build(*, user: Any) -> ReaderProfile:
@@ -59,13 +67,25 @@ def reader_profile_build(*, user: Any) -> ReaderProfile:
     if application is not None:
         profile.bio = application.bio
         profile.years_experience = application.years_experience
-        profile.photo.name = application.photo.name
+        _photo_copy_from_application(profile=profile, application=application)
     profile.save()
     if application is not None:
         profile.specialties.set(_match_terms(Specialty, application.specialties))
         profile.tools.set(_match_terms(Tool, application.tools))
     reader_search_vector_refresh(reader_ids=[profile.pk])
     return profile
+
+
+def _photo_copy_from_application(*, profile: ReaderProfile, application: Any) -> None:
+    """The application's photo is private (only admins saw it); the profile gets its own public copy."""
+    if not application.photo:
+        return
+    try:
+        with application.photo.open("rb") as source:
+            reader_photo_store(profile=profile, source=source, name=application.photo.name)
+    except PHOTO_READ_ERRORS:
+        # A missing or unreadable file leaves the profile without a photo; the reader adds one before publishing.
+        profile.photo = profile.photo_small = profile.photo_large = None  # type: ignore[assignment]
 
 
 def reader_profile_get_or_create(*, user: Any) -> ReaderProfile:
@@ -132,6 +152,32 @@ def _lowest_rate(profile: ReaderProfile) -> Decimal | None:
     return min(offered) if offered else None
 
 
+def _reader_profile_save(
+    profile: ReaderProfile,
+    *,
+    specialties: list[Specialty] | None,
+    tools: list[Tool] | None,
+    languages: list[Any] | None,
+) -> None:
+    """Validate and save the edited profile and its terms. The caller holds the transaction and the lock."""
+    profile.lowest_rate_amount = _lowest_rate(profile)
+    try:
+        profile.full_clean(exclude=["user", "search_vector"])
+    except ValidationError as error:
+        raise ReaderProfileInvalid(" ".join(error.messages))
+    profile.save()
+    if specialties is not None:
+        profile.specialties.set(specialties)
+    if tools is not None:
+        profile.tools.set(tools)
+    if languages is not None:
+        profile.languages.set(languages)
+    if profile.is_published and (missing := reader_profile_missing(profile)):
+        raise ReaderProfileIncomplete("A published profile needs " + ", ".join(missing) + ".")
+    reader_search_vector_refresh(reader_ids=[profile.pk])
+    reader_directory_changed()
+
+
 @transaction.atomic(durable=True)
 def reader_profile_update(
     *,
@@ -151,28 +197,26 @@ def reader_profile_update(
     for field in PROFILE_FIELDS:
         if field in data:
             setattr(profile, field, data[field])
-    if photo is not None:
-        profile.photo = photo
     if not selectors.agora_enabled() and any(
         data.get(f) is not None for f in ("voice_rate_amount", "video_rate_amount")
     ):
         raise IntegrationNotConfigured("Voice and video need Agora to be configured; for now you can offer chat.")
-    profile.lowest_rate_amount = _lowest_rate(profile)
+    replaced: list[str] = []
+    if photo == "":
+        replaced = reader_photo_clear(profile=profile)
+    elif photo is not None:
+        try:
+            replaced = reader_photo_store(profile=profile, source=photo, name=photo.name)
+        except PHOTO_READ_ERRORS:
+            raise ReaderProfileInvalid("That photo could not be read; please upload a JPEG, PNG or WebP image.")
     try:
-        profile.full_clean(exclude=["user", "search_vector"])
-    except ValidationError as error:
-        raise ReaderProfileInvalid(" ".join(error.messages))
-    profile.save()
-    if specialties is not None:
-        profile.specialties.set(specialties)
-    if tools is not None:
-        profile.tools.set(tools)
-    if languages is not None:
-        profile.languages.set(languages)
-    if profile.is_published and (missing := reader_profile_missing(profile)):
-        raise ReaderProfileIncomplete("A published profile needs " + ", ".join(missing) + ".")
-    reader_search_vector_refresh(reader_ids=[profile.pk])
-    reader_directory_changed()
+        _reader_profile_save(profile, specialties=specialties, tools=tools, languages=languages)
+    except Exception:
+        if photo:  # the change is rolled back: the files just stored belong to nothing
+            reader_photo_files_delete([profile.photo.name, profile.photo_small.name, profile.photo_large.name])
+        raise
+    if replaced:
+        transaction.on_commit(partial(reader_photo_files_delete, replaced))
     after = {field: str(getattr(profile, field)) for field in RATE_FIELDS}
     if after != before:
         audit_log_record(
@@ -381,3 +425,128 @@ def reader_online_alerts_send(*, reader_id: int) -> int:
                 )
                 sent += 1
     return sent
+
+
+# --- Taxonomy (specialties, tools, languages) ---------------------------------------------------
+
+TAXONOMY_NAME_MIN_LENGTH = 2
+
+
+def _require_admin(actor: Any) -> None:
+    if not getattr(actor, "is_admin", False):
+        raise PermissionDeniedError()
+
+
+def _taxonomy_name_clean(*, model: type[Taxonomy], name: str, exclude_pk: int | None = None) -> str:
+    name = " ".join((name or "").split())
+    max_length = model._meta.get_field("name").max_length or 60
+    if not TAXONOMY_NAME_MIN_LENGTH <= len(name) <= max_length:
+        raise TaxonomyTermInvalid(f"A name is {TAXONOMY_NAME_MIN_LENGTH} to {max_length} characters long.")
+    if not slugify(name):
+        raise TaxonomyTermInvalid("A name needs at least one letter or digit.")
+    if model.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise TaxonomyTermInvalid(f"“{name}” is already in the list.")
+    return name
+
+
+def _taxonomy_changed(*, term: Taxonomy) -> None:
+    """The caller holds the transaction. Directory filters and (for specialties) search documents change."""
+    reader_directory_changed()
+    if isinstance(term, Specialty):
+        reader_search_vector_refresh(reader_ids=list(term.readers.values_list("pk", flat=True)))
+
+
+def _taxonomy_term_locked(*, kind: str, term_id: int) -> tuple[list[Taxonomy], Taxonomy]:
+    terms = taxonomy_terms_lock(model=selectors.taxonomy_model(kind))
+    for term in terms:
+        if term.pk == term_id:
+            return terms, term
+    raise TaxonomyTermNotFound()
+
+
+@transaction.atomic(durable=True)
+def taxonomy_term_create(*, actor: Any, kind: str, name: str, request: Any = None) -> Taxonomy:
+    """An admin adds a term at the end of its list. Audited."""
+    _require_admin(actor)
+    model = selectors.taxonomy_model(kind)
+    terms = taxonomy_terms_lock(model=model)
+    name = _taxonomy_name_clean(model=model, name=name)
+    base = slugify(name)[:50]
+    slug, suffix = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    term = model.objects.create(name=name, slug=slug, position=max((t.position for t in terms), default=0) + 10)
+    audit_log_record(
+        actor=actor, action=f"readers.{kind}_created", target=term, details={"name": name}, request=request
+    )
+    _taxonomy_changed(term=term)
+    return term
+
+
+@transaction.atomic(durable=True)
+def taxonomy_term_rename(*, actor: Any, kind: str, term_id: int, name: str, request: Any = None) -> Taxonomy:
+    """An admin renames a term. Its slug (in directory links) stays. Audited."""
+    _require_admin(actor)
+    _, term = _taxonomy_term_locked(kind=kind, term_id=term_id)
+    before = term.name
+    term.name = _taxonomy_name_clean(model=type(term), name=name, exclude_pk=term.pk)
+    if term.name == before:
+        return term
+    term.save(update_fields=["name"])
+    audit_log_record(
+        actor=actor,
+        action=f"readers.{kind}_renamed",
+        target=term,
+        details={"before": before, "after": term.name},
+        request=request,
+    )
+    _taxonomy_changed(term=term)
+    return term
+
+
+@transaction.atomic(durable=True)
+def taxonomy_term_move(*, actor: Any, kind: str, term_id: int, direction: str, request: Any = None) -> Taxonomy:
+    """An admin moves a term one place up or down its list (the order readers and clients see). Audited."""
+    _require_admin(actor)
+    if direction not in TaxonomyMove.values:
+        raise TaxonomyTermInvalid("Choose to move the entry up or down.")
+    terms, term = _taxonomy_term_locked(kind=kind, term_id=term_id)
+    index = terms.index(term)
+    other = index - 1 if direction == TaxonomyMove.UP else index + 1
+    if not 0 <= other < len(terms):
+        raise TaxonomyTermInvalid(f"“{term.name}” is already {'first' if other < 0 else 'last'}.")
+    terms[index], terms[other] = terms[other], terms[index]
+    # Renumber the whole list, so terms that shared a position get a definite order too.
+    for position, each in enumerate(terms, start=1):
+        if each.position != position * 10:
+            each.position = position * 10
+            each.save(update_fields=["position"])
+    audit_log_record(
+        actor=actor,
+        action=f"readers.{kind}_moved",
+        target=term,
+        details={"name": term.name, "direction": direction, "place": terms.index(term) + 1},
+        request=request,
+    )
+    reader_directory_changed()
+    return term
+
+
+@transaction.atomic(durable=True)
+def taxonomy_term_retire(*, actor: Any, kind: str, term_id: int, retired: bool, request: Any = None) -> Taxonomy:
+    """An admin retires a term (no longer offered; profiles that use it keep it) or restores it. Audited."""
+    _require_admin(actor)
+    _, term = _taxonomy_term_locked(kind=kind, term_id=term_id)
+    if term.is_retired == retired:
+        return term
+    term.is_retired = retired
+    term.save(update_fields=["is_retired"])
+    audit_log_record(
+        actor=actor,
+        action=f"readers.{kind}_{'retired' if retired else 'restored'}",
+        target=term,
+        details={"name": term.name, "readers": term.readers.count()},
+        request=request,
+    )
+    reader_directory_changed()
+    return term

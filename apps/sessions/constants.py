@@ -19,3 +19,5 @@ PAUSE_TIMEOUT = timedelta(minutes=3)
 LOW_BALANCE_WARNING_MINUTES = 2
 # How many due readings one billing statement takes at most.
 TICK_BATCH_SIZE = 5000
+# An ended reading the tick has failed to settle this many times is reported to the admins (once).
+SETTLEMENT_ALERT_ATTEMPTS = 5

@@ -4,7 +4,7 @@ from django.db import models
 
 from apps.readers.enums import Modality  # one definition of text/voice/video for profiles and readings
 
-__all__ = ["LIVE_STATES", "TERMINAL_STATES", "Modality", "SessionState"]
+__all__ = ["ENGAGED_STATES", "LIVE_STATES", "TERMINAL_STATES", "Modality", "SessionState"]
 
 
 class SessionState(models.TextChoices):
@@ -17,13 +17,17 @@ class SessionState(models.TextChoices):
     FINALIZED = "finalized", "Finished"
 
 
-# A client or a reader takes part in at most one of these at a time.
+# A client takes part in at most one of these at a time (database constraint livesession_one_live_per_client).
 LIVE_STATES = frozenset({SessionState.WAITING, SessionState.ACTIVE, SessionState.PAUSED, SessionState.RECONNECTING})
+# A reader is in at most one of these at a time (livesession_one_live_per_reader); several clients' requests
+# may wait for the same reader, who accepts one of them.
+ENGAGED_STATES = LIVE_STATES - {SessionState.WAITING}
 TERMINAL_STATES = frozenset({SessionState.ENDED, SessionState.FINALIZED})
 
 
 class EndReason(models.TextChoices):
     DECLINED = "declined", "The reader declined"
+    READER_BUSY = "reader_busy", "The reader started another reading"
     INSUFFICIENT_FUNDS = "insufficient_funds", "The wallet could not pay the first minute"
     REQUEST_TIMEOUT = "request_timeout", "The reader did not answer in time"
     CANCELLED = "cancelled", "The client cancelled the request"

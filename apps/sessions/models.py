@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .enums import LIVE_STATES, EndReason, Modality, SessionState
+from .enums import ENGAGED_STATES, LIVE_STATES, EndReason, Modality, SessionState
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -76,15 +76,24 @@ class ReadingSession(models.Model):
     reader_share_amount = models.DecimalField(null=True, blank=True, **MONEY)
     platform_share_amount = models.DecimalField(null=True, blank=True, **MONEY)
     summary = models.JSONField(default=dict, blank=True)
+    # Failed settlements: the tick settles the least-tried readings first, so one that keeps failing never
+    # holds up the others; the admins are told once (``services.settlement``).
+    settlement_attempts = models.PositiveIntegerField(default=0)
+    settlement_error = models.TextField(blank=True)
+    settlement_alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            # One live reading per client (waiting included) and one reading in progress per reader. These are
+            # partial unique indexes: on PostgreSQL, AlterField(db_index=...) on client or reader drops every
+            # index on the column that is not in Meta.indexes, these included (migration 0003 did; 0004 put
+            # them back). tests/test_schema_matches_models.py fails if a migration drops them again.
             models.UniqueConstraint(
                 fields=["client"], condition=Q(state__in=sorted(LIVE_STATES)), name="livesession_one_live_per_client"
             ),
             models.UniqueConstraint(
-                fields=["reader"], condition=Q(state__in=sorted(LIVE_STATES)), name="livesession_one_live_per_reader"
+                fields=["reader"], condition=Q(state__in=sorted(ENGAGED_STATES)), name="livesession_one_live_per_reader"
             ),
             models.CheckConstraint(condition=~Q(client=models.F("reader")), name="livesession_not_self"),
             models.CheckConstraint(condition=Q(rate_amount__gt=0), name="livesession_rate_positive"),
@@ -113,7 +122,12 @@ class ReadingSession(models.Model):
                 condition=Q(state__in=[SessionState.WAITING, SessionState.PAUSED, SessionState.RECONNECTING]),
                 name="livesession_timeout_idx",
             ),
-            models.Index(fields=["state"], condition=Q(state=SessionState.ENDED), name="livesession_unsettled_idx"),
+            # The settlement sweep: ended readings, least-tried first.
+            models.Index(
+                fields=["settlement_attempts", "id"],
+                condition=Q(state=SessionState.ENDED),
+                name="livesession_unsettled_idx",
+            ),
             models.Index(fields=["client", "-created_at"], name="livesession_client_idx"),
             models.Index(fields=["reader", "-created_at"], name="livesession_reader_idx"),
         ]

@@ -17,8 +17,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
+from apps.sessions.clock import db_now
 from apps.sessions.constants import LOW_BALANCE_WARNING_MINUTES, PAUSE_TIMEOUT, REQUEST_TIMEOUT
 from apps.sessions.enums import LIVE_STATES, Modality, SessionState
 from apps.sessions.models import ReadingSession, Review, SessionEvent, SessionMessage, SessionNote
@@ -45,7 +45,7 @@ def session_get_for_participant(*, viewer: Any, session_id: int) -> ReadingSessi
 
 def session_requests_for_reader(*, reader: Any, now: datetime | None = None) -> QuerySet[ReadingSession]:
     """Requests still waiting for ``reader``'s answer (newest first)."""
-    cutoff = (now or timezone.now()) - REQUEST_TIMEOUT
+    cutoff = (now or db_now()) - REQUEST_TIMEOUT
     return (
         ReadingSession.objects.filter(reader=reader, state=S.WAITING, created_at__gt=cutoff)
         .select_related("client")
@@ -88,7 +88,7 @@ def session_room_state(*, viewer: Any, session_id: int, now: datetime | None = N
     ``low_balance_warning`` is on while the client's wallet holds 2 minutes or fewer at the reading's rate
     (only in a live reading); the wallet figures are given to the client only.
     """
-    now = now or timezone.now()
+    now = now or db_now()
     session = session_get_for_participant(viewer=viewer, session_id=session_id)
     role = "client" if viewer.pk == session.client_id else "reader"
     active = session.active_seconds

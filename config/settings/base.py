@@ -21,7 +21,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Where the site is served; every link in an email starts with it. The default is the address `make run` prints.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "SoulSeer"
 # Reverse proxies in front of the app that append to X-Forwarded-For (Heroku's router: 1).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -154,6 +155,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SoulSeer] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_FORMS = {"signup": "apps.accounts.forms.SignupForm"}
+ACCOUNT_ADAPTER = "apps.accounts.emails.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, stated so they are visible and reviewed.
     "login": "30/m/ip",
@@ -208,32 +210,52 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Cloudflare R2 (S3-compatible) for uploads and downloads when configured; local files otherwise.
+# Two storages. "default" holds private files (application photos, avatars, attachments, exports): served only
+# through views that check who asks, or expiring signed links. "public" holds what every visitor may see (reader
+# photos and their thumbnails). Both are Cloudflare R2 (S3-compatible) when configured, local files otherwise.
 R2_BUCKET = env("R2_BUCKET", default="")
 R2_ENDPOINT_URL = env("R2_ENDPOINT_URL", default="")
 R2_ACCESS_KEY_ID = env("R2_ACCESS_KEY_ID", default="")
 R2_SECRET_ACCESS_KEY = env("R2_SECRET_ACCESS_KEY", default="")
+# Optional: a bucket of its own for public files, with a public address (an R2 custom domain or r2.dev URL).
+# Without them, public files sit under public/ in the private bucket and are reached by signed links too.
+R2_PUBLIC_BUCKET = env("R2_PUBLIC_BUCKET", default="")
+R2_PUBLIC_URL = env("R2_PUBLIC_URL", default="").rstrip("/")
+if R2_PUBLIC_URL and (not R2_PUBLIC_BUCKET or R2_PUBLIC_BUCKET == R2_BUCKET):
+    # A public address opens a whole bucket: on the private bucket it would expose every private file.
+    raise ImproperlyConfigured("R2_PUBLIC_URL needs R2_PUBLIC_BUCKET, a bucket other than R2_BUCKET.")
 _private_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+_public_storage: dict = {"BACKEND": "apps.core.storages.PublicFileSystemStorage"}
 if R2_BUCKET and R2_ENDPOINT_URL:
-    _private_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": R2_BUCKET,
-            "endpoint_url": R2_ENDPOINT_URL,
-            "access_key": R2_ACCESS_KEY_ID,
-            "secret_key": R2_SECRET_ACCESS_KEY,
-            "region_name": env("R2_REGION", default="auto"),
-            "default_acl": None,
-            "querystring_auth": True,
-            "querystring_expire": 3600,
-            "file_overwrite": False,
-            "signature_version": "s3v4",
-        },
+    _r2_options = {
+        "bucket_name": R2_BUCKET,
+        "endpoint_url": R2_ENDPOINT_URL,
+        "access_key": R2_ACCESS_KEY_ID,
+        "secret_key": R2_SECRET_ACCESS_KEY,
+        "region_name": env("R2_REGION", default="auto"),
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 3600,
+        "file_overwrite": False,
+        "signature_version": "s3v4",
     }
+    _private_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _r2_options}
+    _public_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_r2_options, "location": "public"}}
+    if R2_PUBLIC_URL:
+        _public_storage["OPTIONS"].update(
+            bucket_name=R2_PUBLIC_BUCKET,
+            querystring_auth=False,
+            custom_domain=R2_PUBLIC_URL.split("://", 1)[-1],
+            url_protocol="https:",
+        )
 STORAGES = {
     "default": _private_storage,
+    "public": _public_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Public files kept on this machine's disk are served by the app itself (under MEDIA_URL public/); on R2 the
+# storage serves them. Private files are never served from a URL path.
+SERVE_PUBLIC_MEDIA = not (R2_BUCKET and R2_ENDPOINT_URL)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -296,9 +318,11 @@ BRAND_IMAGE_HOST = "https://i.postimg.cc"
 # - media-src blob: for local and remote media elements.
 # The RTC SDK also sets style attributes on a few temporary elements; the policy blocks those without
 # breaking calls, so style-src stays 'self'.
+# Reader photos on R2 load from the bucket's endpoint (signed links) or from its public address.
+_R2_IMAGE_HOSTS = [url for url in (R2_ENDPOINT_URL, R2_PUBLIC_URL) if url and R2_BUCKET]
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
-    "img-src": ["'self'", "data:", "blob:", BRAND_IMAGE_HOST],
+    "img-src": ["'self'", "data:", "blob:", BRAND_IMAGE_HOST, *_R2_IMAGE_HOSTS],
     "style-src": ["'self'"],
     "script-src": ["'self'", "'wasm-unsafe-eval'"],
     "worker-src": ["'self'", "blob:"],

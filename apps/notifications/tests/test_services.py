@@ -159,7 +159,7 @@ def test_notification_email_smtp_down_retried_then_sent_once():
     notification = notify(user=user, kind=MODERATION_WARNING_KIND, title="A warning", email=True)
     now = timezone.now()
     # when
-    with mock.patch("apps.notifications.services.send_mail", side_effect=OSError("connection refused")):
+    with mock.patch("apps.notifications.services.email_send", side_effect=OSError("connection refused")):
         assert outbox_drain(now=now) == 1
     # then: not marked sent, retried later, sent exactly once
     notification.refresh_from_db()

@@ -1,13 +1,16 @@
+import os
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import default_storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.test import override_settings
+from PIL import Image
 
 from apps.accounts.enums import ApplicationStatus
 from apps.accounts.models import ReaderApplication
-from apps.accounts.tests.factories import AdminFactory, ReaderFactory, UserFactory
+from apps.accounts.tests.factories import AdminFactory, ReaderFactory, UserFactory, image_upload
 from apps.core.exceptions import IntegrationNotConfigured, PermissionDeniedError
 from apps.core.models import AuditLog
 from apps.readers.exceptions import ReaderProfileIncomplete, ReaderProfileInvalid
@@ -31,6 +34,7 @@ def test_reader_profile_get_or_create_from_approved_application_copies_bio_photo
     tarot = SpecialtyFactory(name="Tarot")
     SpecialtyFactory(name="Astrology")
     deck = ToolFactory(name="Rider–Waite deck")
+    default_storage.save("reader-applications/2026/11/mira.png", image_upload("mira.png", size=(400, 500)))
     ReaderApplication.objects.create(
         applicant=reader,
         bio="Thirty years of tarot.",
@@ -46,7 +50,9 @@ def test_reader_profile_get_or_create_from_approved_application_copies_bio_photo
     assert profile.display_name == "Mira"
     assert profile.bio == "Thirty years of tarot."
     assert profile.years_experience == 30
-    assert profile.photo.name == "reader-applications/2026/11/mira.png"
+    # the private application photo is copied into the public storage, with thumbnails
+    assert profile.photo.name.startswith("readers/") and storages["public"].exists(profile.photo.name)
+    assert profile.photo_small and profile.photo_large
     assert list(profile.specialties.all()) == [tarot]
     assert list(profile.tools.all()) == [deck]
     assert not profile.is_published
@@ -144,20 +150,48 @@ def test_reader_profile_update_published_profile_emptied_refused():
     assert profile.bio
 
 
-def test_reader_profile_update_new_photo_stored():
-    # given
-    profile = ReaderProfileFactory(photo="")
-    profile.is_published = False
-    profile.save()
-    png = (
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-        b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
-    )
+def test_reader_profile_update_new_photo_stored_with_square_thumbnails(django_capture_on_commit_callbacks):
+    # given: a profile with a photo, replaced by a landscape one
+    profile = ReaderProfileFactory()
+    old_names = [profile.photo.name]
     # when
-    reader_profile_update(actor=profile.user, data={}, photo=SimpleUploadedFile("me.png", png, "image/png"))
+    with django_capture_on_commit_callbacks(execute=True):
+        reader_profile_update(
+            actor=profile.user, data={}, photo=image_upload("me.jpg", image_format="JPEG", size=(900, 600))
+        )
     # then
     profile.refresh_from_db()
-    assert profile.photo.name.startswith("readers/")
+    assert profile.photo.name.startswith("readers/") and profile.photo.storage is storages["public"]
+    for field, size in (("photo_small", 144), ("photo_large", 320)):
+        with Image.open(getattr(profile, field).open("rb")) as thumb:
+            assert (thumb.format, thumb.size) == ("WEBP", (size, size))
+    assert profile.photo_small_url == storages["public"].url(profile.photo_small.name)
+    assert not storages["public"].exists(old_names[0])
+
+
+def test_reader_profile_update_refused_change_keeps_no_uploaded_files():
+    # given: a published profile; the edit would leave it without a rate
+    profile = ReaderProfileFactory()
+    folder = os.path.dirname(storages["public"].path(profile.photo.name))
+    files_before = set(os.listdir(folder))
+    # when / then
+    with pytest.raises(ReaderProfileIncomplete):
+        reader_profile_update(actor=profile.user, data={"text_rate_amount": None}, photo=image_upload("new.png"))
+    assert set(os.listdir(folder)) == files_before
+    profile.refresh_from_db()
+    assert profile.text_rate_amount is not None
+
+
+def test_reader_profile_update_unreadable_photo_refused():
+    # given
+    profile = ReaderProfileFactory()
+    before = profile.photo.name
+    broken = SimpleUploadedFile("me.png", b"\x89PNG\r\n\x1a\nnot really a picture", "image/png")
+    # when / then
+    with pytest.raises(ReaderProfileInvalid, match="could not be read"):
+        reader_profile_update(actor=profile.user, data={}, photo=broken)
+    profile.refresh_from_db()
+    assert profile.photo.name == before
 
 
 def test_reader_profile_publish_incomplete_refused_with_what_is_missing():

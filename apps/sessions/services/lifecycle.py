@@ -2,7 +2,8 @@
 
 Each is one durable transaction; every one that changes the state locks the reading first
 (``locks.session_lock``) and re-checks it. ``now`` may be passed (tests drive a clock); it defaults to the
-server time. Errors are ``DomainError`` subclasses with a message fit for the user.
+database's time (``clock.db_now``), the one clock of readings. Errors are ``DomainError`` subclasses with
+a message fit for the user.
 """
 
 from datetime import datetime
@@ -10,9 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest, Least, Now
 
 from apps.core.permissions import has_verified_email
 from apps.core.services import audit_log_record
@@ -22,10 +22,17 @@ from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_listed_list
 from apps.readers.services import reader_presence_heartbeat, reader_presence_set_busy
 from apps.rtc.channels import channel_name_for
+from apps.sessions.clock import db_now
 from apps.sessions.constants import REQUEST_TIMEOUT
-from apps.sessions.enums import LIVE_STATES, EndReason, Modality, SessionState
-from apps.sessions.exceptions import InvalidTransition, SessionNotFound, SessionRefused
-from apps.sessions.locks import session_lock
+from apps.sessions.enums import ENGAGED_STATES, LIVE_STATES, EndReason, Modality, SessionState
+from apps.sessions.exceptions import (
+    ClientAlreadyInReading,
+    InvalidTransition,
+    ReaderAlreadyInReading,
+    SessionNotFound,
+    SessionRefused,
+)
+from apps.sessions.locks import participants_lock, session_lock, sessions_lock_skip_locked
 from apps.sessions.models import ReadingSession
 from apps.sessions.services import flow
 from apps.sessions.services.billing import charge_next_minute
@@ -36,13 +43,23 @@ S = SessionState
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or timezone.now()
+    return now or db_now()
 
 
 def reader_rate_of(profile: ReaderProfile) -> Decimal:
     """The reader's share of what clients pay: an admin override on the profile when set, else 70%."""
     rate = getattr(profile, "reader_rate", None)
     return Decimal(rate) if rate is not None else DEFAULT_READER_RATE
+
+
+def _one_live_reading_refusal(error: IntegrityError, *, accepting: bool = False) -> SessionRefused:
+    """The refusal a broken one-live-reading constraint stands for; any other IntegrityError is re-raised."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if constraint == "livesession_one_live_per_client":
+        return ClientAlreadyInReading()
+    if constraint == "livesession_one_live_per_reader":
+        return ReaderAlreadyInReading(ReaderAlreadyInReading.accept_message if accepting else None)
+    raise error
 
 
 def _locked_for_party(*, user: Any, session_id: int) -> tuple[ReadingSession, str]:
@@ -70,10 +87,11 @@ def session_request(
     Refused (``SessionRefused``, nothing written) when the client's email is unverified, the reader is not
     listed, offline or busy, the modality is not offered by the reader or not available on this server
     (voice and video need Agora), the wallet holds less than one minute at the reader's rate, the spending
-    limit is below one minute, or either of them is already in a reading. The rate and the reader's share are
-    copied onto the reading now. The reader is notified.
+    limit is below one minute, the client is in a reading or waiting for one already (``ClientAlreadyInReading``),
+    or the reader is in a reading (``ReaderAlreadyInReading``); both are re-checked under ``participants_lock``
+    (the client's and the reader's), so concurrent requests and accepts see each other. The rate and the
+    reader's share are copied onto the reading now. The reader is notified.
     """
-    now = _now(now)
     if not getattr(client, "is_authenticated", False) or not client.is_active:
         raise SessionRefused("Sign in to request a reading.")
     if client.pk == getattr(reader, "pk", None):
@@ -107,8 +125,13 @@ def session_request(
         raise SessionRefused("Your wallet is frozen while a payment dispute is open.")
     if wallet.balance < rate:
         raise SessionRefused(f"Your wallet must hold at least one minute (${rate}) to start. Please add funds.")
+    # The reader's lock too: a request and the reader's accept of another one never cross unseen.
+    participants_lock(user_ids=[client.pk, reader.pk])
+    now = _now(now)  # read after the lock: a request that waited for it starts when it gets it
     if ReadingSession.objects.filter(client=client, state__in=LIVE_STATES).exists():
-        raise SessionRefused("You are already in a reading (or waiting for one).")
+        raise ClientAlreadyInReading()
+    if ReadingSession.objects.filter(reader=reader, state__in=ENGAGED_STATES).exists():
+        raise ReaderAlreadyInReading()
     try:
         with transaction.atomic():
             session = ReadingSession.objects.create(
@@ -122,9 +145,9 @@ def session_request(
                 created_at=now,
             )
             session_transition(session=session, to_state=S.WAITING, reason="requested", now=now, actor=client)
-    except IntegrityError:
-        # The partial unique constraints: one of them got into a reading a moment ago.
-        raise SessionRefused("This reader is in another reading right now. Please try again later.")
+    except IntegrityError as error:
+        # The partial unique constraints, should anything get past the lock.
+        raise _one_live_reading_refusal(error)
     session.channel_name = channel_name_for("session", session.pk)
     session.save(update_fields=["channel_name"])
     notify(
@@ -140,12 +163,24 @@ def session_request(
 @transaction.atomic(durable=True)
 def session_accept(*, reader: Any, session_id: int, now: datetime | None = None) -> ReadingSession:
     """The reader accepts a waiting request: minute 1 is charged into ``hold:session:<id>`` and the reading
-    becomes active; the reader shows as busy. If the wallet can no longer pay the first minute the request
-    ends unbilled (state ``ended``, reason ``insufficient_funds``) and the reading is returned as such."""
+    becomes active; the reader shows as busy, and the other clients waiting for them are told the reader
+    started another reading. If the wallet can no longer pay the first minute the request ends unbilled
+    (state ``ended``, reason ``insufficient_funds``) and the reading is returned as such.
+
+    A reader already in a reading is refused (``ReaderAlreadyInReading``): a reader's accepts are serialised
+    by ``participants_lock`` and re-checked, and the partial unique constraint is the last line of defence.
+    """
+    if getattr(reader, "pk", None) is None:
+        raise SessionNotFound()
+    participants_lock(user_ids=[reader.pk])
     now = _now(now)
     session, role = _locked_for_party(user=reader, session_id=session_id)
     if role != "reader":
         raise SessionNotFound()
+    engaged = ReadingSession.objects.filter(reader_id=session.reader_id, state__in=ENGAGED_STATES)
+    if engaged.exclude(pk=session.pk).exists():
+        # Checked first: the reading they just went into has ended the other requests, and this says why.
+        raise ReaderAlreadyInReading(ReaderAlreadyInReading.accept_message)
     if session.state != S.WAITING:
         raise InvalidTransition("This request is no longer waiting for you.")
     if now - session.created_at > REQUEST_TIMEOUT:
@@ -158,8 +193,12 @@ def session_accept(*, reader: Any, session_id: int, now: datetime | None = None)
         return session
     session.client_heartbeat_at = session.reader_heartbeat_at = now
     session.save(update_fields=["client_heartbeat_at", "reader_heartbeat_at"])
-    session_transition(session=session, to_state=S.ACTIVE, reason="accepted", now=now, actor=reader)
+    try:
+        session_transition(session=session, to_state=S.ACTIVE, reason="accepted", now=now, actor=reader)
+    except IntegrityError as error:
+        raise _one_live_reading_refusal(error, accepting=True)
     reader_presence_set_busy(reader_user_id=session.reader_id, busy=True)
+    _end_other_requests(session=session, now=now, actor=reader)
     audit_log_record(
         actor=reader,
         action="livesessions.session_started",
@@ -174,6 +213,16 @@ def session_accept(*, reader: Any, session_id: int, now: datetime | None = None)
         url=flow.session_url(session),
     )
     return session
+
+
+def _end_other_requests(*, session: ReadingSession, now: datetime, actor: Any) -> None:
+    """The reader of ``session`` just went into it: the other requests waiting for them end unbilled and their
+    clients are told at once. A request someone else holds right now (being withdrawn) is left to them or to
+    the tick's request timeout. Inner helper of ``session_accept``."""
+    waiting = ReadingSession.objects.filter(reader_id=session.reader_id, state=S.WAITING).exclude(pk=session.pk)
+    for other in sessions_lock_skip_locked(session_ids=waiting.values_list("pk", flat=True)):
+        if other.state == S.WAITING:
+            flow.end(session=other, reason=EndReason.READER_BUSY, now=now, actor=actor)
 
 
 @transaction.atomic(durable=True)
@@ -213,12 +262,11 @@ def _side_field(session_values: dict[str, Any], user: Any) -> str:
 def session_heartbeat(*, user: Any, session_id: int, at: datetime | None = None, now: datetime | None = None) -> str:
     """One party says "still here" (every 10 s from the room; room connection events and NCS joins too).
 
-    Records the heartbeat with one conditional UPDATE (never moving it backwards, never into the future);
-    a reconnecting reading whose parties are both back resumes at once with the same minute count.
-    Returns the reading's state. ``SessionNotFound`` for anyone but the two parties.
+    Records the heartbeat with one conditional UPDATE (never moving it backwards, never into the future),
+    stamped by the database's clock (``clock``), which the tick reads too; a reconnecting reading whose
+    parties are both back resumes at once with the same minute count. Returns the reading's state.
+    ``SessionNotFound`` for anyone but the two parties.
     """
-    now = _now(now)
-    at = min(at or now, now)
     row = (
         ReadingSession.objects.filter(pk=session_id)
         .filter(Q(client=user) | Q(reader=user))
@@ -230,8 +278,10 @@ def session_heartbeat(*, user: Any, session_id: int, at: datetime | None = None,
     if row is None:
         raise SessionNotFound()
     field = _side_field(row, user)
+    clock: Any = Now() if now is None else Value(now)
+    stamp = clock if at is None else Least(Value(at), clock)
     updated = ReadingSession.objects.filter(pk=session_id, state__in=LIVE_STATES).update(
-        **{field: Greatest(Coalesce(F(field), at), at)}
+        **{field: Greatest(Coalesce(F(field), stamp), stamp)}
     )
     if updated and field == "reader_heartbeat_at":
         # The room keeps the reader's own status fresh too, so it is still "busy" (then "online") afterwards.
@@ -241,7 +291,7 @@ def session_heartbeat(*, user: Any, session_id: int, at: datetime | None = None,
     with transaction.atomic(durable=True):
         session = session_lock(session_id=session_id)
         if session.state == S.RECONNECTING:
-            flow.try_resume_reconnecting(session=session, now=now)
+            flow.try_resume_reconnecting(session=session, now=_now(now))
         return session.state
 
 

@@ -1,12 +1,23 @@
-"""Finalization: the hold of an ended reading is paid out to the reader and the platform (SPEC §4)."""
+"""Finalization: the hold of an ended reading is paid out to the reader and the platform (SPEC §4).
 
+A reading that cannot be settled stays ``ended``; ``session_settlement_failed`` counts the attempt and keeps
+the error on the reading (the tick settles the least-tried first, so it never holds up the others), and
+tells the admins once it has failed ``SETTLEMENT_ALERT_ATTEMPTS`` times.
+"""
+
+import logging
 from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F
+from django.urls import reverse
 
 from apps.core.services import audit_log_record
+from apps.notifications.services import notify
+from apps.sessions.clock import db_now
+from apps.sessions.constants import SETTLEMENT_ALERT_ATTEMPTS
 from apps.sessions.enums import SessionState
 from apps.sessions.exceptions import HoldNotSettled, InvalidTransition, SessionNotFound
 from apps.sessions.locks import session_lock
@@ -16,7 +27,9 @@ from apps.wallet.enums import TransactionKind
 from apps.wallet.locks import accounts_lock
 from apps.wallet.services.ledger import earnings_account, house_account, ledger_post, split_reader_share
 
+logger = logging.getLogger(__name__)
 S = SessionState
+NOTIFY_KIND_SETTLEMENT_STUCK = "readings.settlement_stuck"
 
 
 def settlement_key(session_id: int) -> str:
@@ -32,7 +45,7 @@ def session_finalize(*, session_id: int, now: datetime | None = None) -> Reading
     ``platform:revenue``. The hold must then be exactly zero, else ``HoldNotSettled`` and nothing changes.
     The summary shown to both parties (and on the receipt) is stored on the reading.
     """
-    now = now or timezone.now()
+    now = now or db_now()
     try:
         session = session_lock(session_id=session_id)
     except ReadingSession.DoesNotExist:
@@ -97,3 +110,42 @@ def session_finalize(*, session_id: int, now: datetime | None = None) -> Reading
             },
         )
     return session
+
+
+@transaction.atomic(durable=True)
+def session_settlement_failed(*, session_id: int, error: str) -> bool:
+    """Record a failed settlement of an ended reading: one more attempt, and the error. The first time it
+    reaches ``SETTLEMENT_ALERT_ATTEMPTS`` attempts, the admins are told (error log, audit row, a notification
+    with email to every admin); a conditional UPDATE makes that happen once, whatever runs at the same time.
+    Returns whether this call raised the alert."""
+    ended = ReadingSession.objects.filter(pk=session_id, state=S.ENDED)
+    ended.update(settlement_attempts=F("settlement_attempts") + 1, settlement_error=error[:2000])
+    alerted = ended.filter(
+        settlement_attempts__gte=SETTLEMENT_ALERT_ATTEMPTS, settlement_alerted_at__isnull=True
+    ).update(settlement_alerted_at=db_now())
+    if not alerted:
+        return False
+    session = ReadingSession.objects.get(pk=session_id)
+    logger.error(
+        "Reading %s could not be settled after %d attempts: %s",
+        session_id,
+        session.settlement_attempts,
+        error,
+        extra={"session_id": session_id, "settlement_attempts": session.settlement_attempts},
+    )
+    audit_log_record(
+        actor=None,
+        action="livesessions.settlement_stuck",
+        target=session,
+        details={"attempts": session.settlement_attempts, "error": error[:500]},
+    )
+    for admin in get_user_model().objects.filter(is_staff=True, is_active=True).order_by("pk"):
+        notify(
+            user=admin,
+            kind=NOTIFY_KIND_SETTLEMENT_STUCK,
+            title=f"Reading #{session_id} cannot be settled",
+            body=f"Settlement failed {session.settlement_attempts} times. Last error: {error[:500]}",
+            url=reverse("staff_core:audit_log") + f"?target=livesessions.readingsession:{session_id}",
+            email=True,
+        )
+    return True

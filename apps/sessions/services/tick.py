@@ -13,18 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import psycopg
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 
+from apps.sessions.clock import db_now
 from apps.sessions.constants import PAUSE_TIMEOUT, REQUEST_TIMEOUT, SILENCE_TIMEOUT, TICK_BATCH_SIZE
 from apps.sessions.enums import EndReason, SessionState
-from apps.sessions.exceptions import HoldNotSettled, InvalidTransition
 from apps.sessions.locks import sessions_lock_skip_locked
 from apps.sessions.models import ReadingSession
 from apps.sessions.services import flow
 from apps.sessions.services.billing import cap_allows_next_minute, minute_key, minute_memo
-from apps.sessions.services.settlement import session_finalize
+from apps.sessions.services.settlement import session_finalize, session_settlement_failed
 from apps.sessions.services.transitions import session_transition
 from apps.wallet.enums import TransactionKind
 from apps.wallet.services.ledger import BatchEntry, ledger_post_many
@@ -62,8 +61,8 @@ def _each_locked(ids: list[int], action) -> None:
 def session_bill_tick(
     *, session_id: int | None = None, now: datetime | None = None, batch_size: int = TICK_BATCH_SIZE
 ) -> TickResult:
-    """One tick over every reading (or only ``session_id``). Returns counts of what it did."""
-    now = now or timezone.now()
+    """One tick over every reading (or only ``session_id``) at the database's time. Returns counts of what it did."""
+    now = now or db_now()
     result = TickResult()
     _expire_requests(now, session_id, result)
     _detect_silence(now, session_id, result)
@@ -241,11 +240,15 @@ def _bill_batch(*, now: datetime, session_id: int | None, batch_size: int, resul
 
 
 def _finalize_ended(now: datetime, session_id: int | None, result: TickResult) -> None:
-    qs = _scoped(ReadingSession.objects.filter(state=S.ENDED), session_id).order_by("pk")
-    for pk in qs.values_list("pk", flat=True)[:FINALIZE_PER_TICK]:
+    """Settle ended readings, least-tried first: one that keeps failing sinks behind the others."""
+    qs = _scoped(ReadingSession.objects.filter(state=S.ENDED), session_id).order_by("settlement_attempts", "pk")
+    for pk in list(qs.values_list("pk", flat=True)[:FINALIZE_PER_TICK]):
         try:
             session_finalize(session_id=pk, now=now)
             result.finalized += 1
-        except (HoldNotSettled, InvalidTransition) as error:
-            logger.error("reading %s could not be settled: %s", pk, error)
+        except (OperationalError, InterfaceError):
+            raise  # the database itself is in trouble: the task retries the whole tick
+        except Exception as error:  # this reading's own problem (HoldNotSettled, a bug): record it, go on
+            logger.warning("reading %s could not be settled: %s", pk, error, exc_info=True)
+            session_settlement_failed(session_id=pk, error=f"{type(error).__name__}: {error}")
             result.errors.append(f"{pk}: {error}")

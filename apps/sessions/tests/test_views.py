@@ -213,6 +213,27 @@ def test_accept_by_the_reader_starts_the_reading_and_opens_the_room(client, clie
     assert wallet_balance(client_user) == Decimal("8.00")
 
 
+def test_accept_by_a_reader_already_in_a_reading_shows_why_and_charges_nothing(client, client_user):
+    # given a reader in a reading, and a second client's request that got in before it started
+    from apps.accounts.tests.factories import UserFactory
+
+    reader = make_reader(rate=Decimal("2.00"))
+    credit(client_user, Decimal("10.00"))
+    second = UserFactory()
+    credit(second, Decimal("10.00"))
+    first_request = session_request(client=client_user, reader=reader, modality="text")
+    second_request = session_request(client=second, reader=reader, modality="text")
+    client.force_login(reader)
+    client.post(reverse("livesessions:accept", args=[first_request.pk]))
+    # when the reader also accepts the second one (another tab)
+    response = client.post(reverse("livesessions:accept", args=[second_request.pk]), follow=True)
+    # then the dashboard says why; the second client is told the reader started another reading, unbilled
+    assert "You are already in a reading. End it before accepting another request." in response.content.decode()
+    second_request.refresh_from_db()
+    assert second_request.state == SessionState.ENDED and second_request.end_reason == "reader_busy"
+    assert wallet_balance(second) == Decimal("10.00")
+
+
 def test_decline_by_the_reader_ends_the_request_unbilled(client, client_user):
     # given
     reader = make_reader()
