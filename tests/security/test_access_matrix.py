@@ -165,6 +165,7 @@ RULES: dict[str, Rule] = {
     "staff_wallet:adjustment_new": STAFF,
     "staff_wallet:refund_new": staff_object("topup", topup_id="pk"),
     "staff_wallet:user_ledger": staff_object("client", user_id="pk"),
+    "staff_wallet:wallet_freeze": staff_object("client", user_id="pk"),
     "staff_rtc:status": STAFF,
     "staff_rtc:test-room": STAFF,
     "staff_readers:reader_list": STAFF,
