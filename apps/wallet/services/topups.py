@@ -23,7 +23,7 @@ from apps.core.integrations import stripe_enabled
 from apps.core.outbox import outbox_enqueue
 from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
-from apps.wallet.enums import TransactionKind
+from apps.wallet.enums import FreezeSource, TransactionKind
 from apps.wallet.exceptions import AccountFrozen, InvalidAmount
 from apps.wallet.models import Account, StripeEvent, TopUp, Transaction
 from apps.wallet.services.ledger import house_account, ledger_post, wallet_account
@@ -65,8 +65,11 @@ def topup_amount_clean(raw: Any) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def _wallet_is_frozen(user: Any) -> bool:
-    return Account.objects.filter(code=f"wallet:{user.pk}", is_frozen=True).exists()
+def _wallet_frozen_source(user: Any) -> str | None:
+    """What froze the user's wallet, or None when it is not frozen."""
+    return (
+        Account.objects.filter(code=f"wallet:{user.pk}", is_frozen=True).values_list("frozen_source", flat=True).first()
+    )
 
 
 @transaction.atomic(durable=True)
@@ -88,8 +91,13 @@ def topup_start(*, user: Any, amount: Any, success_url: str, cancel_url: str) ->
     if not stripe_enabled():
         raise IntegrationNotConfigured("Card payments are not configured on this server.")
     amount = topup_amount_clean(amount)
-    if _wallet_is_frozen(user):
+    frozen_source = _wallet_frozen_source(user)
+    if frozen_source == FreezeSource.DISPUTE:
         raise AccountFrozen("Your wallet is frozen while a payment dispute is open, so it cannot be topped up.")
+    if frozen_source is not None:
+        raise AccountFrozen(
+            "Your wallet is frozen, so it cannot be topped up. Please contact us through the Help Center."
+        )
     topup = _topup_create(user=user, amount=amount)
     try:
         session = stripe_gateway.checkout_session_create(

@@ -85,3 +85,17 @@ def test_wallet_freeze_non_admin_404_nothing_changes(client, client_user, reader
         )
         assert response.status_code == 404
     assert not Account.objects.filter(is_frozen=True).exists()
+
+
+def test_topup_start_wallet_frozen_by_admin_refused_with_clear_message(client, client_user, admin_user, stripe_server):
+    # given an admin froze the wallet
+    from apps.wallet.exceptions import AccountFrozen
+    from apps.wallet.services.freezes import wallet_freeze
+
+    from .stripe_flows import topup_checkout
+
+    wallet_freeze(actor=admin_user, user=client_user, reason="Fraud review")
+    # when / then: no Checkout Session is created, and the message does not speak of a dispute
+    with pytest.raises(AccountFrozen, match="contact us through the Help Center"):
+        topup_checkout(client_user, "10.00")
+    assert not stripe_server.requests_to("POST", "/v1/checkout/sessions")
