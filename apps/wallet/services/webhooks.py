@@ -87,7 +87,7 @@ def _claim(event_pk: int) -> bool:
     )
 
 
-def stripe_event_process(*, event_pk: int) -> StripeEvent | None:
+def stripe_event_process(*, event_pk: int, _parked_once: bool = False) -> StripeEvent | None:
     """Process one stored event. Returns None when another worker holds it or it is already done.
 
     On failure the row is FAILED with the error and the exception propagates (the task retries it).
@@ -100,10 +100,10 @@ def stripe_event_process(*, event_pk: int) -> StripeEvent | None:
         if handler is not None:
             handler(event.payload["data"]["object"], event.stripe_event_id)
     except PaymentNotYetCredited as waiting:
-        if _pending(event, waiting):
+        if _pending(event, waiting) or _parked_once:
             event.refresh_from_db()
             return event
-        return stripe_event_process(event_pk=event_pk)  # credited meanwhile: process it now
+        return stripe_event_process(event_pk=event_pk, _parked_once=True)  # credited meanwhile: process it now
     except Exception as exc:
         StripeEvent.objects.filter(pk=event_pk, status=Status.PROCESSING).update(
             status=Status.FAILED,
