@@ -72,6 +72,7 @@ def test_help_center_search_and_article_are_accessible(live_server, page):
     assert_axe_clean(page)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_contact_form_to_admin_reply_journey(live_server, new_page, celery_eager):
     # given

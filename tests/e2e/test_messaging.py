@@ -24,6 +24,7 @@ from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in
 SECRET = "The Star card says: apply for the job in spring."
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_page, stripe_server):
     base = live_server.url

@@ -23,6 +23,7 @@ def _png_bytes() -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_server, new_page, settings, tmp_path):
     # given: a verified client, and an admin with TOTP

@@ -31,6 +31,7 @@ def _photo(colour: tuple[int, int, int]) -> ContentFile:
     return ContentFile(buffer.getvalue(), name="reader.png")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(live_server, page, settings, tmp_path):
     # given: three listed readers and a signed-in client
@@ -114,6 +115,7 @@ def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(l
     assert_axe_clean(page)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_keeps_it(
     live_server, new_page, settings, tmp_path
@@ -162,6 +164,7 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
     assert vega.presence == Presence.ONLINE
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_reader_edits_profile_sees_rate_error_then_publishes(live_server, page, settings, tmp_path):
     # given: a newly approved reader whose profile is still a draft

@@ -63,6 +63,7 @@ def _wait_status(page, testid: str, text: str) -> None:
     page.locator(f'[data-testid="{testid}"]', has_text=text).wait_for(timeout=15_000)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, new_page, stripe_server):
     base = live_server.url

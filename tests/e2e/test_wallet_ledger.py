@@ -14,6 +14,7 @@ from apps.wallet.services.ledger_check import ledger_check_run
 from tests.e2e.conftest import assert_axe_clean, sign_in, sign_in_with_session
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_admin_credits_wallet_with_confirmation_and_client_sees_it(live_server, new_page):
     # given

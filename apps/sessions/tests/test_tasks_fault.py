@@ -23,7 +23,7 @@ from apps.sessions.tasks import session_bill_tick_task
 from apps.sessions.tests.helpers import due_active_sessions, ledger_minutes
 from apps.wallet.models import Transaction
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 ROOT = Path(settings.BASE_DIR)
 SESSIONS = 150
