@@ -52,8 +52,9 @@ format: deps
 test: deps assets services browser lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	@# --create-db: a fresh test database every run, whatever an earlier, interrupted run left behind.
-	@# --dist worksteal: an idle worker takes tests queued for a busy one (the browser journeys are long).
-	$(BIN)/pytest --create-db -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	@# -n: tests go to the workers one at a time, in the collection order (slow tests first within each of
+	@# pytest-django's groups, see conftest.py), so no worker is left holding a queue of long tests.
+	$(BIN)/pytest --create-db -n $(PYTEST_WORKERS) --dist load --maxschedchunk 1 $(PYTEST_ARGS)
 
 bench: deps services
 	bash bench/run.sh

@@ -53,6 +53,25 @@ def _fixture_teardown(self):
 TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
 
 
+def _django_order(item: pytest.Item) -> int:
+    """pytest-django's order: database tests in a transaction (0), transactional ones (1), the rest (2)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    transactional = transactional or "transactional_db" in fixtures or "live_server" in fixtures
+    if transactional:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first within each of pytest-django's groups (which stay in their order: a test that runs in
+    a transaction sees the database as migrated only before any transactional test emptied it). In a parallel
+    run the longest tests so start early and end alongside the others rather than last."""
+    items.sort(key=lambda item: (_django_order(item), item.get_closest_marker("slow") is None))
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate limits and cached values live in the real Redis; each test starts from a clean slate.
