@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Parallel test workers (pytest-xdist). Each has its own PostgreSQL test database and its own Redis database
+# (REDIS_URL's database, then the next ones). `make test PYTEST_WORKERS=0` runs the suite in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint format deps assets services browser bench migrate clean
 
@@ -49,7 +52,9 @@ format: deps
 test: deps assets services browser lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	@# --create-db: a fresh test database every run, whatever an earlier, interrupted run left behind.
-	$(BIN)/pytest --create-db $(PYTEST_ARGS)
+	@# -n: tests go to the workers one at a time, in the collection order (slow tests first within each of
+	@# pytest-django's groups, see conftest.py), so no worker is left holding a queue of long tests.
+	$(BIN)/pytest --create-db -n $(PYTEST_WORKERS) --dist load --maxschedchunk 1 $(PYTEST_ARGS)
 
 bench: deps services
 	bash bench/run.sh

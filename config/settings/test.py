@@ -1,16 +1,46 @@
-"""The test suite: real PostgreSQL and real Redis, as production. Celery is not eager."""
+"""The test suite: real PostgreSQL and real Redis, as production. Celery is not eager.
+
+The suite runs in parallel (``pytest -n``, pytest-xdist). pytest-django gives every worker its own PostgreSQL
+test database; the settings below give every worker its own Redis database too (cache, rate limits and the
+Celery broker), so one worker's ``cache.clear()`` or queued task never reaches another's. Processes a test
+starts (a Celery worker, ``manage.py``) inherit ``PYTEST_XDIST_WORKER`` and land on the same database.
+"""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
 from .base import STORAGES, env
+
+REDIS_DATABASES = 16  # Redis' default number of databases: 0-15
+
+
+def worker_redis_url(url: str, worker: str | None) -> str:
+    """``url`` with its database moved ``n`` ahead for xdist worker ``gw<n>``, wrapping within 0-15.
+
+    Without a worker (a serial run) the URL is unchanged: ``redis://host:6379/7`` stays on 7, and with
+    two workers ``gw0`` uses 7 and ``gw1`` uses 8.
+    """
+    if not worker or not worker.startswith("gw") or not worker[2:].isdigit():
+        return url
+    parts = urlsplit(url)
+    base = parts.path.strip("/")
+    database = (int(base or 0) + int(worker[2:])) % REDIS_DATABASES
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnopqrstuvwxyz"
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/soulseer")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# Append-only tables refuse TRUNCATE unless the connection opts in; the suite's throwaway database does, so
-# that tests with real transactions can be emptied between tests (see core migration 0005).
-DATABASES["default"]["OPTIONS"] = {"options": "-c soulseer.allow_truncate=on"}
-REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
+# Append-only tables refuse TRUNCATE unless the connection opts in (see core migration 0005); the suite's
+# throwaway database does. A commit does not wait for its WAL record to reach the disk: a crash could lose the
+# last commits of a test database, which nobody keeps, and every commit of the suite gets faster.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = f"{_options.get('options', '')} -c soulseer.allow_truncate=on -c synchronous_commit=off".strip()
+REDIS_URL = worker_redis_url(env("REDIS_URL", default="redis://127.0.0.1:6379/15"), XDIST_WORKER)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
@@ -18,7 +48,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media" / (XDIST_WORKER or "main")
 # Integrations are off unless a test switches them on with override_settings.
 STRIPE_SECRET_KEY = ""
 STRIPE_WEBHOOK_SECRET = ""

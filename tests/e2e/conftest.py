@@ -115,6 +115,21 @@ def sign_in(page, base_url: str, email: str, totp_secret: str | None = None) -> 
         page.wait_for_url(re.compile(r"^(?!.*/accounts/2fa/).*$"))
 
 
+def sign_in_with_session(page, base_url: str, user) -> None:
+    """Sign ``user`` in by giving the browser a real session cookie, without the login and TOTP forms.
+
+    For tests that are not about signing in: an admin with TOTP gets in at once, with no wait for a fresh TOTP
+    window. The session is an ordinary Django session (as after a password and TOTP sign-in), so every view
+    sees the user exactly as it would after the forms; the sign-in forms themselves are the site journey's."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}])
+
+
 @pytest.fixture
 def stripe_server(settings):
     """The local server speaking Stripe's API, with the SDK and the webhook secret pointed at it."""

@@ -1,6 +1,6 @@
 """The Help Center and policy pages in a real browser: a visitor reads the policies, searches the articles,
-sends the contact form (errors first, then a valid message) and gets a confirmation email; an admin signs
-in with TOTP and answers the ticket. axe-core runs on every page on the way.
+sends the contact form (errors first, then a valid message) and gets a confirmation email; an admin (with
+TOTP, signed in by session) answers the ticket. axe-core runs on every page on the way.
 """
 
 import pytest
@@ -8,13 +8,13 @@ from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from apps.accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory
+from apps.accounts.tests.factories import AdminFactory, give_totp
 from apps.core.models import AuditLog
 from apps.pages.enums import TicketStatus
 from apps.pages.models import SupportTicket
 from apps.pages.tests.factories import HelpArticleFactory, ensure_initial_policies
 from config.celery import app as celery_app
-from tests.e2e.conftest import assert_axe_clean, totp_code
+from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
 
 
 @pytest.fixture
@@ -72,15 +72,13 @@ def test_help_center_search_and_article_are_accessible(live_server, page):
     assert_axe_clean(page)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_contact_form_to_admin_reply_journey(live_server, new_page, celery_eager):
     # given
     base = live_server.url
     admin = AdminFactory(email="keeper@example.com")
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    secret = generate_totp_secret()
-    TOTP.activate(admin, secret)
+    give_totp(admin)
     visitor = new_page()
 
     # when: the visitor sends the form with mistakes, then correctly
@@ -104,16 +102,9 @@ def test_contact_form_to_admin_reply_journey(live_server, new_page, celery_eager
     assert ticket.status == TicketStatus.OPEN
     assert [message.to for message in mail.outbox] == [["jordan@example.com"]]
 
-    # when: the admin signs in with TOTP and answers from the ticket inbox
+    # when: the admin answers from the ticket inbox
     admin_page = new_page()
-    admin_page.goto(base + reverse("account_login"))
-    admin_page.get_by_label("Email").fill(admin.email)
-    admin_page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    admin_page.locator("main").get_by_role("button", name="Sign In").click()
-    admin_page.wait_for_url(f"**{reverse('mfa_authenticate')}")
-    admin_page.locator("input[name='code']").fill(totp_code(secret))
-    admin_page.locator("main").get_by_role("button").first.click()
-    admin_page.wait_for_load_state()
+    sign_in_with_session(admin_page, base, admin)
     admin_page.goto(base + reverse("staff_pages:ticket_list"))
     assert_axe_clean(admin_page)
     admin_page.get_by_role("link", name=f"#{ticket.pk}").click()

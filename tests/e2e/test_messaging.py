@@ -12,6 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import UserFactory
+from apps.messaging.constants import POLL_SECONDS
 from apps.messaging.models import Message
 from apps.messaging.tests.factories import listed_reader
 from apps.wallet.enums import TransactionKind
@@ -24,6 +25,7 @@ from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in
 SECRET = "The Star card says: apply for the job in spring."
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_page, stripe_server):
     base = live_server.url
@@ -32,6 +34,9 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     reader_user = profile.user
     client_page = new_page(reduced_motion="reduce", viewport={"width": 1280, "height": 900})
     reader_page = new_page(reduced_motion="reduce", viewport={"width": 1280, "height": 900})
+    # The client's page runs on Playwright's clock: time flows as usual, and the test moves it to the next poll
+    # of the open conversation instead of waiting for it.
+    client_page.clock.install()
     sign_in(client_page, base, client_user.email)
     sign_in(reader_page, base, reader_user.email)
 
@@ -63,6 +68,7 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     assert_axe_clean(reader_page)
 
     # The free reply reaches the client's open conversation without a reload (HTMX polling).
+    client_page.clock.fast_forward(POLL_SECONDS * 1000)
     client_page.get_by_text("Let me draw a card for you.").wait_for(timeout=15_000)
 
     # --- The reader answers with a paid reply ------------------------------------------------------
@@ -75,6 +81,7 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     assert reply.price_amount == Decimal("2.50") and reply.is_locked
 
     # The client sees that a paid reply arrived and its price, never its text.
+    client_page.clock.fast_forward(POLL_SECONDS * 1000)
     client_page.get_by_role("link", name="Unlock for $2.50").wait_for(timeout=15_000)
     assert SECRET not in client_page.content()
     client_page.reload()

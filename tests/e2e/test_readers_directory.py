@@ -16,10 +16,13 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import ReaderFactory, UserFactory
+from apps.readers.constants import PRESENCE_HEARTBEAT_SECONDS
 from apps.readers.enums import Presence
 from apps.readers.models import Favorite
 from apps.readers.tests.factories import ReaderProfileFactory, SpecialtyFactory
 from tests.e2e.conftest import assert_axe_clean, sign_in
+
+PRESENCE_POLL_SECONDS = 20  # the client's status poll (readers/partials/_presence_poller.html)
 
 
 def _photo(colour: tuple[int, int, int]) -> ContentFile:
@@ -28,6 +31,7 @@ def _photo(colour: tuple[int, int, int]) -> ContentFile:
     return ContentFile(buffer.getvalue(), name="reader.png")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(live_server, page, settings, tmp_path):
     # given: three listed readers and a signed-in client
@@ -111,6 +115,7 @@ def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(l
     assert_axe_clean(page)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_keeps_it(
     live_server, new_page, settings, tmp_path
@@ -121,6 +126,9 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
     client = UserFactory(email="seeker@example.com")
     base = live_server.url
     client_page = new_page()
+    # Both pages run on Playwright's clock: time flows as usual, and the test moves it past the status poll
+    # and the heartbeat instead of waiting for them.
+    client_page.clock.install()
     sign_in(client_page, base, client.email)
     client_page.wait_for_url(re.compile(r".*/dashboard/.*"))
     client_page.goto(base + reverse("readers:profile", args=[vega.pk]))
@@ -129,6 +137,7 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
 
     # when: the reader goes online from their dashboard
     reader_page = new_page()
+    reader_page.clock.install()
     sign_in(reader_page, base, vega.user.email)
     reader_page.wait_for_url(f"**{reverse('dashboards:reader')}")
     panel = reader_page.locator("#reader-dashboard-panel")
@@ -138,12 +147,14 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
     vega.refresh_from_db()
     went_online_at = vega.last_seen_at
 
-    # then: the client's page shows it without a reload (status polling), and the dashboard's heartbeat
-    # keeps the reader's last-seen time moving
+    # then: the client's page shows it without a reload at its next status poll, and the dashboard's next
+    # heartbeat keeps the reader's last-seen time moving
+    client_page.clock.fast_forward((PRESENCE_POLL_SECONDS + 1) * 1000)
     client_page.wait_for_function(
-        f"document.querySelector('#presence-{vega.pk}').textContent.includes('Online')", timeout=30_000
+        f"document.querySelector('#presence-{vega.pk}').textContent.includes('Online')", timeout=10_000
     )
-    deadline = timezone.now() + timedelta(seconds=45)
+    reader_page.clock.fast_forward((PRESENCE_HEARTBEAT_SECONDS + 1) * 1000)
+    deadline = timezone.now() + timedelta(seconds=10)
     while timezone.now() < deadline:
         vega.refresh_from_db()
         if vega.last_seen_at > went_online_at:
@@ -153,6 +164,7 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
     assert vega.presence == Presence.ONLINE
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_reader_edits_profile_sees_rate_error_then_publishes(live_server, page, settings, tmp_path):
     # given: a newly approved reader whose profile is still a draft

@@ -63,6 +63,7 @@ def _wait_status(page, testid: str, text: str) -> None:
     page.locator(f'[data-testid="{testid}"]', has_text=text).wait_for(timeout=15_000)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, new_page, stripe_server):
     base = live_server.url
@@ -140,9 +141,17 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     client_page.locator("[data-room-announcer]", has_text="Paused").wait_for(timeout=5_000)
     reader_page.get_by_text("Paused while the client adds funds").wait_for(timeout=10_000)
     assert_axe_clean(client_page)
-    # The status block refreshes every 2 s; keyboard focus stays on the top-up link across refreshes.
+    # The status block refreshes every 2 s; keyboard focus stays on the top-up link across two refreshes.
+    client_page.evaluate(
+        """() => {
+            window.statusRefreshes = 0;
+            document.body.addEventListener("htmx:afterSettle", (event) => {
+                if (event.detail && event.detail.elt && event.detail.elt.id === "room-status") window.statusRefreshes++;
+            });
+        }"""
+    )
     client_page.locator("#room-topup-link").focus()
-    client_page.wait_for_timeout(4_500)
+    client_page.wait_for_function("window.statusRefreshes >= 2", timeout=10_000)
     assert client_page.evaluate("document.activeElement && document.activeElement.id") == "room-topup-link"
 
     # --- The client tops up $25 in a new tab, without leaving the room -----------------------------------

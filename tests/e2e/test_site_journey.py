@@ -63,6 +63,7 @@ def published_policies():
     migration.create_policies(apps, None)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("published_policies")
 def test_site_journey_sign_up_verify_sign_in_theme_and_every_page(live_server, new_page):

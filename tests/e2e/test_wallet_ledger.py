@@ -1,34 +1,32 @@
-"""The ledger in a real browser: an admin (with TOTP) credits a client's wallet through the review and
-confirmation steps, reads the client's ledger and the ledger check status; the client then sees the
-credit in their wallet. axe-core runs on every page on the way.
+"""The ledger in a real browser: an admin (with TOTP, signed in by session) credits a client's wallet through
+the review and confirmation steps, reads the client's ledger and the ledger check status; the client then sees
+the credit in their wallet. axe-core runs on every page on the way.
 """
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from apps.accounts.tests.factories import AdminFactory, UserFactory
+from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp
 from apps.core.models import AuditLog
 from apps.wallet.models import Transaction
 from apps.wallet.services.ledger_check import ledger_check_run
-from tests.e2e.conftest import assert_axe_clean, sign_in
+from tests.e2e.conftest import assert_axe_clean, sign_in, sign_in_with_session
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_admin_credits_wallet_with_confirmation_and_client_sees_it(live_server, new_page):
     # given
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
     admin = AdminFactory(email="ledger-keeper@example.com")
-    secret = generate_totp_secret()
-    TOTP.activate(admin, secret)
+    give_totp(admin)
     client_user = UserFactory(email="wanda@example.com")
     ledger_check_run(trigger="nightly")
     base = live_server.url
 
     # when: the admin reviews, then confirms a credit
     admin_page = new_page()
-    sign_in(admin_page, base, admin.email, secret)
+    sign_in_with_session(admin_page, base, admin)
     admin_page.goto(base + reverse("staff_wallet:index"))
     expect(admin_page.get_by_text("Clean").first).to_be_visible()
     assert_axe_clean(admin_page)

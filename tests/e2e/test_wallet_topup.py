@@ -12,6 +12,7 @@ from apps.wallet.services.webhooks import stripe_events_process_received
 from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_wallet_topup_checkout_webhook_then_balance_and_history(live_server, page, stripe_server):
     # given a verified client, signed in, with an empty wallet

@@ -184,6 +184,7 @@ class ReadingMachine(RuleBasedStateMachine):
         return self._state() in (S.ACTIVE, S.PAUSED, S.RECONNECTING)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_session_billing_random_walk_keeps_every_rule():
     # given / when: random readings driven through the services on a controllable clock

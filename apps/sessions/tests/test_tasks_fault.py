@@ -23,7 +23,7 @@ from apps.sessions.tasks import session_bill_tick_task
 from apps.sessions.tests.helpers import due_active_sessions, ledger_minutes
 from apps.wallet.models import Transaction
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 ROOT = Path(settings.BASE_DIR)
 SESSIONS = 150
@@ -74,9 +74,9 @@ def test_session_bill_tick_task_worker_killed_mid_tick_loses_and_doubles_no_minu
         worker.wait(timeout=10)
         billed_when_killed = _second_minutes()
         assert 0 < billed_when_killed < SESSIONS, "the kill must land in the middle of the tick"
-        time.sleep(3.5)  # the broker's visibility timeout in the worker's settings
         worker = _worker(queue, log)
-        # then: the restarted worker receives the same message again and finishes the tick
+        # then: once the broker's visibility timeout (fault_settings) has passed, the restarted worker receives
+        # the same message again and finishes the tick
         assert _wait_for(lambda: _second_minutes() == SESSIONS, timeout=90, step=0.2), _report(log)
     finally:
         worker.send_signal(signal.SIGTERM)

@@ -235,6 +235,7 @@ def _run(operations) -> Model:
 operation_lists = st.lists(operation, min_size=3, max_size=25)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -247,6 +248,7 @@ def test_wallet_services_any_sequence_keeps_every_invariant(operations):
     assert sum(Posting.objects.values_list("amount", flat=True), D(0)) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_wallet_services_property_run_reaches_every_path_then_ledger_check_clean():
     # given: a reproducible run (derandomized) whose examples all stay in this test's database
