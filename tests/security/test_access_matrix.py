@@ -170,6 +170,8 @@ RULES: dict[str, Rule] = {
     "staff_rtc:test-room": STAFF,
     "staff_readers:reader_list": STAFF,
     "staff_readers:reader_detail": staff_object("reader_profile", reader_id="pk"),
+    "staff_readers:taxonomy": staff_object("specialty", kind="=specialties"),
+    "staff_readers:taxonomy_term": staff_object("specialty", kind="=specialties", term_id="pk"),
     "staff_livesessions:reviews": STAFF,
     "staff_livesessions:review_hide": staff_object("review", review_id="pk"),
     "staff_moderation:queue": STAFF,
@@ -228,6 +230,7 @@ def world():
     from apps.moderation.services import report_create
     from apps.notifications.models import Notification
     from apps.pages.tests.factories import HelpArticleFactory, SupportTicketFactory, ensure_initial_policies
+    from apps.readers.tests.factories import SpecialtyFactory
     from apps.sessions.services import session_accept, session_end, session_finalize, session_request
     from apps.sessions.services.reviews import review_create
     from apps.sessions.tests.helpers import credit, make_reader
@@ -268,6 +271,7 @@ def world():
         "topup": topup,
         "review": review,
         "report": report,
+        "specialty": SpecialtyFactory(),
     }
     # Who the object belongs to (its parties); everyone else is a stranger.
     parties = {
@@ -293,7 +297,10 @@ def _url(name: str, rule: Rule, world: dict[str, Any]) -> str:
     obj = world["objects"][rule.obj]
     kwargs = {}
     for kwarg, attribute in rule.kwargs.items():
-        kwargs[kwarg] = "messaging.message" if kwarg == "type_key" else getattr(obj, attribute)
+        if attribute.startswith("="):  # a literal path segment
+            kwargs[kwarg] = attribute[1:]
+        else:
+            kwargs[kwarg] = "messaging.message" if kwarg == "type_key" else getattr(obj, attribute)
     return reverse(name, kwargs=kwargs)
 
 
