@@ -106,7 +106,7 @@ def session_request(
     if profile is None:
         raise SessionRefused("This reader is not available for readings.")
     if profile.current_presence == Presence.BUSY:
-        raise SessionRefused("This reader is in another reading right now. Please try again later.")
+        raise ReaderAlreadyInReading()
     if profile.current_presence != Presence.ONLINE:
         raise SessionRefused("This reader is offline right now.")
     rate = getattr(profile, rate_field(modality))
