@@ -1,3 +1,5 @@
+// After a form posts and the page reloads (a message sent), a confirmation marked data-announce-on-load is read
+// out, and the form marked data-focus-after-send gets focus back in its first field, ready for the next one.
 // When HTMX replaces the part of the page that holds focus (a favorite or "notify me" toggle), focus would
 // fall back to <body>. Controls marked data-keep-focus="<key>" get it back: after the swap, the control with the
 // same key in the new content takes focus, and its data-announce text is read out by the page's live region.
@@ -31,4 +33,12 @@
     control.focus();
     announce(control.getAttribute("data-announce"));
   });
+
+  var confirmation = document.querySelector("[data-announce-on-load]");
+  if (confirmation) {
+    var form = document.querySelector("[data-focus-after-send]");
+    var field = form && form.querySelector("textarea, input:not([type=hidden]), select");
+    if (field) field.focus();
+    announce(confirmation.textContent.trim());
+  }
 })();

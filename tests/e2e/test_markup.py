@@ -83,6 +83,7 @@ def test_main_pages_pass_the_nu_html_checker_and_show_no_template_syntax(client,
             response = client.get(url)
             assert response.status_code == 200, f"{url} as {role} answered {response.status_code}"
             html = response.content.decode()
+            assert 'rel="icon"' in html, f"{url} has no favicon"
             path = tmp_path / f"{role}-{len(files):02d}.html"
             path.write_text(html)
             files[str(path)] = f"{url} as {role}"
