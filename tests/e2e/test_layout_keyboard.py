@@ -128,7 +128,7 @@ window.__kb = (() => {
     }
     if (ratio < 3) problems.push(`focus indicator ${how} only ${ratio.toFixed(2)}:1`);
     return {key: describe(el) + "@" + Math.round(rect.left) + "," + Math.round(rect.top + scrollY),
-            what: describe(el), problems};
+            what: describe(el), inHeader: !!header && header.contains(el), problems};
   };
   return {check};
 })();
@@ -208,6 +208,18 @@ WIDTH_JS = """() => {
 }"""
 
 
+# Buttons, menu entries and fields: at least 44 px tall, to be used one-handed on a phone (links in running
+# text and checkboxes with their labels are exempt).
+SMALL_TARGETS_JS = """() => [...document.querySelectorAll(
+    "button, .btn, .nav-link, .account-nav a, .pagination a, select, textarea, " +
+    "input:not([type=checkbox]):not([type=radio]):not([type=hidden])")]
+  .filter((el) => !el.closest(".hp-field, .visually-hidden") && el.getClientRects().length)
+  .map((el) => [el, el.getBoundingClientRect()])
+  .filter(([el, rect]) => rect.width > 1 && rect.height < 43.5)
+  .map(([el, rect]) => `${el.outerHTML.slice(0, 100)} is ${Math.round(rect.height)} px tall`)
+"""
+
+
 def _assert_fits(page, url: str, size: str) -> None:
     widths = page.evaluate(WIDTH_JS)
     assert widths["scroll"] <= widths["inner"], f"{url} at {size} is {widths['scroll']} px wide: {widths['culprits']}"
@@ -270,6 +282,8 @@ def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_its_navigation_is
             _open(page, base + url)
             # then: nothing scrolls sideways
             _assert_fits(page, url, size)
+            small = page.evaluate(SMALL_TARGETS_JS)
+            assert not small, f"{url} at {size}: targets under 44 px:\n" + "\n".join(small)
             assert_axe_clean(page)
             # and every navigation entry takes focus from the keyboard
             nav = set(page.eval_on_selector_all("header nav a[href]", "links => links.map(a => a.pathname)"))
@@ -279,13 +293,15 @@ def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_its_navigation_is
             _assert_fits(page, url, f"{size} with its menus open")
 
 
-def _walk(page, key: str) -> list[str]:
+def _walk(page, key: str, *, header: bool) -> list[str]:
+    """Press ``key`` until focus leaves the page (or comes round again); with ``header=False`` the walk
+    stops at the header, which is the same on every page and walked on the first one."""
     problems: list[str] = []
     seen: set[str] = set()
     for _ in range(250):
         page.keyboard.press(key)
         result = page.evaluate("window.__kb.check()")
-        if result.get("done") or result["key"] in seen:
+        if result.get("done") or result["key"] in seen or (result.get("inHeader") and not header):
             break
         seen.add(result["key"])
         problems += [f"{result['what']}: {problem}" for problem in result["problems"]]
@@ -308,11 +324,18 @@ def test_tab_and_shift_tab_on_every_page_show_focus_clear_of_the_header(live_ser
             _open(page, base + url)
             page.add_script_tag(content=JS_HELPERS)
             # when: forwards from the top, then backwards from the end
-            page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
-            forwards = _walk(page, "Tab")
+            # (the header only on the first page of each size: after it, Tab starts where the skip link leads)
+            header = url == urls[0]
+            start = (
+                "document.activeElement && document.activeElement.blur()"
+                if header
+                else "document.getElementById('main').focus()"
+            )
+            page.evaluate(f"window.scrollTo(0, 0); {start}")
+            forwards = _walk(page, "Tab", header=header)
             page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
             page.evaluate("document.activeElement && document.activeElement.blur()")
-            backwards = _walk(page, "Shift+Tab")
+            backwards = _walk(page, "Shift+Tab", header=header)
             # then
             problems += [f"{url} {size} Tab: {p}" for p in forwards] + [
                 f"{url} {size} Shift+Tab: {p}" for p in backwards
@@ -378,3 +401,10 @@ def test_header_holds_every_section_of_the_spec_on_one_line(live_server, new_pag
         assert len(set(layout["tops"])) == 1, f"the sections wrap at {width} px: {layout}"
         assert layout["header"] <= 73, f"the header grows to {layout['header']} px at {width} px"
         assert layout["scroll"] <= width
+    # and at 320 px (a small phone, or 1280 px at 400% zoom) the header still fits, signed in and out
+    visitor = new_page(color_scheme="dark", reduced_motion="reduce", viewport={"width": 320, "height": 640})
+    for who in (page, visitor):
+        who.set_viewport_size({"width": 320, "height": 640})
+        for url in (reverse("pages:home"), reverse("readers:directory"), reverse("pages:help")):
+            _open(who, base + url)
+            _assert_fits(who, url, "320 px")
