@@ -41,7 +41,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.CLIENT, db_index=True)
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
+    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.DARK)
     notify_email_messages = models.BooleanField("Email me about new messages", default=True)
     notify_email_readings = models.BooleanField("Email me about readings and bookings", default=True)
     notify_email_account = models.BooleanField("Email me about my account and wallet", default=True)

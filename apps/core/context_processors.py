@@ -2,18 +2,22 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from .integrations import integrations_status
-from .navigation import FOOTER_NAV, MAIN_NAV, nav_links
+from .navigation import ACCOUNT_NAV, FOOTER_NAV, MAIN_NAV, nav_links
 
 
 def site(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
-    theme = getattr(user, "theme", "system") if user is not None and user.is_authenticated else "system"
+    # Dark unless the person chose otherwise: visitors' choice lives in their browser (static/js/theme-init.js).
+    theme = getattr(user, "theme", "dark") if user is not None and user.is_authenticated else "dark"
+    main_links = nav_links(MAIN_NAV, user=user, path=request.path)
     return {
         "SITE_NAME": settings.SITE_NAME,
         "BRAND_IMAGES": BRAND_IMAGES,
         "user_theme": theme,
         "integrations": integrations_status(),
-        "main_nav": nav_links(MAIN_NAV, user=user, path=request.path),
+        "main_nav": [link for link in main_links if link.group == "explore"],
+        "your_nav": [link for link in main_links if link.group == "yours"],
+        "account_nav": nav_links(ACCOUNT_NAV, user=user, path=request.path),
         "footer_nav": nav_links(FOOTER_NAV, user=user, path=request.path),
     }
 

@@ -1,8 +1,16 @@
-"""The main navigation: one entry per section that exists. Each app adds its own entry here when it ships.
+"""The site's navigation: one entry per section that exists. Each app adds its own entry here when it ships.
 
 ``visible_to``: "all" (everyone), "auth" (signed-in users), "staff" (admins only).
-The header renders this list; nothing links to a section that does not exist: an entry whose URL
-name does not resolve (yet) is left out rather than linked.
+``group``: where the header shows the entry. "explore" entries (the site's sections: Home, Readers, About,
+Help, and Live, Shop and Community once they ship) sit in the header row on wide screens; "yours" entries
+(a signed-in person's own pages: Dashboard, Readings, Messages, Wallet, Notifications) open from the account
+menu. On small screens both groups, and the account links, are in the one menu behind the Menu button.
+
+Nothing links to a section that does not exist: an entry whose URL name does not resolve (yet) is left out
+rather than linked. A new section is one line in ``MAIN_NAV`` (for example
+``NavItem("Live", "live:home")`` before Help); the header is laid out to hold every section of the spec
+(Home, Readers, About, Live, Shop, Community, Help) on one line from 1024 px up, and
+``tests/e2e/test_layout_keyboard.py`` checks it with all of them in place.
 """
 
 from dataclasses import dataclass
@@ -11,6 +19,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 VISIBLE_TO = ("all", "auth", "staff")
+GROUPS = ("explore", "yours")
 
 
 @dataclass(frozen=True)
@@ -18,6 +27,7 @@ class NavItem:
     label: str
     url_name: str
     visible_to: str = "all"
+    group: str = "explore"
 
 
 @dataclass(frozen=True)
@@ -27,17 +37,27 @@ class NavLink:
     label: str
     url: str
     is_current: bool
+    group: str = "explore"
 
 
 MAIN_NAV: list[NavItem] = [
     NavItem("Home", "pages:home"),
     NavItem("Readers", "readers:directory"),
     NavItem("About", "pages:about"),
-    NavItem("Dashboard", "dashboards:home", visible_to="auth"),
-    NavItem("Readings", "livesessions:history", visible_to="auth"),
-    NavItem("Messages", "messaging:inbox", visible_to="auth"),
-    NavItem("Wallet", "wallet:home", visible_to="auth"),
     NavItem("Help", "pages:help"),
+    NavItem("Dashboard", "dashboards:home", visible_to="auth", group="yours"),
+    NavItem("Readings", "livesessions:history", visible_to="auth", group="yours"),
+    NavItem("Messages", "messaging:inbox", visible_to="auth", group="yours"),
+    NavItem("Wallet", "wallet:home", visible_to="auth", group="yours"),
+    NavItem("Notifications", "notifications:list", visible_to="auth", group="yours"),
+]
+
+# The account menu: profile, settings and security pages of the signed-in person.
+ACCOUNT_NAV: list[NavItem] = [
+    NavItem("Profile and settings", "accounts:settings", visible_to="auth"),
+    NavItem("Email addresses", "account_email", visible_to="auth"),
+    NavItem("Password", "account_change_password", visible_to="auth"),
+    NavItem("Two-factor authentication", "mfa_index", visible_to="auth"),
 ]
 
 # Footer links: help and policy pages. Names that do not resolve are skipped.
@@ -76,5 +96,5 @@ def nav_links(items: list[NavItem], *, user: Any, path: str) -> list[NavLink]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        links.append(NavLink(label=item.label, url=url, is_current=_is_current(url, path)))
+        links.append(NavLink(label=item.label, url=url, is_current=_is_current(url, path), group=item.group))
     return links

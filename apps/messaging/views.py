@@ -76,6 +76,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             request.session[_RING_SESSION_KEY] = pk
+            messages.success(request, "Message sent.", extra_tags="announce")
             return redirect("messaging:conversation", pk=pk)
     services.conversation_mark_read(viewer=request.user, conversation_id=pk)
     items, has_older = selectors.message_page(viewer=request.user, conversation_id=pk)

@@ -6,9 +6,10 @@ from apps.wallet.services.ledger_check import ledger_check_run
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
-def ledger_check_task() -> int:
-    """The nightly ledger check. Returns the id of the stored LedgerCheckRun."""
-    return ledger_check_run(trigger="nightly").pk
+def ledger_check_task(trigger: str = "nightly") -> int:
+    """The ledger check: nightly from the beat schedule, or "staff" when an admin runs it from the staff page.
+    Returns the id of the stored LedgerCheckRun."""
+    return ledger_check_run(trigger=trigger).pk
 
 
 # --- Stripe ---------------------------------------------------------------------------------------

@@ -47,9 +47,9 @@ def _page(request: HttpRequest, items):
 def home(request: HttpRequest) -> HttpResponse:
     filter_form = KindFilterForm(request.GET or None)
     kind = filter_form.selected_kind() if filter_form.is_bound else None
-    # A reader also has an earnings account: ?account=earnings shows its history instead of the wallet's.
+    # A reader also has an earnings account, and sees its history first; ?account=wallet shows the wallet's.
     is_reader = getattr(request.user, "is_reader", False)
-    account = "earnings" if is_reader and request.GET.get("account") == "earnings" else "wallet"
+    account = "earnings" if is_reader and request.GET.get("account") != "wallet" else "wallet"
     entries = selectors.wallet_entry_list(viewer=request.user, kind=kind, account=account)
     context = {
         "balance": selectors.wallet_balance(user=request.user),
@@ -104,7 +104,7 @@ def staff_ledger_check_panel(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def staff_ledger_check_run(request: HttpRequest) -> HttpResponse:
-    ledger_check_task.delay()
+    ledger_check_task.delay(trigger="staff")
     messages.success(request, "The ledger check was queued; its result appears here when it finishes.")
     return redirect("staff_wallet:index")
 

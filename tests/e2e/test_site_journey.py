@@ -73,7 +73,7 @@ def test_site_journey_sign_up_verify_sign_in_theme_and_every_page(live_server, n
 
     # --- Anonymous visitor: public pages, theme remembered in this browser -------------------------
     _open(page, base + reverse("pages:home"))
-    assert _html_theme(page) == "system"
+    assert _html_theme(page) == "dark"
     assert page.locator('nav[aria-label="Main"] a[aria-current="page"]').inner_text() == "Home"
     toggle = page.locator("[data-theme-toggle]")
     assert toggle.get_attribute("aria-pressed") == "false"
@@ -95,15 +95,16 @@ def test_site_journey_sign_up_verify_sign_in_theme_and_every_page(live_server, n
 
     # Small screens: the navigation folds into a menu button.
     page.set_viewport_size({"width": 390, "height": 844})
-    menu_button = page.locator('button[aria-controls="mobile-nav"]')
+    menu_button = page.locator('button[aria-controls="site-menu"]')
     assert menu_button.get_attribute("aria-expanded") == "false"
-    expect(page.locator("#mobile-nav")).to_be_hidden()
+    expect(page.locator("#site-menu")).to_be_hidden()
     menu_button.click()
     assert menu_button.get_attribute("aria-expanded") == "true"
-    expect(page.locator("#mobile-nav").get_by_role("link", name="About")).to_be_visible()
+    expect(page.locator("#site-menu").get_by_role("link", name="About")).to_be_visible()
     assert_axe_clean(page)
     page.keyboard.press("Escape")
-    expect(page.locator("#mobile-nav")).to_be_hidden()
+    expect(page.locator("#site-menu")).to_be_hidden()
+    assert page.evaluate("document.activeElement.getAttribute('aria-controls')") == "site-menu"
     page.set_viewport_size({"width": 1280, "height": 900})
 
     anonymous_pages = _nav_hrefs(page, 'nav[aria-label="Main"] a') + _nav_hrefs(page, 'nav[aria-label="Footer"] a')
@@ -150,8 +151,8 @@ def test_site_journey_sign_up_verify_sign_in_theme_and_every_page(live_server, n
     assert page.locator("#account-menu").count() == 1
     assert_axe_clean(page)
 
-    # --- Theme for a signed-in user: stored on the account ----------------------------------------
-    assert _html_theme(page) == "system"
+    # --- Theme for a signed-in user: stored on the account, dark until they choose ----------------
+    assert _html_theme(page) == "dark"
     with page.expect_response(lambda response: response.url.endswith(reverse("accounts:theme"))) as theme_post:
         page.locator("[data-theme-toggle]").click()
     assert theme_post.value.status == 204
@@ -194,6 +195,7 @@ def test_site_journey_sign_up_verify_sign_in_theme_and_every_page(live_server, n
         page.wait_for_url(f"**{reverse('mfa_activate_totp')}")
         assert_axe_clean(page)
     secret = page.locator("#authenticator_secret").input_value()
+    assert page.locator("#id_code").get_attribute("inputmode") == "numeric"
     page.locator("#id_code").fill(totp_code(secret))
     page.locator("main").get_by_role("button", name="Activate").click()
     page.wait_for_load_state()

@@ -10,9 +10,14 @@ from apps.accounts.services import user_set_theme
 pytestmark = pytest.mark.django_db
 
 
+def test_user_new_account_is_dark_by_default(client_user):
+    # then
+    assert client_user.theme == Theme.DARK
+
+
 def test_user_set_theme_known_value_stores_it(client_user):
     # given
-    assert client_user.theme == Theme.SYSTEM
+    assert client_user.theme == Theme.DARK
     # when
     user_set_theme(user=client_user, theme=Theme.LIGHT)
     # then
@@ -72,7 +77,7 @@ def test_theme_set_bad_value_answers_400_and_changes_nothing(client, client_user
     # then
     assert response.status_code == 400
     client_user.refresh_from_db()
-    assert client_user.theme == Theme.SYSTEM
+    assert client_user.theme == Theme.DARK
 
 
 def test_theme_set_anonymous_redirects_to_login(client):
@@ -103,7 +108,17 @@ def test_theme_set_without_csrf_token_is_refused(client_user):
     # then
     assert response.status_code == 403
     client_user.refresh_from_db()
-    assert client_user.theme == Theme.SYSTEM
+    assert client_user.theme == Theme.DARK
+
+
+def test_base_layout_signed_in_user_who_chose_system_follows_device(client, client_user):
+    # given
+    user_set_theme(user=client_user, theme=Theme.SYSTEM)
+    client.force_login(client_user)
+    # when
+    html = client.get(reverse("pages:home")).content.decode()
+    # then
+    assert 'data-theme="system"' in html
 
 
 def test_base_layout_signed_in_user_renders_stored_theme(client, client_user):
@@ -118,9 +133,9 @@ def test_base_layout_signed_in_user_renders_stored_theme(client, client_user):
     assert f'data-theme-url="{reverse("accounts:theme")}"' in html
 
 
-def test_base_layout_anonymous_visitor_follows_device(client):
+def test_base_layout_anonymous_visitor_sees_dark_theme(client):
     # when
     html = client.get(reverse("pages:home")).content.decode()
-    # then
-    assert 'data-theme="system"' in html
+    # then: dark until the visitor picks light (remembered in the browser by static/js/theme-init.js)
+    assert 'data-theme="dark"' in html
     assert 'data-theme-persist="local"' in html

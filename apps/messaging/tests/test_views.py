@@ -265,3 +265,17 @@ def test_views_inbox_refresh_returns_the_list_with_a_new_message(client, client_
     # then
     assert "The Star card answers you." in refreshed
     assert f'id="conversation-link-{conversation.pk}"' in refreshed
+
+
+def test_conversation_send_confirms_and_returns_focus_to_the_message_field(client, client_user):
+    # given
+    conversation = conversation_with(client=client_user)
+    client.force_login(client_user)
+    url = reverse("messaging:conversation", args=[conversation.pk])
+    # when
+    response = client.post(url, {"body": "Thank you for the reading."}, follow=True)
+    # then: a confirmation that is read out, and the compose form takes focus again (static/js/keep-focus.js)
+    html = response.content.decode()
+    assert response.redirect_chain == [(url, 302)]
+    assert "Message sent." in html and "data-announce-on-load" in html
+    assert "data-focus-after-send" in html

@@ -13,6 +13,7 @@ from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import InvalidAmount
 from apps.wallet.models import Transaction
 from apps.wallet.services.ledger import house_account, ledger_post, money, wallet_account
+from apps.wallet.templatetags.wallet_money import usd
 
 ADJUSTMENT_COUNTERPART = "platform:revenue"
 MAX_ADJUSTMENT = Decimal("10000.00")
@@ -48,7 +49,7 @@ def adjustment_create(
     except ValueError as error:
         raise InvalidAmount(str(error))
     if amount == 0 or abs(amount) > MAX_ADJUSTMENT:
-        raise InvalidAmount(f"Enter an amount between 0.01 and {MAX_ADJUSTMENT}.")
+        raise InvalidAmount(f"Enter an amount between $0.01 and {usd(MAX_ADJUSTMENT)}.")
     wallet = wallet_account(user)
     counterpart = house_account(ADJUSTMENT_COUNTERPART)
     txn = ledger_post(

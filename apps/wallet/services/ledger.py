@@ -34,6 +34,7 @@ from apps.wallet.enums import (
 from apps.wallet.exceptions import AccountFrozen, IdempotencyConflict, InsufficientFunds, UnbalancedTransaction
 from apps.wallet.locks import account_balances_lock, accounts_lock
 from apps.wallet.models import Account, Transaction
+from apps.wallet.templatetags.wallet_money import usd
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
@@ -330,7 +331,7 @@ def ledger_post(
             raise AccountFrozen()
         if amount < 0 and current.kind in NON_NEGATIVE_ACCOUNT_KINDS and current.balance + amount < 0:
             raise InsufficientFunds(
-                f"There is not enough money for this: {current.balance} available, {-amount} needed."
+                f"There is not enough money for this: {usd(current.balance)} available, {usd(-amount)} needed."
             )
 
     txn = Transaction(

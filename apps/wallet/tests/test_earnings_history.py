@@ -59,3 +59,16 @@ def test_transaction_detail_other_readers_earnings_404(client, unlocked):
     # when / then
     assert client.get(reverse("wallet:transaction_detail", args=[txn.pk])).status_code == 404
     assert Transaction.objects.filter(pk=txn.pk).exists()
+
+
+def test_wallet_home_reader_opens_on_earnings_and_can_switch_to_wallet(client, unlocked):
+    # given
+    reader, _ = unlocked
+    client.force_login(reader)
+    # when
+    first = client.get(reverse("wallet:home")).content.decode()
+    wallet = client.get(reverse("wallet:home"), {"account": "wallet"}).content.decode()
+    # then: the earnings are what a reader sees first; the wallet is one link away
+    assert "Earnings history" in first and "+$1.40" in first
+    assert f'href="{reverse("wallet:home")}?account=wallet"' in first
+    assert "Earnings history" not in wallet and 'name="account" value="wallet"' in wallet

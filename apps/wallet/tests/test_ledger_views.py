@@ -244,10 +244,25 @@ def test_staff_adjustment_bad_input_clear_error_nothing_written(admin_client, cl
 def test_staff_ledger_check_run_queues_task(admin_client, monkeypatch):
     # given
     queued = []
-    monkeypatch.setattr("apps.wallet.views.ledger_check_task.delay", lambda: queued.append(True))
+    monkeypatch.setattr("apps.wallet.views.ledger_check_task.delay", lambda **kwargs: queued.append(True))
     # when
     response = admin_client.post(reverse("staff_wallet:ledger_check_run"))
     # then
     assert response.status_code == 302
     assert queued == [True]
     assert LedgerCheckRun.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_staff_ledger_check_run_by_hand_is_not_labelled_nightly(admin_client, monkeypatch):
+    # given: the queued task runs at once
+    from apps.wallet.tasks import ledger_check_task
+
+    monkeypatch.setattr("apps.wallet.views.ledger_check_task.delay", lambda **kwargs: ledger_check_task(**kwargs))
+    # when
+    admin_client.post(reverse("staff_wallet:ledger_check_run"))
+    html = admin_client.get(reverse("staff_wallet:index")).content.decode()
+    # then
+    assert LedgerCheckRun.objects.get().trigger == "staff"
+    assert "(nightly)" not in html
+    assert "run by hand" in html

@@ -1,0 +1,423 @@
+"""Phones first and keyboards first, in a real browser, for every page a visitor, client, reader and admin
+can reach from the navigation, at 390×844 (a phone) and 1280×800 (a laptop):
+
+- nothing scrolls sideways (``scrollWidth <= innerWidth``), axe-core finds no serious or critical violation,
+  and every entry of the navigation can be reached with the Tab key (menus opened with Enter);
+- walking each page with Tab and then Shift+Tab, no focused control is hidden under the sticky header, and
+  each shows a focus indicator that differs from its unfocused look by at least 3:1 (WCAG 2.4.7, 2.4.11, 1.4.11);
+- the favorite and "notify me when online" toggles keep focus on the new button and announce the change;
+- the header holds every section of the spec (with Live, Shop and Community added) on one line.
+"""
+
+import importlib
+import re
+
+import pytest
+from django.urls import reverse
+
+from apps.accounts.tests.factories import AdminFactory, UserFactory
+from apps.messaging.tests.factories import conversation_with, fund_wallet, listed_reader
+from tests.e2e.conftest import assert_axe_clean, sign_in
+
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
+ROLES = ("visitor", "client", "reader", "admin")
+
+# Pages that are not ours to lay out (Django's admin, the API docs) or that act rather than show.
+SKIPPED_PATHS = re.compile(r"^/(admin|api)/|/logout/$")
+
+# Colour of a CSS colour string as [r, g, b, a] (0-255, alpha 0-1), whatever notation the browser computed.
+JS_HELPERS = """
+window.__kb = (() => {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 1;
+  const ctx = canvas.getContext("2d", {willReadFrequently: true});
+  const rgba = (color) => {
+    ctx.clearRect(0, 0, 1, 1);
+    ctx.fillStyle = "rgba(0,0,0,0)";
+    ctx.fillStyle = color;
+    ctx.fillRect(0, 0, 1, 1);
+    const d = ctx.getImageData(0, 0, 1, 1).data;
+    return [d[0], d[1], d[2], d[3] / 255];
+  };
+  const over = (top, bottom) => {
+    const a = top[3];
+    return [0, 1, 2].map((i) => top[i] * a + bottom[i] * (1 - a)).concat([1]);
+  };
+  const luminance = (c) => {
+    const [r, g, b] = c.slice(0, 3).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const contrast = (a, b) => {
+    const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (l1 + 0.05) / (l2 + 0.05);
+  };
+  // The solid colour behind an element: its ancestors' backgrounds composed over the page canvas.
+  const behind = (el) => {
+    const layers = [];
+    for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+      layers.push(rgba(getComputedStyle(node).backgroundColor));
+    }
+    let color = rgba(getComputedStyle(document.documentElement).backgroundColor);
+    if (color[3] < 1) color = over(color, [255, 255, 255, 1]);
+    for (const layer of layers.reverse()) if (layer[3] > 0) color = over(layer, color);
+    return color;
+  };
+  const look = (el) => {
+    const s = getComputedStyle(el);
+    return {
+      outlineStyle: s.outlineStyle, outlineWidth: parseFloat(s.outlineWidth) || 0, outlineColor: s.outlineColor,
+      boxShadow: s.boxShadow, borderColor: s.borderTopColor, borderWidth: parseFloat(s.borderTopWidth) || 0,
+      background: s.backgroundColor,
+    };
+  };
+  const shadows = (value) => (value === "none" ? [] : value.split(/,(?![^(]*\\))/).map((part) => {
+    const color = (part.match(/(rgba?|color|oklab|oklch|lab|lch|hsla?)\\([^)]*\\)/) || ["transparent"])[0];
+    const lengths = part.replace(color, "").trim().split(/\\s+/).filter((v) => v.endsWith("px")).map(parseFloat);
+    return {color, spread: lengths[3] || 0, blur: lengths[2] || 0, inset: /inset/.test(part)};
+  }));
+  const describe = (el) => {
+    const label = (el.getAttribute("aria-label") || el.textContent || el.name || el.id || "").trim();
+    return `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${label.slice(0, 40)}"`;
+  };
+  // Checks the focused element; returns a problem description or null.
+  const check = () => {
+    const el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) return {done: true};
+    const header = document.querySelector("[data-site-header]");
+    const rect = el.getBoundingClientRect();
+    const problems = [];
+    if (header && !header.contains(el)) {
+      // What is painted at the control's top edge and at its centre: the header there means it covers it.
+      const x = Math.min(Math.max(rect.left + rect.width / 2, 0), innerWidth - 1);
+      const points = [rect.top + 2, rect.top + rect.height / 2].filter((y) => y >= 0 && y < innerHeight);
+      if (points.some((y) => header.contains(document.elementFromPoint(x, y)))) {
+        problems.push(`covered by the header (top ${Math.round(rect.top)})`);
+      }
+    }
+    const focused = look(el);
+    el.blur();
+    const unfocused = look(el);
+    const away = el.getBoundingClientRect();
+    el.focus({preventScroll: true});
+    // A control that only shows while focused (the skip link) is its own indicator.
+    if (away.bottom <= 0 || away.right <= 0 || away.width <= 1 || away.height <= 1) {
+      return {key: describe(el) + "@shown-on-focus", what: describe(el), problems};
+    }
+    const bg = behind(el.parentElement || el);
+    let ratio = 0;
+    let how = "none";
+    if (focused.outlineStyle !== "none" && focused.outlineWidth >= 2 &&
+        (unfocused.outlineStyle === "none" || unfocused.outlineColor !== focused.outlineColor)) {
+      ratio = contrast(over(rgba(focused.outlineColor), bg), bg);
+      how = "outline";
+    }
+    if (ratio < 3 && focused.boxShadow !== unfocused.boxShadow) {
+      for (const shadow of shadows(focused.boxShadow)) {
+        if (shadow.spread >= 2 || (shadow.inset && shadow.spread >= 0 && shadow.blur === 0)) {
+          const r = contrast(over(rgba(shadow.color), bg), bg);
+          if (r > ratio) [ratio, how] = [r, "box-shadow"];
+        }
+      }
+    }
+    if (ratio < 3 && focused.borderColor !== unfocused.borderColor && focused.borderWidth >= 2) {
+      const r = contrast(over(rgba(focused.borderColor), bg), over(rgba(unfocused.borderColor), bg));
+      if (r > ratio) [ratio, how] = [r, "border"];
+    }
+    if (ratio < 3) problems.push(`focus indicator ${how} only ${ratio.toFixed(2)}:1`);
+    return {key: describe(el) + "@" + Math.round(rect.left) + "," + Math.round(rect.top + scrollY),
+            what: describe(el), inHeader: !!header && header.contains(el), problems};
+  };
+  return {check};
+})();
+"""
+
+
+@pytest.fixture
+def cast(settings, tmp_path):
+    """A client, a reader with a published profile, an admin with TOTP, a conversation, some money and the
+    published policies: enough that every page shows what it shows in use."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.apps import apps
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    importlib.import_module("apps.pages.migrations.0002_initial_policies").create_policies(apps, None)
+    reader = listed_reader(display_name="Vega Starling")
+    client = UserFactory(email="seeker@example.com", display_name="Morgan")
+    admin = AdminFactory(email="keeper@example.com", display_name="Keeper")
+    secret = generate_totp_secret()
+    TOTP.activate(admin, secret)
+    fund_wallet(client, __import__("decimal").Decimal("25.00"))
+    conversation_with(client=client, reader=reader.user)
+    return {
+        "visitor": None,
+        "client": (client.email, None),
+        "reader": (reader.user.email, None),
+        "admin": (admin.email, secret),
+        "reader_profile": reader,
+    }
+
+
+def _signed_in_page(new_page, live_server, cast, role: str):
+    page = new_page(color_scheme="dark", reduced_motion="reduce", viewport=VIEWPORTS["laptop"])
+    if cast[role]:
+        email, secret = cast[role]
+        sign_in(page, live_server.url, email, secret)
+    return page
+
+
+def _pages(page, base: str, role: str, cast) -> list[str]:
+    """Every page the navigation leads this role to (header, account menu, footer), and the pages one step
+    further that people use most: a reader's profile, the sign-in pages, the staff tools."""
+    page.goto(base + reverse("pages:home"))
+    hrefs = page.eval_on_selector_all("header a[href], footer a[href]", "links => links.map(a => a.pathname)")
+    profile = reverse("readers:profile", args=[cast["reader_profile"].pk])
+    extra = {
+        "visitor": [reverse("account_login"), reverse("account_signup"), reverse("account_reset_password"), profile],
+        "client": [profile, reverse("readers:favorites"), reverse("wallet:topup")],
+        "reader": [reverse("readers:dashboard_profile"), profile],
+        "admin": [],
+    }[role]
+    if role == "admin":
+        page.goto(base + reverse("dashboards:home"))
+        extra += page.eval_on_selector_all("main a[href^='/staff/']", "links => links.map(a => a.pathname)")
+    if role in ("client", "reader"):
+        page.goto(base + reverse("messaging:inbox"))
+        extra += page.eval_on_selector_all("main a[href^='/messages/']", "links => links.map(a => a.pathname)")[:1]
+    return [href for href in dict.fromkeys(hrefs + extra) if not SKIPPED_PATHS.search(href)]
+
+
+WIDTH_JS = """() => {
+  const inner = window.innerWidth;
+  const scroll = document.documentElement.scrollWidth;
+  // The outermost elements that stick out on the right: what to fix when the page scrolls sideways.
+  const culprits = [];
+  if (scroll > inner) {
+    for (const el of document.body.querySelectorAll("*")) {
+      if (el.getBoundingClientRect().right > inner + 1 && !culprits.some((c) => c.contains(el))) {
+        const parent = el.parentElement;
+        if (parent && parent.getBoundingClientRect().right <= inner + 1) {
+          culprits.push(el);
+        }
+      }
+    }
+  }
+  return {scroll, inner, culprits: culprits.slice(0, 5).map((el) => el.outerHTML.slice(0, 160))};
+}"""
+
+
+# Buttons, menu entries and fields: at least 44 px tall, to be used one-handed on a phone (links in running
+# text and checkboxes with their labels are exempt).
+SMALL_TARGETS_JS = """() => [...document.querySelectorAll(
+    "button, .btn, .nav-link, .account-nav a, .pagination a, select, textarea, " +
+    "input:not([type=checkbox]):not([type=radio]):not([type=hidden])")]
+  .filter((el) => !el.closest(".hp-field, .visually-hidden") && el.getClientRects().length)
+  .map((el) => [el, el.getBoundingClientRect()])
+  .filter(([el, rect]) => rect.width > 1 && rect.height < 43.5)
+  .map(([el, rect]) => `${el.outerHTML.slice(0, 100)} is ${Math.round(rect.height)} px tall`)
+"""
+
+
+def _assert_fits(page, url: str, size: str) -> None:
+    widths = page.evaluate(WIDTH_JS)
+    assert widths["scroll"] <= widths["inner"], f"{url} at {size} is {widths['scroll']} px wide: {widths['culprits']}"
+
+
+def _open(page, url: str) -> None:
+    response = page.goto(url)
+    assert response is not None and response.status == 200, f"{url} answered {response and response.status}"
+    # Panels that HTMX loads into the page have arrived once no element carries HTMX's request class.
+    page.wait_for_timeout(50)
+    page.wait_for_function("() => document.readyState === 'complete' && !document.querySelector('.htmx-request')")
+
+
+def _tab_through_header(page) -> set[str]:
+    """Tab from the top of the page through the header, opening every closed menu with Enter; returns the
+    paths of the links that took focus."""
+    page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    reached: set[str] = set()
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => {
+              const el = document.activeElement;
+              const header = document.querySelector('[data-site-header]');
+              return {
+                inHeader: !!el && header.contains(el),
+                skip: !!el && el.classList.contains('skip-link'),
+                href: el && el.tagName === 'A' ? el.pathname : null,
+                closedMenu: !!el && el.hasAttribute('data-disclosure') && el.getAttribute('aria-expanded') === 'false',
+              };
+            }"""
+        )
+        if focused["skip"]:
+            continue
+        if not focused["inHeader"]:
+            break
+        if focused["href"]:
+            reached.add(focused["href"])
+        if focused["closedMenu"]:
+            page.keyboard.press("Enter")
+    return reached
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_its_navigation_is_keyboard_reachable(
+    live_server, new_page, cast, role
+):
+    # given
+    base = live_server.url
+    page = _signed_in_page(new_page, live_server, cast, role)
+    urls = _pages(page, base, role, cast)
+    assert reverse("pages:help") in urls
+    if role != "visitor":
+        assert reverse("dashboards:home") in urls and reverse("accounts:settings") in urls
+    first_nav: list[str] = []
+    for size, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        for url in urls:
+            # when
+            _open(page, base + url)
+            # then: nothing scrolls sideways
+            _assert_fits(page, url, size)
+            small = page.evaluate(SMALL_TARGETS_JS)
+            assert not small, f"{url} at {size}: targets under 44 px:\n" + "\n".join(small)
+            assert_axe_clean(page)
+            # and every navigation entry takes focus from the keyboard: walked on the first page of each size;
+            # every other page has the very same navigation
+            nav = page.eval_on_selector_all("header nav a[href]", "links => links.map(a => a.pathname)")
+            if url != urls[0]:
+                assert nav == first_nav, f"{url} at {size} has another navigation than {urls[0]}"
+            else:
+                first_nav = nav
+                missing = set(nav) - _tab_through_header(page)
+                assert not missing, f"{url} at {size}: not reachable by Tab: {sorted(missing)}"
+                # and the menus opened on the way closed when focus left them
+                still_open = page.eval_on_selector_all('[data-disclosure][aria-expanded="true"]', "els => els.length")
+                assert still_open == 0, f"{url} at {size}: a menu stayed open after focus left it"
+                # and an open menu does not widen the page either
+                page.evaluate(
+                    "document.querySelectorAll('[data-disclosure]').forEach(b => b.offsetParent && b.click())"
+                )
+                _assert_fits(page, url, f"{size} with its menu open")
+                page.keyboard.press("Escape")
+
+
+def _walk(page, key: str, *, header: bool) -> list[str]:
+    """Press ``key`` until focus leaves the page (or comes round again); with ``header=False`` the walk
+    stops at the header, which is the same on every page and walked on the first one."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for _ in range(250):
+        page.keyboard.press(key)
+        result = page.evaluate("window.__kb.check()")
+        if result.get("done") or result["key"] in seen or (result.get("inHeader") and not header):
+            break
+        seen.add(result["key"])
+        problems += [f"{result['what']}: {problem}" for problem in result["problems"]]
+    else:
+        pytest.fail(f"{page.url}: {key} never left the page")
+    return problems
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", ROLES)
+def test_tab_and_shift_tab_on_every_page_show_focus_clear_of_the_header(live_server, new_page, cast, role):
+    # given
+    base = live_server.url
+    page = _signed_in_page(new_page, live_server, cast, role)
+    urls = _pages(page, base, role, cast)
+    problems: list[str] = []
+    for size, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        for url in urls:
+            _open(page, base + url)
+            page.add_script_tag(content=JS_HELPERS)
+            # when: forwards from the top, then backwards from the end
+            # (the header only on the first page of each size: after it, Tab starts where the skip link leads)
+            header = url == urls[0]
+            start = (
+                "document.activeElement && document.activeElement.blur()"
+                if header
+                else "document.getElementById('main').focus()"
+            )
+            page.evaluate(f"window.scrollTo(0, 0); {start}")
+            forwards = _walk(page, "Tab", header=header)
+            page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+            page.evaluate("document.activeElement && document.activeElement.blur()")
+            backwards = _walk(page, "Shift+Tab", header=header)
+            # then
+            problems += [f"{url} {size} Tab: {p}" for p in forwards] + [
+                f"{url} {size} Shift+Tab: {p}" for p in backwards
+            ]
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_favorite_and_online_alert_toggles_keep_focus_and_announce_the_change(live_server, new_page, cast):
+    # given: a client on a reader's profile, using the keyboard
+    base = live_server.url
+    page = _signed_in_page(new_page, live_server, cast, "client")
+    reader = cast["reader_profile"]
+    _open(page, base + reverse("readers:profile", args=[reader.pk]))
+    announcer = page.locator("#live-announcer")
+    for name, then_name, announced in (
+        ("Add to favorites", "Favorite", "is in your favorites"),
+        ("Notify me when online", f"You will be told when {reader.display_name} comes online", "will be told"),
+        ("Favorite", "Add to favorites", "is no longer in your favorites"),
+    ):
+        page.get_by_role("button", name=name, exact=True).focus()
+        # when
+        page.keyboard.press("Enter")
+        # then: the new button has focus and the change is announced
+        page.get_by_role("button", name=then_name, exact=True).wait_for()
+        page.wait_for_function(
+            "name => document.activeElement && document.activeElement.textContent.replace(/\\s+/g, ' ').includes(name)",
+            arg=then_name,
+        )
+        page.wait_for_function(
+            "text => document.getElementById('live-announcer').textContent.includes(text)", arg=announced
+        )
+        assert announced in announcer.inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_header_holds_every_section_of_the_spec_on_one_line(live_server, new_page, cast, monkeypatch):
+    # given: Live, Shop and Community in the navigation as they will be when they ship, and a long name
+    from apps.core import context_processors
+    from apps.core.navigation import MAIN_NAV, NavItem
+
+    sections = list(MAIN_NAV)
+    help_at = next(i for i, item in enumerate(sections) if item.url_name == "pages:help")
+    stand_ins = [NavItem(label, "pages:about") for label in ("Live", "Shop", "Community")]
+    monkeypatch.setattr(context_processors, "MAIN_NAV", sections[:help_at] + stand_ins + sections[help_at:])
+    base = live_server.url
+    page = _signed_in_page(new_page, live_server, cast, "client")
+    for width in (1024, 1280, 1440):
+        # when
+        page.set_viewport_size({"width": width, "height": 800})
+        _open(page, base + reverse("pages:home"))
+        # then: every section is in one row of the header, which keeps its height
+        layout = page.evaluate(
+            """() => ({
+              tops: [...document.querySelectorAll('.nav-sections a')]
+                .map(a => Math.round(a.getBoundingClientRect().top)),
+              labels: [...document.querySelectorAll('.nav-sections a')].map(a => a.textContent.trim()),
+              header: document.querySelector('[data-site-header]').getBoundingClientRect().height,
+              scroll: document.documentElement.scrollWidth,
+            })"""
+        )
+        assert {"Home", "Readers", "Live", "Shop", "Community", "Help"} <= set(layout["labels"])
+        assert len(set(layout["tops"])) == 1, f"the sections wrap at {width} px: {layout}"
+        assert layout["header"] <= 73, f"the header grows to {layout['header']} px at {width} px"
+        assert layout["scroll"] <= width
+    # and at 320 px (a small phone, or 1280 px at 400% zoom) the header still fits, signed in and out
+    visitor = new_page(color_scheme="dark", reduced_motion="reduce", viewport={"width": 320, "height": 640})
+    for who in (page, visitor):
+        who.set_viewport_size({"width": 320, "height": 640})
+        for url in (reverse("pages:home"), reverse("readers:directory"), reverse("pages:help")):
+            _open(who, base + url)
+            _assert_fits(who, url, "320 px")
