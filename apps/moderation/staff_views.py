@@ -85,5 +85,7 @@ def content(request: HttpRequest, type_key: str, object_id: int) -> HttpResponse
         else:
             messages.success(request, "Hidden." if action == "hide" else "Shown again.")
             return redirect(back)
-    context = {"detail": detail, "hide_form": hide_form, "unhide_form": unhide_form}
+    # A refusal (e.g. "not hidden" after another moderator acted) shows above whichever form the page now offers.
+    refusals = form.non_field_errors() if form is not None else []
+    context = {"detail": detail, "hide_form": hide_form, "unhide_form": unhide_form, "refusals": refusals}
     return render(request, "moderation/staff/content.html", context, status=400 if request.method == "POST" else 200)
