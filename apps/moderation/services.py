@@ -160,10 +160,10 @@ def report_decide(
         if action == ReportAction.WARN:
             _author_warn(author=moderatable.summary(target).author, label=moderatable.label)
         closing = [row for row in locked.values() if row.is_open]
-        status = ReportStatus.RESOLVED
+        status = str(ReportStatus.RESOLVED)
     else:
         closing = [report]
-        status = ReportStatus.DISMISSED
+        status = str(ReportStatus.DISMISSED)
 
     _reports_close(reports=closing, status=status, action=action, actor=actor, note=note)
     audit_log_record(
@@ -200,7 +200,9 @@ def content_hide(*, actor: Any, type_key: str, object_id: int, reason: str, requ
     if not moderatable.hide(obj=target, actor=actor, reason=reason):
         raise DomainError(f"This {moderatable.label.lower()} is already hidden.")
     closing = [row for row in locked.values() if row.is_open]
-    _reports_close(reports=closing, status=ReportStatus.RESOLVED, action=ReportAction.HIDE, actor=actor, note=reason)
+    _reports_close(
+        reports=closing, status=str(ReportStatus.RESOLVED), action=str(ReportAction.HIDE), actor=actor, note=reason
+    )
     audit_log_record(
         actor=actor,
         action="moderation.content_hidden",

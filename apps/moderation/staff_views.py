@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,7 +74,7 @@ def content(request: HttpRequest, type_key: str, object_id: int) -> HttpResponse
     initial = {"next": request.GET.get("next", "")}
     hide_form = ContentHideForm(request.POST if action == "hide" else None, initial=initial)
     unhide_form = ContentUnhideForm(request.POST if action == "unhide" else None, initial=initial)
-    form = {"hide": hide_form, "unhide": unhide_form}.get(action or "")
+    form: Form | None = {"hide": hide_form, "unhide": unhide_form}.get(action or "")
     if form is not None and form.is_valid():
         fields = dict(form.cleaned_data)
         back = _back(request, fields.pop("next"), here)
