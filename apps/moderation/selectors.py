@@ -28,6 +28,14 @@ def report_queue_list(*, viewer: Any, status: str = "open") -> QuerySet[Report]:
     return qs.order_by("created_at", "id") if status == ReportStatus.OPEN else qs.order_by("-decided_at", "-id")
 
 
+def report_type_label(report: Report) -> str:
+    """The registered label of what ``report`` is about ("Review", "Reading chat message"); no query when the
+    report was loaded with its content type."""
+    model = report.content_type.model_class()
+    moderatable = moderatable_for_model(model) if model is not None else None
+    return moderatable.label if moderatable is not None else str(report.content_type.name).capitalize()
+
+
 @dataclass(frozen=True)
 class ReportDetail:
     report: Report

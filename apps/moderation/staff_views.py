@@ -27,8 +27,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ReportStatus.OPEN)
     reports = selectors.report_queue_list(viewer=request.user, status=status)
     page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(report, selectors.report_type_label(report)) for report in page.object_list]
     return render(
-        request, "moderation/staff/queue.html", {"page": page, "status": status, "statuses": ReportStatus.choices}
+        request,
+        "moderation/staff/queue.html",
+        {"page": page, "status": status, "statuses": ReportStatus.choices, "rows": rows},
     )
 
 

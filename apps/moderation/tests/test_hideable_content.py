@@ -199,6 +199,7 @@ def test_report_hide_unhide_chat_line_through_the_views(client_user, moderator):
     assert report_url in room_chat and room_chat.count("data-report-chat-message") == 1  # not on the client's own line
     # when the client reports it from the room and a moderator hides it
     report = _report_via_view(party, CHAT, line.pk, reason="scam")
+    assert f"Reading chat message #{line.pk}" in admin.get(reverse("staff_moderation:queue")).content.decode()
     _hide_via_report_page(admin, report)
     # then both parties see "hidden by a moderator" in the room, the summary and the transcript, never the text
     for browser in (party, _browser(reader)):
