@@ -196,7 +196,9 @@ def test_report_hide_unhide_chat_line_through_the_views(client_user, moderator):
     chat = reverse("livesessions:chat", args=[session.pk])
     report_url = reverse("moderation:report", args=[CHAT, line.pk])
     room_chat = party.get(chat).content.decode()
-    assert report_url in room_chat and room_chat.count("data-report-chat-message") == 1  # not on the client's own line
+    assert room_chat.count("data-report-chat-message") == 1  # not on the client's own line
+    # the report opens in a new tab and returns to the history, never to a second copy of the room
+    assert f'{report_url}?next={reverse("livesessions:history")}" target="_blank"' in room_chat
     # when the client reports it from the room and a moderator hides it
     report = _report_via_view(party, CHAT, line.pk, reason="scam")
     assert f"Reading chat message #{line.pk}" in admin.get(reverse("staff_moderation:queue")).content.decode()
