@@ -352,12 +352,3 @@ def conversation_block_set(*, actor: Any, conversation_id: int, blocked: bool) -
         conversation.blocked_at = None
     conversation.save(update_fields=["blocked_at"])
     return conversation
-
-
-def message_hide(*, obj: Message, actor: Any) -> None:
-    """Hide a message from both people (a moderator's decision). Inner helper: the caller holds the
-    transaction and audits the decision."""
-    message = message_lock(message_id=obj.pk)
-    if message.hidden_at is None:
-        message.hidden_at = timezone.now()
-        message.save(update_fields=["hidden_at"])

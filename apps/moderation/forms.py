@@ -25,3 +25,22 @@ class ReportDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Note for the audit log (optional)",
     )
+
+
+class ContentHideForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REPORT_DETAILS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why is this hidden? (its author and, for a review, the reader see this)",
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class ContentUnhideForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=REPORT_DETAILS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why is it shown again? (for the audit log, optional)",
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)

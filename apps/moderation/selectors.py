@@ -3,13 +3,15 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from apps.core.exceptions import PermissionDeniedError
 
 from .enums import ReportStatus
+from .exceptions import ReportTargetNotFound
 from .models import Report
-from .registry import ContentSummary, moderatable_for_model
+from .registry import ContentSummary, moderatable_for_model, moderatable_get
 
 
 def _require_staff(viewer: Any) -> None:
@@ -26,12 +28,21 @@ def report_queue_list(*, viewer: Any, status: str = "open") -> QuerySet[Report]:
     return qs.order_by("created_at", "id") if status == ReportStatus.OPEN else qs.order_by("-decided_at", "-id")
 
 
+def report_type_label(report: Report) -> str:
+    """The registered label of what ``report`` is about ("Review", "Reading chat message"); no query when the
+    report was loaded with its content type."""
+    model = report.content_type.model_class()
+    moderatable = moderatable_for_model(model) if model is not None else None
+    return moderatable.label if moderatable is not None else str(report.content_type.name).capitalize()
+
+
 @dataclass(frozen=True)
 class ReportDetail:
     report: Report
     type_label: str
     content: ContentSummary | None
     other_reports: list[Report]
+    type_key: str = ""
 
 
 def report_detail_get(*, viewer: Any, report_id: int) -> ReportDetail:
@@ -55,4 +66,38 @@ def report_detail_get(*, viewer: Any, report_id: int) -> ReportDetail:
         type_label=moderatable.label if moderatable else report.content_type.name,
         content=content,
         other_reports=others,
+        type_key=moderatable.key if moderatable else "",
+    )
+
+
+@dataclass(frozen=True)
+class ContentDetail:
+    type_key: str
+    type_label: str
+    object_id: int
+    content: ContentSummary
+    reports: list[Report]
+
+
+def content_detail_get(*, viewer: Any, type_key: str, object_id: int) -> ContentDetail:
+    """One piece of registered content as a moderator sees it (hidden or not), with every report of it.
+    Raises ``ReportTargetNotFound`` for an unknown type or object."""
+    _require_staff(viewer)
+    moderatable = moderatable_get(type_key)
+    if moderatable is None:
+        raise ReportTargetNotFound()
+    target = moderatable.model._base_manager.filter(pk=object_id).first()
+    if target is None:
+        raise ReportTargetNotFound()
+    reports = list(
+        Report.objects.filter(content_type=ContentType.objects.get_for_model(moderatable.model), object_id=target.pk)
+        .select_related("reporter", "moderator")
+        .order_by("created_at", "id")
+    )
+    return ContentDetail(
+        type_key=moderatable.key,
+        type_label=moderatable.label,
+        object_id=target.pk,
+        content=moderatable.summary(target),
+        reports=reports,
     )

@@ -17,12 +17,15 @@ from .enums import ReportAction, ReportReason, ReportStatus
 from .exceptions import ActionNotAvailable, AlreadyReported, ReportAlreadyClosed, ReportTargetNotFound
 from .locks import reports_lock
 from .models import Report
-from .registry import moderatable_for_model, moderatable_get
+from .registry import ModeratableType, moderatable_for_model, moderatable_get
 
 REPORT_RATE_LIMIT = 5
 REPORT_RATE_WINDOW_SECONDS = 60
 REPORT_DETAILS_MAX_LENGTH = 1000
 MODERATION_WARNING_KIND = notification_kind_register("account.moderation_warning", label="A moderator's warning")
+MODERATION_RESTORED_KIND = notification_kind_register(
+    "account.moderation_restored", label="A moderator restored your content"
+)
 
 
 def report_target_get(*, reporter: Any, type_key: str, object_id: int) -> Any:
@@ -84,6 +87,44 @@ def _author_warn(*, author: Any, label: str) -> None:
     )
 
 
+def _author_restored(*, author: Any, label: str) -> None:
+    """Tell a warned author that a moderator showed their content again. Inner helper (caller's transaction)."""
+    notify(
+        user=author,
+        kind=MODERATION_RESTORED_KIND,
+        title=f"A moderator restored your {label.lower()}",
+        body="On a second look it is shown again, and the earlier warning about it no longer counts.",
+        email=True,
+    )
+
+
+def _require_moderator(actor: Any) -> None:
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDeniedError("Only moderators can do this.")
+
+
+def _content_locked(*, moderatable: ModeratableType, object_id: int) -> tuple[Any, dict[int, Report]]:
+    """The content (hidden or not) and every report of it, locked in primary-key order. Inner helper: the caller
+    holds the transaction. The reports' locks serialise the moderators' decisions on one object."""
+    content_type = ContentType.objects.get_for_model(moderatable.model)
+    locked = {row.pk: row for row in reports_lock(content_type_id=content_type.pk, object_id=object_id)}
+    target = moderatable.model._base_manager.filter(pk=object_id).first()
+    if target is None:
+        raise ReportTargetNotFound()
+    return target, locked
+
+
+def _reports_close(*, reports: list[Report], status: str, action: str, actor: Any, note: str) -> None:
+    now = timezone.now()
+    for row in reports:
+        row.status = status
+        row.action = action
+        row.moderator = actor
+        row.decision_note = note
+        row.decided_at = now
+        row.save(update_fields=["status", "action", "moderator", "decision_note", "decided_at"])
+
+
 @transaction.atomic(durable=True)
 def report_decide(
     *, actor: Any, report_id: int, action: str, note: str = "", request: HttpRequest | None = None
@@ -92,9 +133,9 @@ def report_decide(
     author, or dismiss this report.
 
     Audited. The reports of the object are locked first, so two moderators cannot decide the same report twice.
+    The parties may be shown why the content is hidden: the report's reason, never the moderator's note.
     """
-    if not getattr(actor, "is_staff", False):
-        raise PermissionDeniedError("Only moderators can decide reports.")
+    _require_moderator(actor)
     if action not in ReportAction.values:
         raise ActionNotAvailable()
     note = (note or "").strip()[:REPORT_DETAILS_MAX_LENGTH]
@@ -107,32 +148,24 @@ def report_decide(
     if not report.is_open:
         raise ReportAlreadyClosed()
 
-    now = timezone.now()
     if action in (ReportAction.HIDE, ReportAction.WARN):
         model = report.content_type.model_class()
         moderatable = moderatable_for_model(model) if model is not None else None
         if moderatable is None:
             raise ActionNotAvailable()
-        try:
-            target = moderatable.model._base_manager.get(pk=report.object_id)
-        except moderatable.model.DoesNotExist:
+        target = moderatable.model._base_manager.filter(pk=report.object_id).first()
+        if target is None:
             raise ActionNotAvailable("The reported content no longer exists; dismiss the report instead.")
-        moderatable.hide(obj=target, actor=actor)
+        moderatable.hide(obj=target, actor=actor, reason=report.get_reason_display())
         if action == ReportAction.WARN:
             _author_warn(author=moderatable.summary(target).author, label=moderatable.label)
         closing = [row for row in locked.values() if row.is_open]
-        status = ReportStatus.RESOLVED
+        status = str(ReportStatus.RESOLVED)
     else:
         closing = [report]
-        status = ReportStatus.DISMISSED
+        status = str(ReportStatus.DISMISSED)
 
-    for row in closing:
-        row.status = status
-        row.action = action
-        row.moderator = actor
-        row.decision_note = note
-        row.decided_at = now
-        row.save(update_fields=["status", "action", "moderator", "decision_note", "decided_at"])
+    _reports_close(reports=closing, status=status, action=action, actor=actor, note=note)
     audit_log_record(
         actor=actor,
         action=f"moderation.report_{status}",
@@ -147,3 +180,66 @@ def report_decide(
         request=request,
     )
     return report
+
+
+@transaction.atomic(durable=True)
+def content_hide(*, actor: Any, type_key: str, object_id: int, reason: str, request: HttpRequest | None = None) -> Any:
+    """A moderator hides one piece of content without waiting for a report (the admin pages' entry point, e.g.
+    the reviews list). ``reason`` is shown to the parties. Every open report of it is closed as resolved. Audited.
+    """
+    _require_moderator(actor)
+    moderatable = moderatable_get(type_key)
+    if moderatable is None:
+        raise ReportTargetNotFound()
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for hiding this, in words its author and reader can be shown.")
+    if len(reason) > REPORT_DETAILS_MAX_LENGTH:
+        raise DomainError(f"Keep the reason under {REPORT_DETAILS_MAX_LENGTH} characters.")
+    target, locked = _content_locked(moderatable=moderatable, object_id=object_id)
+    if not moderatable.hide(obj=target, actor=actor, reason=reason):
+        raise DomainError(f"This {moderatable.label.lower()} is already hidden.")
+    closing = [row for row in locked.values() if row.is_open]
+    _reports_close(
+        reports=closing, status=str(ReportStatus.RESOLVED), action=str(ReportAction.HIDE), actor=actor, note=reason
+    )
+    audit_log_record(
+        actor=actor,
+        action="moderation.content_hidden",
+        target=target,
+        details={"type": type_key, "reason": reason, "closed_report_ids": [row.pk for row in closing]},
+        request=request,
+    )
+    return target
+
+
+@transaction.atomic(durable=True)
+def content_unhide(
+    *, actor: Any, type_key: str, object_id: int, note: str = "", request: HttpRequest | None = None
+) -> Any:
+    """A moderator shows hidden content again (a decision reversed on a second look). Audited; an author who was
+    warned about it is told it is restored. The closed reports keep their history."""
+    _require_moderator(actor)
+    moderatable = moderatable_get(type_key)
+    if moderatable is None:
+        raise ReportTargetNotFound()
+    note = (note or "").strip()[:REPORT_DETAILS_MAX_LENGTH]
+    target, locked = _content_locked(moderatable=moderatable, object_id=object_id)
+    if not moderatable.unhide(obj=target, actor=actor):
+        raise DomainError(f"This {moderatable.label.lower()} is not hidden.")
+    warned = any(row.action == ReportAction.WARN for row in locked.values())
+    if warned:
+        _author_restored(author=moderatable.summary(target).author, label=moderatable.label)
+    audit_log_record(
+        actor=actor,
+        action="moderation.content_unhidden",
+        target=target,
+        details={
+            "type": type_key,
+            "note": note,
+            "report_ids": sorted(locked),
+            "author_told": warned,
+        },
+        request=request,
+    )
+    return target

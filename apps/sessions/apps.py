@@ -10,12 +10,14 @@ class LiveSessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from apps.moderation.registry import moderatable_register
         from apps.rtc.access import register_access_check
         from apps.rtc.presence import presence_subscribe
         from apps.wallet.services.ledger_check import ledger_check_register
 
         from . import checks
         from .access import READING_CHAT_USE, reading_chat_rtc_access, session_presence_access, session_rtc_access
+        from .moderation import CHAT_MESSAGE_MODERATION, REVIEW_MODERATION
         from .services.presence import PRESENCE_USE, on_presence_signal
 
         ledger_check_register("session_finalized_hold_zero")(checks.finalized_hold_zero)
@@ -23,3 +25,5 @@ class LiveSessionsConfig(AppConfig):
         register_access_check(PRESENCE_USE, session_rtc_access, presence_check=session_presence_access)
         register_access_check(READING_CHAT_USE, reading_chat_rtc_access)
         presence_subscribe(PRESENCE_USE, on_presence_signal)
+        moderatable_register(REVIEW_MODERATION)
+        moderatable_register(CHAT_MESSAGE_MODERATION)

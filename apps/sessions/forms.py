@@ -70,9 +70,3 @@ class ReviewForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label="Your reply", max_length=REVIEW_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ReviewHideForm(forms.Form):
-    reason = forms.CharField(
-        label="Why is this review hidden?", max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
-    )

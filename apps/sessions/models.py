@@ -188,6 +188,8 @@ class SessionMessage(models.Model):
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(max_length=MESSAGE_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when a moderator hides the line: both parties then see "hidden by a moderator" instead of the text.
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -196,6 +198,10 @@ class SessionMessage(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.session_id} message {self.pk}"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class SessionNote(models.Model):

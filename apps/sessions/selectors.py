@@ -180,17 +180,10 @@ def review_public_list(*, reader_user_id: int, limit: int = 10) -> QuerySet[Revi
 
 
 def review_staff_list(*, viewer: Any, hidden: bool | None = None) -> QuerySet[Review]:
-    """Every review, newest first, for the admins' moderation page."""
+    """Every review, newest first, for the admins' list (which links to the moderation page of each)."""
     if not getattr(viewer, "is_staff", False):
         raise Http404
     qs = Review.objects.select_related("client", "reader", "hidden_by", "session")
     if hidden is not None:
         qs = qs.filter(is_hidden=hidden)
     return qs
-
-
-def review_staff_get(*, viewer: Any, review_id: int) -> Review:
-    review = review_staff_list(viewer=viewer).filter(pk=review_id).first()
-    if review is None:
-        raise Http404
-    return review

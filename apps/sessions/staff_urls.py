@@ -7,5 +7,4 @@ from . import views
 app_name = "staff_livesessions"
 urlpatterns = [
     path("reviews/", views.staff_reviews, name="reviews"),
-    path("reviews/<int:review_id>/hide/", views.staff_review_hide, name="review_hide"),
 ]

@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.exceptions import DomainError
@@ -26,10 +25,10 @@ from apps.sessions.access import READING_CHAT_REFRESH_EVENT, READING_CHAT_USE, r
 from apps.sessions.constants import HEARTBEAT_INTERVAL_SECONDS
 from apps.sessions.enums import LIVE_STATES, Modality, SessionState
 from apps.sessions.exceptions import SessionNotFound
-from apps.sessions.forms import MessageForm, NoteForm, ReplyForm, ReviewForm, ReviewHideForm, SessionRequestForm
+from apps.sessions.forms import MessageForm, NoteForm, ReplyForm, ReviewForm, SessionRequestForm
 from apps.sessions.services import session_accept, session_decline, session_end, session_heartbeat, session_request
 from apps.sessions.services.chat import CHAT_OPEN_STATES, chat_closed_message, session_message_post
-from apps.sessions.services.reviews import review_allowed, review_create, review_hide, review_reply, session_note_save
+from apps.sessions.services.reviews import review_allowed, review_create, review_reply, session_note_save
 from apps.wallet.enums import TransactionKind
 from apps.wallet.selectors import balance_of
 from apps.wallet.services.ledger import earnings_account
@@ -460,21 +459,4 @@ def staff_reviews(request: HttpRequest) -> HttpResponse:
     hidden = {"1": True, "0": False}.get(wanted or "")
     reviews = selectors.review_staff_list(viewer=request.user, hidden=hidden)
     page = Paginator(reviews, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "sessions/staff/reviews.html", {"page": page, "hidden": wanted, "form": ReviewHideForm()})
-
-
-@staff_required
-@require_POST
-def staff_review_hide(request: HttpRequest, review_id: int) -> HttpResponse:
-    found = selectors.review_staff_get(viewer=request.user, review_id=review_id)
-    form = ReviewHideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give the reason for hiding this review.")
-        return redirect(reverse("staff_livesessions:reviews"))
-    try:
-        review_hide(actor=request.user, review_id=found.pk, reason=form.cleaned_data["reason"], request=request)
-    except DomainError as error:
-        _error(request, error)
-    else:
-        messages.success(request, f"The review of reading #{found.session_id} is hidden.")
-    return redirect(reverse("staff_livesessions:reviews"))
+    return render(request, "sessions/staff/reviews.html", {"page": page, "hidden": wanted})

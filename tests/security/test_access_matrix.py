@@ -173,9 +173,9 @@ RULES: dict[str, Rule] = {
     "staff_readers:taxonomy": staff_object("specialty", kind="=specialties"),
     "staff_readers:taxonomy_term": staff_object("specialty", kind="=specialties", term_id="pk"),
     "staff_livesessions:reviews": STAFF,
-    "staff_livesessions:review_hide": staff_object("review", review_id="pk"),
     "staff_moderation:queue": STAFF,
     "staff_moderation:report_detail": staff_object("report", pk="pk"),
+    "staff_moderation:content": staff_object("reportable_message", type_key="type_key", object_id="pk"),
     # Not pages: checked by their own tests
     "wallet:stripe_webhook": exempt("Stripe's signed webhook: a bad signature answers 400 (apps/wallet/tests)"),
     "rtc:ncs-webhook": exempt("Agora's signed NCS webhook: a bad signature answers 401 (apps/rtc/tests)"),

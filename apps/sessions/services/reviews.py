@@ -1,5 +1,6 @@
-"""After a reading: the client's private notes, one review per finalized paid reading, the reader's one reply,
-and admins hiding an abusive review. The reader's rating aggregate always equals their visible reviews."""
+"""After a reading: the client's private notes, one review per finalized paid reading, the reader's one reply.
+Moderators hide and show reviews through the moderation queue (``apps/sessions/moderation.py``). The reader's
+rating aggregate always equals their visible reviews."""
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,8 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 
-from apps.core.exceptions import DomainError, PermissionDeniedError
-from apps.core.services import audit_log_record
+from apps.core.exceptions import DomainError
 from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
 from apps.readers.locks import reader_profile_lock
@@ -130,32 +130,3 @@ def review_reply(*, reader: Any, review_id: int, body: str, now: datetime | None
     if not replied:
         raise DomainError("You have already replied to this review.")
     return Review.objects.get(pk=review_id)
-
-
-@transaction.atomic(durable=True)
-def review_hide(*, actor: Any, review_id: int, reason: str, request: Any = None) -> Review:
-    """An admin hides an abusive review with a reason (audited); the reader's rating no longer counts it."""
-    if not getattr(actor, "is_staff", False):
-        raise PermissionDeniedError()
-    text = (reason or "").strip()
-    if not text:
-        raise DomainError("Give the reason for hiding this review.")
-    review = Review.objects.select_for_update(of=("self",)).filter(pk=review_id).first()
-    if review is None:
-        raise ReviewNotFound()
-    if review.is_hidden:
-        raise DomainError("This review is already hidden.")
-    review.is_hidden = True
-    review.hidden_reason = text[:1000]
-    review.hidden_at = timezone.now()
-    review.hidden_by = actor
-    review.save(update_fields=["is_hidden", "hidden_reason", "hidden_at", "hidden_by"])
-    reader_rating_refresh(reader_user_id=review.reader_id)
-    audit_log_record(
-        actor=actor,
-        action="livesessions.review_hidden",
-        target=review,
-        details={"reason": review.hidden_reason, "session_id": review.session_id, "rating": review.rating},
-        request=request,
-    )
-    return review

@@ -1,5 +1,5 @@
 """Pages of live readings: starting from a profile, the reader's requests panel, the room, the summary,
-receipt and transcript, notes, reviews, history, and the admin's review moderation.
+receipt and transcript, notes, reviews, history, and the admin's list of reviews.
 
 Every reading page answers its two parties and 404s anyone else (anonymous visitors are sent to sign in)."""
 
@@ -580,7 +580,9 @@ def test_reply_by_the_reader_once(client, client_user):
     assert client.post(reverse("livesessions:reply", args=[session.pk]), {"body": "me too"}).status_code == 404
 
 
-def test_staff_review_hide_is_audited_and_the_rating_recomputed(admin_client, admin_user, client_user):
+def test_staff_review_hide_through_moderation_is_audited_and_the_rating_recomputed(
+    admin_client, admin_user, client_user
+):
     # given two reviews of one reader: 5 and 1 stars
     session, reader = finished_reading(client_user)
     other_client = UserFactory()
@@ -588,17 +590,24 @@ def test_staff_review_hide_is_audited_and_the_rating_recomputed(admin_client, ad
     client = admin_client
     Review.objects.create(session=session, client=client_user, reader=reader, rating=5)
     abusive = Review.objects.create(session=second, client=other_client, reader=reader, rating=1, body="abuse")
-    # when the admin hides the abusive one, first without a reason, then with one
-    url = reverse("staff_livesessions:review_hide", args=[abusive.pk])
-    client.post(url, {"reason": ""})
+    # when the admin follows the reviews page's link to the moderation page and hides the abusive one, first
+    # without a reason, then with one
+    listing = client.get(reverse("staff_livesessions:reviews")).content.decode()
+    url = reverse("staff_moderation:content", args=["readings.review", abusive.pk])
+    assert url in listing
+    refused = client.post(url, {"action": "hide", "reason": ""})
     abusive.refresh_from_db()
-    assert not abusive.is_hidden
-    client.post(url, {"reason": "Insults the reader"})
+    assert refused.status_code == 400 and not abusive.is_hidden
+    done = client.post(
+        url, {"action": "hide", "reason": "Insults the reader", "next": reverse("staff_livesessions:reviews")}
+    )
     # then
+    assert done.status_code == 302 and done["Location"] == reverse("staff_livesessions:reviews")
     abusive.refresh_from_db()
     assert abusive.is_hidden and abusive.hidden_reason == "Insults the reader" and abusive.hidden_by == admin_user
-    log = AuditLog.objects.get(action="livesessions.review_hidden")
+    log = AuditLog.objects.get(action="moderation.content_hidden")
     assert log.actor_id == admin_user.pk and log.details["reason"] == "Insults the reader"
+    assert log.target_type == "livesessions.review" and log.target_id == str(abusive.pk)
     profile = profile_of(reader)
     assert (profile.rating_average, profile.rating_count) == (Decimal("5.00"), 1)
     assert "Insults the reader" in client.get(reverse("staff_livesessions:reviews")).content.decode()

@@ -1,0 +1,76 @@
+"""Two moderators acting on the same content at the same moment: exactly one decision lands and is audited."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from apps.accounts.tests.factories import AdminFactory, UserFactory
+from apps.core.exceptions import DomainError
+from apps.core.models import AuditLog
+from apps.moderation import services
+from apps.readers.models import ReaderProfile
+from apps.sessions.models import Review
+from apps.sessions.services import session_accept, session_end, session_finalize, session_request
+from apps.sessions.tests.helpers import credit, make_reader
+
+pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
+REVIEW = "readings.review"
+
+
+def _race(*calls):
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            outcomes.append(call())
+        except Exception as error:  # collected and asserted below
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def _review() -> Review:
+    client = UserFactory()
+    reader = make_reader(rate=Decimal("1.00"))
+    credit(client, Decimal("5.00"))
+    session = session_request(client=client, reader=reader, modality="text")
+    session_accept(reader=reader, session_id=session.pk)
+    session_end(actor=client, session_id=session.pk)
+    session_finalize(session_id=session.pk)
+    return Review.objects.create(session=session, client=client, reader=reader, rating=1, body="Abuse")
+
+
+@pytest.mark.parametrize("action", ["hide", "unhide"])
+def test_content_hide_or_unhide_concurrent_twice_one_lands_one_refused(action):
+    # given a review (hidden first when the race is about showing it again), with no report to lock
+    review = _review()
+    first, second = AdminFactory(), AdminFactory()
+    if action == "unhide":
+        services.content_hide(actor=first, type_key=REVIEW, object_id=review.pk, reason="Abuse")
+
+    def decide(moderator):
+        if action == "hide":
+            return services.content_hide(actor=moderator, type_key=REVIEW, object_id=review.pk, reason="Abuse")
+        return services.content_unhide(actor=moderator, type_key=REVIEW, object_id=review.pk)
+
+    # when
+    outcomes = _race(lambda: decide(first), lambda: decide(second))
+    # then
+    assert sum(isinstance(outcome, Review) for outcome in outcomes) == 1
+    assert sum(isinstance(outcome, DomainError) for outcome in outcomes) == 1
+    assert AuditLog.objects.filter(action=f"moderation.content_{action[:-1]}den").count() == 1
+    review.refresh_from_db()
+    profile = ReaderProfile.objects.get(user=review.reader)
+    assert review.is_hidden is (action == "hide")
+    assert profile.rating_count == (0 if action == "hide" else 1)

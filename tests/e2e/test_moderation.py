@@ -1,0 +1,85 @@
+"""Moderation in real browsers: a client reports the reader's chat line from a reading's transcript, an admin
+(with TOTP) hides it from the moderation queue, the client sees it hidden, the admin shows it again from the
+report page. axe-core runs on the moderators' pages."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from apps.accounts.tests.factories import AdminFactory, UserFactory
+from apps.core.models import AuditLog
+from apps.moderation.models import Report
+from apps.sessions.services import session_accept, session_end, session_finalize, session_request
+from apps.sessions.services.chat import session_message_post
+from apps.sessions.tests.helpers import credit, make_reader
+from tests.e2e.conftest import assert_axe_clean, sign_in
+
+LINE = "Pay me on PayPal instead, it is cheaper."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
+    # given a finished chat reading in which the reader asked for an off-platform payment
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    base = live_server.url
+    client = UserFactory(email="sam@example.com")
+    reader = make_reader(rate=Decimal("1.00"))
+    credit(client, Decimal("5.00"))
+    session = session_request(client=client, reader=reader, modality="text")
+    session_accept(reader=reader, session_id=session.pk)
+    line = session_message_post(sender=reader, session_id=session.pk, body=LINE)
+    session_end(actor=client, session_id=session.pk)
+    session_finalize(session_id=session.pk)
+    admin = AdminFactory(email="keeper@example.com")
+    secret = generate_totp_secret()
+    TOTP.activate(admin, secret)
+    summary_url = base + reverse("livesessions:summary", args=[session.pk])
+    client_page, admin_page = new_page(), new_page()
+
+    # when the client reports the line from the transcript
+    sign_in(client_page, base, client.email)
+    client_page.goto(summary_url)
+    client_page.get_by_role("link", name="Report this message").click()
+    client_page.get_by_label("Scam or request for off-platform payment").check()
+    client_page.get_by_role("button", name="Send report").click()
+    client_page.wait_for_url(summary_url)
+    expect(client_page.get_by_text("Thank you. A moderator will review your report.")).to_be_visible()
+    report = Report.objects.get()
+
+    # and the admin hides it from the queue
+    sign_in(admin_page, base, admin.email, totp_secret=secret)
+    admin_page.goto(base + reverse("staff_moderation:queue"))
+    expect(admin_page.get_by_role("cell", name=f"Reading chat message #{line.pk}")).to_be_visible()
+    admin_page.get_by_role("link", name=f"Review report {report.pk}").click()
+    expect(admin_page.get_by_text(LINE)).to_be_visible()
+    assert_axe_clean(admin_page)
+    admin_page.get_by_label("Hide the content", exact=True).check()
+    admin_page.get_by_role("button", name="Record decision").click()
+    admin_page.wait_for_url(re.compile(r".*/staff/moderation/$"))
+
+    # then the client sees the line hidden by a moderator
+    client_page.goto(summary_url)
+    transcript = client_page.get_by_role("list", name="Transcript")
+    expect(transcript.get_by_text("This message was hidden by a moderator.")).to_be_visible()
+    expect(transcript).not_to_contain_text("PayPal")
+
+    # when the admin shows it again from the report page
+    report_url = base + reverse("staff_moderation:report_detail", args=[report.pk])
+    admin_page.goto(report_url)
+    admin_page.get_by_label("Why is it shown again? (for the audit log, optional)").fill("The reader explained")
+    admin_page.get_by_role("button", name="Show it again").click()
+    admin_page.wait_for_url(report_url)
+    expect(admin_page.get_by_text("Shown again.")).to_be_visible()
+    assert_axe_clean(admin_page)
+    admin_page.get_by_role("link", name="All reports of this reading chat message").click()
+    assert_axe_clean(admin_page)
+
+    # then the client reads it again, and both decisions are audited
+    client_page.goto(summary_url)
+    expect(client_page.get_by_role("list", name="Transcript")).to_contain_text("PayPal")
+    assert AuditLog.objects.filter(action="moderation.report_resolved", actor=admin).count() == 1
+    assert AuditLog.objects.get(action="moderation.content_unhidden").details["note"] == "The reader explained"
