@@ -16,6 +16,8 @@ rather than linked. A new section is one line in ``MAIN_NAV`` (for example
 from dataclasses import dataclass
 from typing import Any
 
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 
 VISIBLE_TO = ("all", "auth", "staff")
@@ -28,6 +30,12 @@ class NavItem:
     url_name: str
     visible_to: str = "all"
     group: str = "explore"
+
+    def __post_init__(self) -> None:
+        if self.visible_to not in VISIBLE_TO:
+            raise ImproperlyConfigured(f"Navigation entry {self.label!r}: visible_to must be one of {VISIBLE_TO}.")
+        if self.group not in GROUPS:
+            raise ImproperlyConfigured(f"Navigation entry {self.label!r}: group must be one of {GROUPS}.")
 
 
 @dataclass(frozen=True)
@@ -98,3 +106,21 @@ def nav_links(items: list[NavItem], *, user: Any, path: str) -> list[NavLink]:
             continue
         links.append(NavLink(label=item.label, url=url, is_current=_is_current(url, path), group=item.group))
     return links
+
+
+def navigation_problems(items: list[NavItem]) -> list[str]:
+    """Entries whose URL name does not resolve: a typo or a section removed without its entry."""
+    problems = []
+    for item in items:
+        try:
+            reverse(item.url_name)
+        except NoReverseMatch:
+            problems.append(f"navigation entry {item.label!r}: URL name {item.url_name!r} does not resolve")
+    return problems
+
+
+def navigation_check(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """System check ``core.E001``: every navigation entry links somewhere (run at start-up and by ``make test``)."""
+    return [
+        checks.Error(problem, id="core.E001") for problem in navigation_problems([*MAIN_NAV, *ACCOUNT_NAV, *FOOTER_NAV])
+    ]

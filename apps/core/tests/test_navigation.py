@@ -107,3 +107,32 @@ def test_footer_renders_only_resolvable_links(client):
     for url in expected:
         assert f'href="{url}"' in footer
     assert len(expected) >= 1
+
+
+def test_navigation_check_clean_for_the_shipped_entries():
+    from apps.core.navigation import navigation_check
+
+    assert navigation_check(None) == []
+
+
+def test_navigation_check_entry_that_does_not_resolve_fails_at_start_up(monkeypatch):
+    # given: an entry for a section whose URLs are gone
+    from apps.core import navigation
+
+    monkeypatch.setattr(navigation, "MAIN_NAV", [*navigation.MAIN_NAV, navigation.NavItem("Shop", "shop:home")])
+    # when
+    errors = navigation.navigation_check(None)
+    # then
+    assert [error.id for error in errors] == ["core.E001"] and "shop:home" in errors[0].msg
+
+
+def test_navigation_entry_unknown_visibility_or_group_refused():
+    import pytest
+    from django.core.exceptions import ImproperlyConfigured
+
+    from apps.core.navigation import NavItem
+
+    with pytest.raises(ImproperlyConfigured):
+        NavItem("Home", "pages:home", visible_to="everyone")
+    with pytest.raises(ImproperlyConfigured):
+        NavItem("Home", "pages:home", group="footer")
