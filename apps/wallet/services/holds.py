@@ -24,7 +24,7 @@ from apps.wallet.exceptions import HoldNotSettled
 from apps.wallet.hold_subjects import hold_subject_get
 from apps.wallet.locks import accounts_lock
 from apps.wallet.models import Account, Transaction
-from apps.wallet.services.ledger import hold_account, ledger_post, money, wallet_account
+from apps.wallet.services.ledger import BatchEntry, hold_account, ledger_post, money, wallet_account
 from apps.wallet.services.shares import reader_share_postings
 
 
@@ -69,6 +69,32 @@ def hold_fund(
         postings=[(wallet_account(payer), -amount), (hold, amount)],
         user=payer,
         actor=actor,
+        memo=memo,
+        **_subject_refs(subject_type, subject_id, refs),
+    )
+
+
+def hold_fund_entry(
+    *,
+    subject_type: str,
+    subject_id: int,
+    payer_id: int,
+    wallet_account_id: int,
+    hold_account_id: int,
+    amount: Decimal,
+    fact: str,
+    memo: str = "",
+    **refs: Any,
+) -> BatchEntry:
+    """``hold_fund`` as one entry of ``ledger_post_many``, for periodic jobs that fund many holds at once (the
+    reading billing tick): the same key, postings and subject as ``hold_fund`` writes, so whichever of the
+    two runs first wins and the other replays. The accounts are given by id (the job has them already)."""
+    hold_subject_get(subject_type)
+    amount = money(amount)
+    return BatchEntry(
+        idempotency_key=hold_key(subject_type, subject_id, fact),
+        postings=[(wallet_account_id, -amount), (hold_account_id, amount)],
+        user_id=payer_id,
         memo=memo,
         **_subject_refs(subject_type, subject_id, refs),
     )
