@@ -141,12 +141,6 @@ def test_hold_fund_unknown_subject_type_refused_nothing_written():
     assert ledger_rows() == before
 
 
-def test_hold_fund_outside_a_transaction_refused():
-    client = UserFactory()
-    with pytest.raises(RuntimeError):
-        hold_fund(subject_type=SUBJECT, subject_id=1, payer=client, amount=D("1.00"), kind=TransactionKind.SHOP_ORDER)
-
-
 # --- hold_release -----------------------------------------------------------------------------------------
 
 
