@@ -20,14 +20,8 @@ from apps.readers.constants import PAID_REPLY_DEFAULT_AMOUNT, PAID_REPLY_MAX_AMO
 from apps.readers.models import ReaderProfile
 from apps.readers.selectors import reader_listed_list
 from apps.wallet.enums import TransactionKind
-from apps.wallet.services.ledger import (
-    DEFAULT_READER_RATE,
-    earnings_account,
-    house_account,
-    ledger_post,
-    split_reader_share,
-    wallet_account,
-)
+from apps.wallet.services.ledger import ledger_post, wallet_account
+from apps.wallet.services.shares import reader_share_postings
 
 from .constants import EMAIL_BATCH_WINDOW, MESSAGE_MAX_LENGTH, SEND_RATE_LIMIT, SEND_RATE_WINDOW_SECONDS
 from .enums import NotificationKind
@@ -249,13 +243,6 @@ def message_send(
 # --- paid replies --------------------------------------------------------------------------------------
 
 
-def reader_rate_for(*, reader: Any) -> Decimal:
-    """The reader's share of what clients pay: a per-reader rate if one is set, else the platform default."""
-    profile = ReaderProfile.objects.filter(user=reader).first()
-    rate = getattr(profile, "reader_rate", None)
-    return Decimal(rate) if rate is not None else DEFAULT_READER_RATE
-
-
 @transaction.atomic(durable=True)
 def message_unlock(*, actor: Any, message_id: int, request: HttpRequest | None = None) -> Message:
     """The client pays for a paid reply and may read it from then on.
@@ -280,10 +267,9 @@ def message_unlock(*, actor: Any, message_id: int, request: HttpRequest | None =
         raise NotUnlockable("This reply was removed by a moderator and cannot be unlocked.")
 
     amount = message.price_amount
-    reader_amount, platform_amount = split_reader_share(amount, reader_rate_for(reader=conversation.reader))
-    postings = [(wallet_account(actor), -amount), (earnings_account(conversation.reader), reader_amount)]
-    if platform_amount:
-        postings.append((house_account("platform:revenue"), platform_amount))
+    postings, reader_amount, platform_amount = reader_share_postings(
+        amount=amount, reader=conversation.reader, source_account=wallet_account(actor)
+    )
     txn = ledger_post(
         kind=TransactionKind.PAID_REPLY,
         idempotency_key=f"paid_reply:{message.pk}:unlock",

@@ -1,6 +1,7 @@
-"""Ledger checks of live readings, registered with the wallet's ``ledger_check`` (see apps.py):
+"""Ledger checks of live readings, registered with the wallet (see apps.py):
 
-- ``session_finalized_hold_zero``: the hold of every finalized reading is exactly zero;
+- the hold subject ``session``: every finalized reading's hold is exactly zero (the wallet's generic check
+  ``finished_subject_holds_nothing`` proves it of ``finalized_sessions``);
 - ``session_minutes_justified``: every reading's minute charges in the ledger match its record
   (count = minutes billed, sum = minutes × rate, keys 1..n) and, for an ended or finalized reading, the
   minutes its events justify: max(1, ceil(active seconds / 60)) if it became active, else none.
@@ -9,6 +10,9 @@
 from typing import Any
 
 from django.db import connection
+
+from apps.sessions.enums import SessionState
+from apps.sessions.models import ReadingSession
 
 
 def _rows(sql: str) -> list[dict[str, Any]]:
@@ -22,21 +26,9 @@ def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: (str(v) if hasattr(v, "quantize") else v) for k, v in row.items()} for row in rows]
 
 
-def finalized_hold_zero() -> list[dict[str, Any]]:
-    return _jsonable(
-        _rows(
-            """
-            SELECT s.id AS session_id, a.code, SUM(p.amount) AS held
-            FROM livesessions_readingsession s
-            JOIN wallet_account a ON a.code = 'hold:session:' || s.id
-            JOIN wallet_posting p ON p.account_id = a.id
-            WHERE s.state = 'finalized'
-            GROUP BY s.id, a.code
-            HAVING SUM(p.amount) <> 0
-            ORDER BY s.id
-            """
-        )
-    )
+def finalized_sessions() -> Any:
+    """The readings whose hold must be empty: every finalized one."""
+    return ReadingSession.objects.filter(state=SessionState.FINALIZED)
 
 
 def minutes_justified() -> list[dict[str, Any]]:

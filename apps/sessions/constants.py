@@ -21,3 +21,6 @@ LOW_BALANCE_WARNING_MINUTES = 2
 TICK_BATCH_SIZE = 5000
 # An ended reading the tick has failed to settle this many times is reported to the admins (once).
 SETTLEMENT_ALERT_ATTEMPTS = 5
+
+# The hold subject of a reading (apps.wallet.hold_subjects): its hold is hold:session:<id>.
+SESSION_SUBJECT = "session"

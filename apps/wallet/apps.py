@@ -7,8 +7,8 @@ class WalletConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from apps.wallet.hold_subjects import hold_subject_register
         from apps.wallet.services import webhooks  # noqa: F401  (registers the "wallet.stripe_event_process" outbox handler)
-        from apps.wallet.services.ledger_check import ledger_check_register
-        from apps.wallet.services.refunds import refund_holds_settled
+        from apps.wallet.services.refunds import REFUND_SUBJECT, refunds_finished
 
-        ledger_check_register("refund_hold_settled")(refund_holds_settled)
+        hold_subject_register(REFUND_SUBJECT, finished=refunds_finished)

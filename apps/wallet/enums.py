@@ -33,6 +33,8 @@ class AccountKind(models.TextChoices):
     HOLD_SESSION = "hold_session", "Reading hold"
     HOLD_BOOKING = "hold_booking", "Booking hold"
     HOLD_REFUND = "hold_refund", "Refund hold"
+    # The hold of any other subject (a shop order, a payout...): its subject_type says what it holds for.
+    HOLD = "hold", "Hold"
     PLATFORM_REVENUE = "platform_revenue", "Platform revenue"
     PLATFORM_LOSSES = "platform_losses", "Platform losses"
     STRIPE_CASH = "stripe_cash", "Stripe cash"
@@ -47,9 +49,19 @@ LOCKABLE_ACCOUNT_KINDS = frozenset(
         AccountKind.HOLD_SESSION,
         AccountKind.HOLD_BOOKING,
         AccountKind.HOLD_REFUND,
+        AccountKind.HOLD,
     }
 )
-HOLD_ACCOUNT_KINDS = frozenset({AccountKind.HOLD_SESSION, AccountKind.HOLD_BOOKING, AccountKind.HOLD_REFUND})
+HOLD_ACCOUNT_KINDS = frozenset(
+    {AccountKind.HOLD_SESSION, AccountKind.HOLD_BOOKING, AccountKind.HOLD_REFUND, AccountKind.HOLD}
+)
+# Subjects whose holds predate the generic kind keep their own account kind; every other subject's hold is
+# of kind HOLD.
+LEGACY_HOLD_KINDS: dict[str, Any] = {
+    "session": AccountKind.HOLD_SESSION,
+    "booking": AccountKind.HOLD_BOOKING,
+    "refund": AccountKind.HOLD_REFUND,
+}
 # Accounts that may never go below zero.
 NON_NEGATIVE_ACCOUNT_KINDS = frozenset({AccountKind.WALLET, *HOLD_ACCOUNT_KINDS})
 # House accounts: never locked, never a hot row; their balance is the sum of their postings.

@@ -21,3 +21,9 @@ class AccountFrozen(DomainError):
 
 class InvalidAmount(DomainError):
     default_message = "Enter an amount in dollars and cents."
+
+
+class HoldNotSettled(DomainError):
+    """A hold does not hold what its subject says it should, so it cannot be settled or released."""
+
+    default_message = "The hold account is not empty; it cannot be settled."

@@ -17,21 +17,24 @@ Every charge has the key ``session:<id>:minute:<n>``; the per-reading path here 
 from datetime import datetime
 from decimal import Decimal
 
-from apps.sessions.constants import MINUTE_SECONDS
+from apps.sessions.constants import MINUTE_SECONDS, SESSION_SUBJECT
 from apps.sessions.models import ReadingSession
 from apps.sessions.services.transitions import as_timedelta, confirmed_until
 from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import AccountFrozen, InsufficientFunds
-from apps.wallet.models import Account
-from apps.wallet.services.ledger import ledger_post
+from apps.wallet.services.holds import hold_fund, hold_key
 
 CAP_REACHED = "spending_cap"
 NO_FUNDS = "insufficient_funds"
 MAX_MINUTES_PER_CALL = 1000
 
 
+def minute_fact(minute: int) -> str:
+    return f"minute:{minute}"
+
+
 def minute_key(session_id: int, minute: int) -> str:
-    return f"session:{session_id}:minute:{minute}"
+    return hold_key(SESSION_SUBJECT, session_id, minute_fact(minute))
 
 
 def minute_memo(session_id: int, minute: int) -> str:
@@ -51,14 +54,14 @@ def charge_next_minute(*, session: ReadingSession) -> str | None:
     if not cap_allows_next_minute(session):
         return CAP_REACHED
     minute = session.minutes_billed + 1
-    wallet = Account.objects.get(pk=session.wallet_account_id)
-    hold = Account.objects.get(pk=session.hold_account_id)
     try:
-        ledger_post(
+        hold_fund(
+            subject_type=SESSION_SUBJECT,
+            subject_id=session.pk,
+            payer=session.client,
+            amount=session.rate_amount,
             kind=TransactionKind.SESSION_CHARGE,
-            idempotency_key=minute_key(session.pk, minute),
-            postings=[(wallet, -session.rate_amount), (hold, session.rate_amount)],
-            user=session.client,
+            fact=minute_fact(minute),
             memo=minute_memo(session.pk, minute),
             session_id=session.pk,
         )

@@ -18,12 +18,11 @@ from apps.core.permissions import has_verified_email
 from apps.core.services import audit_log_record
 from apps.notifications.services import notify
 from apps.readers.enums import Presence
-from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_listed_list
 from apps.readers.services import reader_presence_heartbeat, reader_presence_set_busy
 from apps.rtc.channels import channel_name_for
 from apps.sessions.clock import db_now
-from apps.sessions.constants import REQUEST_TIMEOUT
+from apps.sessions.constants import REQUEST_TIMEOUT, SESSION_SUBJECT
 from apps.sessions.enums import ENGAGED_STATES, LIVE_STATES, EndReason, Modality, SessionState
 from apps.sessions.exceptions import (
     ClientAlreadyInReading,
@@ -37,19 +36,14 @@ from apps.sessions.models import ReadingSession
 from apps.sessions.services import flow
 from apps.sessions.services.billing import charge_next_minute
 from apps.sessions.services.transitions import session_transition
-from apps.wallet.services.ledger import DEFAULT_READER_RATE, hold_account, money, wallet_account
+from apps.wallet.services.ledger import hold_account, money, wallet_account
+from apps.wallet.services.shares import reader_rate
 
 S = SessionState
 
 
 def _now(now: datetime | None) -> datetime:
     return now or db_now()
-
-
-def reader_rate_of(profile: ReaderProfile) -> Decimal:
-    """The reader's share of what clients pay: an admin override on the profile when set, else 70%."""
-    rate = getattr(profile, "reader_rate", None)
-    return Decimal(rate) if rate is not None else DEFAULT_READER_RATE
 
 
 def _one_live_reading_refusal(error: IntegrityError, *, accepting: bool = False) -> SessionRefused:
@@ -139,7 +133,7 @@ def session_request(
                 reader=reader,
                 modality=modality,
                 rate_amount=rate,
-                reader_rate=reader_rate_of(profile),
+                reader_rate=reader_rate(reader),
                 spending_cap_amount=cap,
                 intake_note=(intake_note or "").strip()[:1000],
                 created_at=now,
@@ -186,7 +180,7 @@ def session_accept(*, reader: Any, session_id: int, now: datetime | None = None)
     if now - session.created_at > REQUEST_TIMEOUT:
         raise InvalidTransition("This request has expired.")
     session.wallet_account = wallet_account(session.client)
-    session.hold_account = hold_account("session", session.pk)
+    session.hold_account = hold_account(SESSION_SUBJECT, session.pk)
     session.save(update_fields=["wallet_account", "hold_account"])
     if charge_next_minute(session=session) is not None:
         flow.end(session=session, reason=EndReason.INSUFFICIENT_FUNDS, now=now, actor=reader)

@@ -7,7 +7,6 @@ tells the admins once it has failed ``SETTLEMENT_ALERT_ATTEMPTS`` times.
 
 import logging
 from datetime import datetime
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -17,15 +16,15 @@ from django.urls import reverse
 from apps.core.services import audit_log_record
 from apps.notifications.services import notify
 from apps.sessions.clock import db_now
-from apps.sessions.constants import SETTLEMENT_ALERT_ATTEMPTS
+from apps.sessions.constants import SESSION_SUBJECT, SETTLEMENT_ALERT_ATTEMPTS
 from apps.sessions.enums import SessionState
 from apps.sessions.exceptions import HoldNotSettled, InvalidTransition, SessionNotFound
 from apps.sessions.locks import session_lock
 from apps.sessions.models import ReadingSession
 from apps.sessions.services.transitions import session_transition
 from apps.wallet.enums import TransactionKind
-from apps.wallet.locks import accounts_lock
-from apps.wallet.services.ledger import earnings_account, house_account, ledger_post, split_reader_share
+from apps.wallet.exceptions import HoldNotSettled as WalletHoldNotSettled
+from apps.wallet.services.holds import hold_key, hold_settle
 
 logger = logging.getLogger(__name__)
 S = SessionState
@@ -33,7 +32,7 @@ NOTIFY_KIND_SETTLEMENT_STUCK = "readings.settlement_stuck"
 
 
 def settlement_key(session_id: int) -> str:
-    return f"session:{session_id}:settlement"
+    return hold_key(SESSION_SUBJECT, session_id, "settlement")
 
 
 @transaction.atomic(durable=True)
@@ -41,8 +40,9 @@ def session_finalize(*, session_id: int, now: datetime | None = None) -> Reading
     """Settle an ended reading and mark it ``finalized``; finalizing twice is harmless.
 
     The whole hold (which must equal minutes billed × rate) goes out in one transaction with the key
-    ``session:<id>:settlement``: floor(amount × reader_rate) to ``earnings:<reader>``, the rest to
-    ``platform:revenue``. The hold must then be exactly zero, else ``HoldNotSettled`` and nothing changes.
+    ``session:<id>:settlement`` (``hold_settle``): floor(amount × the reader rate fixed when the reading was
+    requested) to ``earnings:<reader>``, the rest to ``platform:revenue``. The hold must then be exactly
+    zero, else ``HoldNotSettled`` and nothing changes.
     The summary shown to both parties (and on the receipt) is stored on the reading.
     """
     now = now or db_now()
@@ -54,32 +54,20 @@ def session_finalize(*, session_id: int, now: datetime | None = None) -> Reading
         return session
     if session.state != S.ENDED:
         raise InvalidTransition("Only an ended reading can be settled.")
-    amount = Decimal("0.00")
-    reader_share = platform_share = Decimal("0.00")
-    if session.hold_account_id is not None:
-        hold = accounts_lock([session.hold_account_id])[session.hold_account_id]
-        amount = hold.balance
-        if amount != session.charged_amount:
-            raise HoldNotSettled(
-                f"The hold of reading #{session.pk} holds {amount}, but {session.charged_amount} was charged."
-            )
-        reader_share, platform_share = split_reader_share(amount, session.reader_rate)
-        if amount > 0:
-            postings = [(hold, -amount)]
-            if reader_share:
-                postings.append((earnings_account(session.reader), reader_share))
-            if platform_share:
-                postings.append((house_account("platform:revenue"), platform_share))
-            ledger_post(
-                kind=TransactionKind.SESSION_SETTLEMENT,
-                idempotency_key=settlement_key(session.pk),
-                postings=postings,
-                user=session.reader,
-                memo=f"Reading #{session.pk} settlement",
-                session_id=session.pk,
-            )
-        if accounts_lock([hold.pk])[hold.pk].balance != 0:
-            raise HoldNotSettled()
+    try:
+        settled = hold_settle(
+            subject_type=SESSION_SUBJECT,
+            subject_id=session.pk,
+            reader=session.reader,
+            expected_amount=session.charged_amount,
+            rate=session.reader_rate,
+            kind=TransactionKind.SESSION_SETTLEMENT,
+            memo=f"Reading #{session.pk} settlement",
+            session_id=session.pk,
+        )
+    except WalletHoldNotSettled as error:
+        raise HoldNotSettled(f"Reading #{session.pk}: {error.message}")
+    amount, reader_share, platform_share = settled.amount, settled.reader_amount, settled.platform_amount
     session.reader_share_amount = reader_share
     session.platform_share_amount = platform_share
     session.summary = {

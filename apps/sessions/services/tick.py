@@ -17,15 +17,16 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 
 from apps.sessions.clock import db_now
-from apps.sessions.constants import PAUSE_TIMEOUT, REQUEST_TIMEOUT, SILENCE_TIMEOUT, TICK_BATCH_SIZE
+from apps.sessions.constants import PAUSE_TIMEOUT, REQUEST_TIMEOUT, SESSION_SUBJECT, SILENCE_TIMEOUT, TICK_BATCH_SIZE
 from apps.sessions.enums import EndReason, SessionState
 from apps.sessions.locks import sessions_lock_skip_locked
 from apps.sessions.models import ReadingSession
 from apps.sessions.services import flow
-from apps.sessions.services.billing import cap_allows_next_minute, minute_key, minute_memo
+from apps.sessions.services.billing import cap_allows_next_minute, minute_fact, minute_memo
 from apps.sessions.services.settlement import session_finalize, session_settlement_failed
 from apps.sessions.services.transitions import session_transition
 from apps.wallet.enums import TransactionKind
+from apps.wallet.services.holds import hold_fund_entry
 from apps.wallet.services.ledger import BatchEntry, ledger_post_many
 
 logger = logging.getLogger(__name__)
@@ -206,17 +207,19 @@ def _bill_batch(*, now: datetime, session_id: int | None, batch_size: int, resul
             if cap is not None and charged + rate > cap:
                 one_by_one.append(pk)
                 continue
-            key = minute_key(pk, minutes + 1)
-            expected[key] = (pk, minutes)
-            entries.append(
-                BatchEntry(
-                    idempotency_key=key,
-                    postings=[(wallet_id, -rate), (hold_id, rate)],
-                    user_id=client_id,
-                    memo=minute_memo(pk, minutes + 1),
-                    session_id=pk,
-                )
+            entry = hold_fund_entry(
+                subject_type=SESSION_SUBJECT,
+                subject_id=pk,
+                payer_id=client_id,
+                wallet_account_id=wallet_id,
+                hold_account_id=hold_id,
+                amount=rate,
+                fact=minute_fact(minutes + 1),
+                memo=minute_memo(pk, minutes + 1),
+                session_id=pk,
             )
+            expected[entry.idempotency_key] = (pk, minutes)
+            entries.append(entry)
         posted = ledger_post_many(kind=TransactionKind.SESSION_CHARGE, entries=entries)
         advanced = [expected[key] for key in posted.posted]
         still_due: list[bool] = []

@@ -243,3 +243,60 @@ def test_ledger_check_flags_a_minute_charged_outside_the_reading(client_user):
 
     report = LedgerCheckRun.objects.latest("started_at").report
     assert [v["check"] for v in report["violations"]] == ["session_minutes_justified"]
+
+
+def test_ledger_check_flags_a_finalized_reading_whose_hold_still_holds_money(client_user):
+    # given: a settled reading, then a stray cent posted into its hold
+    from django.core.management.base import CommandError
+
+    from apps.wallet.enums import TransactionKind
+    from apps.wallet.models import LedgerCheckRun
+    from apps.wallet.services.ledger import hold_account, house_account, transaction_post
+
+    t0 = timezone.now()
+    reader = make_reader(rate=Decimal("2.00"))
+    credit(client_user, Decimal("10.00"))
+    session = session_request(client=client_user, reader=reader, modality="text", now=t0)
+    session_accept(reader=reader, session_id=session.pk, now=t0)
+    session_end(actor=reader, session_id=session.pk, reason="", now=t0 + timedelta(seconds=5))
+    session_finalize(session_id=session.pk)
+    call_command("ledger_check")
+    transaction_post(
+        kind=TransactionKind.ADJUSTMENT,
+        idempotency_key=f"test-stray-cent:{session.pk}",
+        postings=[
+            (hold_account("session", session.pk), Decimal("0.01")),
+            (house_account("platform:losses"), Decimal("-0.01")),
+        ],
+    )
+    # when / then
+    with pytest.raises(CommandError):
+        call_command("ledger_check")
+    [violation] = LedgerCheckRun.objects.latest("started_at").report["violations"]
+    assert violation == {
+        "check": "finished_subject_holds_nothing",
+        "subject_type": "session",
+        "subject_id": session.pk,
+        "code": f"hold:session:{session.pk}",
+        "held": "0.01",
+    }
+
+
+def test_session_finalize_settlement_carries_the_reading_as_its_subject(client_user):
+    # given
+    from apps.wallet.models import Transaction
+
+    t0 = timezone.now()
+    reader = make_reader(rate=Decimal("2.00"))
+    credit(client_user, Decimal("10.00"))
+    session = session_request(client=client_user, reader=reader, modality="text", now=t0)
+    session_accept(reader=reader, session_id=session.pk, now=t0)
+    session_end(actor=reader, session_id=session.pk, reason="", now=t0 + timedelta(seconds=5))
+    # when
+    session_finalize(session_id=session.pk)
+    # then: the minute and the settlement name the reading, both as a subject and in session_id
+    rows = Transaction.objects.filter(subject_type="session", subject_id=session.pk).order_by("pk")
+    assert [(t.idempotency_key, t.session_id) for t in rows] == [
+        (f"session:{session.pk}:minute:1", session.pk),
+        (f"session:{session.pk}:settlement", session.pk),
+    ]

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.wallet.enums import (
+    HOLD_ACCOUNT_KINDS,
     LOCKABLE_ACCOUNT_KINDS,
     NON_NEGATIVE_ACCOUNT_KINDS,
     AccountKind,
@@ -43,10 +44,27 @@ class Account(models.Model):
     frozen_at = models.DateTimeField(null=True, blank=True)
     # What froze it: a won dispute lifts only a dispute freeze; a lost dispute or an admin freeze waits for an admin.
     frozen_source = models.CharField(max_length=16, choices=FreezeSource.choices, blank=True)
+    # What a hold holds money for (apps.wallet.hold_subjects): "session" and the reading's id, "refund" and the
+    # refund's id... Empty on every other account.
+    subject_type = models.CharField(max_length=32, blank=True, default="", db_default="")
+    subject_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
+            # One hold per subject; the unique index also serves lookups by subject.
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id"],
+                condition=~models.Q(subject_type=""),
+                name="wallet_account_one_hold_per_subject",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind__in=sorted(HOLD_ACCOUNT_KINDS), subject_id__isnull=False) & ~models.Q(subject_type="")
+                )
+                | (~models.Q(kind__in=sorted(HOLD_ACCOUNT_KINDS)) & models.Q(subject_type="", subject_id__isnull=True)),
+                name="wallet_account_hold_has_subject",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(kind__in=sorted(NON_NEGATIVE_ACCOUNT_KINDS)) | models.Q(balance__gte=0),
                 name="wallet_account_non_negative",
@@ -102,7 +120,11 @@ class Transaction(AppendOnlyModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # The apps these refer to are separate; plain ids keep the ledger independent of them.
+    # What the money moved for (apps.wallet.hold_subjects): a subject type and its id, for every domain. The
+    # apps these refer to are separate; plain ids keep the ledger independent of them. session_id, booking_id
+    # and order_id predate the pair and are still written for readings; a new domain uses only the pair.
+    subject_type = models.CharField(max_length=32, blank=True, default="", db_default="")
+    subject_id = models.BigIntegerField(null=True, blank=True)
     session_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     booking_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -115,7 +137,12 @@ class Transaction(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="wallet_txn_user_created")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="wallet_txn_user_created"),
+            models.Index(
+                fields=["subject_type", "subject_id"], condition=~models.Q(subject_type=""), name="wallet_txn_subject"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"

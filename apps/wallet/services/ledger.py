@@ -19,6 +19,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -32,15 +33,17 @@ from apps.wallet.enums import (
     TransactionKind,
 )
 from apps.wallet.exceptions import AccountFrozen, IdempotencyConflict, InsufficientFunds, UnbalancedTransaction
+from apps.wallet.hold_subjects import hold_subject_get
 from apps.wallet.locks import account_balances_lock, accounts_lock
 from apps.wallet.models import Account, Transaction
 from apps.wallet.templatetags.wallet_money import usd
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
-DEFAULT_READER_RATE = Decimal("0.70")
 REFERENCE_FIELDS = frozenset(
     {
+        "subject_type",
+        "subject_id",
         "session_id",
         "booking_id",
         "order_id",
@@ -51,28 +54,19 @@ REFERENCE_FIELDS = frozenset(
         "stripe_dispute_id",
     }
 )
-HOLD_KINDS = {
-    "session": AccountKind.HOLD_SESSION,
-    "booking": AccountKind.HOLD_BOOKING,
-    "refund": AccountKind.HOLD_REFUND,
-    AccountKind.HOLD_SESSION: AccountKind.HOLD_SESSION,
-    AccountKind.HOLD_BOOKING: AccountKind.HOLD_BOOKING,
-    AccountKind.HOLD_REFUND: AccountKind.HOLD_REFUND,
-}
-HOLD_PREFIXES = {
-    AccountKind.HOLD_SESSION: "session",
-    AccountKind.HOLD_BOOKING: "booking",
-    AccountKind.HOLD_REFUND: "refund",
-}
+# Text reference columns: empty, never NULL.
+_TEXT_REFS = frozenset(field for field in REFERENCE_FIELDS if field.startswith("stripe_") or field == "subject_type")
+# The per-domain reference columns that predate the subject pair; each implies its subject.
+LEGACY_SUBJECT_FIELDS = {"session_id": "session", "booking_id": "booking", "order_id": "order"}
 
 
 # --- accounts ----------------------------------------------------------------------------------------
 
 
-def _account(code: str, kind: Any, user: Any = None) -> Account:
+def _account(code: str, kind: Any, user: Any = None, **subject: Any) -> Account:
     # get_or_create retries the read after an IntegrityError inside a savepoint: safe when two requests
     # create the same account at once.
-    account, _ = Account.objects.get_or_create(code=code, defaults={"kind": kind, "user": user})
+    account, _ = Account.objects.get_or_create(code=code, defaults={"kind": kind, "user": user, **subject})
     return account
 
 
@@ -86,14 +80,18 @@ def earnings_account(user: Any) -> Account:
     return _account(f"earnings:{user.pk}", AccountKind.EARNINGS, user)
 
 
-def hold_account(kind: str, object_id: int) -> Account:
-    """The hold account of one reading (``kind="session"``), one booking (``"booking"``) or one refund to the
-    card on its way (``"refund"``)."""
-    try:
-        account_kind = HOLD_KINDS[kind]
-    except KeyError:
-        raise ValueError(f"Unknown hold kind {kind!r}; use 'session', 'booking' or 'refund'.")
-    return _account(f"hold:{HOLD_PREFIXES[account_kind]}:{int(object_id)}", account_kind)
+def hold_account(subject_type: str, subject_id: int) -> Account:
+    """The hold account ``hold:<subject type>:<id>`` of one subject (created on first use): a reading
+    (``"session"``), a refund on its way to the card (``"refund"``), or any subject type an app registered
+    with ``apps.wallet.hold_subjects.hold_subject_register``. An unknown type raises ``ValueError``."""
+    subject = hold_subject_get(subject_type)
+    subject_id = int(subject_id)
+    return _account(
+        f"hold:{subject.subject_type}:{subject_id}",
+        subject.account_kind,
+        subject_type=subject.subject_type,
+        subject_id=subject_id,
+    )
 
 
 def house_account(code: str) -> Account:
@@ -165,16 +163,21 @@ def money(value: Decimal | int | str) -> Decimal:
     return amount.quantize(CENT)
 
 
-def split_reader_share(amount: Decimal, rate: Decimal = DEFAULT_READER_RATE) -> tuple[Decimal, Decimal]:
-    """Split ``amount`` into (reader_amount, platform_amount).
+def default_reader_rate() -> Decimal:
+    """The platform's reader share (``settings.READER_DEFAULT_RATE``, 0.70)."""
+    return Decimal(str(settings.READER_DEFAULT_RATE))
+
+
+def split_reader_share(amount: Decimal, rate: Decimal | None = None) -> tuple[Decimal, Decimal]:
+    """Split ``amount`` into (reader_amount, platform_amount) at ``rate`` (default: the platform's rate).
 
     The reader gets floor(amount × rate) to the cent, the platform the rest, so the two always add up to
-    ``amount`` exactly.
+    ``amount`` exactly. Use ``apps.wallet.services.shares.reader_share_postings`` to pay a reader.
     """
     amount = money(amount)
     if amount < 0:
         raise ValueError("Only a non-negative amount can be split.")
-    rate = Decimal(rate)
+    rate = default_reader_rate() if rate is None else Decimal(rate)
     if not Decimal(0) <= rate <= Decimal(1):
         raise ValueError("The reader rate must be between 0 and 1.")
     reader_amount = (amount * rate).quantize(CENT, rounding=ROUND_FLOOR)
@@ -291,6 +294,22 @@ def _write(txn: Transaction, legs: list[tuple[Account, Decimal]], new_balances: 
     return True
 
 
+def _with_subject(refs: dict[str, Any], legs: Sequence[tuple[Any, Decimal]] = ()) -> dict[str, Any]:
+    """``refs`` with the subject pair filled in when the caller named none: from a legacy reference column
+    (session_id, booking_id, order_id), else from the one hold account the postings touch."""
+    if refs.get("subject_type"):
+        if refs.get("subject_id") is None:
+            raise ValueError("A subject_type needs its subject_id.")
+        return refs
+    for field, subject_type in LEGACY_SUBJECT_FIELDS.items():
+        if refs.get(field) is not None:
+            return {**refs, "subject_type": subject_type, "subject_id": refs[field]}
+    holds = [account for account, _ in legs if getattr(account, "subject_type", "")]
+    if len(holds) == 1:
+        return {**refs, "subject_type": holds[0].subject_type, "subject_id": holds[0].subject_id}
+    return refs
+
+
 def ledger_post(
     *,
     kind: Any,
@@ -304,7 +323,9 @@ def ledger_post(
     """Post one balanced transaction and return it (or the first one posted under ``idempotency_key``).
 
     Inner helper: the caller holds the transaction (``transaction.atomic``) and decides when it commits.
-    ``refs`` are the reference fields of ``Transaction`` (session_id, booking_id, order_id, stripe_*_id).
+    ``refs`` are the reference fields of ``Transaction``: the subject pair (subject_type, subject_id; filled in
+    from a legacy session_id/booking_id/order_id or the one hold account posted to when not given) and
+    stripe_*_id.
     Raises ``InsufficientFunds``/``AccountFrozen``/``IdempotencyConflict``/``UnbalancedTransaction`` (or
     ``ValueError`` for malformed input) with nothing written.
     """
@@ -318,6 +339,7 @@ def ledger_post(
         raise ValueError(f"Unknown transaction references: {sorted(unknown)}.")
     legs = _validated_legs(postings)
     params_hash = _params_hash(kind, user, legs)
+    refs = _with_subject(refs, legs)
 
     lockable = [(account, amount) for account, amount in legs if account.kind in LOCKABLE_ACCOUNT_KINDS]
     locked = account_balances_lock(account.pk for account, _ in lockable)
@@ -341,7 +363,7 @@ def ledger_post(
         user=user,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         memo=memo[:255],
-        **{field: ("" if value is None and field.startswith("stripe_") else value) for field, value in refs.items()},
+        **{field: ("" if value is None and field in _TEXT_REFS else value) for field, value in refs.items()},
     )
     new_balances = {account.pk: locked[account.pk].balance + amount for account, amount in lockable}
     written = _write(txn, legs, new_balances)
@@ -410,7 +432,7 @@ class BatchEntry:
         self.postings = postings
         self.user_id = user_id
         self.memo = memo
-        self.refs = refs
+        self.refs = _with_subject(refs)
 
 
 class BatchResult:
@@ -489,7 +511,7 @@ def _many_insert_sql(
         "memo": [(entry.memo or memo)[:255] for entry in rows],
     }
     for name in sorted({name for entry in rows for name in entry.refs}):
-        default = "" if name.startswith("stripe_") else None
+        default = "" if name in _TEXT_REFS else None
         column = Transaction._meta.get_field(name).column  # type: ignore[union-attr]
         per_row[column] = [default if entry.refs.get(name) is None else entry.refs[name] for entry in rows]
     constants: dict[str, Any] = {"kind": str(kind), "created_at": timezone.now()}
@@ -502,7 +524,7 @@ def _many_insert_sql(
             select.append(f"%b::{field.db_type(connection)}")
             params.append(constants[field.column])
         else:
-            select.append("''" if field.name.startswith("stripe_") else "NULL")
+            select.append("''" if field.name in _TEXT_REFS else "NULL")
     unnested = [field for field in fields if field.column in per_row]
     unnest_sql = ", ".join(f"%b::{field.db_type(connection)}[]" for field in unnested)
     alias = ", ".join(connection.ops.quote_name(field.column) for field in unnested)

@@ -5,23 +5,29 @@ Core checks:
 - every cached balance equals the sum of its account's postings (house accounts keep no cache: zero);
 - no client wallet and no hold is below zero.
 
-Apps that own the objects behind hold accounts (readings, bookings) know which of them are finished; they
-add a check with ``@ledger_check_register("name")`` that returns a list of violation dicts (e.g. "the hold
-of finished reading 42 still holds 3.00"). Until they do, the report lists every non-zero hold account
-under ``open_holds`` for information; an open hold is not by itself a violation.
+- ``finished_subject_holds_nothing``: the hold of every finished subject is at zero. Each app that holds
+  money registers how to list its finished subjects (``apps.wallet.hold_subjects.hold_subject_register``).
+
+The report also lists every non-zero hold account under ``open_holds`` for information; an open hold of a
+subject that is not finished is not a violation. Apps add checks of their own invariants with
+``@ledger_check_register("name")`` (a function returning a list of violation dicts).
 """
 
 import logging
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.core.services import audit_log_record
 from apps.wallet.enums import HOLD_ACCOUNT_KINDS, LOCKABLE_ACCOUNT_KINDS, NON_NEGATIVE_ACCOUNT_KINDS
-from apps.wallet.models import LedgerCheckRun
+from apps.wallet.hold_subjects import hold_subject_list
+from apps.wallet.models import Account, LedgerCheckRun
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +117,30 @@ def _open_holds() -> list[dict[str, Any]]:
     return _money(_rows(OPEN_HOLDS_SQL))
 
 
+FINISHED_SUBJECTS_CHECK = "finished_subject_holds_nothing"
+
+
+def _finished_subject_holds(subject_type: str, finished: Callable[[], Any]) -> list[Violation]:
+    """The holds of this type's finished subjects that are not at zero (derived from their postings)."""
+    holds = (
+        Account.objects.filter(subject_type=subject_type, subject_id__in=finished().values("pk"))
+        .annotate(held=Coalesce(Sum("postings__amount"), Value(Decimal("0.00")), output_field=DecimalField()))
+        .exclude(held=0)
+        .order_by("subject_id")
+        .values("subject_type", "subject_id", "code", "held")
+    )
+    return _money(list(holds))
+
+
+def _finished_subjects_hold_nothing() -> list[Violation]:
+    violations: list[Violation] = []
+    for subject in hold_subject_list():
+        if subject.finished is not None:
+            check = partial(_finished_subject_holds, subject.subject_type, subject.finished)
+            violations += _extra_check_run(FINISHED_SUBJECTS_CHECK, check)
+    return violations
+
+
 def _extra_check_run(name: str, check: LedgerCheck) -> list[Violation]:
     """One registered check's violations. A check that cannot run (e.g. SQL this database does not speak)
     is itself a violation: the ledger is then not proven, so the report says which check failed and why,
@@ -133,6 +163,7 @@ def ledger_check_collect() -> dict[str, Any]:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         violations = _unbalanced_transactions() + _cached_balances() + _negative_accounts()
+        violations += _finished_subjects_hold_nothing()
         for name, check in sorted(_EXTRA_CHECKS.items()):
             violations += _extra_check_run(name, check)
         counts = _rows(
@@ -145,7 +176,13 @@ def ledger_check_collect() -> dict[str, Any]:
         "ok": not violations,
         "violations": violations,
         "open_holds": open_holds,
-        "checks": ["transaction_balances", "cached_balance", "non_negative", *sorted(_EXTRA_CHECKS)],
+        "checks": [
+            "transaction_balances",
+            "cached_balance",
+            "non_negative",
+            FINISHED_SUBJECTS_CHECK,
+            *sorted(_EXTRA_CHECKS),
+        ],
         **counts,
     }
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import InsufficientFunds, InvalidAmount
 from apps.wallet.locks import accounts_lock
 from apps.wallet.models import Account, Refund, TopUp, Transaction
+from apps.wallet.services.holds import hold_find, hold_fund, hold_release
 from apps.wallet.services.ledger import (
     hold_account,
     house_account,
@@ -74,9 +75,12 @@ def wallet_refundable_amount(*, user: Any, wallet_balance: Decimal) -> Decimal:
     return wallet_balance
 
 
+REFUND_SUBJECT = "refund"
+
+
 def refund_hold_account(refund: Refund) -> Account:
     """``hold:refund:<id>``: the money of a refund on its way to the card."""
-    return hold_account("refund", refund.pk)
+    return hold_account(REFUND_SUBJECT, refund.pk)
 
 
 def refund_limit(*, topup: TopUp) -> Decimal:
@@ -120,11 +124,13 @@ def refund_request(*, actor: Any, topup_id: int, amount: Any, reason: str, reque
         raise RefundRejected(f"The wallet holds only ${max(in_wallet, Decimal('0.00'))} that can be refunded.")
     refund = Refund.objects.create(topup=topup, user=topup.user, amount=amount, reason=reason, requested_by=actor)
     try:
-        ledger_post(
+        hold_fund(
+            subject_type=REFUND_SUBJECT,
+            subject_id=refund.pk,
+            payer=topup.user,
+            amount=amount,
             kind=TransactionKind.REFUND_HOLD,
             idempotency_key=f"refund-hold:{refund.pk}",
-            postings=[(wallet, -amount), (refund_hold_account(refund), amount)],
-            user=topup.user,
             actor=actor,
             memo="Refund to card reserved",
             stripe_payment_intent_id=topup.stripe_payment_intent_id,
@@ -199,23 +205,17 @@ def _refund_refused(*, refund_pk: int, error: Any) -> Refund:
 
 def _hold_of(refund: Refund) -> Account | None:
     """The refund's hold account, or None for a refund that never had one (made in the Stripe Dashboard)."""
-    return Account.objects.filter(code=f"hold:refund:{refund.pk}").first()
+    return hold_find(REFUND_SUBJECT, refund.pk)
 
 
 def _hold_release(refund: Refund) -> Transaction | None:
     """Give what the refund's hold still holds back to the wallet. Inner helper: the caller holds the transaction."""
-    hold = _hold_of(refund)
-    if hold is None:
-        return None
-    wallet = wallet_account(refund.user)
-    held = accounts_lock([wallet.pk, hold.pk])[hold.pk].balance
-    if held <= 0:
-        return None
-    return ledger_post(
+    return hold_release(
+        subject_type=REFUND_SUBJECT,
+        subject_id=refund.pk,
+        payer=refund.user,
         kind=TransactionKind.REFUND_HOLD_RELEASE,
         idempotency_key=f"refund-release:{refund.pk}",
-        postings=[(hold, -held), (wallet, held)],
-        user=refund.user,
         memo="Refund to card did not go through: money back in the wallet",
         stripe_refund_id=refund.stripe_refund_id or "",
     )
@@ -437,24 +437,7 @@ def refunds_submit_pending() -> int:
     return len(pks)
 
 
-def refund_holds_settled() -> list[dict[str, Any]]:
-    """Ledger check ``refund_hold_settled``: a refund Stripe finished (succeeded, failed, canceled) holds
-    nothing any more. One violation per refund whose hold is not zero."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT r.id AS refund_id, r.status, a.code, SUM(p.amount) AS held
-            FROM wallet_refund r
-            JOIN wallet_account a ON a.code = 'hold:refund:' || r.id
-            JOIN wallet_posting p ON p.account_id = a.id
-            WHERE r.status IN ('succeeded', 'failed', 'canceled')
-            GROUP BY r.id, r.status, a.code
-            HAVING SUM(p.amount) <> 0
-            ORDER BY r.id
-            """
-        )
-        rows = cursor.fetchall()
-    return [
-        {"refund_id": refund_id, "status": status, "code": code, "held": f"{Decimal(str(held)):.2f}"}
-        for refund_id, status, code, held in rows
-    ]
+def refunds_finished() -> Any:
+    """The refunds Stripe finished (succeeded, failed, canceled): their holds must hold nothing any more
+    (the hold subject ``refund``, checked by the ledger check ``finished_subject_holds_nothing``)."""
+    return Refund.objects.filter(status__in=(Refund.Status.SUCCEEDED, Refund.Status.FAILED, Refund.Status.CANCELED))

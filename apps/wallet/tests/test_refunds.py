@@ -390,9 +390,9 @@ def test_ledger_check_reports_a_finished_refund_whose_hold_still_holds_money(adm
         call_command("ledger_check")
     [violation] = LedgerCheckRun.objects.latest("started_at").report["violations"]
     assert violation == {
-        "check": "refund_hold_settled",
-        "refund_id": refund.pk,
-        "status": "failed",
+        "check": "finished_subject_holds_nothing",
+        "subject_type": "refund",
+        "subject_id": refund.pk,
         "code": f"hold:refund:{refund.pk}",
         "held": "20.00",
     }

@@ -1,0 +1,90 @@
+"""Migration 0006 names the subject of every existing hold account and ledger transaction."""
+
+import pytest
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from apps.accounts.tests.factories import UserFactory
+
+BEFORE = [("wallet", "0005_ledger_refuses_truncate")]
+AFTER = [("wallet", "0006_hold_subjects")]
+
+
+def migrate(targets) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+def insert_account(cursor, code: str, kind: str, balance: str = "0", user_id: int | None = None) -> int:
+    cursor.execute(
+        "INSERT INTO wallet_account (code, kind, user_id, balance, is_frozen, frozen_reason, frozen_source, created_at)"
+        " VALUES (%s, %s, %s, %s, false, '', '', %s) RETURNING id",
+        [code, kind, user_id, balance, timezone.now()],
+    )
+    return cursor.fetchone()[0]
+
+
+def insert_transaction(cursor, key: str, kind: str, postings: dict[int, str], **refs) -> int:
+    columns = ["kind", "idempotency_key", "params_hash", "created_at", "memo", "stripe_event_id",
+               "stripe_payment_intent_id", "stripe_checkout_session_id", "stripe_refund_id", "stripe_dispute_id",
+               *refs]  # fmt: skip
+    values = [kind, key, "0" * 64, timezone.now(), "", "", "", "", "", "", *refs.values()]
+    cursor.execute(
+        f"INSERT INTO wallet_transaction ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(values))}) "
+        "RETURNING id",
+        values,
+    )
+    txn_id = cursor.fetchone()[0]
+    for account_id, amount in postings.items():
+        cursor.execute(
+            "INSERT INTO wallet_posting (transaction_id, account_id, amount) VALUES (%s, %s, %s)",
+            [txn_id, account_id, amount],
+        )
+    return txn_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_hold_subjects_backfills_existing_holds_and_transactions():
+    # given a ledger written before the subject pair existed
+    client = UserFactory()
+    migrate(BEFORE)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            wallet = insert_account(cursor, f"wallet:{client.pk}", "wallet", "6.00", client.pk)
+            cash = insert_account(cursor, "stripe:cash", "stripe_cash")
+            reading_hold = insert_account(cursor, "hold:session:41", "hold_session", "2.00")
+            refund_hold = insert_account(cursor, "hold:refund:5", "hold_refund", "1.00")
+            top_up = insert_transaction(cursor, "topup:cs_1", "top_up", {cash: "-10.00", wallet: "10.00"})
+            minute = insert_transaction(
+                cursor, "session:41:minute:1", "session_charge", {wallet: "-2.00", reading_hold: "2.00"}, session_id=41
+            )
+            reserved = insert_transaction(
+                cursor, "refund-hold:5", "refund_hold", {wallet: "-1.00", refund_hold: "1.00"}
+            )
+            booking = insert_transaction(cursor, "booking:9", "booking", {wallet: "-1.00", cash: "1.00"}, booking_id=9)
+    finally:
+        # when (in any case, so the tests after this one find the current schema)
+        migrate(AFTER)
+    # then
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT code, subject_type, subject_id FROM wallet_account ORDER BY id")
+        accounts = {code: (subject_type, subject_id) for code, subject_type, subject_id in cursor.fetchall()}
+        cursor.execute("SELECT id, subject_type, subject_id FROM wallet_transaction")
+        transactions = {pk: (subject_type, subject_id) for pk, subject_type, subject_id in cursor.fetchall()}
+    assert accounts == {
+        f"wallet:{client.pk}": ("", None),
+        "stripe:cash": ("", None),
+        "hold:session:41": ("session", 41),
+        "hold:refund:5": ("refund", 5),
+    }
+    assert transactions == {
+        top_up: ("", None),
+        minute: ("session", 41),
+        reserved: ("refund", 5),
+        booking: ("booking", 9),
+    }
+    # and the ledger stays append-only
+    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE wallet_transaction SET memo = 'x' WHERE id = %s", [top_up])
