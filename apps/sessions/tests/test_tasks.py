@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_beat_schedule_runs_the_tick_at_most_every_10_seconds():
     # then
     entry = app.conf.beat_schedule["livesessions-bill-tick"]
-    assert entry["task"] == "apps.sessions.tasks.session_bill_tick_task"
+    assert entry["task"] == "livesessions.bill_tick" == session_bill_tick_task.name
     assert entry["schedule"] <= 10
     assert session_bill_tick_task.acks_late and session_finalize_task.acks_late
 
