@@ -192,15 +192,18 @@ def test_reader_application_reject_email_waits_for_commit(client_user, admin_use
     assert len(callbacks) == 1
 
 
-def test_reader_application_decision_email_task_run_twice_sends_once(client_user, admin_user):
+def test_reader_application_decision_email_message_run_twice_sends_once(client_user, admin_user):
     # given
-    from apps.accounts.tasks import reader_application_decision_email_task
+    from apps.accounts.emails import reader_application_decision_email_send
+    from apps.core.models import OutboxMessage
+    from apps.core.outbox import outbox_drain
 
     application = reader_application_create(client_user)
     reader_application_approve(actor=admin_user, application_id=application.pk)
-    # when: the job is delivered twice
-    reader_application_decision_email_task.apply(args=[application.pk])
-    reader_application_decision_email_task.apply(args=[application.pk])
+    # when: the outbox delivers the message, and a worker killed before marking it done runs it again
+    assert OutboxMessage.objects.filter(name="accounts.reader_application_decision_email").count() == 1
+    assert outbox_drain() == 1
+    reader_application_decision_email_send(application_id=application.pk)
     # then
     assert len(mail.outbox) == 1
     assert "/dashboard/" in mail.outbox[0].body

@@ -41,6 +41,6 @@ def test_session_end_enqueues_settlement_on_commit_and_the_task_settles(django_c
     with django_capture_on_commit_callbacks() as callbacks:
         session_end(actor=client, session_id=session.pk, reason="")
     # then: one settlement task after commit; running it settles, running it again changes nothing
-    assert any("session_finalize_task" in repr(getattr(cb, "func", cb)) for cb in callbacks)
+    assert any(session_finalize_task.name in repr(getattr(cb, "func", cb)) for cb in callbacks)
     assert session_finalize_task.apply(args=[session.pk]).get() == SessionState.FINALIZED
     assert session_finalize_task.apply(args=[session.pk]).get() == SessionState.FINALIZED
