@@ -100,7 +100,8 @@ def _claim(event_pk: int) -> bool:
 def stripe_event_process(*, event_pk: int, _parked_once: bool = False) -> StripeEvent | None:
     """Process one stored event. Returns None when another worker holds it or it is already done.
 
-    On failure the row is FAILED with the error and the exception propagates (the task retries it).
+    On failure the row is FAILED with the error and the exception propagates (its outbox message retries it
+    with backoff).
     """
     if not _claim(event_pk):
         return None
