@@ -119,4 +119,4 @@ def test_stripe_purpose_register_bad_entries_refused():
         stripe_purpose_register("tests_broken", handlers={"checkout.session.completed": "not callable"})
     with pytest.raises(ImproperlyConfigured):
         stripe_purpose_register("topup", handlers={"checkout.session.completed": handler})
-    assert stripe_purposes() == ["topup"]
+    assert "topup" in stripe_purposes() and not {"tests_refund", "tests_broken"} & set(stripe_purposes())
