@@ -1,6 +1,6 @@
-"""Emails about accounts: the reader-application decision (sent from a Celery task, after the decision is
-committed), and the adapter through which django-allauth sends its emails (sign-up confirmation, password reset,
-security notices) in the brand layout."""
+"""Emails about accounts: the reader-application decision (an outbox message recorded with the decision, so a
+broker outage or a killed worker delays it but never loses it), and the adapter through which django-allauth
+sends its emails (sign-up confirmation, password reset, security notices) in the brand layout."""
 
 from typing import Any
 
@@ -10,11 +10,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from apps.core.emails import email_context, email_send, site_link
+from apps.core.outbox import outbox_handler
 
 from .enums import ApplicationStatus
 from .models import ReaderApplication
 
 SENT_MARK_SECONDS = 14 * 24 * 3600
+DECISION_EMAIL = "accounts.reader_application_decision_email"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,12 +27,15 @@ class AccountAdapter(DefaultAccountAdapter):
         super().send_mail(template_prefix, email, email_context(**context))
 
 
+@outbox_handler(DECISION_EMAIL)
 def reader_application_decision_email_send(*, application_id: int) -> None:
-    """Tell the applicant the decision on their application (does nothing while it is still pending)."""
+    """Tell the applicant the decision on their application (does nothing while it is still pending).
+
+    Marked sent only after the mail server took it; a failure raises and the outbox retries with backoff."""
     application = ReaderApplication.objects.select_related("applicant").get(pk=application_id)
     if application.status == ApplicationStatus.PENDING:
         return
-    # A redelivered task (acks_late) must not email the same decision twice.
+    # A message run again (a worker killed after sending) must not email the same decision twice.
     sent_key = f"accounts:reader-application-decision-emailed:{application.pk}:{application.status}"
     if cache.get(sent_key):
         return

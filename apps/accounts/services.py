@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone as dj_timezone
 
 from apps.core.exceptions import InvalidStateError, PermissionDeniedError
+from apps.core.outbox import outbox_enqueue
 from apps.core.permissions import has_verified_email
 from apps.core.services import audit_log_record
 
@@ -207,10 +208,14 @@ def _reader_application_decide_locked(*, actor: User, application_id: int) -> Re
 
 
 def _decision_email_enqueue(application_id: int) -> None:
-    from .tasks import reader_application_decision_email_task
+    """The decision email, as an outbox message committed with the decision. Caller holds the transaction."""
+    from .emails import DECISION_EMAIL
 
-    # robust: the decision stands even if the broker is briefly unreachable; the failure is logged.
-    transaction.on_commit(partial(reader_application_decision_email_task.delay, application_id), robust=True)
+    outbox_enqueue(
+        name=DECISION_EMAIL,
+        kwargs={"application_id": application_id},
+        dedupe_key=f"reader-application-decision:{application_id}",
+    )
 
 
 @transaction.atomic(durable=True)

@@ -5,3 +5,6 @@ class PagesConfig(AppConfig):
     name = "apps.pages"
     label = "pages"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import services  # noqa: F401  (registers this app's outbox handlers)

@@ -1,6 +1,5 @@
 """Write services of the Help Center, the policy pages and support tickets."""
 
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -12,12 +11,18 @@ from django.utils import timezone
 
 from apps.core.emails import email_send, site_link
 from apps.core.exceptions import InvalidStateError
+from apps.core.outbox import outbox_enqueue, outbox_handler
 from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record, client_ip
 
 from .enums import TicketStatus
 from .locks import policy_lock, support_ticket_lock
 from .models import HelpArticle, Policy, SupportReply, SupportTicket
+
+# Outbox messages: the support emails that must not be lost.
+TICKET_CONFIRMATION_EMAIL = "pages.support_ticket_confirmation_email"
+TICKET_SUPPORT_EMAIL = "pages.support_ticket_support_email"
+REPLY_EMAIL = "pages.support_reply_email"
 
 CONTACT_RATE_LIMIT = 5
 CONTACT_RATE_WINDOW_SECONDS = 60 * 60
@@ -122,11 +127,15 @@ def support_ticket_open(
     )
     ticket.full_clean()
     ticket.save()
-    from . import tasks
-
-    transaction.on_commit(partial(tasks.support_ticket_send_confirmation_task.delay, ticket.pk))
+    outbox_enqueue(
+        name=TICKET_CONFIRMATION_EMAIL,
+        kwargs={"ticket_id": ticket.pk},
+        dedupe_key=f"support-ticket:{ticket.pk}:confirm",
+    )
     if settings.SUPPORT_EMAIL:
-        transaction.on_commit(partial(tasks.support_ticket_notify_support_task.delay, ticket.pk))
+        outbox_enqueue(
+            name=TICKET_SUPPORT_EMAIL, kwargs={"ticket_id": ticket.pk}, dedupe_key=f"support-ticket:{ticket.pk}:support"
+        )
     return ticket
 
 
@@ -151,9 +160,7 @@ def support_ticket_reply(
         details={"reply_id": reply.pk},
         request=request,
     )
-    from . import tasks
-
-    transaction.on_commit(partial(tasks.support_reply_send_email_task.delay, reply.pk))
+    outbox_enqueue(name=REPLY_EMAIL, kwargs={"reply_id": reply.pk}, dedupe_key=f"support-reply:{reply.pk}:email")
     return reply
 
 
@@ -195,9 +202,10 @@ def support_ticket_reopen(*, actor: Any, ticket: SupportTicket, request: HttpReq
     )
 
 
-# --- Emails (run by Celery tasks after commit) -------------------------------------------------------
+# --- Emails (outbox messages recorded with the ticket or reply; marked sent only after sending) ---------
 
 
+@outbox_handler(TICKET_CONFIRMATION_EMAIL)
 def support_ticket_send_confirmation(*, ticket_id: int) -> bool:
     """Email the sender that their message arrived. Sends at most once; returns whether it sent now.
 
@@ -223,6 +231,7 @@ def support_ticket_send_confirmation(*, ticket_id: int) -> bool:
     return True
 
 
+@outbox_handler(TICKET_SUPPORT_EMAIL)
 def support_ticket_notify_support(*, ticket_id: int) -> bool:
     """Tell the support inbox (SUPPORT_EMAIL) that a ticket is waiting. Returns whether it sent."""
     ticket = SupportTicket.objects.filter(pk=ticket_id).first()
@@ -241,6 +250,7 @@ def support_ticket_notify_support(*, ticket_id: int) -> bool:
     return True
 
 
+@outbox_handler(REPLY_EMAIL)
 def support_reply_send_email(*, reply_id: int) -> bool:
     """Email an admin's reply to the requester. Sends at most once; returns whether it sent now."""
     reply = SupportReply.objects.select_related("ticket").filter(pk=reply_id, emailed_at__isnull=True).first()

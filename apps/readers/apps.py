@@ -5,3 +5,6 @@ class ReadersConfig(AppConfig):
     name = "apps.readers"
     label = "readers"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import services  # noqa: F401  (registers this app's outbox handlers)

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from apps.accounts.enums import ApplicationStatus
 from apps.core.exceptions import IntegrationNotConfigured, PermissionDeniedError
+from apps.core.outbox import outbox_enqueue, outbox_handler
 from apps.core.services import audit_log_record
 from apps.notifications.enums import Kind
 from apps.notifications.services import notify
@@ -33,6 +34,9 @@ from .exceptions import (
 from .locks import reader_profile_lock, taxonomy_terms_lock
 from .models import Favorite, OnlineAlert, OnlineAlertDelivery, ReaderProfile, Specialty, Taxonomy, Tool
 from .photos import PHOTO_READ_ERRORS, reader_photo_clear, reader_photo_files_delete, reader_photo_store
+
+# The outbox message that fans out "reader is online" alerts (each alert's email is its own outbox message).
+ONLINE_ALERTS_SEND = "readers.online_alerts_send"
 
 RATE_FIELDS = (
     "text_rate_amount",
@@ -317,9 +321,11 @@ def reader_presence_set(*, actor: Any, online: bool) -> ReaderProfile:
     profile.save(update_fields=["presence", "last_seen_at"])
     reader_directory_changed()
     if online and not was_available:
-        from .tasks import reader_online_alerts_send_task
-
-        transaction.on_commit(partial(reader_online_alerts_send_task.delay, profile.pk))
+        outbox_enqueue(
+            name=ONLINE_ALERTS_SEND,
+            kwargs={"reader_id": profile.pk},
+            dedupe_key=f"reader-online-alerts:{profile.pk}:{now.isoformat()}",
+        )
     return profile
 
 
@@ -398,6 +404,7 @@ def reader_online_alert_set(*, user: Any, reader_id: int, enabled: bool) -> bool
     return enabled
 
 
+@outbox_handler(ONLINE_ALERTS_SEND)
 def reader_online_alerts_send(*, reader_id: int) -> int:
     """Tell everyone who asked that ``reader_id`` is online: at most once per UTC day per reader and user.
 

@@ -10,7 +10,7 @@ from apps.core.exceptions import DomainError
 RETRY_COUNTDOWN_SECONDS = 2
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
+@shared_task(name="livesessions.bill_tick", bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
 def session_bill_tick_task(self, session_id: int | None = None) -> dict:
     """The beat tick (config/celery.py): every reading, or one. Safe to run on several workers at once."""
     from apps.sessions.constants import TICK_BATCH_SIZE
@@ -31,7 +31,7 @@ def session_bill_tick_task(self, session_id: int | None = None) -> dict:
     }
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=10)
+@shared_task(name="livesessions.finalize", bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=10)
 def session_finalize_task(self, session_id: int) -> str:
     """Settle one ended reading right after it ends (the tick settles any whose message was lost)."""
     from apps.sessions.services import session_finalize
@@ -42,7 +42,7 @@ def session_finalize_task(self, session_id: int) -> str:
         raise self.retry(exc=exc, countdown=RETRY_COUNTDOWN_SECONDS * 2**self.request.retries)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
+@shared_task(name="livesessions.presence_signal", bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
 def session_presence_signal_task(self, signal_id: int) -> str | None:
     """Feed one room presence signal (connection event or NCS join/leave) into the reading's heartbeats."""
     from apps.sessions.services.presence import session_presence_signal_apply

@@ -59,8 +59,9 @@ def checkout_session_create(
     cancel_url: str,
     idempotency_key: str,
 ) -> dict[str, Any]:
-    """A one-off Checkout Session for a wallet top-up of ``amount`` dollars."""
-    metadata = {"topup_id": str(topup_id), "user_id": str(user_id)}
+    """A one-off Checkout Session for a wallet top-up of ``amount`` dollars. Its metadata (copied to the
+    PaymentIntent and so to the charge) names the purpose, which routes its webhooks (``stripe_purposes``)."""
+    metadata = {"purpose": "topup", "topup_id": str(topup_id), "user_id": str(user_id)}
     session = _client().v1.checkout.sessions.create(
         params={
             "mode": "payment",

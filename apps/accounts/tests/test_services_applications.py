@@ -192,15 +192,37 @@ def test_reader_application_reject_email_waits_for_commit(client_user, admin_use
     assert len(callbacks) == 1
 
 
-def test_reader_application_decision_email_task_run_twice_sends_once(client_user, admin_user):
+def test_reader_application_decision_email_message_run_twice_sends_once(client_user, admin_user):
     # given
-    from apps.accounts.tasks import reader_application_decision_email_task
+    from apps.accounts.emails import reader_application_decision_email_send
+    from apps.core.models import OutboxMessage
+    from apps.core.outbox import outbox_drain
 
     application = reader_application_create(client_user)
     reader_application_approve(actor=admin_user, application_id=application.pk)
-    # when: the job is delivered twice
-    reader_application_decision_email_task.apply(args=[application.pk])
-    reader_application_decision_email_task.apply(args=[application.pk])
+    # when: the outbox delivers the message, and a worker killed before marking it done runs it again
+    assert OutboxMessage.objects.filter(name="accounts.reader_application_decision_email").count() == 1
+    assert outbox_drain() == 1
+    reader_application_decision_email_send(application_id=application.pk)
     # then
     assert len(mail.outbox) == 1
     assert "/dashboard/" in mail.outbox[0].body
+
+
+def test_reader_application_reject_broker_down_email_sent_once_by_outbox_sweep(
+    client_user, admin_user, django_capture_on_commit_callbacks
+):
+    # given a broker that refuses every task message
+    from unittest import mock
+
+    from apps.core.outbox import outbox_drain
+
+    application = reader_application_create(client_user)
+    broker_down = mock.patch("apps.core.tasks.outbox_dispatch_task.delay", side_effect=ConnectionError("broker down"))
+    # when the decision commits while it is down
+    with broker_down as delay, django_capture_on_commit_callbacks(execute=True):
+        reader_application_reject(actor=admin_user, application_id=application.pk, reason="Not now.")
+    # then the decision stands, nothing is sent yet, and the sweep sends the email once
+    assert delay.called and len(mail.outbox) == 0
+    assert outbox_drain() == 1 and outbox_drain() == 0
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [client_user.email]

@@ -132,6 +132,6 @@ def test_procfile_declares_web_worker_beat_and_release_migrate():
         "web": "gunicorn config.wsgi --log-file -",
         "worker": "celery -A config worker --loglevel=INFO",
         "beat": "celery -A config beat --loglevel=INFO",
-        "release": "python manage.py migrate --noinput",
+        "release": "python manage.py migrate --noinput && python manage.py wallet_outbox_adopt",
     }
     assert (ROOT / ".python-version").read_text().strip() == "3.11"

@@ -231,3 +231,36 @@ def test_support_tickets_anonymise_for_user_removes_personal_data_of_own_tickets
     assert SupportReply.objects.get().body == "[Removed when the account was deleted.]"
     other.refresh_from_db()
     assert other.email == "someone-else@example.com"
+
+
+def test_support_ticket_open_broker_down_emails_sent_once_by_outbox_sweep(
+    rf, admin_user, django_capture_on_commit_callbacks, settings
+):
+    # given a broker that refuses every task message
+    from unittest import mock
+
+    from apps.core.models import OutboxMessage
+    from apps.core.outbox import outbox_drain
+
+    settings.SUPPORT_EMAIL = "support@soulseer.example"
+    broker_down = mock.patch("apps.core.tasks.outbox_dispatch_task.delay", side_effect=ConnectionError("broker down"))
+    # when a ticket is opened and answered while it is down
+    with broker_down, django_capture_on_commit_callbacks(execute=True):
+        ticket = _open(rf)
+    with broker_down, django_capture_on_commit_callbacks(execute=True):
+        reply = services.support_ticket_reply(actor=admin_user, ticket=ticket, body="Yes, Saturday works.")
+    # then nothing was sent, and nothing is lost: three messages wait for the sweep
+    assert mail.outbox == []
+    assert OutboxMessage.objects.filter(name__startswith="pages.").count() == 3
+    # when the sweep runs (twice)
+    assert outbox_drain() == 3
+    assert outbox_drain() == 0
+    # then each email went out once, and is marked sent
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "jordan@example.com",
+        "jordan@example.com",
+        "support@soulseer.example",
+    ]
+    ticket.refresh_from_db()
+    reply.refresh_from_db()
+    assert ticket.confirmation_sent_at is not None and reply.emailed_at is not None

@@ -85,7 +85,7 @@ def test_session_bill_tick_task_worker_killed_mid_tick_loses_and_doubles_no_minu
         except subprocess.TimeoutExpired:  # pragma: no cover
             worker.kill()
     # The same message (acknowledged late) was delivered to both workers.
-    assert log.read_text().count("session_bill_tick_task[") >= 2
+    assert log.read_text().count(f"{session_bill_tick_task.name}[") >= 2
     for session in sessions:
         session.refresh_from_db()
         assert session.minutes_billed == 2

@@ -17,17 +17,19 @@ A refund's status never moves backwards. A refund of a top-up not credited yet w
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import CharField, Exists, OuterRef, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.core.exceptions import DomainError, IntegrationNotConfigured, InvalidStateError
 from apps.core.integrations import stripe_enabled
+from apps.core.models import OutboxMessage
+from apps.core.outbox import outbox_enqueue, outbox_handler
 from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
@@ -47,6 +49,8 @@ from apps.wallet.services.payments import PaymentNotYetCredited, PaymentRef, pay
 
 logger = logging.getLogger(__name__)
 
+# The outbox message that sends one refund to Stripe.
+REFUND_SUBMIT = "wallet.refund_submit"
 OPEN_STATUSES = (Refund.Status.PENDING, Refund.Status.SUBMITTED)
 COUNTED_STATUSES = (Refund.Status.PENDING, Refund.Status.SUBMITTED, Refund.Status.SUCCEEDED)
 STRIPE_STATUS = {
@@ -144,18 +148,24 @@ def refund_request(*, actor: Any, topup_id: int, amount: Any, reason: str, reque
         details={"topup": topup.pk, "user": topup.user_id, "amount": str(amount), "reason": reason},
         request=request,
     )
-    transaction.on_commit(partial(_enqueue_submit, refund.pk))
+    _submit_enqueue(refund.pk, dedupe_key=f"refund-submit:{refund.pk}")
     return refund
 
 
-def _enqueue_submit(refund_pk: int) -> None:
-    from apps.wallet.tasks import refund_submit_task
-
-    refund_submit_task.delay(refund_pk)
+def _submit_enqueue(refund_pk: int, *, dedupe_key: str) -> None:
+    """Record the outbox message that sends the refund to Stripe. Inner helper: the caller holds the transaction."""
+    outbox_enqueue(name=REFUND_SUBMIT, kwargs={"refund_pk": refund_pk}, dedupe_key=dedupe_key)
 
 
 class RefundSubmitRetry(Exception):
     """Stripe could not be reached or answered with a server error: try again later."""
+
+
+@outbox_handler(REFUND_SUBMIT)
+def refund_submit_message(*, refund_pk: int) -> None:
+    """Outbox handler: send one refund to Stripe. ``RefundSubmitRetry`` propagates, and the outbox retries it
+    with backoff; the same idempotency key on every attempt makes Stripe refund once."""
+    refund_submit(refund_pk=refund_pk)
 
 
 def refund_submit(*, refund_pk: int) -> Refund:
@@ -426,15 +436,22 @@ def refunds_sync_from_charge(*, charge: dict[str, Any], stripe_event_id: str = "
     return count
 
 
-def refunds_submit_pending() -> int:
-    """Submit pending refunds whose task message was lost (the outbox sweep). Returns how many were enqueued."""
-    cutoff = timezone.now() - timedelta(minutes=2)
-    pks = list(
-        Refund.objects.filter(status=Refund.Status.PENDING, updated_at__lt=cutoff).values_list("pk", flat=True)[:200]
+def refunds_adopt() -> int:
+    """Give an outbox message to every pending refund that has none (refunds asked for before submission moved
+    onto the outbox, whose Celery messages the old sweep re-sent). Safe to run again. Returns how many."""
+    has_message = OutboxMessage.objects.annotate(target=KT("kwargs__refund_pk")).filter(
+        name=REFUND_SUBMIT, target=Cast(OuterRef("pk"), output_field=CharField())
     )
+    pending = Refund.objects.filter(status=Refund.Status.PENDING).exclude(Exists(has_message))
+    pks = list(pending.order_by("pk").values_list("pk", flat=True))
     for pk in pks:
-        _enqueue_submit(pk)
+        _adopt(pk)
     return len(pks)
+
+
+@transaction.atomic(durable=True)
+def _adopt(refund_pk: int) -> None:
+    _submit_enqueue(refund_pk, dedupe_key=f"refund-submit-adopt:{refund_pk}")
 
 
 def refunds_finished() -> Any:

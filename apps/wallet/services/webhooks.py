@@ -1,14 +1,19 @@
-"""Stripe events: stored once per event id, then processed by a Celery task that dispatches by type.
+"""Stripe events: stored once per event id, then processed through the outbox, dispatched by type and purpose.
 
-The webhook view verifies the signature and calls ``stripe_event_record``; the task calls
-``stripe_event_process``. Status moves RECEIVED → PROCESSING → DONE / FAILED through conditional
-UPDATEs, so two workers never process the same event at once. Every handler is idempotent (keyed by
-the Stripe object id), so processing an event again (a retry, a replay) changes nothing.
+The webhook view verifies the signature and calls ``stripe_event_record``, which stores the event and its
+outbox message (``wallet.stripe_event_process``) in one transaction: a broker outage or a killed worker delays
+processing, never loses it, and a failure is retried with the outbox's one backoff policy. Status moves
+RECEIVED → PROCESSING → DONE / FAILED through conditional UPDATEs, so two workers never process the same event
+at once. Every handler is idempotent (keyed by the Stripe object id), so processing an event again (a retry, a
+replay, an at-least-once redelivery) changes nothing.
+
+Events about a Checkout Session, PaymentIntent or charge go to the handlers of the object's purpose
+(``apps.wallet.stripe_purposes``): only a wallet top-up reaches ``topup_credit``; an unknown purpose is
+recorded on the event and ignored.
 
 An event about a payment whose top-up is not credited yet (a refund or dispute that came first) is PENDING,
 not done: it is processed again right after that top-up is credited (``topups.topup_credit``) and, failing
-that, by ``stripe_events_retry_pending`` with backoff. One still waiting after an hour is reported to the
-admins, once.
+that, by the outbox's retries. One still waiting after an hour is reported to the admins, once.
 """
 
 from __future__ import annotations
@@ -17,47 +22,52 @@ import logging
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import CharField, Exists, F, OuterRef, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from apps.core.outbox import outbox_handler
+from apps.core.models import OutboxMessage
+from apps.core.outbox import outbox_enqueue, outbox_handler
 from apps.core.services import audit_log_record
 from apps.notifications.registry import notification_kind_register
 from apps.wallet import stripe_gateway
 from apps.wallet.models import StripeEvent, TopUp
 from apps.wallet.services import disputes, payments, refunds, topups
 from apps.wallet.services.payments import PaymentNotYetCredited
+from apps.wallet.stripe_purposes import PURPOSE_EVENT_TYPES, TOPUP, stripe_purpose_handler, stripe_purpose_register
 
 logger = logging.getLogger(__name__)
 
 Status = StripeEvent.Status
 # A PROCESSING row older than this belongs to a worker that died; it may be claimed again.
 STALE_PROCESSING = timedelta(minutes=15)
-# A RECEIVED row older than this lost its task message (broker down at enqueue time).
-STALE_RECEIVED = timedelta(minutes=5)
-# A PENDING event is tried again after 1, 2, 4 … minutes (at most every 30 minutes) …
+# A PENDING event's next try (shown to admins; the outbox's backoff decides when it runs) …
 PENDING_RETRY_BASE = timedelta(minutes=1)
 PENDING_RETRY_MAX = timedelta(minutes=30)
-# … and reported to the admins once it has waited this long.
+# … and it is reported to the admins once it has waited this long.
 PENDING_ALERT_AFTER = timedelta(hours=1)
 UNMATCHED_EVENT_KIND = notification_kind_register(
     "account.stripe_event_unmatched", label="A Stripe event is waiting for its payment"
 )
 
 
-def _enqueue(event_pk: int) -> None:
-    from apps.wallet.tasks import stripe_event_process_task
+class StripeEventWaiting(Exception):
+    """The event waits for its payment's top-up, or another worker is processing it: the outbox tries again."""
 
-    stripe_event_process_task.delay(event_pk)
+
+def _process_enqueue(event_pk: int, *, dedupe_key: str) -> None:
+    """Record the outbox message that processes the event. Inner helper: the caller holds the transaction."""
+    outbox_enqueue(name=topups.STRIPE_EVENT_PROCESS, kwargs={"event_pk": event_pk}, dedupe_key=dedupe_key)
 
 
 @transaction.atomic(durable=True)
 def stripe_event_record(*, payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
-    """Store one verified event (once per Stripe event id) and enqueue its processing on commit.
+    """Store one verified event (once per Stripe event id) and, in the same transaction, the outbox message
+    that processes it.
 
     Returns (event, created). A duplicate delivery returns the stored row and enqueues nothing.
     """
@@ -71,7 +81,7 @@ def stripe_event_record(*, payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
         },
     )
     if created:
-        transaction.on_commit(partial(_enqueue, event.pk))
+        _process_enqueue(event.pk, dedupe_key=f"stripe-event:{event.pk}")
     return event, created
 
 
@@ -90,15 +100,24 @@ def _claim(event_pk: int) -> bool:
 def stripe_event_process(*, event_pk: int, _parked_once: bool = False) -> StripeEvent | None:
     """Process one stored event. Returns None when another worker holds it or it is already done.
 
-    On failure the row is FAILED with the error and the exception propagates (the task retries it).
+    On failure the row is FAILED with the error and the exception propagates (its outbox message retries it
+    with backoff).
     """
     if not _claim(event_pk):
         return None
     event = StripeEvent.objects.get(pk=event_pk)
-    handler = HANDLERS.get(event.type)
+    obj = event.payload["data"]["object"]
+    ignored: dict[str, str] = {}
+    if event.type in PURPOSE_EVENT_TYPES:
+        purpose, handler = stripe_purpose_handler(event.type, obj)
+        if handler is None:
+            ignored = {"ignored": "purpose", "purpose": purpose, "message": _ignored_message(event, purpose)}
+            logger.info("Stripe event %s: %s", event.stripe_event_id, ignored["message"])
+    else:
+        handler = HANDLERS.get(event.type)
     try:
         if handler is not None:
-            handler(event.payload["data"]["object"], event.stripe_event_id)
+            handler(obj, event.stripe_event_id)
     except PaymentNotYetCredited as waiting:
         if _pending(event, waiting) or _parked_once:
             event.refresh_from_db()
@@ -117,10 +136,15 @@ def stripe_event_process(*, event_pk: int, _parked_once: bool = False) -> Stripe
         raise
     now = timezone.now()
     StripeEvent.objects.filter(pk=event_pk, status=Status.PROCESSING).update(
-        status=Status.DONE, error={}, processed_at=now, updated_at=now
+        status=Status.DONE, error=ignored, processed_at=now, updated_at=now
     )
     event.refresh_from_db()
     return event
+
+
+def _ignored_message(event: StripeEvent, purpose: str) -> str:
+    what = f"purpose {purpose!r}" if purpose else "no purpose in its metadata"
+    return f"Ignored: {event.type} about {event.payload['data']['object'].get('id', '?')} has {what}."
 
 
 def _pending_delay(attempts: int) -> timedelta:
@@ -162,9 +186,17 @@ def _pending(event: StripeEvent, waiting: PaymentNotYetCredited) -> bool:
 
 
 @outbox_handler(topups.STRIPE_EVENT_PROCESS)
-def _stripe_event_process_message(*, event_pk: int) -> None:
-    """Outbox handler: process one stored event (released when the top-up it waited for was credited)."""
+def stripe_event_process_message(*, event_pk: int) -> None:
+    """Outbox handler: process one stored event. Done once the event is done; raises (the outbox retries with
+    backoff) while it waits for its payment or another worker holds it; a failure propagates and is retried."""
     stripe_event_process(event_pk=event_pk)
+    event = StripeEvent.objects.get(pk=event_pk)
+    if event.status == Status.DONE:
+        return
+    if event.status == Status.PENDING:
+        stripe_events_alert_unmatched(event_pk=event_pk)
+        raise StripeEventWaiting(event.error.get("message") or "Waiting for the payment's top-up to be credited.")
+    raise StripeEventWaiting(f"Stripe event {event.stripe_event_id} is {event.status}; trying again later.")
 
 
 def stripe_events_process_received() -> int:
@@ -181,24 +213,15 @@ def stripe_events_process_received() -> int:
     return count
 
 
-def stripe_events_retry_pending(*, now: datetime | None = None) -> int:
-    """Enqueue every PENDING event whose backoff is over; report the ones waiting for over an hour to the
-    admins, once each. Returns how many were enqueued."""
-    now = now or timezone.now()
-    due = StripeEvent.objects.filter(status=Status.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at")
-    pks = list(due.values_list("pk", flat=True)[:500])
-    for pk in pks:
-        _enqueue(pk)
-    stripe_events_alert_unmatched(now=now)
-    return len(pks)
-
-
-def stripe_events_alert_unmatched(*, now: datetime | None = None) -> int:
-    """Tell the admins about events still waiting for their payment an hour after they arrived (once each)."""
+def stripe_events_alert_unmatched(*, now: datetime | None = None, event_pk: int | None = None) -> int:
+    """Tell the admins about events (all, or one) still waiting for their payment an hour after they arrived,
+    once each. The outbox handler calls it on every retry of a waiting event."""
     now = now or timezone.now()
     old = StripeEvent.objects.filter(
         status=Status.PENDING, alerted_at__isnull=True, created_at__lt=now - PENDING_ALERT_AFTER
     ).order_by("pk")
+    if event_pk is not None:
+        old = old.filter(pk=event_pk)
     count = 0
     for pk in list(old.values_list("pk", flat=True)[:100]):
         if _alert_unmatched(event_pk=pk, now=now):
@@ -248,17 +271,22 @@ def _alert_unmatched(*, event_pk: int, now: datetime) -> bool:
     return True
 
 
-def stripe_events_requeue_stale() -> int:
-    """Re-enqueue events whose task message was lost or whose worker died. Returns how many."""
-    now = timezone.now()
-    stale = StripeEvent.objects.filter(
-        Q(status=Status.RECEIVED, created_at__lt=now - STALE_RECEIVED)
-        | Q(status=Status.PROCESSING, updated_at__lt=now - STALE_PROCESSING)
-    ).values_list("pk", flat=True)
-    pks = list(stale[:500])
+def stripe_events_adopt() -> int:
+    """Give an outbox message to every unfinished event that has none (events stored before processing moved
+    onto the outbox, whose Celery messages the old sweep re-sent). Safe to run again. Returns how many."""
+    has_message = OutboxMessage.objects.annotate(target=KT("kwargs__event_pk")).filter(
+        name=topups.STRIPE_EVENT_PROCESS, target=Cast(OuterRef("pk"), output_field=CharField())
+    )
+    unfinished = StripeEvent.objects.exclude(status=Status.DONE).exclude(Exists(has_message))
+    pks = list(unfinished.order_by("pk").values_list("pk", flat=True))
     for pk in pks:
-        _enqueue(pk)
+        _requeue(pk, dedupe_key=f"stripe-event-adopt:{pk}")
     return len(pks)
+
+
+@transaction.atomic(durable=True)
+def _requeue(event_pk: int, *, dedupe_key: str) -> None:
+    _process_enqueue(event_pk, dedupe_key=dedupe_key)
 
 
 def stripe_events_replay(*, since: datetime, until: datetime) -> dict[str, int]:
@@ -271,7 +299,7 @@ def stripe_events_replay(*, since: datetime, until: datetime) -> dict[str, int]:
         if created:
             stats["stored"] += 1
         elif stored.status in (Status.FAILED, Status.RECEIVED, Status.PENDING):
-            _enqueue(stored.pk)
+            _requeue(stored.pk, dedupe_key=f"stripe-event-replay:{stored.pk}:{timezone.now().isoformat()}")
             stats["requeued"] += 1
         else:
             stats["already_done"] += 1
@@ -307,15 +335,23 @@ def _call(service: Callable[..., Any], argument: str) -> Callable[[dict[str, Any
     return lambda obj, event_id: service(**{argument: obj, "stripe_event_id": event_id})
 
 
+stripe_purpose_register(
+    TOPUP,
+    handlers={
+        "checkout.session.completed": _checkout_completed,
+        "checkout.session.async_payment_succeeded": _checkout_async_succeeded,
+        "checkout.session.async_payment_failed": _checkout_async_failed,
+        "checkout.session.expired": _checkout_expired,
+        # payment_intent.succeeded and charge.succeeded never credit (the Checkout events do, once): they only
+        # teach the top-up its PaymentIntent and charge ids, so refunds and disputes naming those find it.
+        "payment_intent.succeeded": _payment_ids_record,
+        "charge.succeeded": _payment_ids_record,
+    },
+)
+
+# Events about refunds and disputes: they find their payment by its ids (``payments.payment_ref_resolve``), and
+# one that is not a wallet top-up's is ignored there.
 HANDLERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
-    "checkout.session.completed": _checkout_completed,
-    "checkout.session.async_payment_succeeded": _checkout_async_succeeded,
-    "checkout.session.async_payment_failed": _checkout_async_failed,
-    "checkout.session.expired": _checkout_expired,
-    # payment_intent.succeeded and charge.succeeded never credit (the Checkout events do, once): they only
-    # teach the top-up its PaymentIntent and charge ids, so refunds and disputes naming those find it.
-    "payment_intent.succeeded": _payment_ids_record,
-    "charge.succeeded": _payment_ids_record,
     "charge.refunded": _call(refunds.refunds_sync_from_charge, "charge"),
     "refund.created": _call(refunds.refund_apply_stripe_state, "refund"),
     "refund.updated": _call(refunds.refund_apply_stripe_state, "refund"),

@@ -149,7 +149,7 @@ def test_ledger_check_task_scheduled_nightly():
     from config.celery import app
 
     entry = app.conf.beat_schedule["wallet-ledger-check-nightly"]
-    assert entry["task"] == "apps.wallet.tasks.ledger_check_task"
+    assert entry["task"] == "wallet.ledger_check" == ledger_check_task.name
     assert entry["schedule"].hour == {3}
 
 

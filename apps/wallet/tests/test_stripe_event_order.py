@@ -7,18 +7,15 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.core.models import AuditLog, OutboxMessage
-from apps.core.outbox import outbox_drain
+from apps.core.outbox import outbox_backoff, outbox_drain
 from apps.notifications.models import Notification
 from apps.wallet.models import Account, Dispute, Refund, StripeEvent, TopUp, Transaction
 from apps.wallet.selectors import balance_of, wallet_balance
 from apps.wallet.services.ledger import house_account
-from apps.wallet.services.webhooks import (
-    stripe_event_process,
-    stripe_events_process_received,
-    stripe_events_retry_pending,
-)
+from apps.wallet.services.webhooks import stripe_event_process, stripe_events_process_received
 
 from .stripe_flows import deliver, topup_checkout
 from .stripe_server import example
@@ -103,14 +100,6 @@ def test_dispute_withdrawn_before_topup_credited_takes_the_money_after_credit(
     call_command("ledger_check")
 
 
-@pytest.fixture
-def enqueued(monkeypatch):
-    """Events the sweep hands to the task queue (collected here instead of sent to the broker)."""
-    pks: list[int] = []
-    monkeypatch.setattr("apps.wallet.services.webhooks._enqueue", pks.append)
-    return pks
-
-
 def early_refund_event(client, client_user, stripe_server):
     topup = topup_checkout(client_user, "25.00")
     stripe_server.session_pay(topup.stripe_checkout_session_id)
@@ -120,20 +109,26 @@ def early_refund_event(client, client_user, stripe_server):
     return StripeEvent.objects.get()
 
 
-def test_stripe_events_retry_pending_backs_off_then_retries(client, client_user, stripe_server, enqueued):
-    # given an early refund event waiting for its payment
+def test_stripe_event_process_message_waiting_retried_with_outbox_backoff(client, client_user, stripe_server):
+    # given an early refund event waiting for its payment, and its outbox message due
     event = early_refund_event(client, client_user, stripe_server)
-    assert event.status == StripeEvent.Status.PENDING and event.payment_intent_id
-    first_due = event.next_attempt_at
-    assert first_due - event.updated_at == timedelta(minutes=1)
-    # when the sweep runs before the backoff is over: nothing; after it: the event is retried
-    assert stripe_events_retry_pending(now=first_due - timedelta(seconds=1)) == 0
-    assert stripe_events_retry_pending(now=first_due) == 1 and enqueued == [event.pk]
-    stripe_event_process(event_pk=event.pk)
-    # then still waiting, with a longer backoff
+    assert event.status == StripeEvent.Status.PENDING and event.payment_intent_id and event.attempts == 1
+    message = OutboxMessage.objects.get(name="wallet.stripe_event_process", kwargs={"event_pk": event.pk})
+    start = timezone.now()
+    # when the outbox runs it: the event still waits, and the message backs off
+    assert outbox_drain(now=start) == 1
+    message.refresh_from_db()
     event.refresh_from_db()
     assert event.status == StripeEvent.Status.PENDING and event.attempts == 2
-    assert event.next_attempt_at - event.updated_at == timedelta(minutes=2)
+    assert message.attempts == 1 and message.next_attempt_at == start + outbox_backoff(1)
+    assert "Waiting for the top-up" in message.last_error
+    # then nothing runs before the backoff is over; after it the event is tried again, with a longer wait
+    assert outbox_drain(now=start + outbox_backoff(1) - timedelta(seconds=1)) == 0
+    second = start + outbox_backoff(1)
+    assert outbox_drain(now=second) == 1
+    message.refresh_from_db()
+    event.refresh_from_db()
+    assert event.attempts == 3 and message.next_attempt_at == second + outbox_backoff(2)
 
 
 def test_staff_stripe_panel_counts_events_waiting_for_their_payment(client, client_user, admin_client, stripe_server):
@@ -142,14 +137,17 @@ def test_staff_stripe_panel_counts_events_waiting_for_their_payment(client, clie
     assert "1 waits for a top-up to be credited" in panel
 
 
-def test_stripe_events_waiting_an_hour_alert_admins_once(client, client_user, admin_user, stripe_server, enqueued):
+def test_stripe_events_waiting_an_hour_alert_admins_once(client, client_user, admin_user, stripe_server):
     # given an early refund event, and an admin who wants account emails
     event = early_refund_event(client, client_user, stripe_server)
-    # when the sweep runs 59 minutes, then 61 minutes, then 2 hours after it arrived
-    stripe_events_retry_pending(now=event.created_at + timedelta(minutes=59))
+    now = timezone.now()
+    # when the outbox retries it 59 minutes, then 61 minutes, then 2 hours after it arrived
+    StripeEvent.objects.filter(pk=event.pk).update(created_at=now - timedelta(minutes=59))
+    outbox_drain(now=now)
     assert not Notification.objects.exists()
-    stripe_events_retry_pending(now=event.created_at + timedelta(minutes=61))
-    stripe_events_retry_pending(now=event.created_at + timedelta(hours=2))
+    StripeEvent.objects.filter(pk=event.pk).update(created_at=now - timedelta(minutes=61))
+    outbox_drain(now=now + timedelta(hours=1))
+    outbox_drain(now=now + timedelta(hours=2))
     # then the admins were told once, in-app, and it is audited
     [notification] = Notification.objects.all()
     assert notification.user == admin_user and event.stripe_event_id in notification.body
@@ -215,7 +213,7 @@ def test_topup_credit_releases_waiting_events_through_the_outbox(client, client_
     # then the waiting event was released in the credit's transaction, with an outbox message to process it
     waiting.refresh_from_db()
     assert waiting.status == StripeEvent.Status.RECEIVED
-    [message] = OutboxMessage.objects.filter(name="wallet.stripe_event_process")
+    [message] = OutboxMessage.objects.filter(dedupe_key__startswith="stripe-event-release:")
     assert message.kwargs == {"event_pk": waiting.pk}
     # when the outbox runs it
     assert outbox_drain() >= 1

@@ -136,7 +136,7 @@ def test_reconcile_stripe_nightly_beat_entry():
     from config.celery import app
 
     entry = app.conf.beat_schedule["wallet-reconcile-stripe-nightly"]
-    assert entry["task"] == "apps.wallet.tasks.reconcile_stripe_task"
+    assert entry["task"] == "wallet.reconcile_stripe" == reconcile_stripe_task.name
 
 
 def test_staff_stripe_panel_shows_last_reconciliation_on_admin_dashboard(books, admin_client, client, client_user):

@@ -48,7 +48,7 @@ def test_topup_view_preset_then_confirm_redirects_to_checkout_with_sdk_request(c
     assert params["mode"] == "payment"
     assert params["line_items"][0]["price_data"]["unit_amount"] == "2500"
     assert params["line_items"][0]["price_data"]["currency"] == "usd"
-    assert params["metadata"] == {"topup_id": str(topup.pk), "user_id": str(client_user.pk)}
+    assert params["metadata"] == {"purpose": "topup", "topup_id": str(topup.pk), "user_id": str(client_user.pk)}
     assert params["client_reference_id"] == str(topup.pk)
     assert params["success_url"] == "http://testserver/wallet/topup/success/?session_id={CHECKOUT_SESSION_ID}"
     assert params["cancel_url"] == "http://testserver/wallet/topup/cancel/"

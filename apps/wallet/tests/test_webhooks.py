@@ -3,17 +3,20 @@ event id, the processing state machine, and exactly one credit whatever the orde
 
 import json
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
+from apps.core.models import OutboxMessage, OutboxStatus
+from apps.core.outbox import outbox_backoff, outbox_drain
 from apps.wallet.models import StripeEvent, TopUp, Transaction
 from apps.wallet.selectors import wallet_balance
 from apps.wallet.services.topups import TopUpMismatch
 from apps.wallet.services.webhooks import stripe_event_process, stripe_events_process_received
-from apps.wallet.tasks import stripe_event_process_task
 
 from .stripe_flows import deliver, topup_checkout
 from .stripe_server import WEBHOOK_SECRET, sign, webhook_post
@@ -142,12 +145,12 @@ def test_stripe_event_process_moves_received_processing_done(client, client_user
     session = stripe_server.session_pay(topup.stripe_checkout_session_id)
     deliver(client, stripe_server, "checkout.session.completed", session)
     event = StripeEvent.objects.get()
-    # when the task runs (as a worker would call it)
-    stripe_event_process_task(event.pk)
+    # when its outbox message runs (as a worker would run it)
+    assert outbox_drain() == 1
     # then
     event.refresh_from_db()
     assert event.status == StripeEvent.Status.DONE and event.attempts == 1 and event.processed_at is not None
-    # and running it again (a redelivered task message) does nothing
+    # and running it again (a redelivered message) does nothing
     assert stripe_event_process(event_pk=event.pk) is None
     assert Transaction.objects.filter(kind="top_up").count() == 1
 
@@ -185,22 +188,22 @@ def test_stripe_event_process_failure_marks_failed_with_error_then_retry_succeed
     assert wallet_balance(user=client_user) == Decimal("25.00")
 
 
-def test_stripe_event_process_task_failure_schedules_retry(client, client_user, stripe_server, monkeypatch):
-    from celery.exceptions import Retry
-
+def test_stripe_event_process_message_failure_retried_with_outbox_backoff(client, client_user, stripe_server):
+    # given an event that fails to process
     topup = topup_checkout(client_user)
     session = stripe_server.session_pay(topup.stripe_checkout_session_id)
     deliver(client, stripe_server, "checkout.session.completed", {**session, "amount_total": 1})
     event = StripeEvent.objects.get()
-    retries = []
-    monkeypatch.setattr(stripe_event_process_task, "retry", lambda **kw: retries.append(kw) or Retry())
-    # when the task body fails
-    with pytest.raises(Retry):
-        stripe_event_process_task.run(event.pk)
-    # then a retry with backoff was asked for, and the event is failed (claimable by the retry)
-    assert retries and retries[0]["countdown"] == 10 and isinstance(retries[0]["exc"], TopUpMismatch)
+    start = timezone.now()
+    # when its outbox message runs
+    assert outbox_drain(now=start) == 1
+    # then the message waits for the outbox's backoff, and the event is failed (claimable by the retry)
+    message = OutboxMessage.objects.get(name="wallet.stripe_event_process")
+    assert message.status == OutboxStatus.PENDING and message.attempts == 1
+    assert message.next_attempt_at == start + outbox_backoff(1) and "TopUpMismatch" in message.last_error
     event.refresh_from_db()
     assert event.status == StripeEvent.Status.FAILED
+    assert outbox_drain(now=start + outbox_backoff(1) - timedelta(seconds=1)) == 0
 
 
 def test_stripe_webhook_async_succeeded_before_completed_credits_once(client, client_user, stripe_server):

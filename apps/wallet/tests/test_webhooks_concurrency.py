@@ -105,3 +105,37 @@ def test_topup_credit_webhook_and_success_page_at_once_credit_once(client, clien
     assert wallet_balance(user=client_user) == Decimal("75.00")
     assert TopUp.objects.get(pk=topup.pk).status == TopUp.Status.PAID
     call_command("ledger_check")
+
+
+@pytest.mark.concurrency
+def test_outbox_workers_racing_over_events_and_refunds_each_effect_once(client, admin_user, client_user, stripe_server):
+    # given three paid top-ups whose events wait in the outbox (delivered twice each), and two refunds asked for
+    from apps.core.models import OutboxMessage, OutboxStatus
+    from apps.core.outbox import outbox_drain
+    from apps.wallet.models import Refund
+    from apps.wallet.services.refunds import refund_request
+
+    topups = [topup_checkout(client_user, "30.00") for _ in range(3)]
+    for topup in topups:
+        event = stripe_server.event(
+            "checkout.session.completed", stripe_server.session_pay(topup.stripe_checkout_session_id)
+        )
+        assert webhook_post(client, event).status_code == 200
+        assert webhook_post(client, event).status_code == 200
+    assert OutboxMessage.objects.filter(name="wallet.stripe_event_process").count() == 3
+    # when four workers sweep the outbox at the same instant, each on its own connection
+    results = run_at_once(*[outbox_drain for _ in range(4)])
+    # then every top-up is credited once
+    assert not [r for r in results if isinstance(r, Exception)] and sum(results) == 3
+    assert Transaction.objects.filter(kind="top_up").count() == 3
+    assert wallet_balance(user=client_user) == Decimal("90.00")
+    # when two refunds are asked for and four workers sweep at once again
+    refunds = [refund_request(actor=admin_user, topup_id=topups[n].pk, amount="10.00", reason="asked") for n in (0, 1)]
+    results = run_at_once(*[outbox_drain for _ in range(4)])
+    # then Stripe was asked once per refund, and everything is done
+    assert not [r for r in results if isinstance(r, Exception)] and sum(results) == 2
+    assert len(stripe_server.requests_to("POST", "/v1/refunds")) == 2 and len(stripe_server.refunds) == 2
+    assert {r.status for r in Refund.objects.filter(pk__in=[r.pk for r in refunds])} == {Refund.Status.SUBMITTED}
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.DONE}
+    assert wallet_balance(user=client_user) == Decimal("70.00")
+    call_command("ledger_check")
