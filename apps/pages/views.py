@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.permissions import staff_required
 
@@ -110,24 +111,22 @@ def staff_ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+@domain_errors_redirect("staff_pages:ticket_detail", "pk")
 def staff_ticket_close(request: HttpRequest, pk: int) -> HttpResponse:
     return _staff_ticket_transition(request, pk, services.support_ticket_close, "Ticket closed.")
 
 
 @staff_required
 @require_POST
+@domain_errors_redirect("staff_pages:ticket_detail", "pk")
 def staff_ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _staff_ticket_transition(request, pk, services.support_ticket_reopen, "Ticket reopened.")
 
 
 def _staff_ticket_transition(request: HttpRequest, pk: int, service, done_message: str) -> HttpResponse:
     ticket = get_object_or_404(selectors.support_ticket_list(viewer=request.user), pk=pk)
-    try:
-        service(actor=request.user, ticket=ticket, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done_message)
+    service(actor=request.user, ticket=ticket, request=request)
+    messages.success(request, done_message)
     return redirect("staff_pages:ticket_detail", pk=ticket.pk)
 
 

@@ -240,6 +240,14 @@ def favorite_list(*, viewer: Any) -> QuerySet[ReaderProfile]:
     ).order_by(F("is_online_now").desc(), "display_name", "pk")
 
 
+def reader_get_for_admin(*, viewer: Any, reader_id: int) -> ReaderProfile:
+    """One reader profile, for admins only (``ReaderNotFound`` for everyone else)."""
+    reader = reader_list_for_admin(viewer=viewer).filter(pk=reader_id).first()
+    if reader is None:
+        raise ReaderNotFound()
+    return reader
+
+
 def reader_list_for_admin(*, viewer: Any, search: str = "") -> QuerySet[ReaderProfile]:
     """Every reader profile, for admins only (others get none)."""
     if not getattr(viewer, "is_staff", False):

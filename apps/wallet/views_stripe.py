@@ -68,7 +68,7 @@ def topup_success(request: HttpRequest) -> HttpResponse:
     found = selectors_stripe.topup_get_for_session(viewer=request.user, session_id=request.GET.get("session_id", ""))
     found = topup_refresh(topup=found)
     context = {"topup": found, "balance": wallet_balance(user=request.user)}
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "wallet/partials/_topup_status.html", context)
     return render(request, "wallet/topup_success.html", context)
 
