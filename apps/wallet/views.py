@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import User
+from apps.accounts.selectors import user_get_for_admin
 from apps.core.exceptions import DomainError
 from apps.core.permissions import staff_required
 from apps.wallet import selectors
@@ -111,7 +112,7 @@ def staff_ledger_check_run(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_GET
 def staff_user_ledger(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=user_id)
+    person = user_get_for_admin(viewer=request.user, user_id=user_id)
     filter_form = KindFilterForm(request.GET or None)
     kind = filter_form.selected_kind() if filter_form.is_bound else None
     accounts = [(account, selectors.balance_of(account)) for account in selectors.user_account_list(user=person)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -169,6 +170,8 @@ RULES: dict[str, Rule] = {
     "staff_rtc:test-room": STAFF,
     "staff_readers:reader_list": STAFF,
     "staff_readers:reader_detail": staff_object("reader_profile", reader_id="pk"),
+    "staff_readers:taxonomy": staff_object("taxonomy_term", kind="kind"),
+    "staff_readers:taxonomy_term": staff_object("taxonomy_term", kind="kind", term_id="pk"),
     "staff_livesessions:reviews": STAFF,
     "staff_livesessions:review_hide": staff_object("review", review_id="pk"),
     "staff_moderation:queue": STAFF,
@@ -227,6 +230,8 @@ def world():
     from apps.moderation.services import report_create
     from apps.notifications.models import Notification
     from apps.pages.tests.factories import HelpArticleFactory, SupportTicketFactory, ensure_initial_policies
+    from apps.readers.enums import TaxonomyKind
+    from apps.readers.models import Specialty
     from apps.sessions.services import session_accept, session_end, session_finalize, session_request
     from apps.sessions.services.reviews import review_create
     from apps.sessions.tests.helpers import credit, make_reader
@@ -267,6 +272,10 @@ def world():
         "topup": topup,
         "review": review,
         "report": report,
+        # A term of one of the staff-managed lists, named by its list (the URL's ``kind``) and id.
+        "taxonomy_term": SimpleNamespace(
+            kind=TaxonomyKind.SPECIALTIES.value, pk=Specialty.objects.create(name="Matrix term", slug="matrix-term").pk
+        ),
     }
     # Who the object belongs to (its parties); everyone else is a stranger.
     parties = {
