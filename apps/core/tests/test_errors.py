@@ -115,3 +115,13 @@ def test_domain_errors_redirect_htmx_request_gets_the_partial(client, client_use
     # then
     assert response.status_code == 409
     assert response["HX-Retarget"] == "#error-region"
+
+
+def test_domain_error_middleware_insufficient_funds_page_offers_top_up(client, client_user):
+    # given
+    client.force_login(client_user)
+    # when
+    response = client.get("/errors-test/funds/")
+    # then
+    assert response.status_code == 402
+    assert f'href="{reverse("wallet:topup")}"' in response.content.decode()
