@@ -9,7 +9,6 @@ const nm = join(root, "node_modules");
 
 const copies = [
   ["htmx.org/dist/htmx.min.js", "vendor/htmx.min.js"],
-  ["@alpinejs/csp/dist/cdn.min.js", "vendor/alpine-csp.min.js"],
   // Agora Web SDKs for voice/video rooms (UMD builds: globals AgoraRTC, then AgoraRTM which needs it).
   ["agora-rtc-sdk-ng/AgoraRTC_N-production.js", "vendor/agora-rtc.js"],
   ["agora-rtm-sdk/agora-rtm.js", "vendor/agora-rtm.js"],

@@ -1,8 +1,8 @@
 """Reads for accounts. Every selector scopes to what its viewer may see."""
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.http import Http404
 
+from apps.core.exceptions import NotFound
 from apps.core.models import AuditLog
 
 from .enums import ApplicationStatus, Role
@@ -11,7 +11,7 @@ from .models import ReaderApplication, User
 
 def _require_staff(viewer: User) -> None:
     if not getattr(viewer, "is_staff", False):
-        raise Http404
+        raise NotFound()
 
 
 # --- The applicant's own view ------------------------------------------------------------------------
@@ -32,7 +32,7 @@ def reader_application_get_for_applicant(*, viewer: User, application_id: int) -
     try:
         return ReaderApplication.objects.get(pk=application_id, applicant=viewer)
     except ReaderApplication.DoesNotExist:
-        raise Http404
+        raise NotFound("That application does not exist.")
 
 
 # --- Admin review -----------------------------------------------------------------------------------
@@ -56,7 +56,7 @@ def reader_application_get_for_review(*, viewer: User, application_id: int) -> R
     try:
         return ReaderApplication.objects.select_related("applicant", "reviewed_by").get(pk=application_id)
     except ReaderApplication.DoesNotExist:
-        raise Http404
+        raise NotFound("That application does not exist.")
 
 
 def reader_application_pending_count(*, viewer: User) -> int:
@@ -88,7 +88,7 @@ def user_get_for_admin(*, viewer: User, user_id: int) -> User:
     try:
         return User.objects.get(pk=user_id)
     except User.DoesNotExist:
-        raise Http404
+        raise NotFound("That user does not exist.")
 
 
 def user_role_history_for_admin(*, viewer: User, user: User) -> QuerySet[AuditLog]:

@@ -6,6 +6,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.permissions import staff_required
 
@@ -58,29 +59,23 @@ def application_photo(request: HttpRequest, application_id: int) -> FileResponse
 
 @staff_required
 @require_POST
+@domain_errors_redirect("staff_accounts:application_detail", "application_id")
 def application_approve(request: HttpRequest, application_id: int) -> HttpResponse:
-    try:
-        application = reader_application_approve(actor=request.user, application_id=application_id, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("staff_accounts:application_detail", application_id=application_id)
+    application = reader_application_approve(actor=request.user, application_id=application_id, request=request)
     messages.success(request, f"Approved. {application.applicant.email} is now a reader and will be emailed.")
     return redirect("staff_accounts:application_list")
 
 
 @staff_required
 @require_POST
+@domain_errors_redirect("staff_accounts:application_detail", "application_id")
 def application_reject(request: HttpRequest, application_id: int) -> HttpResponse:
     form = ApplicationRejectForm(request.POST)
     if not form.is_valid():
         return _application_detail(request, application_id, form, status=400)
-    try:
-        application = reader_application_reject(
-            actor=request.user, application_id=application_id, reason=form.cleaned_data["reason"], request=request
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("staff_accounts:application_detail", application_id=application_id)
+    application = reader_application_reject(
+        actor=request.user, application_id=application_id, reason=form.cleaned_data["reason"], request=request
+    )
     messages.success(request, f"Rejected. {application.applicant.email} will be emailed the reason.")
     return redirect("staff_accounts:application_list")
 

@@ -36,12 +36,11 @@ def broker_status() -> tuple[bool, str]:
 
 def audit_log_list(*, viewer, action: str = "", actor_email: str = "", target: str = ""):
     """Audit rows for the admin viewer, newest first. ``target`` is "type" or "type:id" (e.g. accounts.user:7)."""
-    from django.http import Http404
-
+    from .exceptions import NotFound
     from .models import AuditLog
 
     if not getattr(viewer, "is_staff", False):
-        raise Http404
+        raise NotFound()
     queryset = AuditLog.objects.select_related("actor").order_by("-created_at", "-id")
     if action:
         queryset = queryset.filter(action__startswith=action.strip())

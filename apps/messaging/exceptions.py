@@ -1,11 +1,11 @@
-from apps.core.exceptions import DomainError
+from apps.core.exceptions import DomainError, NotFound
 
 
-class ConversationNotFound(DomainError):
+class ConversationNotFound(NotFound):
     default_message = "That conversation does not exist."
 
 
-class MessageNotFound(DomainError):
+class MessageNotFound(NotFound):
     default_message = "That message does not exist."
 
 

@@ -289,7 +289,11 @@ def reader_recipient_list(*, query: str) -> QuerySet[Any]:
 
 
 def reader_recipient_get(*, reader_profile_id: int) -> Any:
-    """A listed reader a client can write to (raises ReaderProfile.DoesNotExist)."""
+    """A listed reader a client can write to (raises ``ReaderNotFound``)."""
+    from apps.readers.exceptions import ReaderNotFound
     from apps.readers.selectors import reader_listed_list
 
-    return reader_listed_list().select_related("user").get(pk=reader_profile_id)
+    reader = reader_listed_list().select_related("user").filter(pk=reader_profile_id).first()
+    if reader is None:
+        raise ReaderNotFound()
+    return reader

@@ -5,14 +5,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.exceptions import DomainError
 from apps.core.permissions import verified_email_required
-from apps.readers.models import ReaderProfile
 from apps.rtc.selectors import rtc_doorbell_context
 from apps.wallet.exceptions import InsufficientFunds
 from apps.wallet.selectors import wallet_balance
@@ -24,7 +23,7 @@ from .constants import (
     POLL_SECONDS,
     SEARCH_RESULTS_PER_PAGE,
 )
-from .exceptions import ConversationNotFound, MessageNotFound
+from .exceptions import MessageNotFound
 from .forms import MessageForm, ReaderFinderForm, ReplyForm, SearchForm
 from .rtc import CONVERSATION_USE, REFRESH_EVENT, conversation_channel_name
 
@@ -35,13 +34,6 @@ _RING_SESSION_KEY = "messaging_doorbell_ring"
 def _int_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "")
     return int(value) if value.isdigit() else None
-
-
-def _conversation_or_404(request: HttpRequest, pk: int) -> selectors.ConversationItem:
-    try:
-        return selectors.conversation_get(viewer=request.user, conversation_id=pk)
-    except ConversationNotFound:
-        raise Http404
 
 
 @login_required
@@ -67,7 +59,7 @@ def _reply_form(request: HttpRequest, conversation: selectors.ConversationItem, 
 @login_required
 @require_http_methods(["GET", "POST"])
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _conversation_or_404(request, pk)
+    item = selectors.conversation_get(viewer=request.user, conversation_id=pk)
     form = _reply_form(request, item, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,7 +101,7 @@ def _doorbell(request: HttpRequest, pk: int) -> dict[str, Any] | None:
 @login_required
 @require_GET
 def older(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _conversation_or_404(request, pk)
+    item = selectors.conversation_get(viewer=request.user, conversation_id=pk)
     items, has_older = selectors.message_page(
         viewer=request.user, conversation_id=pk, before_id=_int_param(request, "before")
     )
@@ -122,7 +114,7 @@ def older(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def poll(request: HttpRequest, pk: int) -> HttpResponse:
     """New messages since ``after`` (HTMX polling); marks them read because the viewer has the thread open."""
-    item = _conversation_or_404(request, pk)
+    item = selectors.conversation_get(viewer=request.user, conversation_id=pk)
     after = _int_param(request, "after") or 0
     items = selectors.message_new_list(viewer=request.user, conversation_id=pk, after_id=after)
     if items:
@@ -136,10 +128,7 @@ def poll(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, reader_pk: int) -> HttpResponse:
     """A client writes to a reader; an existing conversation with them opens instead."""
-    try:
-        reader = selectors.reader_recipient_get(reader_profile_id=reader_pk)
-    except ReaderProfile.DoesNotExist:
-        raise Http404
+    reader = selectors.reader_recipient_get(reader_profile_id=reader_pk)
     existing = selectors.conversation_with_reader_get(viewer=request.user, reader_id=reader.user_id)
     if existing is not None:
         return redirect("messaging:conversation", pk=existing.id)
@@ -168,13 +157,10 @@ def find_reader(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unlock(request: HttpRequest, message_pk: int) -> HttpResponse:
     """Confirm the price, then pay for and open a paid reply."""
-    try:
-        item = selectors.message_get(viewer=request.user, message_id=message_pk)
-    except MessageNotFound:
-        raise Http404
-    conversation = _conversation_or_404(request, item.conversation_id)
+    item = selectors.message_get(viewer=request.user, message_id=message_pk)
+    conversation = selectors.conversation_get(viewer=request.user, conversation_id=item.conversation_id)
     if not (item.is_paid and conversation.viewer_is_client and not item.is_mine):
-        raise Http404
+        raise MessageNotFound()
     error, needs_funds = "", False
     if request.method == "POST":
         try:
@@ -200,10 +186,7 @@ def unlock(request: HttpRequest, message_pk: int) -> HttpResponse:
 @require_POST
 def block(request: HttpRequest, pk: int) -> HttpResponse:
     blocked = request.POST.get("blocked") == "1"
-    try:
-        services.conversation_block_set(actor=request.user, conversation_id=pk, blocked=blocked)
-    except ConversationNotFound:
-        raise Http404
+    services.conversation_block_set(actor=request.user, conversation_id=pk, blocked=blocked)
     messages.success(request, "Reader blocked: they can no longer write to you." if blocked else "Reader unblocked.")
     return redirect("messaging:conversation", pk=pk)
 

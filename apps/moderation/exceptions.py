@@ -1,15 +1,15 @@
-from apps.core.exceptions import DomainError
+from apps.core.exceptions import DomainError, InvalidStateError, NotFound
 
 
-class ReportTargetNotFound(DomainError):
+class ReportTargetNotFound(NotFound):
     default_message = "That content does not exist."
 
 
-class AlreadyReported(DomainError):
+class AlreadyReported(InvalidStateError):
     default_message = "You already reported this. A moderator will look at it."
 
 
-class ReportAlreadyClosed(DomainError):
+class ReportAlreadyClosed(InvalidStateError):
     default_message = "This report was already handled by a moderator."
 
 

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods
 from apps.core.exceptions import DomainError
 
 from . import services
-from .exceptions import ReportTargetNotFound
 from .forms import ReportForm
 
 
@@ -22,10 +21,7 @@ def _safe_next(request: HttpRequest, target: str) -> str:
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, type_key: str, object_id: int) -> HttpResponse:
     """Report one piece of content (any registered type) to the moderators."""
-    try:
-        target = services.report_target_get(reporter=request.user, type_key=type_key, object_id=object_id)
-    except ReportTargetNotFound:
-        raise Http404
+    target = services.report_target_get(reporter=request.user, type_key=type_key, object_id=object_id)
     form = ReportForm(request.POST or None, initial={"next": request.GET.get("next", "")})
     if request.method == "POST" and form.is_valid():
         try:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.emails import email_send, site_link
-from apps.core.exceptions import DomainError
+from apps.core.exceptions import NotFound
 from apps.core.outbox import outbox_enqueue, outbox_handler
 
 from .models import Notification
@@ -94,5 +94,5 @@ def notification_mark_all_read(*, user: Any) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
-class NotificationNotFound(DomainError):
+class NotificationNotFound(NotFound):
     default_message = "That notification does not exist."

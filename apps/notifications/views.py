@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -22,10 +22,7 @@ def bell(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        notification = services.notification_mark_read(user=request.user, notification_id=pk)
-    except services.NotificationNotFound:
-        raise Http404
+    notification = services.notification_mark_read(user=request.user, notification_id=pk)
     target = notification.url if request.POST.get("open") else ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)

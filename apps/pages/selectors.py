@@ -5,6 +5,8 @@ from typing import Any
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from apps.core.exceptions import NotFound
+
 from .enums import TicketStatus
 from .models import HelpArticle, Policy, SupportReply, SupportTicket
 
@@ -67,3 +69,25 @@ def support_ticket_list_for_requester(*, user: Any) -> QuerySet[SupportTicket]:
         .prefetch_related(Prefetch("replies", queryset=SupportReply.objects.order_by("created_at", "pk")))
         .order_by("created_at", "pk")
     )
+
+
+def _one_or_not_found(queryset: QuerySet[Any], message: str, **lookup: Any) -> Any:
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        raise NotFound(message)
+    return found
+
+
+def policy_get(*, slug: str) -> Policy:
+    return _one_or_not_found(policy_list(), "That policy does not exist.", slug=slug)
+
+
+def help_article_get(*, slug: str) -> HelpArticle:
+    """A published help article (``NotFound`` for a draft or an unknown slug)."""
+    return _one_or_not_found(help_article_list(), "That help article does not exist.", slug=slug)
+
+
+def support_ticket_get(*, viewer: Any, ticket_id: int, with_replies: bool = False) -> SupportTicket:
+    """One ticket for the admins (``NotFound`` for everyone else); ``with_replies`` for its detail page."""
+    tickets = support_ticket_detail_list(viewer=viewer) if with_replies else support_ticket_list(viewer=viewer)
+    return _one_or_not_found(tickets, "That ticket does not exist.", pk=ticket_id)

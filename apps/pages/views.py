@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.permissions import staff_required
 
@@ -37,7 +38,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def policy_page(request: HttpRequest, slug: str) -> HttpResponse:
-    policy = get_object_or_404(selectors.policy_list(), slug=slug)
+    policy = selectors.policy_get(slug=slug)
     return render(request, "pages/policy.html", {"policy": policy})
 
 
@@ -52,7 +53,7 @@ def help_center(request: HttpRequest) -> HttpResponse:
 
 
 def help_article(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(selectors.help_article_list(), slug=slug)
+    article = selectors.help_article_get(slug=slug)
     return render(request, "pages/help_article.html", {"article": article})
 
 
@@ -92,7 +93,7 @@ def staff_ticket_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(selectors.support_ticket_detail_list(viewer=request.user), pk=pk)
+    ticket = selectors.support_ticket_get(viewer=request.user, ticket_id=pk, with_replies=True)
     form = TicketReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -110,24 +111,22 @@ def staff_ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+@domain_errors_redirect("staff_pages:ticket_detail", "pk")
 def staff_ticket_close(request: HttpRequest, pk: int) -> HttpResponse:
     return _staff_ticket_transition(request, pk, services.support_ticket_close, "Ticket closed.")
 
 
 @staff_required
 @require_POST
+@domain_errors_redirect("staff_pages:ticket_detail", "pk")
 def staff_ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _staff_ticket_transition(request, pk, services.support_ticket_reopen, "Ticket reopened.")
 
 
 def _staff_ticket_transition(request: HttpRequest, pk: int, service, done_message: str) -> HttpResponse:
-    ticket = get_object_or_404(selectors.support_ticket_list(viewer=request.user), pk=pk)
-    try:
-        service(actor=request.user, ticket=ticket, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done_message)
+    ticket = selectors.support_ticket_get(viewer=request.user, ticket_id=pk)
+    service(actor=request.user, ticket=ticket, request=request)
+    messages.success(request, done_message)
     return redirect("staff_pages:ticket_detail", pk=ticket.pk)
 
 

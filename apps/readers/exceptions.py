@@ -1,7 +1,7 @@
-from apps.core.exceptions import DomainError, InvalidStateError
+from apps.core.exceptions import InvalidInputError, InvalidStateError, NotFound
 
 
-class ReaderProfileInvalid(DomainError):
+class ReaderProfileInvalid(InvalidInputError):
     default_message = "Please correct the reader profile."
 
 
@@ -9,13 +9,13 @@ class ReaderProfileIncomplete(InvalidStateError):
     default_message = "Complete your profile before publishing it."
 
 
-class ReaderNotFound(DomainError):
+class ReaderNotFound(NotFound):
     default_message = "That reader does not exist."
 
 
-class TaxonomyTermInvalid(DomainError):
+class TaxonomyTermInvalid(InvalidInputError):
     default_message = "Please correct the name."
 
 
-class TaxonomyTermNotFound(DomainError):
+class TaxonomyTermNotFound(NotFound):
     default_message = "That entry does not exist."

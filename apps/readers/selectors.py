@@ -27,7 +27,7 @@ from apps.core.integrations import agora_enabled
 
 from .constants import PRESENCE_TIMEOUT
 from .enums import DirectorySort, Modality, Presence, TaxonomyKind
-from .exceptions import TaxonomyTermNotFound
+from .exceptions import ReaderNotFound, TaxonomyTermNotFound
 from .models import Favorite, Language, OnlineAlert, ReaderProfile, Specialty, Taxonomy, Tool
 
 
@@ -88,13 +88,24 @@ def reader_listed_list() -> QuerySet[ReaderProfile]:
     return with_presence(ReaderProfile.objects.filter(reader_listed_q()))
 
 
+def reader_listed_get(*, reader_id: int) -> ReaderProfile:
+    """A listed reader (``ReaderNotFound`` for any other id)."""
+    reader = reader_listed_list().filter(pk=reader_id).first()
+    if reader is None:
+        raise ReaderNotFound()
+    return reader
+
+
 def reader_public_get(*, viewer: Any, reader_id: int) -> ReaderProfile:
-    """A listed reader's profile; its own reader may also preview it unlisted. Otherwise DoesNotExist."""
+    """A listed reader's profile; its own reader may also preview it unlisted. Otherwise ``ReaderNotFound``."""
     visible = reader_listed_q()
     if getattr(viewer, "is_authenticated", False):
         visible |= Q(user_id=viewer.pk)
     qs = with_presence(ReaderProfile.objects.filter(visible)).prefetch_related("specialties", "tools", "languages")
-    return qs.get(pk=reader_id)
+    reader = qs.filter(pk=reader_id).first()
+    if reader is None:
+        raise ReaderNotFound()
+    return reader
 
 
 def reader_own_get(*, user: Any) -> ReaderProfile:
@@ -227,6 +238,14 @@ def favorite_list(*, viewer: Any) -> QuerySet[ReaderProfile]:
     return qs.annotate(
         has_online_alert=Exists(OnlineAlert.objects.filter(user=viewer, reader_id=OuterRef("pk")))
     ).order_by(F("is_online_now").desc(), "display_name", "pk")
+
+
+def reader_get_for_admin(*, viewer: Any, reader_id: int) -> ReaderProfile:
+    """One reader profile, for admins only (``ReaderNotFound`` for everyone else)."""
+    reader = reader_list_for_admin(viewer=viewer).filter(pk=reader_id).first()
+    if reader is None:
+        raise ReaderNotFound()
+    return reader
 
 
 def reader_list_for_admin(*, viewer: Any, search: str = "") -> QuerySet[ReaderProfile]:

@@ -3,18 +3,17 @@ and languages readers pick from. Audited by the services."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.core.exceptions import DomainError
+from apps.core.exceptions import DomainError, NotFound
 from apps.core.permissions import staff_required
 
 from . import selectors, services
 from .enums import TaxonomyKind, TaxonomyMove
-from .exceptions import TaxonomyTermInvalid, TaxonomyTermNotFound
+from .exceptions import TaxonomyTermInvalid
 from .forms import SuspensionForm, TaxonomyTermForm
-from .models import ReaderProfile
 
 
 @staff_required
@@ -27,10 +26,7 @@ def reader_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def reader_detail(request: HttpRequest, reader_id: int) -> HttpResponse:
-    try:
-        reader = selectors.reader_list_for_admin(viewer=request.user).get(pk=reader_id)
-    except ReaderProfile.DoesNotExist:
-        raise Http404
+    reader = selectors.reader_get_for_admin(viewer=request.user, reader_id=reader_id)
     form = SuspensionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,7 +56,7 @@ def reader_detail(request: HttpRequest, reader_id: int) -> HttpResponse:
 def taxonomy(request: HttpRequest, kind: str) -> HttpResponse:
     """One list (specialties, tools or languages): its terms in order, and a form to add one."""
     if kind not in TaxonomyKind.values:
-        raise Http404
+        raise NotFound()
     form = TaxonomyTermForm(request.POST or None, prefix="new")
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,8 +89,8 @@ def taxonomy_term(request: HttpRequest, kind: str, term_id: int) -> HttpResponse
             term = services.taxonomy_term_retire(**common, retired=action == "retire")
         else:
             raise TaxonomyTermInvalid("Choose what to do with the entry.")
-    except TaxonomyTermNotFound:
-        raise Http404
+    except NotFound:
+        raise  # answered 404 by the middleware, like every unknown object
     except DomainError as error:
         return _taxonomy_page(request, kind, form=TaxonomyTermForm(prefix="new"), error=error.message, status=400)
     messages.success(request, f"“{term.name}” is {_TERM_DONE[action]}.")

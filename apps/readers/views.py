@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.integrations import integrations_status
 from apps.core.permissions import reader_required
@@ -16,9 +17,7 @@ from apps.core.permissions import reader_required
 from . import selectors, services
 from .cache import directory_fragments
 from .constants import DIRECTORY_PAGE_SIZE, PRESENCE_HEARTBEAT_SECONDS
-from .exceptions import ReaderNotFound
 from .forms import DirectoryFilterForm, ReaderProfileForm
-from .models import ReaderProfile
 
 # --- Directory and public profile ---------------------------------------------------------------
 
@@ -71,10 +70,7 @@ def _querystring_without_page(request: HttpRequest) -> str:
 
 @require_GET
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        reader = selectors.reader_public_get(viewer=request.user, reader_id=pk)
-    except ReaderProfile.DoesNotExist:
-        raise Http404
+    reader = selectors.reader_public_get(viewer=request.user, reader_id=pk)
     relation = selectors.reader_relation_for(viewer=request.user, reader_id=reader.pk)
     return render(request, "readers/profile.html", {"reader": reader, **relation})
 
@@ -89,37 +85,24 @@ def presence(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors_redirect("readers:profile", "pk")
 def favorite(request: HttpRequest, pk: int) -> HttpResponse:
-    wanted = request.POST.get("favorite") == "1"
-    try:
-        services.reader_favorite_set(user=request.user, reader_id=pk, favorite=wanted)
-    except ReaderNotFound:
-        raise Http404
-    except DomainError as error:
-        messages.error(request, error.message)
+    services.reader_favorite_set(user=request.user, reader_id=pk, favorite=request.POST.get("favorite") == "1")
     return _relation_response(request, pk)
 
 
 @login_required
 @require_POST
+@domain_errors_redirect("readers:profile", "pk")
 def online_alert(request: HttpRequest, pk: int) -> HttpResponse:
-    wanted = request.POST.get("enabled") == "1"
-    try:
-        services.reader_online_alert_set(user=request.user, reader_id=pk, enabled=wanted)
-    except ReaderNotFound:
-        raise Http404
-    except DomainError as error:
-        messages.error(request, error.message)
+    services.reader_online_alert_set(user=request.user, reader_id=pk, enabled=request.POST.get("enabled") == "1")
     return _relation_response(request, pk)
 
 
 def _relation_response(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect("readers:profile", pk=pk)
-    try:
-        reader = selectors.reader_listed_list().get(pk=pk)
-    except ReaderProfile.DoesNotExist:
-        raise Http404
+    reader = selectors.reader_listed_get(reader_id=pk)
     relation = selectors.reader_relation_for(viewer=request.user, reader_id=pk)
     return render(request, "readers/partials/_relation.html", {"reader": reader, **relation})
 
@@ -192,11 +175,9 @@ def dashboard_profile_panel(request: HttpRequest) -> HttpResponse:
 
 @reader_required
 @require_POST
+@domain_errors_redirect("readers:dashboard_profile")
 def presence_set(request: HttpRequest) -> HttpResponse:
-    try:
-        services.reader_presence_set(actor=request.user, online=request.POST.get("online") == "1")
-    except DomainError as error:
-        messages.error(request, error.message)
+    services.reader_presence_set(actor=request.user, online=request.POST.get("online") == "1")
     return _panel_response(request)
 
 

@@ -28,13 +28,16 @@ PAYMENT_PENDING = "payment_pending"
 
 
 class AccessRefused(DomainError):
-    """The domain check said no. ``not_found`` hides the object's existence (answered as 404)."""
+    """The domain check said no (403). ``not_found`` hides the object's existence (answered as 404)."""
 
     default_message = "You cannot join this room."
+    status_code = 403
 
     def __init__(self, message: str | None = None, *, not_found: bool = False, code: str | None = None) -> None:
         super().__init__(message, code=code)
         self.not_found = not_found
+        if not_found:
+            self.status_code = 404
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""JSON endpoints for browsers and mobile apps: issue and renew room tokens, report connection states."""
+"""JSON endpoints for browsers and mobile apps: issue and renew room tokens, report connection states.
+
+A refusal is a domain error, answered as ``{detail, code}`` with its status by ``apps.core.errors``: 404 for a
+room the user may not know about, 403 for one they may not join, 503 when Agora is not configured.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from apps.core.exceptions import DomainError, IntegrationNotConfigured
-
-from .access import AccessRefused
 from .enums import ConnectionState
 from .services import rtc_connection_event_record, rtc_token_issue, rtc_token_renew
 
@@ -59,16 +60,6 @@ class CredentialsSerializer(serializers.Serializer):
     rtm = serializers.DictField(allow_null=True)
 
 
-def _refusal(error: DomainError) -> Response:
-    if isinstance(error, IntegrationNotConfigured):
-        code = status.HTTP_503_SERVICE_UNAVAILABLE
-    elif isinstance(error, AccessRefused):
-        code = status.HTTP_404_NOT_FOUND if error.not_found else status.HTTP_403_FORBIDDEN
-    else:
-        code = status.HTTP_400_BAD_REQUEST
-    return Response({"detail": error.message, "code": error.code}, status=code)
-
-
 class RtcTokenIssueView(APIView):
     throttle_classes = [RtcTokenThrottle]
 
@@ -76,10 +67,7 @@ class RtcTokenIssueView(APIView):
     def post(self, request: Request) -> Response:
         data = TokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            issued = rtc_token_issue(actor=request.user, **data.validated_data)
-        except DomainError as error:
-            return _refusal(error)
+        issued = rtc_token_issue(actor=request.user, **data.validated_data)
         return Response(issued.as_json())
 
 
@@ -91,16 +79,13 @@ class RtcTokenRenewView(APIView):
         data = RenewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        try:
-            issued = rtc_token_renew(
-                actor=request.user,
-                use=fields["use"],
-                object_id=fields["object_id"],
-                channel_name=fields.get("channel"),
-                rtm_tag=fields["rtm_tag"],
-            )
-        except DomainError as error:
-            return _refusal(error)
+        issued = rtc_token_renew(
+            actor=request.user,
+            use=fields["use"],
+            object_id=fields["object_id"],
+            channel_name=fields.get("channel"),
+            rtm_tag=fields["rtm_tag"],
+        )
         return Response(issued.as_json())
 
 
@@ -111,8 +96,5 @@ class RtcPresenceView(APIView):
     def post(self, request: Request) -> Response:
         data = PresenceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            event = rtc_connection_event_record(actor=request.user, **data.validated_data)
-        except DomainError as error:
-            return _refusal(error)
+        event = rtc_connection_event_record(actor=request.user, **data.validated_data)
         return Response({"id": event.pk, "state": event.state}, status=status.HTTP_201_CREATED)

@@ -1,9 +1,9 @@
 """Errors of the live readings services. Nothing is written when one of them is raised."""
 
-from apps.core.exceptions import DomainError, InvalidStateError
+from apps.core.exceptions import DomainError, InvalidStateError, NotFound
 
 
-class SessionNotFound(DomainError):
+class SessionNotFound(NotFound):
     """Unknown reading, or one the user does not take part in (answered as 404)."""
 
     default_message = "This reading does not exist."

@@ -1,7 +1,8 @@
 """Reads of live readings. Every selector is scoped to the two parties: anyone else gets a 404.
 
 For the UI:
-- ``session_get_for_participant(viewer=, session_id=)``: the reading (client and reader joined), else Http404;
+- ``session_get_for_participant(viewer=, session_id=)``: the reading (client and reader joined), else
+  ``SessionNotFound`` (a 404);
 - ``session_list_for_participant(viewer=)``: a user's readings as client or reader (history pages);
 - ``session_requests_for_reader(reader=)``: waiting requests on the reader's dashboard;
 - ``session_room_state(viewer=, session_id=)``: everything the room shows (state, counter, cost, funds,
@@ -16,11 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
+from apps.core.exceptions import NotFound
 from apps.sessions.clock import db_now
 from apps.sessions.constants import LOW_BALANCE_WARNING_MINUTES, PAUSE_TIMEOUT, REQUEST_TIMEOUT
 from apps.sessions.enums import LIVE_STATES, Modality, SessionState
+from apps.sessions.exceptions import SessionNotFound
 from apps.sessions.models import ReadingSession, Review, SessionEvent, SessionMessage, SessionNote
 from apps.sessions.services.flow import grace_left_seconds
 from apps.sessions.services.transitions import confirmed_until, seconds_between
@@ -36,10 +38,11 @@ def session_list_for_participant(*, viewer: Any) -> QuerySet[ReadingSession]:
 
 
 def session_get_for_participant(*, viewer: Any, session_id: int) -> ReadingSession:
-    """The reading if ``viewer`` is its client or reader; ``Http404`` for anyone else (never leaks existence)."""
+    """The reading if ``viewer`` is its client or reader; ``SessionNotFound`` for anyone else (never leaks
+    existence)."""
     session = session_list_for_participant(viewer=viewer).filter(pk=session_id).first()
     if session is None:
-        raise Http404("No such reading.")
+        raise SessionNotFound()
     return session
 
 
@@ -83,7 +86,7 @@ class RoomState:
 
 
 def session_room_state(*, viewer: Any, session_id: int, now: datetime | None = None) -> RoomState:
-    """What the room shows to ``viewer`` (Http404 for anyone but the two parties).
+    """What the room shows to ``viewer`` (``SessionNotFound`` for anyone but the two parties).
 
     ``low_balance_warning`` is on while the client's wallet holds 2 minutes or fewer at the reading's rate
     (only in a live reading); the wallet figures are given to the client only.
@@ -148,16 +151,17 @@ MESSAGES_PER_POLL = 200
 
 
 def session_message_list(*, viewer: Any, session_id: int, after_id: int = 0) -> QuerySet[SessionMessage]:
-    """The chat of a reading (oldest first), newer than ``after_id``; Http404 for anyone but the parties."""
+    """The chat of a reading (oldest first), newer than ``after_id``; ``SessionNotFound`` for anyone but the
+    parties."""
     session = session_get_for_participant(viewer=viewer, session_id=session_id)
     return session.messages.filter(id__gt=after_id).select_related("sender").order_by("id")[:MESSAGES_PER_POLL]
 
 
 def session_transcript_get(*, viewer: Any, session_id: int) -> tuple[ReadingSession, QuerySet[SessionMessage]]:
-    """The whole transcript of a chat reading, for its two parties only (Http404 otherwise)."""
+    """The whole transcript of a chat reading, for its two parties only (``SessionNotFound`` otherwise)."""
     session = session_get_for_participant(viewer=viewer, session_id=session_id)
     if session.modality != Modality.TEXT:
-        raise Http404("Only chat readings have a transcript.")
+        raise SessionNotFound("Only chat readings have a transcript.")
     return session, session.messages.select_related("sender").order_by("id")
 
 
@@ -182,7 +186,7 @@ def review_public_list(*, reader_user_id: int, limit: int = 10) -> QuerySet[Revi
 def review_staff_list(*, viewer: Any, hidden: bool | None = None) -> QuerySet[Review]:
     """Every review, newest first, for the admins' list (which links to the moderation page of each)."""
     if not getattr(viewer, "is_staff", False):
-        raise Http404
+        raise NotFound()
     qs = Review.objects.select_related("client", "reader", "hidden_by", "session")
     if hidden is not None:
         qs = qs.filter(is_hidden=hidden)

@@ -9,12 +9,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
+from apps.core.htmx import htmx_error
 from apps.core.permissions import reader_required, staff_required
 from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_public_get
@@ -37,14 +39,6 @@ S = SessionState
 HISTORY_PAGE_SIZE = 20
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _error(request: HttpRequest, error: DomainError) -> None:
-    messages.error(request, error.message)
-
-
 # --- Starting a reading -------------------------------------------------------------------------------
 
 
@@ -59,10 +53,7 @@ def _offers(reader: ReaderProfile) -> list[tuple[str, Any]]:
 
 
 def _start_context(request: HttpRequest, reader_id: int, form: SessionRequestForm | None = None) -> dict[str, Any]:
-    try:
-        reader = reader_public_get(viewer=request.user, reader_id=reader_id)
-    except ReaderProfile.DoesNotExist:
-        raise Http404
+    reader = reader_public_get(viewer=request.user, reader_id=reader_id)
     offers = _offers(reader)
     can_start = (
         reader.is_published
@@ -113,10 +104,7 @@ def start(request: HttpRequest, reader_id: int) -> HttpResponse:
 @require_GET
 def reviews_panel(request: HttpRequest, reader_id: int) -> HttpResponse:
     """Visible reviews of a listed reader (and the reader's replies), for their public profile."""
-    try:
-        reader = reader_public_get(viewer=request.user, reader_id=reader_id)
-    except ReaderProfile.DoesNotExist:
-        raise Http404
+    reader = reader_public_get(viewer=request.user, reader_id=reader_id)
     reviews = selectors.review_public_list(reader_user_id=reader.user_id)
     return render(request, "sessions/partials/_reviews.html", {"reader": reader, "reviews": reviews})
 
@@ -142,14 +130,9 @@ def incoming_panel(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors_redirect("dashboards:home")
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        session = session_accept(reader=request.user, session_id=pk)
-    except SessionNotFound:
-        raise Http404
-    except DomainError as error:
-        _error(request, error)
-        return redirect("dashboards:home")
+    session = session_accept(reader=request.user, session_id=pk)
     if session.state == S.ENDED:
         messages.error(request, "The client's wallet can no longer pay the first minute; the request has ended.")
         return redirect("dashboards:home")
@@ -158,15 +141,10 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors_redirect("dashboards:home")
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        session_decline(reader=request.user, session_id=pk)
-    except SessionNotFound:
-        raise Http404
-    except DomainError as error:
-        _error(request, error)
-    else:
-        messages.success(request, "You declined the request.")
+    session_decline(reader=request.user, session_id=pk)
+    messages.success(request, "You declined the request.")
     return redirect("dashboards:home")
 
 
@@ -222,10 +200,7 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def heartbeat(request: HttpRequest, pk: int) -> JsonResponse:
     """The room says "still here" every 10 s; a reader in a reading also stays online for the directory."""
-    try:
-        state = session_heartbeat(user=request.user, session_id=pk)
-    except SessionNotFound:
-        raise Http404
+    state = session_heartbeat(user=request.user, session_id=pk)
     if getattr(request.user, "is_reader", False) and state in LIVE_STATES:
         reader_presence_heartbeat(actor=request.user)
     return JsonResponse({"state": state})
@@ -233,14 +208,9 @@ def heartbeat(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_POST
+@domain_errors_redirect("livesessions:room", "pk")
 def end(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        session = session_end(actor=request.user, session_id=pk)
-    except SessionNotFound:
-        raise Http404
-    except DomainError as error:
-        _error(request, error)
-        return redirect("livesessions:room", pk=pk)
+    session = session_end(actor=request.user, session_id=pk)
     if session.accepted_at is None:
         messages.info(request, "The request was withdrawn. Nothing was charged.")
         return redirect("livesessions:history")
@@ -252,25 +222,27 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
 def chat(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: messages newer than ``after`` (the poller appends them). POST: send one."""
     if request.method == "POST":
+        selectors.session_get_for_participant(viewer=request.user, session_id=pk)  # 404 for all but the parties
         form = MessageForm(request.POST)
         error = ""
         if form.is_valid():
             try:
                 session_message_post(sender=request.user, session_id=pk, body=form.cleaned_data["body"])
-            except SessionNotFound:
-                raise Http404
             except DomainError as exc:
                 error = exc.message
         else:
-            selectors.session_get_for_participant(viewer=request.user, session_id=pk)
             error = " ".join(form.errors.get("body", ["The message could not be sent."]))
-        if not _is_htmx(request):
+        if not request.htmx:
             if error:
                 messages.error(request, error)
             return redirect("livesessions:room", pk=pk)
-        response = render(request, "sessions/partials/_chat_error.html", {"error": error}, status=400 if error else 200)
-        if not error:
-            response["HX-Trigger"] = "chat-refresh"
+        if error:
+            # Beside the chat form, not in the page's error region: the line was refused, the reading goes on.
+            return htmx_error(
+                request, message=error, status=400, target="#chat-error", template="sessions/partials/_chat_error.html"
+            )
+        response = render(request, "sessions/partials/_chat_error.html", {"error": ""})
+        response["HX-Trigger"] = "chat-refresh"
         return response
     after = request.GET.get("after", "0")
     after_id = int(after) if after.isdigit() else 0
@@ -336,7 +308,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """The itemised receipt: one line per minute charged from the client's wallet, the total, the split."""
     session = selectors.session_get_for_participant(viewer=request.user, session_id=pk)
     if session.state != S.FINALIZED:
-        raise Http404("The receipt is ready once the reading is settled.")
+        raise SessionNotFound("The receipt is ready once the reading is settled.")
     charges = selectors.session_charges_list(viewer=request.user, session_id=pk)
     is_client = request.user.pk == session.client_id
     lines = _receipt_lines(session, charges, is_client)
@@ -349,24 +321,19 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 def transcript(request: HttpRequest, pk: int) -> HttpResponse:
     session, items = selectors.session_transcript_get(viewer=request.user, session_id=pk)
     if session.state in LIVE_STATES:
-        raise Http404("The transcript is ready once the reading has ended.")
+        raise SessionNotFound("The transcript is ready once the reading has ended.")
     text = render_to_string("sessions/transcript.txt", {"session": session, "items": items})
     return _download(text, f"soulseer-reading-{session.pk}-transcript.txt")
 
 
 @login_required
 @require_POST
+@domain_errors_redirect("livesessions:summary", "pk")
 def note(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if form.is_valid():
-        try:
-            session_note_save(author=request.user, session_id=pk, body=form.cleaned_data["body"])
-        except SessionNotFound:
-            raise Http404
-        except DomainError as error:
-            _error(request, error)
-        else:
-            messages.success(request, "Your notes are saved.")
+        session_note_save(author=request.user, session_id=pk, body=form.cleaned_data["body"])
+        messages.success(request, "Your notes are saved.")
     else:
         selectors.session_get_for_participant(viewer=request.user, session_id=pk)
         messages.error(request, "Your notes could not be saved: " + " ".join(form.errors.get("body", [])))
@@ -375,44 +342,34 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors_redirect("livesessions:summary", "pk")
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST)
     if not form.is_valid():
         selectors.session_get_for_participant(viewer=request.user, session_id=pk)
         messages.error(request, "Choose a rating from 1 to 5 stars.")
         return redirect("livesessions:summary", pk=pk)
-    try:
-        review_create(
-            client=request.user, session_id=pk, rating=form.cleaned_data["rating"], body=form.cleaned_data["body"]
-        )
-    except SessionNotFound:
-        raise Http404
-    except DomainError as error:
-        _error(request, error)
-    else:
-        messages.success(request, "Thank you: your review is published.")
+    review_create(
+        client=request.user, session_id=pk, rating=form.cleaned_data["rating"], body=form.cleaned_data["body"]
+    )
+    messages.success(request, "Thank you: your review is published.")
     return redirect("livesessions:summary", pk=pk)
 
 
 @login_required
 @require_POST
+@domain_errors_redirect("livesessions:summary", "pk")
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for_participant(viewer=request.user, session_id=pk)
     found = selectors.session_review_get(session=session, viewer=request.user)
     if found is None or request.user.pk != session.reader_id:
-        raise Http404
+        raise SessionNotFound()
     form = ReplyForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write your reply first.")
         return redirect("livesessions:summary", pk=pk)
-    try:
-        review_reply(reader=request.user, review_id=found.pk, body=form.cleaned_data["body"])
-    except SessionNotFound:
-        raise Http404
-    except DomainError as error:
-        _error(request, error)
-    else:
-        messages.success(request, "Your reply is published.")
+    review_reply(reader=request.user, review_id=found.pk, body=form.cleaned_data["body"])
+    messages.success(request, "Your reply is published.")
     return redirect("livesessions:summary", pk=pk)
 
 

@@ -1,13 +1,13 @@
 """Errors of the wallet services. Nothing is written when one of them is raised."""
 
-from apps.core.exceptions import DomainError
+from apps.core.exceptions import DomainError, InvalidInputError, InvalidStateError, PaymentRequiredError
 
 
-class InsufficientFunds(DomainError):
+class InsufficientFunds(PaymentRequiredError):
     default_message = "There is not enough money in the wallet for this."
 
 
-class IdempotencyConflict(DomainError):
+class IdempotencyConflict(InvalidStateError):
     default_message = "This request was already made with different details."
 
 
@@ -15,11 +15,11 @@ class UnbalancedTransaction(DomainError):
     default_message = "The postings of a transaction must sum to zero."
 
 
-class AccountFrozen(DomainError):
+class AccountFrozen(InvalidStateError):
     default_message = "This wallet is frozen while a payment dispute is open."
 
 
-class InvalidAmount(DomainError):
+class InvalidAmount(InvalidInputError):
     default_message = "Enter an amount in dollars and cents."
 
 

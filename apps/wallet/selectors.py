@@ -4,8 +4,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
-from django.http import Http404
 
+from apps.core.exceptions import NotFound
 from apps.wallet.models import Account, LedgerCheckRun, Posting, Transaction
 
 
@@ -52,7 +52,7 @@ def wallet_entry_get(*, viewer: Any, transaction_id: int) -> Posting:
         .first()
     )
     if entry is None:
-        raise Http404
+        raise NotFound("That transaction does not exist.")
     return entry
 
 

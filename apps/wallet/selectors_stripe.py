@@ -4,18 +4,25 @@ and used by staff views only."""
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
 
+from apps.core.exceptions import NotFound
 from apps.wallet.models import ReconciliationRun, Refund, StripeEvent, TopUp
+
+
+def _topup_or_not_found(queryset: QuerySet[TopUp]) -> TopUp:
+    found = queryset.first()
+    if found is None:
+        raise NotFound("That top-up does not exist.")
+    return found
 
 
 def topup_get_for_session(*, viewer: Any, session_id: str) -> TopUp:
     """The viewer's top-up paid through Checkout Session ``session_id`` (404 for anyone else's)."""
-    return get_object_or_404(TopUp, user=viewer, stripe_checkout_session_id=session_id or "-")
+    return _topup_or_not_found(TopUp.objects.filter(user=viewer, stripe_checkout_session_id=session_id or "-"))
 
 
 def topup_get(*, viewer: Any, topup_id: Any) -> TopUp:
-    return get_object_or_404(TopUp, user=viewer, pk=topup_id)
+    return _topup_or_not_found(TopUp.objects.filter(user=viewer, pk=topup_id))
 
 
 def topups_paid_list(*, search: str = "") -> QuerySet[TopUp]:
@@ -31,7 +38,7 @@ def topups_paid_list(*, search: str = "") -> QuerySet[TopUp]:
 
 
 def topup_get_admin(*, topup_id: Any) -> TopUp:
-    return get_object_or_404(TopUp.objects.select_related("user"), pk=topup_id, status=TopUp.Status.PAID)
+    return _topup_or_not_found(TopUp.objects.select_related("user").filter(pk=topup_id, status=TopUp.Status.PAID))
 
 
 def refunds_recent_list(*, limit: int = 20) -> QuerySet[Refund]:

@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import User
+from apps.accounts.selectors import user_get_for_admin
 from apps.core.exceptions import DomainError
 from apps.core.permissions import staff_required
 from apps.wallet import selectors
@@ -112,7 +113,7 @@ def staff_ledger_check_run(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_GET
 def staff_user_ledger(request: HttpRequest, user_id: int) -> HttpResponse:
-    return _user_ledger_page(request, get_object_or_404(User, pk=user_id))
+    return _user_ledger_page(request, user_get_for_admin(viewer=request.user, user_id=user_id))
 
 
 def _user_ledger_page(request: HttpRequest, person: User, freeze_form: WalletFreezeForm | None = None) -> HttpResponse:
@@ -134,7 +135,7 @@ def _user_ledger_page(request: HttpRequest, person: User, freeze_form: WalletFre
 @require_POST
 def staff_wallet_freeze(request: HttpRequest, user_id: int) -> HttpResponse:
     """Freeze or unfreeze a client's wallet by hand, with a reason (audited)."""
-    person = get_object_or_404(User, pk=user_id)
+    person = user_get_for_admin(viewer=request.user, user_id=user_id)
     form = WalletFreezeForm(request.POST)
     if not form.is_valid():
         return _user_ledger_page(request, person, freeze_form=form)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.integrations import stripe_enabled, stripe_webhooks_enabled
 from apps.core.permissions import staff_required, verified_email_required
@@ -31,6 +32,7 @@ def _topup_page(request: HttpRequest, form: TopUpForm, status: int = 200) -> Htt
 
 @verified_email_required
 @require_http_methods(["GET", "POST"])
+@domain_errors_redirect("wallet:topup")
 def topup(request: HttpRequest) -> HttpResponse:
     """Choose an amount (step 1) → confirm it (step 2) → redirect to Stripe Checkout."""
     if request.method == "GET" or not stripe_enabled():
@@ -51,13 +53,9 @@ def _topup_confirmed(request: HttpRequest) -> HttpResponse:
         return redirect("wallet:topup")
     success_url = request.build_absolute_uri(reverse("wallet:topup_success")) + "?session_id={CHECKOUT_SESSION_ID}"
     cancel_url = request.build_absolute_uri(reverse("wallet:topup_cancel"))
-    try:
-        started = topup_start(
-            user=request.user, amount=form.cleaned_data["amount"], success_url=success_url, cancel_url=cancel_url
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("wallet:topup")
+    started = topup_start(
+        user=request.user, amount=form.cleaned_data["amount"], success_url=success_url, cancel_url=cancel_url
+    )
     return redirect(started.checkout_url)
 
 
@@ -68,7 +66,7 @@ def topup_success(request: HttpRequest) -> HttpResponse:
     found = selectors_stripe.topup_get_for_session(viewer=request.user, session_id=request.GET.get("session_id", ""))
     found = topup_refresh(topup=found)
     context = {"topup": found, "balance": wallet_balance(user=request.user)}
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "wallet/partials/_topup_status.html", context)
     return render(request, "wallet/topup_success.html", context)
 

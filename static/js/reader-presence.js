@@ -19,11 +19,7 @@
   function beat() {
     var node = marker();
     if (!node || node.getAttribute("data-presence") === "offline") return;
-    fetch(node.getAttribute("data-presence-heartbeat-url"), {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": node.getAttribute("data-csrf-token") || "", Accept: "application/json" },
-    })
+    window.SoulSeer.fetch(node.getAttribute("data-presence-heartbeat-url"), { method: "POST" })
       .then(function (response) {
         return response.ok ? response.json() : null;
       })

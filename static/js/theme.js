@@ -10,15 +10,6 @@
     return theme;
   }
 
-  function csrfToken() {
-    try {
-      var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-      return headers["X-CSRFToken"] || "";
-    } catch (error) {
-      return "";
-    }
-  }
-
   function syncButtons() {
     var isLight = effectiveTheme() === "light";
     document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
@@ -32,13 +23,7 @@
       if (!url) return;
       var body = new URLSearchParams();
       body.set("theme", theme);
-      window
-        .fetch(url, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "fetch" },
-          body: body,
-        })
+      window.SoulSeer.fetch(url, { method: "POST", headers: { "X-Requested-With": "fetch" }, body: body })
         .then(function (response) {
           if (!response.ok) throw new Error("theme not saved: " + response.status);
         })

@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.http import Http404
 from django.utils import timezone
 
 from apps.rtc.access import AccessRefused, access_decide
@@ -47,7 +46,7 @@ def test_session_selectors_for_someone_else_404(selector, other_client_user, adm
         assert selector(viewer=party, session_id=session.pk) is not None
     # ... nobody else does, not even an admin through these selectors
     for outsider in (other_client_user, admin_user):
-        with pytest.raises(Http404):
+        with pytest.raises(SessionNotFound):
             selector(viewer=outsider, session_id=session.pk)
 
 

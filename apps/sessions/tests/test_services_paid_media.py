@@ -115,6 +115,7 @@ def test_session_paused_for_lack_of_funds_token_in_hand_ends_at_boundary_renewal
         reverse("livesessions:chat", args=[session.pk]), {"body": "One more card?"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 400
+    assert response["HX-Retarget"] == "#chat-error"  # beside the chat form, not the page's error region
     assert "The chat is paused with the reading" in response.content.decode()
     assert not SessionMessage.objects.filter(session=session).exists()
 

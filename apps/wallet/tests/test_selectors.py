@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 import pytest
-from django.http import Http404
 
+from apps.core.exceptions import NotFound
 from apps.wallet import selectors
 from apps.wallet.services.ledger import earnings_account, house_account, transaction_post, wallet_account
 
@@ -49,11 +49,11 @@ def test_wallet_entry_list_filters_by_kind(client_user, reader_user):
 
 
 @pytest.mark.django_db
-def test_wallet_entry_get_someone_elses_transaction_raises_404(client_user, other_client_user):
+def test_wallet_entry_get_someone_elses_transaction_raises_not_found(client_user, other_client_user):
     # given
     txn = top_up(other_client_user, "10.00", "a")
     # when / then
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.wallet_entry_get(viewer=client_user, transaction_id=txn.pk)
     assert selectors.wallet_entry_get(viewer=other_client_user, transaction_id=txn.pk).amount == D("10.00")
 

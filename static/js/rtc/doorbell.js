@@ -23,19 +23,7 @@
   const PING = JSON.stringify({ type: "changed" });
   const REFRESH_GAP_MS = 300; // several pings in a burst cause one refresh
 
-  function postJson(url, csrfToken, body) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
-      body: JSON.stringify(body),
-    }).then(function (response) {
-      if (!response.ok) {
-        throw new Error("The server refused live updates (" + response.status + ").");
-      }
-      return response.json();
-    });
-  }
+  const postJson = (url, body) => window.SoulSeer.postJson(url, body);
 
   function loadSdk(url) {
     if (window.AgoraRTM) {
@@ -74,7 +62,6 @@
         channel: data.channel,
         refreshEvent: data.refreshEvent,
         ring: data.ring === "true",
-        csrfToken: data.csrfToken,
         sdkUrl: data.sdkUrl,
       };
       this.tag = randomTag();
@@ -110,7 +97,7 @@
     }
 
     async start() {
-      const credentials = await postJson(this.config.tokenUrl, this.config.csrfToken, this.subject());
+      const credentials = await postJson(this.config.tokenUrl, this.subject());
       if (!credentials.rtm || credentials.rtm.channel !== this.config.channel) {
         return;
       }
@@ -136,7 +123,6 @@
       try {
         const fresh = await postJson(
           this.config.renewUrl,
-          this.config.csrfToken,
           Object.assign(this.subject(), { channel: this.config.channel }),
         );
         if (this.rtm && fresh.rtm) {

@@ -2,7 +2,8 @@
  * Voice and video rooms (Agora Web SDK, bundled as static/build/vendor/agora-rtc.js).
  *
  * Every [data-rtc-room][data-rtc-enabled="true"] element is one room; its data-* attributes carry the
- * configuration (token, renewal and presence endpoints, the room's use and object id, modality, CSRF token).
+ * configuration (token, renewal and presence endpoints, the room's use and object id, modality); requests go
+ * through SoulSeer.postJson (static/js/fetch.js), which adds the CSRF token.
  * The server decides everything: the token says whether this person may publish, and the renewal endpoint
  * re-checks access before the token expires. Connection state changes are reported to the presence endpoint.
  *
@@ -39,29 +40,7 @@
   // Agora removed this person from the channel (a kicking rule): the server decided, so do not retry at once.
   const REMOVED_REASONS = ["UID_BANNED", "CHANNEL_BANNED", "IP_BANNED"];
 
-  function postJson(url, csrfToken, body) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
-      body: JSON.stringify(body),
-    }).then(function (response) {
-      return response
-        .json()
-        .catch(function () {
-          return {};
-        })
-        .then(function (data) {
-          if (!response.ok) {
-            const error = new Error(data.detail || "The server refused the request (" + response.status + ").");
-            error.status = response.status;
-            error.code = data.code || "";
-            throw error;
-          }
-          return data;
-        });
-    });
-  }
+  const postJson = (url, body) => window.SoulSeer.postJson(url, body);
 
   function deviceLabel(device, index, kind) {
     return device.label || kind + " " + (index + 1);
@@ -78,7 +57,6 @@
         use: data.use,
         objectId: data.objectId,
         modality: data.modality,
-        csrfToken: data.csrfToken,
         rtm: data.rtm === "true",
       };
       this.ui = {
@@ -215,7 +193,7 @@
       this.say("Asking the server for access…");
       let credentials;
       try {
-        credentials = await postJson(this.config.tokenUrl, this.config.csrfToken, this.subject());
+        credentials = await postJson(this.config.tokenUrl, this.subject());
       } catch (error) {
         if (this.suspension) {
           this.rejoinWanted = true;
@@ -426,7 +404,6 @@
       try {
         const fresh = await postJson(
           this.config.renewUrl,
-          this.config.csrfToken,
           Object.assign(this.subject(), { channel: this.credentials.channel }),
         );
         if (this.client !== client) {
@@ -486,7 +463,6 @@
     report(state, previous, reason) {
       postJson(
         this.config.presenceUrl,
-        this.config.csrfToken,
         Object.assign(this.subject(), { state: state, previous_state: previous || "", reason: reason || "" }),
       ).catch(() => {
         // Presence is also tracked by heartbeats and Agora's own notifications.
@@ -581,14 +557,10 @@
       const room = element.rtcRoom;
       if (room && room.client && room.connectionState !== "DISCONNECTED") {
         room.leaving = true;
-        fetch(room.config.presenceUrl, {
+        window.SoulSeer.fetch(room.config.presenceUrl, {
           method: "POST",
           keepalive: true,
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": room.config.csrfToken },
-          body: JSON.stringify(
-            Object.assign(room.subject(), { state: "DISCONNECTED", previous_state: room.connectionState, reason: "PAGE_HIDE" }),
-          ),
+          json: Object.assign(room.subject(), { state: "DISCONNECTED", previous_state: room.connectionState, reason: "PAGE_HIDE" }),
         }).catch(() => {});
         room.client.removeAllListeners();
         room.cleanUp();

@@ -13,7 +13,6 @@
   var LIVE = ["active", "paused", "reconnecting"];
   var TERMINAL = ["ended", "finalized"];
   var heartbeatUrl = room.getAttribute("data-heartbeat-url");
-  var csrf = room.getAttribute("data-csrf-token") || "";
   var seconds = parseInt(room.getAttribute("data-heartbeat-seconds"), 10);
   if (isNaN(seconds) || seconds < 2) seconds = 10;
   var state = room.getAttribute("data-state");
@@ -64,11 +63,7 @@
 
   function beat() {
     if (TERMINAL.indexOf(state) !== -1) return;
-    fetch(heartbeatUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, Accept: "application/json" },
-    })
+    window.SoulSeer.fetch(heartbeatUrl, { method: "POST" })
       .then(function (response) {
         return response.ok ? response.json() : null;
       })
@@ -123,15 +118,6 @@
     }
   });
 
-  // A refused chat line comes back as 400 with its message: show it (htmx leaves 4xx unswapped by default).
-  document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail && event.detail.target;
-    if (target && target.id === "chat-error" && event.detail.xhr && event.detail.xhr.status === 400) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
-
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail && event.detail.elt;
     if (form && form.matches && form.matches("[data-chat-form]") && event.detail.successful) {
@@ -139,12 +125,6 @@
       var field = form.querySelector("textarea, input[type=text]");
       if (field) field.focus();
     }
-  });
-
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var question = form && form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) event.preventDefault();
   });
 
   // Enter sends a chat message; Shift+Enter starts a new line.
