@@ -7,8 +7,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models import QuerySet
 
-from apps.wallet.models import Account
+from apps.wallet.models import Account, Dispute, Refund, TopUp
 
 
 def _accounts_for_update(ids: Iterable[int]):
@@ -54,3 +55,19 @@ def account_balances_lock(account_ids: Iterable[int]) -> dict[int, LockedBalance
         cursor.execute(_balances_lock_sql(len(ids)), ids)
         rows = cursor.fetchall()
     return {pk: LockedBalance(pk, kind, balance, is_frozen) for pk, kind, balance, is_frozen in rows}
+
+
+def topups_for_update() -> QuerySet[TopUp]:
+    """Top-ups to lock (FOR UPDATE of the top-up row only); the caller filters to the row it needs and holds the
+    transaction. A top-up is locked before any account (``accounts_lock``), so the order is always the same."""
+    return TopUp.objects.select_for_update(of=("self",))
+
+
+def refunds_for_update() -> QuerySet[Refund]:
+    """Refunds to lock, like ``topups_for_update``; taken after the top-up's lock when both are needed."""
+    return Refund.objects.select_for_update(of=("self",))
+
+
+def disputes_for_update() -> QuerySet[Dispute]:
+    """Disputes to lock, like ``topups_for_update``."""
+    return Dispute.objects.select_for_update(of=("self",))

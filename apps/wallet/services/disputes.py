@@ -24,6 +24,7 @@ from django.db import transaction
 from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import FreezeSource, TransactionKind
+from apps.wallet.locks import disputes_for_update
 from apps.wallet.models import Dispute, Transaction
 from apps.wallet.services.ledger import (
     account_freeze,
@@ -59,7 +60,7 @@ def _dispute_row(dispute: dict[str, Any], stripe_event_id: str) -> tuple[Dispute
     Which payment it is about is resolved before the caller's transaction (``_prefetch`` may ask Stripe).
     Raises ``PaymentNotYetCredited`` for a top-up not credited yet. Caller holds the transaction.
     """
-    row = Dispute.objects.select_for_update(of=("self",)).filter(stripe_dispute_id=dispute["id"]).first()
+    row = disputes_for_update().filter(stripe_dispute_id=dispute["id"]).first()
     if row is not None:
         return row, False
     topup = topup_for_payment(dispute["_ref"]) if "_ref" in dispute else None

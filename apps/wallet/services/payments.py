@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import Q
 
 from apps.wallet import stripe_gateway
+from apps.wallet.locks import topups_for_update
 from apps.wallet.models import TopUp
 
 
@@ -96,7 +97,7 @@ def topup_for_payment(ref: PaymentRef) -> TopUp | None:
     """
     if not ref:
         return None
-    locked = TopUp.objects.select_for_update(of=("self",))
+    locked = topups_for_update()
     topup = None
     if ref.payment_intent_id or ref.charge_id:
         condition = Q(pk__in=[])

@@ -34,7 +34,7 @@ from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import InsufficientFunds, InvalidAmount
-from apps.wallet.locks import accounts_lock
+from apps.wallet.locks import accounts_lock, refunds_for_update, topups_for_update
 from apps.wallet.models import Account, Refund, TopUp, Transaction
 from apps.wallet.services.holds import hold_find, hold_fund, hold_release
 from apps.wallet.services.ledger import (
@@ -113,7 +113,7 @@ def refund_request(*, actor: Any, topup_id: int, amount: Any, reason: str, reque
         raise InvalidAmount()
     if amount <= 0:
         raise InvalidAmount("Enter an amount greater than zero.")
-    topup = TopUp.objects.select_for_update(of=("self",)).filter(pk=topup_id).first()
+    topup = topups_for_update().filter(pk=topup_id).first()
     if topup is None:
         raise InvalidStateError("No such top-up.")
     if topup.status != TopUp.Status.PAID or not topup.stripe_payment_intent_id:
@@ -202,7 +202,7 @@ def refund_submit(*, refund_pk: int) -> Refund:
 
 @transaction.atomic(durable=True)
 def _refund_refused(*, refund_pk: int, error: Any) -> Refund:
-    refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund_pk)
+    refund = refunds_for_update().get(pk=refund_pk)
     if refund.status == Refund.Status.PENDING:
         refund.status = Refund.Status.FAILED
         refund.error = {"message": getattr(error, "user_message", None) or str(error), "code": error.code}
@@ -242,7 +242,7 @@ def _refund_for(stripe_refund: dict[str, Any], ref: PaymentRef | None) -> Refund
     """The Refund row of a Stripe refund, locked; created for a refund made outside this site
     (the Stripe Dashboard) when it refunds one of our credited top-ups (``ref``, resolved before the
     transaction). Raises ``PaymentNotYetCredited`` for a top-up not credited yet. Caller holds the transaction."""
-    locked = Refund.objects.select_for_update(of=("self",))
+    locked = refunds_for_update()
     refund = locked.filter(stripe_refund_id=stripe_refund["id"]).first()
     if refund is not None:
         return refund

@@ -25,6 +25,7 @@ from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import FreezeSource, TransactionKind
 from apps.wallet.exceptions import AccountFrozen, InvalidAmount
+from apps.wallet.locks import topups_for_update
 from apps.wallet.models import Account, StripeEvent, TopUp, Transaction
 from apps.wallet.services.ledger import house_account, ledger_post, wallet_account
 
@@ -127,7 +128,7 @@ def topup_start(*, user: Any, amount: Any, success_url: str, cancel_url: str) ->
 
 def _topup_for_session(session: dict[str, Any]) -> TopUp:
     """The TopUp a Checkout Session pays for, locked. Caller holds the transaction."""
-    locked = TopUp.objects.select_for_update(of=("self",))
+    locked = topups_for_update()
     topup = locked.filter(stripe_checkout_session_id=session["id"]).first()
     if topup is None:
         # The session id is saved right after Stripe answers; a very fast payment can beat that save.

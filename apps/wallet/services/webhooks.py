@@ -35,6 +35,7 @@ from apps.core.outbox import outbox_enqueue, outbox_handler
 from apps.core.services import audit_log_record
 from apps.notifications.registry import notification_kind_register
 from apps.wallet import stripe_gateway
+from apps.wallet.locks import topups_for_update
 from apps.wallet.models import StripeEvent, TopUp
 from apps.wallet.services import disputes, payments, refunds, topups
 from apps.wallet.services.payments import PaymentNotYetCredited
@@ -162,7 +163,7 @@ def _pending(event: StripeEvent, waiting: PaymentNotYetCredited) -> bool:
     now = timezone.now()
     topup = None
     if waiting.topup_id is not None:
-        topup = TopUp.objects.select_for_update(of=("self",)).filter(pk=waiting.topup_id).first()
+        topup = topups_for_update().filter(pk=waiting.topup_id).first()
     if topup is not None:
         changed = []
         if waiting.payment_intent_id and not topup.stripe_payment_intent_id:
