@@ -6,12 +6,17 @@ fixed lock order when several rows are locked at once.
 
 from django.db.models import QuerySet
 
+from apps.core.exceptions import NotFound
+
 from .models import ReaderApplication, User
 
 
 def user_lock(*, user_id: int) -> User:
-    """Lock one user row and return it fresh from the database."""
-    return User.objects.select_for_update(of=("self",)).order_by("pk").get(pk=user_id)
+    """Lock one user row and return it fresh from the database (``NotFound`` if there is none)."""
+    user = User.objects.select_for_update(of=("self",)).order_by("pk").filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("That account does not exist.")
+    return user
 
 
 def users_lock(*, user_ids: list[int]) -> QuerySet[User]:
@@ -19,5 +24,11 @@ def users_lock(*, user_ids: list[int]) -> QuerySet[User]:
 
 
 def reader_application_lock(*, application_id: int) -> ReaderApplication:
-    """Lock one application row. Lock order: the application first, then its applicant (``user_lock``)."""
-    return ReaderApplication.objects.select_for_update(of=("self",)).order_by("pk").get(pk=application_id)
+    """Lock one application row (``NotFound`` if there is none). Lock order: the application first, then its
+    applicant (``user_lock``)."""
+    application = (
+        ReaderApplication.objects.select_for_update(of=("self",)).order_by("pk").filter(pk=application_id).first()
+    )
+    if application is None:
+        raise NotFound("That application does not exist.")
+    return application

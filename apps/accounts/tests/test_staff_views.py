@@ -231,3 +231,13 @@ def test_user_detail_lists_the_persons_applications(admin_client, client_user):
     application = reader_application_create(client_user)
     response = admin_client.get(reverse("staff_accounts:user_detail", args=[client_user.pk]))
     assert reverse("staff_accounts:application_detail", args=[application.pk]) in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["staff_accounts:application_approve", "staff_accounts:application_reject"])
+def test_staff_application_decision_unknown_id_answers_404(admin_client, name):
+    # given: no application 987654 exists
+    # when
+    response = admin_client.post(reverse(name, kwargs={"application_id": 987654}), {"reason": "Not a fit."})
+    # then
+    assert response.status_code == 404
+    assert not AuditLog.objects.filter(action__startswith="accounts.application").exists()
