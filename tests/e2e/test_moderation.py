@@ -58,6 +58,8 @@ def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
     expect(admin_page.get_by_text(LINE)).to_be_visible()
     assert_axe_clean(admin_page)
     admin_page.get_by_label("Hide the content", exact=True).check()
+    # The decision asks for confirmation first (data-confirm); the moderator confirms.
+    admin_page.once("dialog", lambda dialog: dialog.accept())
     admin_page.get_by_role("button", name="Record decision").click()
     admin_page.wait_for_url(re.compile(r".*/staff/moderation/$"))
 
