@@ -16,10 +16,12 @@ class DashboardsConfig(AppConfig):
 
 
 def dashboard_sections_check(app_configs, **kwargs):
+    from .onboarding import onboarding_problems
     from .sections import ROLES, dashboard_section_problems, dashboard_sections
 
     errors = []
     for role in ROLES:
         for problem in dashboard_section_problems(dashboard_sections(role)):
             errors.append(checks.Error(f"{role} dashboard: {problem}", id="dashboards.E001"))
+    errors += [checks.Error(problem, id="dashboards.E002") for problem in onboarding_problems()]
     return errors

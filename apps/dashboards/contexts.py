@@ -25,3 +25,10 @@ def security(request: HttpRequest) -> dict[str, Any]:
 
 def admin_applications(request: HttpRequest) -> dict[str, Any]:
     return {"pending_count": reader_application_pending_count(viewer=request.user)}
+
+
+def reader_onboarding(request: HttpRequest) -> dict[str, Any]:
+    from .onboarding import onboarding_checklist
+
+    steps = onboarding_checklist(user=request.user, role="reader")
+    return {"steps": steps, "remaining": sum(1 for step in steps if not step.is_done)}

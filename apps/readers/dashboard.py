@@ -1,5 +1,6 @@
 """Dashboard sections of the readers app."""
 
+from apps.dashboards.onboarding import OnboardingStep, onboarding_step_register
 from apps.dashboards.sections import Section, dashboard_section_register
 
 dashboard_section_register(
@@ -17,5 +18,42 @@ dashboard_section_register(
         "Your status and profile",
         panel_url_name="readers:dashboard_profile_panel",
         fallback_url_name="readers:dashboard_profile",
+    ),
+)
+
+
+def _profile(user):
+    from .models import ReaderProfile
+
+    return ReaderProfile.objects.filter(user=user).prefetch_related("specialties").first()
+
+
+def _profile_complete(user) -> bool:
+    from .services import reader_profile_missing
+
+    profile = _profile(user)
+    return profile is not None and not reader_profile_missing(profile)
+
+
+def _profile_published(user) -> bool:
+    profile = _profile(user)
+    return profile is not None and profile.is_published
+
+
+onboarding_step_register(
+    role="reader",
+    order=10,
+    step=OnboardingStep(
+        "reader-profile",
+        "Complete your profile: a photo, a headline, a bio, your specialties and a rate",
+        "readers:dashboard_profile",
+        _profile_complete,
+    ),
+)
+onboarding_step_register(
+    role="reader",
+    order=20,
+    step=OnboardingStep(
+        "reader-publish", "Publish your profile in the directory", "readers:dashboard_profile", _profile_published
     ),
 )
