@@ -50,8 +50,8 @@ app.conf.beat_schedule["wallet-reconcile-stripe-nightly"] = {
 
 # Live readings: the billing tick (timeouts, presence, low balance, minutes due) every 5 s. Set-based,
 # SKIP LOCKED and keyed per minute, so overlapping runs on several workers never bill a minute twice.
-app.conf.beat_schedule["livesessions-bill-tick"] = {
-    "task": "livesessions.bill_tick",
+app.conf.beat_schedule["readings-bill-tick"] = {
+    "task": "readings.bill_tick",
     "schedule": 5.0,
     "options": {"expires": 10},
 }

@@ -16,6 +16,6 @@ urlpatterns = [
     path("readers/", include("apps.readers.staff_urls")),
     path("notifications/", include("apps.notifications.staff_urls")),
     path("messaging/", include("apps.messaging.staff_urls")),
-    path("sessions/", include("apps.sessions.staff_urls")),
+    path("readings/", include("apps.readings.staff_urls")),
     path("moderation/", include("apps.moderation.staff_urls")),
 ]

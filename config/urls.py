@@ -24,7 +24,7 @@ urlpatterns = [
     path("readers/", include("apps.readers.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("messages/", include("apps.messaging.urls")),
-    path("readings/", include("apps.sessions.urls")),
+    path("readings/", include("apps.readings.urls")),
     path("moderation/", include("apps.moderation.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),

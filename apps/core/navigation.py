@@ -54,7 +54,7 @@ MAIN_NAV: list[NavItem] = [
     NavItem("About", "pages:about"),
     NavItem("Help", "pages:help"),
     NavItem("Dashboard", "dashboards:home", visible_to="auth", group="yours"),
-    NavItem("Readings", "livesessions:history", visible_to="auth", group="yours"),
+    NavItem("Readings", "readings:history", visible_to="auth", group="yours"),
     NavItem("Messages", "messaging:inbox", visible_to="auth", group="yours"),
     NavItem("Wallet", "wallet:home", visible_to="auth", group="yours"),
     NavItem("Notifications", "notifications:list", visible_to="auth", group="yours"),

@@ -194,7 +194,7 @@ def plain_tick(clock) -> tuple[float, int]:
 
     began = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")  # as the service does (see apps.sessions.services.tick)
+        cursor.execute("SET LOCAL jit = off")  # as the service does (see apps.readings.services.tick)
         cursor.execute(PLAIN_SQL_TICK, {"now": clock})
         charged = cursor.fetchone()[0]
     return time.perf_counter() - began, charged
@@ -204,7 +204,7 @@ SERVICE_CPU: list[float] = []
 
 
 def service_tick(clock) -> tuple[float, int]:
-    from apps.sessions.services import session_bill_tick
+    from apps.readings.services import session_bill_tick
 
     began, cpu = time.perf_counter(), time.process_time()
     result = session_bill_tick(now=clock)
@@ -227,7 +227,7 @@ def _same_hash_as_the_service() -> None:
 
 
 def run_size(size: int, rounds: int) -> dict:
-    from apps.sessions.models import ReadingSession
+    from apps.readings.models import ReadingSession
 
     t0 = seed(size)
     clock = t0 - timedelta(seconds=60)

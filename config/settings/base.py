@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "apps.readers",
     "apps.notifications",
     "apps.messaging",
-    "apps.sessions",
+    "apps.readings",
     "apps.moderation",
 ]
 

@@ -37,7 +37,7 @@ def _pages(client, role: str, reader_pk: int, conversation_pk: int) -> list[str]
         "visitor": [*public, reverse("account_login"), reverse("account_signup"), reverse("account_reset_password")],
         "client": [
             reverse("dashboards:client"),
-            reverse("livesessions:history"),
+            reverse("readings:history"),
             reverse("messaging:inbox"),
             reverse("messaging:conversation", args=[conversation_pk]),
             reverse("wallet:home"),

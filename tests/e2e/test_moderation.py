@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 from apps.accounts.tests.factories import AdminFactory, UserFactory
 from apps.core.models import AuditLog
 from apps.moderation.models import Report
-from apps.sessions.services import session_accept, session_end, session_finalize, session_request
-from apps.sessions.services.chat import session_message_post
-from apps.sessions.tests.helpers import credit, make_reader
+from apps.readings.services import session_accept, session_end, session_finalize, session_request
+from apps.readings.services.chat import session_message_post
+from apps.readings.tests.helpers import credit, make_reader
 from tests.e2e.conftest import assert_axe_clean, sign_in
 
 LINE = "Pay me on PayPal instead, it is cheaper."
@@ -37,7 +37,7 @@ def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
     admin = AdminFactory(email="keeper@example.com")
     secret = generate_totp_secret()
     TOTP.activate(admin, secret)
-    summary_url = base + reverse("livesessions:summary", args=[session.pk])
+    summary_url = base + reverse("readings:summary", args=[session.pk])
     client_page, admin_page = new_page(), new_page()
 
     # when the client reports the line from the transcript

@@ -24,10 +24,10 @@ from apps.accounts.tests.factories import UserFactory
 from apps.readers.enums import Presence
 from apps.readers.models import ReaderProfile
 from apps.readers.tests.factories import ReaderProfileFactory
-from apps.sessions.enums import SessionState
-from apps.sessions.models import ReadingSession, SessionMessage
-from apps.sessions.services import session_bill_tick, session_heartbeat
-from apps.sessions.tests.helpers import credit
+from apps.readings.enums import SessionState
+from apps.readings.models import ReadingSession, SessionMessage
+from apps.readings.services import session_bill_tick, session_heartbeat
+from apps.readings.tests.helpers import credit
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Posting, StripeEvent, TopUp
 from apps.wallet.selectors import balance_of
@@ -208,7 +208,7 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     assert _status(client_page, "summary-reader-share") == "$2.80"
     assert client_page.get_by_test_id("summary-lines").get_by_role("row").count() == 1 + 4
     assert_axe_clean(client_page)
-    reader_page.goto(base + reverse("livesessions:summary", args=[session.pk]))
+    reader_page.goto(base + reverse("readings:summary", args=[session.pk]))
     assert _status(reader_page, "summary-amount") == "$4.00"
     transcript = reader_page.get_by_role("list", name="Transcript").inner_text()
     assert "Welcome, Sam. Let me draw the first card." in transcript
@@ -219,7 +219,7 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     assert balance_of(wallet_account(client_user)) == Decimal("24.00")
 
     # and the reader's earnings show their share, and they are online (not busy) again
-    reader_page.goto(base + reverse("livesessions:history"))
+    reader_page.goto(base + reverse("readings:history"))
     assert _status(reader_page, "earnings-balance") == "$2.80"
     assert ReaderProfile.objects.get(pk=profile.pk).presence == Presence.ONLINE
     assert_axe_clean(reader_page)

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from apps.accounts.tests.factories import UserFactory
 from apps.readers.models import ReaderProfile
+from apps.readings.enums import SessionState
+from apps.readings.models import ReadingSession, SessionMessage
+from apps.readings.services import session_accept, session_bill_tick, session_heartbeat, session_request
+from apps.readings.tests.helpers import credit, make_reader
 from apps.rtc.models import RtcConnectionEvent, RtcTokenGrant
-from apps.sessions.enums import SessionState
-from apps.sessions.models import ReadingSession, SessionMessage
-from apps.sessions.services import session_accept, session_bill_tick, session_heartbeat, session_request
-from apps.sessions.tests.helpers import credit, make_reader
 from tests.e2e.conftest import assert_axe_clean
 from tests.e2e.test_rtc_room import APP_CERTIFICATE, APP_ID, _signed_in_page
 

@@ -26,8 +26,8 @@ from decimal import Decimal
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
-from apps.sessions.services import session_end, session_finalize
-from apps.sessions.tests.helpers import both_present, start_reading, wallet_balance
+from apps.readings.services import session_end, session_finalize
+from apps.readings.tests.helpers import both_present, start_reading, wallet_balance
 from apps.wallet.models import Account
 
 print("server", connection.cursor().connection.info.parameter_status("server_version"))

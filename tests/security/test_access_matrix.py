@@ -82,7 +82,7 @@ RULES: dict[str, Rule] = {
     "notifications:bell": Rule("public", why="the header's bell: an empty count for visitors"),
     "messaging:unread_badge": Rule("public", why="the header's badge: an empty count for visitors"),
     "readers:profile": Rule("public", obj="reader_profile", kwargs={"pk": "pk"}),
-    "livesessions:reviews_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
+    "readings:reviews_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
     "api-schema": PUBLIC,
     "api-docs": PUBLIC,
     # Signed-in pages about the viewer's own things
@@ -106,10 +106,10 @@ RULES: dict[str, Rule] = {
     "messaging:search": SIGNED_IN,
     "messaging:find_reader": SIGNED_IN,
     "messaging:start": Rule("signed_in", obj="reader_profile", kwargs={"reader_pk": "pk"}),
-    "livesessions:history": SIGNED_IN,
-    "livesessions:recent_panel": SIGNED_IN,
-    "livesessions:start_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
-    "livesessions:start": Rule("signed_in", obj="reader_profile", kwargs={"reader_id": "pk"}),
+    "readings:history": SIGNED_IN,
+    "readings:recent_panel": SIGNED_IN,
+    "readings:start_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
+    "readings:start": Rule("signed_in", obj="reader_profile", kwargs={"reader_id": "pk"}),
     "api-me": SIGNED_IN,
     # Readers only
     "dashboards:reader": READER,
@@ -118,7 +118,7 @@ RULES: dict[str, Rule] = {
     "readers:presence_set": READER,
     "readers:presence_heartbeat": READER,
     "readers:publish": READER,
-    "livesessions:incoming_panel": READER,
+    "readings:incoming_panel": READER,
     # Objects: only their parties
     "accounts:reader_application_photo": owner("application", application_id="pk"),
     "wallet:transaction_detail": owner("wallet_transaction", transaction_id="pk"),
@@ -128,19 +128,19 @@ RULES: dict[str, Rule] = {
     "messaging:poll": owner("conversation", pk="pk"),
     "messaging:block": owner("conversation", pk="pk"),
     "messaging:unlock": owner("paid_reply", message_pk="pk"),
-    "livesessions:room": owner("reading", pk="pk"),
-    "livesessions:status": owner("reading", pk="pk"),
-    "livesessions:heartbeat": owner("reading", pk="pk"),
-    "livesessions:accept": owner("reading", pk="pk"),
-    "livesessions:decline": owner("reading", pk="pk"),
-    "livesessions:end": owner("reading", pk="pk"),
-    "livesessions:chat": owner("reading", pk="pk"),
-    "livesessions:summary": owner("reading", pk="pk"),
-    "livesessions:receipt": owner("reading", pk="pk"),
-    "livesessions:transcript": owner("reading", pk="pk"),
-    "livesessions:note": owner("reading", pk="pk"),
-    "livesessions:review": owner("reading", pk="pk"),
-    "livesessions:reply": owner("reading", pk="pk"),
+    "readings:room": owner("reading", pk="pk"),
+    "readings:status": owner("reading", pk="pk"),
+    "readings:heartbeat": owner("reading", pk="pk"),
+    "readings:accept": owner("reading", pk="pk"),
+    "readings:decline": owner("reading", pk="pk"),
+    "readings:end": owner("reading", pk="pk"),
+    "readings:chat": owner("reading", pk="pk"),
+    "readings:summary": owner("reading", pk="pk"),
+    "readings:receipt": owner("reading", pk="pk"),
+    "readings:transcript": owner("reading", pk="pk"),
+    "readings:note": owner("reading", pk="pk"),
+    "readings:review": owner("reading", pk="pk"),
+    "readings:reply": owner("reading", pk="pk"),
     "moderation:report": owner("reportable_message", type_key="type_key", object_id="pk"),
     # Admin pages
     "dashboards:admin": STAFF,
@@ -172,7 +172,7 @@ RULES: dict[str, Rule] = {
     "staff_readers:reader_detail": staff_object("reader_profile", reader_id="pk"),
     "staff_readers:taxonomy": staff_object("specialty", kind="=specialties"),
     "staff_readers:taxonomy_term": staff_object("specialty", kind="=specialties", term_id="pk"),
-    "staff_livesessions:reviews": STAFF,
+    "staff_readings:reviews": STAFF,
     "staff_moderation:queue": STAFF,
     "staff_moderation:report_detail": staff_object("report", pk="pk"),
     "staff_moderation:content": staff_object("reportable_message", type_key="type_key", object_id="pk"),
@@ -231,9 +231,9 @@ def world():
     from apps.notifications.models import Notification
     from apps.pages.tests.factories import HelpArticleFactory, SupportTicketFactory, ensure_initial_policies
     from apps.readers.tests.factories import SpecialtyFactory
-    from apps.sessions.services import session_accept, session_end, session_finalize, session_request
-    from apps.sessions.services.reviews import review_create
-    from apps.sessions.tests.helpers import credit, make_reader
+    from apps.readings.services import session_accept, session_end, session_finalize, session_request
+    from apps.readings.services.reviews import review_create
+    from apps.readings.tests.helpers import credit, make_reader
     from apps.wallet.models import Posting, TopUp
 
     client, other_client = UserFactory(), UserFactory()

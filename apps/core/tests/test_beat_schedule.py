@@ -22,4 +22,4 @@ def test_beat_schedule_and_tasks_use_explicit_names_not_module_paths():
     # then: every task of the project is named <app>.<job>, and the schedule uses those names
     assert ours and all(not name.startswith("apps.") and name.count(".") == 1 for name in ours), sorted(ours)
     assert all(not entry["task"].startswith("apps.") for entry in app.conf.beat_schedule.values())
-    assert {"core.outbox_sweep", "wallet.ledger_check", "livesessions.bill_tick"} <= ours
+    assert {"core.outbox_sweep", "wallet.ledger_check", "readings.bill_tick"} <= ours

@@ -50,7 +50,7 @@ def test_session_get_for_participant_unknown_reading_heartbeat_404_json(client, 
     # given
     client.force_login(client_user)
     # when
-    response = client.post(reverse("livesessions:heartbeat", args=[999999]), headers={"Accept": "application/json"})
+    response = client.post(reverse("readings:heartbeat", args=[999999]), headers={"Accept": "application/json"})
     # then
     assert response.status_code == 404
     assert response.json() == {"detail": "This reading does not exist.", "code": "SessionNotFound"}

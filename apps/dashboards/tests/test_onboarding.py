@@ -26,7 +26,7 @@ def test_reader_dashboard_new_reader_sees_every_step_to_do(client, reader_user):
 
 def test_reader_onboarding_listed_reader_with_totp_is_all_set(client):
     # given: a complete, published profile and two-factor on
-    from apps.sessions.tests.helpers import make_reader
+    from apps.readings.tests.helpers import make_reader
 
     reader = make_reader()
     give_totp(reader)

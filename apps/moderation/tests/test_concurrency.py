@@ -11,9 +11,9 @@ from apps.core.exceptions import DomainError
 from apps.core.models import AuditLog
 from apps.moderation import services
 from apps.readers.models import ReaderProfile
-from apps.sessions.models import Review
-from apps.sessions.services import session_accept, session_end, session_finalize, session_request
-from apps.sessions.tests.helpers import credit, make_reader
+from apps.readings.models import Review
+from apps.readings.services import session_accept, session_end, session_finalize, session_request
+from apps.readings.tests.helpers import credit, make_reader
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 REVIEW = "readings.review"

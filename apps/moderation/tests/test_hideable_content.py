@@ -17,10 +17,10 @@ from apps.moderation.enums import ReportAction, ReportStatus
 from apps.moderation.models import Report
 from apps.notifications.models import Notification
 from apps.readers.models import ReaderProfile
-from apps.sessions.models import Review, SessionMessage
-from apps.sessions.services import session_accept, session_end, session_finalize, session_request
-from apps.sessions.services.chat import session_message_post
-from apps.sessions.tests.helpers import credit, make_reader
+from apps.readings.models import Review, SessionMessage
+from apps.readings.services import session_accept, session_end, session_finalize, session_request
+from apps.readings.services.chat import session_message_post
+from apps.readings.tests.helpers import credit, make_reader
 
 pytestmark = pytest.mark.django_db
 
@@ -116,12 +116,12 @@ def test_report_hide_unhide_message_through_the_views(client_user, moderator):
 def test_report_hide_unhide_review_through_the_views_warns_then_restores_author(client_user, moderator):
     # given a finished reading with a 1-star review, and the reader's rating counting it
     session, reader = _reading(client_user, finish=True)
-    _browser(client_user).post(reverse("livesessions:review", args=[session.pk]), {"rating": "1", "body": "Fraud!"})
+    _browser(client_user).post(reverse("readings:review", args=[session.pk]), {"rating": "1", "body": "Fraud!"})
     review = Review.objects.get()
     profile = ReaderProfile.objects.get(user=reader)
     assert profile.rating_count == 1
-    panel = reverse("livesessions:reviews_panel", args=[profile.pk])
-    summary = reverse("livesessions:summary", args=[session.pk])
+    panel = reverse("readings:reviews_panel", args=[profile.pk])
+    summary = reverse("readings:summary", args=[session.pk])
     reader_browser, admin = _browser(reader), _browser(moderator)
     report_url = reverse("moderation:report", args=[REVIEW, review.pk])
     assert report_url in reader_browser.get(summary).content.decode()
@@ -158,7 +158,7 @@ def test_report_review_from_public_profile_by_another_user(client_user, other_cl
     profile = ReaderProfile.objects.get(user=reader)
     visitor = _browser(other_client_user)
     # when another signed-in user reads the profile's reviews and reports one
-    panel = visitor.get(reverse("livesessions:reviews_panel", args=[profile.pk])).content.decode()
+    panel = visitor.get(reverse("readings:reviews_panel", args=[profile.pk])).content.decode()
     assert reverse("moderation:report", args=[REVIEW, review.pk]) in panel
     report = _report_via_view(visitor, REVIEW, review.pk, reason="spam")
     # then it lands in the queue as a review
@@ -193,12 +193,12 @@ def test_report_hide_unhide_chat_line_through_the_views(client_user, moderator):
     line = session_message_post(sender=reader, session_id=session.pk, body="Send money to my PayPal")
     session_message_post(sender=client_user, session_id=session.pk, body="No thanks")
     party, admin = _browser(client_user), _browser(moderator)
-    chat = reverse("livesessions:chat", args=[session.pk])
+    chat = reverse("readings:chat", args=[session.pk])
     report_url = reverse("moderation:report", args=[CHAT, line.pk])
     room_chat = party.get(chat).content.decode()
     assert room_chat.count("data-report-chat-message") == 1  # not on the client's own line
     # the report opens in a new tab and returns to the history, never to a second copy of the room
-    assert f'{report_url}?next={reverse("livesessions:history")}" target="_blank"' in room_chat
+    assert f'{report_url}?next={reverse("readings:history")}" target="_blank"' in room_chat
     # when the client reports it from the room and a moderator hides it
     report = _report_via_view(party, CHAT, line.pk, reason="scam")
     assert f"Reading chat message #{line.pk}" in admin.get(reverse("staff_moderation:queue")).content.decode()
@@ -209,8 +209,8 @@ def test_report_hide_unhide_chat_line_through_the_views(client_user, moderator):
         assert "hidden by a moderator" in body and "PayPal" not in body and "No thanks" in body
     session_end(actor=client_user, session_id=session.pk)
     session_finalize(session_id=session.pk)
-    summary = party.get(reverse("livesessions:summary", args=[session.pk])).content.decode()
-    transcript = party.get(reverse("livesessions:transcript", args=[session.pk])).content.decode()
+    summary = party.get(reverse("readings:summary", args=[session.pk])).content.decode()
+    transcript = party.get(reverse("readings:transcript", args=[session.pk])).content.decode()
     assert "hidden by a moderator" in summary and "PayPal" not in summary
     assert "[hidden by a moderator]" in transcript and "PayPal" not in transcript
     # when the moderator shows it again from the report page
@@ -218,7 +218,7 @@ def test_report_hide_unhide_chat_line_through_the_views(client_user, moderator):
     # then it is back in the transcript, and the decision is audited
     line.refresh_from_db()
     assert not line.is_hidden
-    assert "PayPal" in party.get(reverse("livesessions:transcript", args=[session.pk])).content.decode()
+    assert "PayPal" in party.get(reverse("readings:transcript", args=[session.pk])).content.decode()
     audit = AuditLog.objects.get(action="moderation.content_unhidden")
     assert audit.target_type == "livesessions.sessionmessage" and audit.target_id == str(line.pk)
     assert audit.details["author_told"] is False
@@ -232,7 +232,7 @@ def test_report_chat_line_from_the_transcript_after_the_reading(client_user):
     session_finalize(session_id=session.pk)
     reader_browser = _browser(reader)
     # when the reader reports the client's line from the summary's transcript
-    summary = reader_browser.get(reverse("livesessions:summary", args=[session.pk])).content.decode()
+    summary = reader_browser.get(reverse("readings:summary", args=[session.pk])).content.decode()
     assert reverse("moderation:report", args=[CHAT, line.pk]) in summary
     report = _report_via_view(reader_browser, CHAT, line.pk, reason="inappropriate")
     # then

@@ -32,8 +32,8 @@ def test_notification_kinds_every_kind_in_use_is_registered_with_a_user_preferen
     from apps.messaging.enums import NotificationKind
     from apps.moderation.services import MODERATION_WARNING_KIND
     from apps.notifications.enums import Kind
-    from apps.sessions.services.flow import NOTIFY_KIND_REQUEST, NOTIFY_KIND_UPDATE
-    from apps.sessions.services.reviews import NOTIFY_KIND_REVIEW
+    from apps.readings.services.flow import NOTIFY_KIND_REQUEST, NOTIFY_KIND_UPDATE
+    from apps.readings.services.reviews import NOTIFY_KIND_REVIEW
 
     in_use = {
         Kind.READER_ONLINE,

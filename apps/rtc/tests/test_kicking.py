@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from apps.accounts.tests.factories import UserFactory
 from apps.readers.models import ReaderProfile
+from apps.readings.models import ReadingSession
+from apps.readings.services import session_accept, session_bill_tick, session_heartbeat, session_request
+from apps.readings.tests.helpers import credit, make_reader
 from apps.rtc.kicking import AgoraRestError, agora_kick, agora_kick_rule_create, rtc_kick_enqueue
 from apps.rtc.services import rtc_token_issue
-from apps.sessions.models import ReadingSession
-from apps.sessions.services import session_accept, session_bill_tick, session_heartbeat, session_request
-from apps.sessions.tests.helpers import credit, make_reader
 
 from .agora_rest_server import CUSTOMER_ID, CUSTOMER_SECRET, KICK_PATH, running_agora_rest_server
 from .conftest import APP_ID
@@ -193,8 +193,8 @@ def _kick_messages():
 
 def test_session_pause_agora_configured_enqueues_one_kick_per_party_and_drain_removes_both(agora_rest):
     from apps.core.outbox import outbox_drain
-    from apps.sessions.access import session_media_stop
-    from apps.sessions.models import SessionEvent
+    from apps.readings.access import session_media_stop
+    from apps.readings.models import SessionEvent
 
     # given: a voice reading with one minute of funds
     t0 = timezone.now() - timedelta(seconds=50)
@@ -241,7 +241,7 @@ def test_session_pause_agora_configured_enqueues_one_kick_per_party_and_drain_re
 
 def test_session_end_agora_configured_enqueues_final_kicks(agora_rest):
     from apps.core.outbox import outbox_drain
-    from apps.sessions.services import session_end
+    from apps.readings.services import session_end
 
     # given
     t0 = timezone.now() - timedelta(seconds=20)
@@ -297,7 +297,7 @@ def test_session_pause_kicking_not_configured_enqueues_nothing(agora, settings):
 
 
 def test_session_pause_text_reading_enqueues_nothing(agora_rest):
-    from apps.sessions.tests.helpers import start_reading
+    from apps.readings.tests.helpers import start_reading
 
     # given: a chat reading has no channel to be removed from
     t0 = timezone.now() - timedelta(seconds=50)

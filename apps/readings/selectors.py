@@ -1,0 +1,193 @@
+"""Reads of live readings. Every selector is scoped to the two parties: anyone else gets a 404.
+
+For the UI:
+- ``session_get_for_participant(viewer=, session_id=)``: the reading (client and reader joined), else
+  ``SessionNotFound`` (a 404);
+- ``session_list_for_participant(viewer=)``: a user's readings as client or reader (history pages);
+- ``session_requests_for_reader(reader=)``: waiting requests on the reader's dashboard;
+- ``session_room_state(viewer=, session_id=)``: everything the room shows (state, counter, cost, funds,
+  low-balance warning, pause and reconnect countdowns), as a dataclass;
+- ``session_events_list(viewer=, session_id=)``: the state trail;
+- ``session_charges_list(viewer=, session_id=)``: the ledger rows of the reading (the itemised receipt).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from apps.core.exceptions import NotFound
+from apps.readings.clock import db_now
+from apps.readings.constants import LOW_BALANCE_WARNING_MINUTES, PAUSE_TIMEOUT, REQUEST_TIMEOUT
+from apps.readings.enums import LIVE_STATES, Modality, SessionState
+from apps.readings.exceptions import SessionNotFound
+from apps.readings.models import ReadingSession, Review, SessionEvent, SessionMessage, SessionNote
+from apps.readings.services.flow import grace_left_seconds
+from apps.readings.services.transitions import confirmed_until, seconds_between
+from apps.wallet.models import Transaction
+
+S = SessionState
+
+
+def session_list_for_participant(*, viewer: Any) -> QuerySet[ReadingSession]:
+    if not getattr(viewer, "is_authenticated", False):
+        return ReadingSession.objects.none()
+    return ReadingSession.objects.filter(Q(client=viewer) | Q(reader=viewer)).select_related("client", "reader")
+
+
+def session_get_for_participant(*, viewer: Any, session_id: int) -> ReadingSession:
+    """The reading if ``viewer`` is its client or reader; ``SessionNotFound`` for anyone else (never leaks
+    existence)."""
+    session = session_list_for_participant(viewer=viewer).filter(pk=session_id).first()
+    if session is None:
+        raise SessionNotFound()
+    return session
+
+
+def session_requests_for_reader(*, reader: Any, now: datetime | None = None) -> QuerySet[ReadingSession]:
+    """Requests still waiting for ``reader``'s answer (newest first)."""
+    cutoff = (now or db_now()) - REQUEST_TIMEOUT
+    return (
+        ReadingSession.objects.filter(reader=reader, state=S.WAITING, created_at__gt=cutoff)
+        .select_related("client")
+        .order_by("-created_at")
+    )
+
+
+def session_live_for_user(*, user: Any) -> ReadingSession | None:
+    """The reading ``user`` is in (or waiting for) right now, if any."""
+    return session_list_for_participant(viewer=user).filter(state__in=LIVE_STATES).first()
+
+
+@dataclass(frozen=True)
+class RoomState:
+    session_id: int
+    role: str  # "client" or "reader"
+    state: str
+    modality: str
+    rate_amount: Decimal
+    minutes_billed: int
+    charged_amount: Decimal
+    active_seconds: int  # live: includes the current active period as far as heartbeats confirm it
+    reconnect_count: int
+    pause_count: int
+    # Client only (None for the reader): what the wallet still pays for.
+    wallet_balance: Decimal | None
+    funds_minutes_left: int | None
+    low_balance_warning: bool
+    # Countdowns in whole seconds (None when not in that state).
+    request_seconds_left: int | None
+    pause_seconds_left: int | None
+    grace_seconds_left: int | None
+    end_reason: str
+    is_live: bool
+
+
+def session_room_state(*, viewer: Any, session_id: int, now: datetime | None = None) -> RoomState:
+    """What the room shows to ``viewer`` (``SessionNotFound`` for anyone but the two parties).
+
+    ``low_balance_warning`` is on while the client's wallet holds 2 minutes or fewer at the reading's rate
+    (only in a live reading); the wallet figures are given to the client only.
+    """
+    now = now or db_now()
+    session = session_get_for_participant(viewer=viewer, session_id=session_id)
+    role = "client" if viewer.pk == session.client_id else "reader"
+    active = session.active_seconds
+    if session.state == S.ACTIVE and session.active_since_at is not None:
+        active += seconds_between(session.active_since_at, confirmed_until(session, now))
+    balance = minutes_left = None
+    warning = False
+    if role == "client":
+        from apps.wallet.services.ledger import wallet_account
+
+        balance = wallet_account(session.client).balance
+        minutes_left = int(balance // session.rate_amount)
+        warning = session.state in LIVE_STATES and minutes_left <= LOW_BALANCE_WARNING_MINUTES
+    request_left = pause_left = grace_left = None
+    if session.state == S.WAITING:
+        request_left = max(0, int((session.created_at + REQUEST_TIMEOUT - now).total_seconds()))
+    if session.state == S.PAUSED and session.pause_started_at is not None:
+        pause_left = max(0, int((session.pause_started_at + PAUSE_TIMEOUT - now).total_seconds()))
+    if session.state == S.RECONNECTING:
+        grace_left = int(grace_left_seconds(session, now))
+    return RoomState(
+        session_id=session.pk,
+        role=role,
+        state=session.state,
+        modality=session.modality,
+        rate_amount=session.rate_amount,
+        minutes_billed=session.minutes_billed,
+        charged_amount=session.charged_amount,
+        active_seconds=int(active),
+        reconnect_count=session.reconnect_count,
+        pause_count=session.pause_count,
+        wallet_balance=balance,
+        funds_minutes_left=minutes_left,
+        low_balance_warning=warning,
+        request_seconds_left=request_left,
+        pause_seconds_left=pause_left,
+        grace_seconds_left=grace_left,
+        end_reason=session.end_reason,
+        is_live=session.state in LIVE_STATES,
+    )
+
+
+def session_events_list(*, viewer: Any, session_id: int) -> QuerySet[SessionEvent]:
+    session = session_get_for_participant(viewer=viewer, session_id=session_id)
+    return session.events.select_related("actor").order_by("at", "pk")
+
+
+def session_charges_list(*, viewer: Any, session_id: int) -> QuerySet[Transaction]:
+    """The reading's ledger transactions (minute charges, then the settlement), oldest first."""
+    session = session_get_for_participant(viewer=viewer, session_id=session_id)
+    return Transaction.objects.filter(session_id=session.pk).prefetch_related("postings__account").order_by("pk")
+
+
+# --- What the two parties write around a reading: chat messages, private notes, reviews. ---
+
+MESSAGES_PER_POLL = 200
+
+
+def session_message_list(*, viewer: Any, session_id: int, after_id: int = 0) -> QuerySet[SessionMessage]:
+    """The chat of a reading (oldest first), newer than ``after_id``; ``SessionNotFound`` for anyone but the
+    parties."""
+    session = session_get_for_participant(viewer=viewer, session_id=session_id)
+    return session.messages.filter(id__gt=after_id).select_related("sender").order_by("id")[:MESSAGES_PER_POLL]
+
+
+def session_transcript_get(*, viewer: Any, session_id: int) -> tuple[ReadingSession, QuerySet[SessionMessage]]:
+    """The whole transcript of a chat reading, for its two parties only (``SessionNotFound`` otherwise)."""
+    session = session_get_for_participant(viewer=viewer, session_id=session_id)
+    if session.modality != Modality.TEXT:
+        raise SessionNotFound("Only chat readings have a transcript.")
+    return session, session.messages.select_related("sender").order_by("id")
+
+
+def session_note_get(*, viewer: Any, session: ReadingSession) -> SessionNote | None:
+    """The viewer's own private note on ``session`` (which the caller already scoped to its parties)."""
+    return SessionNote.objects.filter(session=session, author=viewer).first()
+
+
+def session_review_get(*, session: ReadingSession, viewer: Any) -> Review | None:
+    """The review of a reading, for its parties (the caller scoped ``session``); hidden ones stay visible to
+    them with the moderation notice."""
+    if viewer.pk not in (session.client_id, session.reader_id):
+        return None
+    return Review.objects.filter(session=session).first()
+
+
+def review_public_list(*, reader_user_id: int, limit: int = 10) -> QuerySet[Review]:
+    """Visible reviews of a reader, newest first, for their public profile."""
+    return Review.objects.filter(reader_id=reader_user_id, is_hidden=False).select_related("client")[:limit]
+
+
+def review_staff_list(*, viewer: Any, hidden: bool | None = None) -> QuerySet[Review]:
+    """Every review, newest first, for the admins' list (which links to the moderation page of each)."""
+    if not getattr(viewer, "is_staff", False):
+        raise NotFound()
+    qs = Review.objects.select_related("client", "reader", "hidden_by", "session")
+    if hidden is not None:
+        qs = qs.filter(is_hidden=hidden)
+    return qs

@@ -1,0 +1,102 @@
+"""Helpers of the live readings tests: real readers, real ledger credits, balances read from the ledger."""
+
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from apps.readers.enums import Presence
+from apps.readers.models import ReaderProfile
+from apps.readers.tests.factories import ReaderProfileFactory
+from apps.wallet.enums import TransactionKind
+from apps.wallet.models import Account, Transaction
+from apps.wallet.services.ledger import house_account, transaction_post, wallet_account
+
+_keys = itertools.count()
+
+
+def make_reader(*, rate: Decimal = Decimal("2.00"), online: bool = True) -> Any:
+    """A listed reader (real profile) who is online now; returns the reader's User."""
+    profile = ReaderProfileFactory(text_rate_amount=rate)
+    if online:
+        ReaderProfile.objects.filter(pk=profile.pk).update(presence=Presence.ONLINE, last_seen_at=timezone.now())
+    return profile.user
+
+
+def credit(user: Any, amount: Decimal, *, key: str | None = None) -> None:
+    """Credit ``user``'s wallet through the ledger, as a landed top-up does (stripe:cash → wallet)."""
+    transaction_post(
+        kind=TransactionKind.TOP_UP,
+        idempotency_key=key or f"test-credit:{user.pk}:{next(_keys)}:{timezone.now().timestamp()}",
+        postings=[(wallet_account(user), amount), (house_account("stripe:cash"), -amount)],
+        user=user,
+    )
+
+
+def wallet_balance(user: Any) -> Decimal:
+    return Account.objects.get(code=f"wallet:{user.pk}").balance
+
+
+def hold_balance(session: Any) -> Decimal:
+    account = Account.objects.filter(code=f"hold:session:{session.pk}").first()
+    return account.balance if account else Decimal("0.00")
+
+
+def ledger_minutes(session: Any) -> list[str]:
+    return list(
+        Transaction.objects.filter(session_id=session.pk, kind=TransactionKind.SESSION_CHARGE)
+        .order_by("pk")
+        .values_list("idempotency_key", flat=True)
+    )
+
+
+def due_active_sessions(count: int, *, minutes_of_funds: int = 5, rate: Decimal = Decimal("1.00")) -> list[Any]:
+    """``count`` readings, each accepted 70 s ago with both parties heartbeating a second ago: minute 2 is due.
+
+    Built through the services (request, accept, heartbeats), with the server's real clock.
+    """
+    from datetime import timedelta
+
+    from apps.accounts.tests.factories import UserFactory
+    from apps.readings.services import session_accept, session_heartbeat, session_request
+
+    now = timezone.now()
+    started = now - timedelta(seconds=70)
+    sessions = []
+    for _ in range(count):
+        client, reader = UserFactory(), make_reader(rate=rate)
+        credit(client, rate * minutes_of_funds)
+        session = session_request(client=client, reader=reader, modality="text", now=started)
+        session_accept(reader=reader, session_id=session.pk, now=started)
+        for user in (client, reader):
+            session_heartbeat(user=user, session_id=session.pk, at=now - timedelta(seconds=1), now=now)
+        sessions.append(session)
+    return sessions
+
+
+def start_reading(*, rate: Decimal = Decimal("2.00"), funds: Decimal, at: Any, cap: Decimal | None = None, **kw: Any):
+    """A client with ``funds`` in the wallet and an accepted reading at ``at``: (session, client, reader)."""
+    from apps.accounts.tests.factories import UserFactory
+    from apps.readings.services import session_accept, session_request
+
+    client, reader = UserFactory(), make_reader(rate=rate)
+    credit(client, funds)
+    session = session_request(client=client, reader=reader, modality="text", spending_cap=cap, now=at, **kw)
+    session = session_accept(reader=reader, session_id=session.pk, now=at)
+    return session, client, reader
+
+
+def both_present(session: Any, client: Any, reader: Any, *, start: Any, until: int, every: int = 10, tick=True):
+    """Both parties heartbeat every ``every`` seconds from ``start`` (exclusive) to ``start + until``, with a
+    tick after each round, as the room and the beat do."""
+    from datetime import timedelta
+
+    from apps.readings.services import session_bill_tick, session_heartbeat
+
+    for second in range(every, until + 1, every):
+        at = start + timedelta(seconds=second)
+        for user in (client, reader):
+            session_heartbeat(user=user, session_id=session.pk, now=at)
+        if tick:
+            session_bill_tick(now=at)

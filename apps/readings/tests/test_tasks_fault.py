@@ -1,0 +1,95 @@
+"""Fault: a real Celery worker is killed with SIGKILL in the middle of a billing tick, then restarted.
+
+The tick's message is acknowledged late, so the broker hands it to the restarted worker; every batch the
+killed worker committed stays, the one it was writing is rolled back by PostgreSQL, and the minute keys
+make the second run charge only what is still due. No minute lost, none billed twice.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from apps.readings.models import ReadingSession
+from apps.readings.tasks import session_bill_tick_task
+from apps.readings.tests.helpers import due_active_sessions, ledger_minutes
+from apps.wallet.models import Transaction
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+ROOT = Path(settings.BASE_DIR)
+SESSIONS = 150
+
+
+def _worker(queue: str, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "apps.readings.tests.fault_settings",
+        "LIVESESSIONS_FAULT_DB_NAME": connection.settings_dict["NAME"],
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def _second_minutes() -> int:
+    return Transaction.objects.filter(idempotency_key__endswith=":minute:2").count()
+
+
+def _report(log: Path) -> str:
+    from collections import Counter
+
+    states = Counter(ReadingSession.objects.values_list("state", "minutes_billed", "end_reason"))
+    return f"{_second_minutes()} second minutes; readings: {dict(states)}\n{log.read_text()[-3000:]}"
+
+
+def _wait_for(predicate, timeout: float, step: float = 0.01) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def test_session_bill_tick_task_worker_killed_mid_tick_loses_and_doubles_no_minute(tmp_path):
+    # given: many readings whose minute 2 is due, and a worker billing them one per transaction
+    sessions = due_active_sessions(SESSIONS)
+    queue = f"livesessions-fault-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    worker = _worker(queue, log)
+    try:
+        session_bill_tick_task.apply_async(queue=queue)
+        # when: SIGKILL once part of the tick is committed
+        assert _wait_for(lambda: _second_minutes() >= SESSIONS // 10, timeout=60), log.read_text()
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        billed_when_killed = _second_minutes()
+        assert 0 < billed_when_killed < SESSIONS, "the kill must land in the middle of the tick"
+        worker = _worker(queue, log)
+        # then: once the broker's visibility timeout (fault_settings) has passed, the restarted worker receives
+        # the same message again and finishes the tick
+        assert _wait_for(lambda: _second_minutes() == SESSIONS, timeout=90, step=0.2), _report(log)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            worker.kill()
+    # The same message (acknowledged late) was delivered to both workers.
+    assert log.read_text().count(f"{session_bill_tick_task.name}[") >= 2
+    for session in sessions:
+        session.refresh_from_db()
+        assert session.minutes_billed == 2
+        assert ledger_minutes(session) == [f"session:{session.pk}:minute:{n}" for n in (1, 2)]
+    # Nothing else happened to them: no pause (every wallet could pay), no end.
+    assert set(ReadingSession.objects.values_list("state", flat=True)) <= {"active", "reconnecting"}
+    call_command("ledger_check")
