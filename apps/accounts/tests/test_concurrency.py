@@ -1,38 +1,15 @@
 """Two admins deciding the same application at the same moment: the row lock lets exactly one through."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from apps.accounts.enums import ApplicationStatus, Role
 from apps.accounts.services import reader_application_approve, reader_application_reject
 from apps.accounts.tests.factories import AdminFactory, UserFactory, reader_application_create
 from apps.core.exceptions import InvalidStateError
 from apps.core.models import AuditLog
+from tests.support.racing import race
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            outcomes.append(call())
-        except Exception as error:  # collected and asserted below
-            outcomes.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 def test_reader_application_approve_concurrent_twice_one_succeeds_one_refused():
@@ -41,7 +18,7 @@ def test_reader_application_approve_concurrent_twice_one_succeeds_one_refused():
     first_admin, second_admin = AdminFactory(), AdminFactory()
     application = reader_application_create(applicant)
     # when
-    outcomes = _race(
+    outcomes = race(
         lambda: reader_application_approve(actor=first_admin, application_id=application.pk),
         lambda: reader_application_approve(actor=second_admin, application_id=application.pk),
     )
@@ -61,7 +38,7 @@ def test_reader_application_approve_and_reject_concurrent_exactly_one_decision()
     first_admin, second_admin = AdminFactory(), AdminFactory()
     application = reader_application_create(applicant)
     # when
-    outcomes = _race(
+    outcomes = race(
         lambda: reader_application_approve(actor=first_admin, application_id=application.pk),
         lambda: reader_application_reject(actor=second_admin, application_id=application.pk, reason="No"),
     )

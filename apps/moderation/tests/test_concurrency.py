@@ -1,10 +1,8 @@
 """Two moderators acting on the same content at the same moment: exactly one decision lands and is audited."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from apps.accounts.tests.factories import AdminFactory, UserFactory
 from apps.core.exceptions import DomainError
@@ -14,30 +12,10 @@ from apps.readers.models import ReaderProfile
 from apps.readings.models import Review
 from apps.readings.services import session_accept, session_end, session_finalize, session_request
 from apps.readings.tests.helpers import credit, make_reader
+from tests.support.racing import race
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 REVIEW = "readings.review"
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            outcomes.append(call())
-        except Exception as error:  # collected and asserted below
-            outcomes.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 def _review() -> Review:
@@ -65,7 +43,7 @@ def test_content_hide_or_unhide_concurrent_twice_one_lands_one_refused(action):
         return services.content_unhide(actor=moderator, type_key=REVIEW, object_id=review.pk)
 
     # when
-    outcomes = _race(lambda: decide(first), lambda: decide(second))
+    outcomes = race(lambda: decide(first), lambda: decide(second))
     # then
     assert sum(isinstance(outcome, Review) for outcome in outcomes) == 1
     assert sum(isinstance(outcome, DomainError) for outcome in outcomes) == 1

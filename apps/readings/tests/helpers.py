@@ -11,7 +11,7 @@ from apps.readers.models import ReaderProfile
 from apps.readers.tests.factories import ReaderProfileFactory
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Account, Transaction
-from apps.wallet.services.ledger import house_account, transaction_post, wallet_account
+from tests.support.money import top_up
 
 _keys = itertools.count()
 
@@ -26,12 +26,7 @@ def make_reader(*, rate: Decimal = Decimal("2.00"), online: bool = True) -> Any:
 
 def credit(user: Any, amount: Decimal, *, key: str | None = None) -> None:
     """Credit ``user``'s wallet through the ledger, as a landed top-up does (stripe:cash → wallet)."""
-    transaction_post(
-        kind=TransactionKind.TOP_UP,
-        idempotency_key=key or f"test-credit:{user.pk}:{next(_keys)}:{timezone.now().timestamp()}",
-        postings=[(wallet_account(user), amount), (house_account("stripe:cash"), -amount)],
-        user=user,
-    )
+    top_up(user, amount, key)
 
 
 def wallet_balance(user: Any) -> Decimal:

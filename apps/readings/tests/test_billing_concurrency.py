@@ -1,39 +1,17 @@
 """Concurrent ticks (separate connections) bill each minute once; ledger_check stays clean."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from apps.readings.models import ReadingSession
 from apps.readings.services import session_bill_tick
 from apps.readings.tests.helpers import due_active_sessions, ledger_minutes, wallet_balance
+from tests.support.racing import race_all_succeed
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
 
 
 def test_session_bill_tick_two_workers_racing_bill_each_minute_once():
@@ -41,7 +19,7 @@ def test_session_bill_tick_two_workers_racing_bill_each_minute_once():
     sessions = due_active_sessions(40)
     now = timezone.now()
     # when: two ticks over all of them, from two connections, at the same instant (small batches interleave)
-    _race(
+    race_all_succeed(
         lambda: session_bill_tick(now=now, batch_size=3),
         lambda: session_bill_tick(now=now, batch_size=5),
     )
@@ -59,7 +37,7 @@ def test_session_bill_tick_batch_and_single_reading_racing_bill_the_minute_once(
     sessions = due_active_sessions(10)
     now = timezone.now()
     # when: the batch tick and per-reading ticks on the same readings at once
-    _race(
+    race_all_succeed(
         lambda: session_bill_tick(now=now),
         *[lambda pk=session.pk: session_bill_tick(session_id=pk, now=now) for session in sessions[:4]],
     )

@@ -1,12 +1,10 @@
 """One live reading per client, one reading in progress per reader: the services refuse with a clear message,
 the database constraints stand behind them. Races run over real PostgreSQL connections (one per thread)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from apps.accounts.tests.factories import UserFactory
 from apps.readers.enums import Presence
@@ -16,32 +14,10 @@ from apps.readings.exceptions import ClientAlreadyInReading, ReaderAlreadyInRead
 from apps.readings.models import ReadingSession
 from apps.readings.services import lifecycle, session_accept, session_request
 from apps.readings.tests.helpers import credit, hold_balance, make_reader, wallet_balance
+from tests.support.racing import race
 
 CLIENT_MESSAGE = "You already have a reading in progress or a request waiting for an answer"
 READER_MESSAGE = "You are already in a reading. End it before accepting another request."
-
-
-def _race(calls):
-    """Run ``calls`` at the same instant, each on its own thread and database connection; returns each one's
-    result or the exception it raised, in order."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as error:
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)
@@ -50,7 +26,7 @@ def test_session_request_ten_at_once_from_one_client_leaves_one_reading_and_clea
     client, reader = UserFactory(), make_reader(rate=Decimal("2.00"))
     credit(client, Decimal("20.00"))
     # when the client sends 10 requests at the same instant
-    outcomes = _race([lambda: session_request(client=client, reader=reader, modality="text") for _ in range(10)])
+    outcomes = race(*[lambda: session_request(client=client, reader=reader, modality="text") for _ in range(10)])
     # then one request waits; the other 9 are refused with the message the start page shows
     created = [o for o in outcomes if isinstance(o, ReadingSession)]
     refused = [o for o in outcomes if isinstance(o, ClientAlreadyInReading)]
@@ -75,7 +51,7 @@ def test_session_accept_two_clients_at_once_by_one_reader_one_goes_live_other_re
         credit(client, Decimal("10.00"))
         requests.append(session_request(client=client, reader=reader, modality="text"))
     # when the reader accepts both at the same instant (two tabs)
-    outcomes = _race([lambda pk=r.pk: session_accept(reader=reader, session_id=pk) for r in requests])
+    outcomes = race(*[lambda pk=r.pk: session_accept(reader=reader, session_id=pk) for r in requests])
     # then exactly one reading is live; the other accept is refused with a clear message, nothing charged
     live = [o for o in outcomes if isinstance(o, ReadingSession)]
     refused = [o for o in outcomes if isinstance(o, ReaderAlreadyInReading)]
@@ -169,8 +145,8 @@ def test_session_request_racing_the_readers_accept_never_leaves_a_request_waitin
             credit(client, Decimal("10.00"))
         waiting = session_request(client=first, reader=reader, modality="text")
         # when the reader accepts the first at the instant the second client asks
-        accepted, requested = _race(
-            [
+        accepted, requested = race(
+            *[
                 lambda w=waiting, r=reader: session_accept(reader=r, session_id=w.pk),
                 lambda s=second, r=reader: session_request(client=s, reader=r, modality="text"),
             ]

@@ -15,7 +15,8 @@ from apps.wallet.hold_subjects import hold_subject_register, hold_subject_unregi
 from apps.wallet.models import LedgerCheckRun, Transaction
 from apps.wallet.selectors import balance_of
 from apps.wallet.services.holds import hold_find, hold_fund, hold_settle
-from apps.wallet.services.ledger import earnings_account, house_account, transaction_post, wallet_account
+from apps.wallet.services.ledger import earnings_account, wallet_account
+from tests.support.money import top_up
 
 from .test_ledger_concurrency import run_in_threads
 
@@ -35,15 +36,6 @@ def test_subject():
     hold_subject_register(SUBJECT, finished=finished_test_orders)
     yield
     hold_subject_unregister(SUBJECT)
-
-
-def top_up(user, amount: str) -> None:
-    transaction_post(
-        kind=TransactionKind.TOP_UP,
-        idempotency_key=f"test-topup:{user.pk}:{amount}",
-        postings=[(house_account("stripe:cash"), -D(amount)), (wallet_account(user), D(amount))],
-        user=user,
-    )
 
 
 @transaction.atomic(durable=True)

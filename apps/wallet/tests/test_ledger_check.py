@@ -11,17 +11,9 @@ from apps.wallet.models import LedgerCheckRun
 from apps.wallet.services.ledger import hold_account, house_account, transaction_post, wallet_account
 from apps.wallet.services.ledger_check import ledger_check_register, ledger_check_unregister
 from apps.wallet.tasks import ledger_check_task
+from tests.support.money import top_up
 
 D = Decimal
-
-
-def top_up(user, amount: str, key: str):
-    return transaction_post(
-        kind="top_up",
-        idempotency_key=key,
-        postings=[(house_account("stripe:cash"), -D(amount)), (wallet_account(user), D(amount))],
-        user=user,
-    )
 
 
 def run_check(capsys) -> tuple[int, str]:

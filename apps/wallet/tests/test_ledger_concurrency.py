@@ -21,6 +21,7 @@ from apps.wallet.services.ledger import (
     transaction_post,
     wallet_account,
 )
+from tests.support.money import top_up
 
 D = Decimal
 THREADS = 10
@@ -48,15 +49,6 @@ def run_in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
     assert not any(thread.is_alive() for thread in threads)
     close_old_connections()
     return results
-
-
-def top_up(user, amount: Decimal, key: str) -> Transaction:
-    return transaction_post(
-        kind="top_up",
-        idempotency_key=key,
-        postings=[(house_account("stripe:cash"), -amount), (wallet_account(user), amount)],
-        user=user,
-    )
 
 
 def gift(user, reader, amount: Decimal, key: str) -> Transaction:

@@ -22,17 +22,9 @@ from apps.wallet.services.ledger import (
     transaction_post,
     wallet_account,
 )
+from tests.support.money import top_up
 
 D = Decimal
-
-
-def top_up(user, amount: str, key: str) -> Transaction:
-    return transaction_post(
-        kind="top_up",
-        idempotency_key=key,
-        postings=[(house_account("stripe:cash"), -D(amount)), (wallet_account(user), D(amount))],
-        user=user,
-    )
 
 
 def ledger_counts() -> tuple[int, int]:

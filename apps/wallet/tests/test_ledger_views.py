@@ -7,20 +7,11 @@ from django.urls import reverse
 
 from apps.core.models import AuditLog
 from apps.wallet.models import LedgerCheckRun, Transaction
-from apps.wallet.services.ledger import house_account, transaction_post, wallet_account
+from apps.wallet.services.ledger import wallet_account
 from apps.wallet.services.ledger_check import ledger_check_run
+from tests.support.money import top_up
 
 D = Decimal
-
-
-def top_up(user, amount: str, key: str, **refs):
-    return transaction_post(
-        kind="top_up",
-        idempotency_key=key,
-        postings=[(house_account("stripe:cash"), -D(amount)), (wallet_account(user), D(amount))],
-        user=user,
-        **refs,
-    )
 
 
 @pytest.mark.django_db

@@ -7,17 +7,9 @@ import pytest
 from apps.core.exceptions import NotFound
 from apps.wallet import selectors
 from apps.wallet.services.ledger import earnings_account, house_account, transaction_post, wallet_account
+from tests.support.money import top_up
 
 D = Decimal
-
-
-def top_up(user, amount: str, key: str):
-    return transaction_post(
-        kind="top_up",
-        idempotency_key=key,
-        postings=[(house_account("stripe:cash"), -D(amount)), (wallet_account(user), D(amount))],
-        user=user,
-    )
 
 
 def gift(user, reader, amount: str, key: str):
