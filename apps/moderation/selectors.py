@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
-from apps.core.exceptions import PermissionDeniedError
+from apps.core.exceptions import NotFound, PermissionDeniedError
 
 from .enums import ReportStatus
 from .exceptions import ReportTargetNotFound
@@ -46,9 +46,11 @@ class ReportDetail:
 
 
 def report_detail_get(*, viewer: Any, report_id: int) -> ReportDetail:
-    """One report with the reported content as a moderator sees it. Raises Report.DoesNotExist."""
+    """One report with the reported content as a moderator sees it. Raises ``NotFound``."""
     _require_staff(viewer)
-    report = Report.objects.select_related("content_type", "reporter", "moderator").get(pk=report_id)
+    report = Report.objects.select_related("content_type", "reporter", "moderator").filter(pk=report_id).first()
+    if report is None:
+        raise NotFound("That report does not exist.")
     model = report.content_type.model_class()
     moderatable = moderatable_for_model(model) if model is not None else None
     content = None

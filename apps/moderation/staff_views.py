@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,9 +14,7 @@ from apps.core.permissions import staff_required
 
 from . import selectors, services
 from .enums import ReportStatus
-from .exceptions import ReportTargetNotFound
 from .forms import ContentHideForm, ContentUnhideForm, ReportDecisionForm
-from .models import Report
 
 REPORTS_PER_PAGE = 30
 
@@ -38,10 +36,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        detail = selectors.report_detail_get(viewer=request.user, report_id=pk)
-    except Report.DoesNotExist:
-        raise Http404
+    detail = selectors.report_detail_get(viewer=request.user, report_id=pk)
     form = ReportDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -68,10 +63,7 @@ def content(request: HttpRequest, type_key: str, object_id: int) -> HttpResponse
     The admin pages that list content (e.g. the reviews of readings) link here; the report page's "show again"
     posts here too and comes back with ``next``.
     """
-    try:
-        detail = selectors.content_detail_get(viewer=request.user, type_key=type_key, object_id=object_id)
-    except ReportTargetNotFound:
-        raise Http404
+    detail = selectors.content_detail_get(viewer=request.user, type_key=type_key, object_id=object_id)
     here = reverse("staff_moderation:content", args=[type_key, object_id])
     action = request.POST.get("action") if request.method == "POST" else None
     initial = {"next": request.GET.get("next", "")}

@@ -51,6 +51,19 @@ def notify(*, user: Any, kind: str, title: str, body: str = "", url: str = "", e
     return notification
 
 
+def notify_admins(*, kind: str, title: str, body: str = "", url: str = "", email: bool = True) -> int:
+    """``notify`` every active admin (an alert: a stuck settlement, a Stripe event nobody can match).
+
+    Runs in the caller's transaction like ``notify``; returns how many admins were told.
+    """
+    from django.contrib.auth import get_user_model
+
+    admins = list(get_user_model().objects.filter(is_staff=True, is_active=True).order_by("pk"))
+    for admin in admins:
+        notify(user=admin, kind=kind, title=title, body=body, url=url, email=email)
+    return len(admins)
+
+
 @outbox_handler("notifications.email")
 def notification_email_send(*, notification_id: int) -> bool:
     """Send the email of one notification; returns whether this call sent it.

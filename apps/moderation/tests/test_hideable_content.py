@@ -29,7 +29,8 @@ MESSAGE, REVIEW, CHAT = "messaging.message", "readings.review", "readings.chat_m
 
 def _browser(user) -> Client:
     browser = Client()
-    browser.force_login(user)
+    if user is not None:
+        browser.force_login(user)
     return browser
 
 
@@ -310,3 +311,18 @@ def test_content_unhide_by_non_moderator_not_found_nothing_changes(client_user):
     assert response.status_code == 404
     message.refresh_from_db()
     assert message.is_hidden
+
+
+def test_content_page_anonymous_sent_to_sign_in_nothing_shown(client_user):
+    # given a message someone could report
+    conversation = conversation_with(client=client_user)
+    message = Message.objects.create(conversation=conversation, sender=conversation.reader, body="private words")
+    # when nobody is signed in
+    response = _browser(None).get(reverse("staff_moderation:content", args=[MESSAGE, message.pk]))
+    # then
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_report_page_unknown_report_is_404(moderator):
+    response = _browser(moderator).get(reverse("staff_moderation:report_detail", args=[987654]))
+    assert response.status_code == 404

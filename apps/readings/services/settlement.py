@@ -8,13 +8,12 @@ tells the admins once it has failed ``SETTLEMENT_ALERT_ATTEMPTS`` times.
 import logging
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 
 from apps.core.services import audit_log_record
-from apps.notifications.services import notify
+from apps.notifications.services import notify_admins
 from apps.readings.clock import db_now
 from apps.readings.constants import SESSION_SUBJECT, SETTLEMENT_ALERT_ATTEMPTS
 from apps.readings.enums import SessionState
@@ -127,13 +126,10 @@ def session_settlement_failed(*, session_id: int, error: str) -> bool:
         target=session,
         details={"attempts": session.settlement_attempts, "error": error[:500]},
     )
-    for admin in get_user_model().objects.filter(is_staff=True, is_active=True).order_by("pk"):
-        notify(
-            user=admin,
-            kind=NOTIFY_KIND_SETTLEMENT_STUCK,
-            title=f"Reading #{session_id} cannot be settled",
-            body=f"Settlement failed {session.settlement_attempts} times. Last error: {error[:500]}",
-            url=reverse("staff_core:audit_log") + f"?target=livesessions.readingsession:{session_id}",
-            email=True,
-        )
+    notify_admins(
+        kind=NOTIFY_KIND_SETTLEMENT_STUCK,
+        title=f"Reading #{session_id} cannot be settled",
+        body=f"Settlement failed {session.settlement_attempts} times. Last error: {error[:500]}",
+        url=reverse("staff_core:audit_log") + f"?target=livesessions.readingsession:{session_id}",
+    )
     return True

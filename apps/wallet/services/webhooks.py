@@ -232,10 +232,9 @@ def stripe_events_alert_unmatched(*, now: datetime | None = None, event_pk: int 
 
 @transaction.atomic(durable=True)
 def _alert_unmatched(*, event_pk: int, now: datetime) -> bool:
-    from django.contrib.auth import get_user_model
     from django.urls import reverse
 
-    from apps.notifications.services import notify
+    from apps.notifications.services import notify_admins
 
     claimed = StripeEvent.objects.filter(pk=event_pk, status=Status.PENDING, alerted_at__isnull=True).update(
         alerted_at=now
@@ -257,18 +256,15 @@ def _alert_unmatched(*, event_pk: int, now: datetime) -> bool:
         target=event,
         details={"type": event.type, "payment": payment, "since": event.created_at.isoformat()},
     )
-    for admin in get_user_model().objects.filter(is_staff=True, is_active=True).order_by("pk"):
-        notify(
-            user=admin,
-            kind=UNMATCHED_EVENT_KIND,
-            title="A Stripe event is waiting for its payment",
-            body=(
-                f"Stripe event {event.stripe_event_id} ({event.type}) arrived more than an hour ago for {payment}, "
-                "and no credited wallet top-up matches it yet. Its money is not booked until one does."
-            ),
-            url=reverse("staff_wallet:refunds"),
-            email=True,
-        )
+    notify_admins(
+        kind=UNMATCHED_EVENT_KIND,
+        title="A Stripe event is waiting for its payment",
+        body=(
+            f"Stripe event {event.stripe_event_id} ({event.type}) arrived more than an hour ago for {payment}, "
+            "and no credited wallet top-up matches it yet. Its money is not booked until one does."
+        ),
+        url=reverse("staff_wallet:refunds"),
+    )
     return True
 
 
