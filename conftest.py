@@ -7,6 +7,7 @@ from django.db import DatabaseError, connections, transaction
 from django.test import TransactionTestCase
 
 from apps.accounts.tests.factories import AdminFactory, ReaderFactory, UserFactory
+from apps.readers import cache as directory_cache
 
 # Filled by post_migrate from the installed models and kept right by it after every test; no test writes them.
 KEPT_TABLES = frozenset({"django_content_type", "auth_permission"})
@@ -74,8 +75,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Rate limits and cached values live in the real Redis; each test starts from a clean slate.
+    # Rate limits and cached values live in the real Redis; each test starts from a clean slate. The
+    # directory's per-process memo of the cache version goes too: left over from an earlier test it would
+    # outlive the version key it remembers and make a cached page look missing a second later.
     cache.clear()
+    directory_cache.forget_version()
     yield
 
 

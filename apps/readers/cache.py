@@ -41,13 +41,18 @@ def directory_version() -> int:
     return int(version)
 
 
+def forget_version() -> None:
+    """Drop this process's memo of the version, so the next request reads it from the cache."""
+    _version_memo.clear()
+
+
 def reader_directory_changed() -> None:
     """Invalidate the cached directory once the current transaction commits (at once outside one)."""
     transaction.on_commit(_bump)
 
 
 def _bump() -> None:
-    _version_memo.clear()
+    forget_version()
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # the version was evicted: start from one no earlier key can have used

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.messaging",
     "apps.readings",
+    "apps.scheduling",
     "apps.moderation",
 ]
 
