@@ -55,3 +55,11 @@ app.conf.beat_schedule["readings-bill-tick"] = {
     "schedule": 5.0,
     "options": {"expires": 10},
 }
+
+# Scheduled readings: the day-before and 15-minute reminders of bookings (a conditional UPDATE claims each one,
+# so overlapping runs on several workers send every reminder once).
+app.conf.beat_schedule["scheduling-reminders-send"] = {
+    "task": "scheduling.reminders_send",
+    "schedule": 60.0,
+    "options": {"expires": 50},
+}

@@ -7,6 +7,7 @@ django-allauth's own emails use the same layout through our overrides of its tem
 (``templates/account/email/`` and ``templates/mfa/email/``), which its adapter renders as text + HTML.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -37,11 +38,24 @@ def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str]:
     return render_to_string(f"{template}.txt", full).strip() + "\n", render_to_string(f"{template}.html", full)
 
 
-def email_send(*, to: list[str], subject: str, template: str, context: dict[str, Any]) -> None:
-    """Render and send one email (text with an HTML alternative). Callers run it after their change commits."""
+def email_send(
+    *,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    attachments: Sequence[tuple[str, str, str]] = (),
+) -> None:
+    """Render and send one email (text with an HTML alternative). Callers run it after their change commits.
+
+    ``attachments`` are ``(filename, content, mimetype)`` files, such as a calendar invite
+    (``"text/calendar; method=REQUEST"``).
+    """
     text, html = email_render(template=template, context=context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()), body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to
     )
     message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     message.send()

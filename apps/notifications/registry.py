@@ -15,6 +15,7 @@ EMAIL_PREFERENCE_BY_CATEGORY: dict[str, str] = {
     "messages": "notify_email_messages",
     "readings": "notify_email_readings",
     "account": "notify_email_account",
+    "scheduling": "notify_email_readings",
 }
 
 _KIND = re.compile(r"^([a-z]+)\.[a-z][a-z0-9_]*$")

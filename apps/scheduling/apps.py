@@ -17,3 +17,5 @@ class SchedulingConfig(AppConfig):
         from .selectors import finished_bookings
 
         hold_subject_register(BOOKING_SUBJECT, finished=finished_bookings)
+
+        from . import outbox_handlers  # noqa: F401  (registers the invite emails' outbox handler)

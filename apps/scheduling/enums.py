@@ -7,6 +7,7 @@ from apps.readers.enums import Modality
 __all__ = [
     "ACTIVE_BOOKING_STATUSES",
     "FINISHED_BOOKING_STATUSES",
+    "BookingEvent",
     "BookingStatus",
     "CancelledBy",
     "ExceptionKind",
@@ -44,3 +45,13 @@ class NoShowParty(models.TextChoices):
 class ExceptionKind(models.TextChoices):
     DAY_OFF = "day_off", "Day off"
     EXTRA_HOURS = "extra", "Extra hours"
+
+
+class BookingEvent(models.TextChoices):
+    """What happened to a booking, as both parties are told (``notify.booking_event_notify``)."""
+
+    CREATED = "created", "Booked"
+    RESCHEDULED = "rescheduled", "Moved"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "Missed"
+    COMPLETED = "completed", "Completed"

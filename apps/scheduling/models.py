@@ -17,7 +17,15 @@ from django.utils import timezone
 from apps.accounts.models import validate_timezone
 
 from .constants import DEFAULT_HORIZON_DAYS, DEFAULT_MIN_NOTICE_MINUTES, DURATION_CHOICES
-from .enums import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelledBy, ExceptionKind, Modality, NoShowParty
+from .enums import (
+    ACTIVE_BOOKING_STATUSES,
+    BookingEvent,
+    BookingStatus,
+    CancelledBy,
+    ExceptionKind,
+    Modality,
+    NoShowParty,
+)
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -206,3 +214,34 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"booking {self.pk} ({self.get_status_display()})"
+
+
+class BookingInvite(models.Model):
+    """One party's email with the calendar invite of one version (SEQUENCE) of a booking.
+
+    Recorded in the transaction that changed the booking, sent once by the outbox handler
+    ``scheduling.booking_invite_send``, which stamps ``sent_at`` (or ``skipped_reason`` when a later version
+    superseded it before it left)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="invites")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=16, choices=BookingEvent.choices)
+    sequence = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    skipped_reason = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["booking", "sequence", "recipient"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "recipient", "sequence"], name="booking_invite_once_per_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(event__in=[BookingEvent.CREATED, BookingEvent.RESCHEDULED, BookingEvent.CANCELLED]),
+                name="booking_invite_event_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} invite v{self.sequence} of booking {self.booking_id} to user {self.recipient_id}"
