@@ -84,7 +84,7 @@ def booking_ics(*, booking: Booking, recipient: Any, method: IcsMethod, link: st
 def _description(*, booking: Booking, other: Any, modality: str, link: str) -> str:
     lines = [
         f"A {booking.duration_minutes}-minute {modality} reading with {party_name(other)} on {settings.SITE_NAME}.",
-        f"Join from your booking when it starts: {link}",
+        f"Join it on {settings.SITE_NAME} when it starts: {link}",
     ]
     if booking.status == BookingStatus.CANCELLED:
         lines = [f"This {modality} reading with {party_name(other)} was cancelled.", f"Your bookings: {link}"]

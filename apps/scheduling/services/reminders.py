@@ -23,16 +23,18 @@ from ..models import Booking
 from ..notify import DAY_REMINDER_AHEAD, REMINDER_KIND, booking_page_path, reminder_message
 
 SOON_REMINDER_AHEAD = timedelta(minutes=15)
+# A day reminder held up (the workers were down) is not sent in the last hour: the 15-minute one is enough.
+DAY_REMINDER_LATEST = timedelta(hours=1)
 REMINDER_BATCH_SIZE = 500
 
-# Due a day ahead: from 24 h before the start until the 15-minute reminder takes over, and only for bookings
-# made at least 24 h before their start (a booking made later was just confirmed by email).
+# Due a day ahead: from 24 h until an hour before the start, and only for bookings made at least 24 h before their
+# start (a booking made later was just confirmed by email).
 _CLAIM_DAY = """
     UPDATE scheduling_booking SET reminder_day_sent_at = %(now)s
     WHERE id IN (
         SELECT id FROM scheduling_booking
         WHERE status = %(status)s AND reminder_day_sent_at IS NULL
-          AND starts_at > %(soon_from)s AND starts_at <= %(day_from)s
+          AND starts_at > %(day_closes)s AND starts_at <= %(day_opens)s
           AND created_at + %(day_ahead)s <= starts_at
         ORDER BY starts_at, id
         LIMIT %(limit)s
@@ -47,7 +49,7 @@ _CLAIM_SOON = """
     WHERE id IN (
         SELECT id FROM scheduling_booking
         WHERE status = %(status)s AND reminder_soon_sent_at IS NULL
-          AND starts_at > %(now)s AND starts_at <= %(soon_from)s
+          AND starts_at > %(now)s AND starts_at <= %(soon_opens)s
         ORDER BY starts_at, id
         LIMIT %(limit)s
     )
@@ -68,8 +70,9 @@ def booking_reminders_send(*, now: datetime | None = None, batch_size: int = REM
     params = {
         "now": now,
         "status": str(BookingStatus.CONFIRMED),
-        "soon_from": now + SOON_REMINDER_AHEAD,
-        "day_from": now + DAY_REMINDER_AHEAD,
+        "soon_opens": now + SOON_REMINDER_AHEAD,
+        "day_opens": now + DAY_REMINDER_AHEAD,
+        "day_closes": now + DAY_REMINDER_LATEST,
         "day_ahead": DAY_REMINDER_AHEAD,
         "limit": batch_size,
     }
@@ -84,7 +87,7 @@ def booking_reminders_send(*, now: datetime | None = None, batch_size: int = REM
             .select_related("client__reader_profile", "reader__reader_profile")
             .order_by("starts_at", "pk")
         )
-        for booking in bookings:  # the two windows do not overlap: a booking is in one set at most
+        for booking in bookings:  # the two windows do not overlap: a booking is in one of the sets
             _remind(booking=booking, soon=booking.pk in soon_ids)
     return RemindersSent(day=len(day_ids), soon=len(soon_ids))
 

@@ -88,7 +88,9 @@ def test_booking_ics_cancel_keeps_the_uid_and_carries_the_raised_sequence():
     booking.ics_sequence = 2
     booking.status = BookingStatus.CANCELLED
     # when
-    calendar, cancel = _event(booking_ics(booking=booking, recipient=booking.reader, method=IcsMethod.CANCEL, link=LINK))
+    calendar, cancel = _event(
+        booking_ics(booking=booking, recipient=booking.reader, method=IcsMethod.CANCEL, link=LINK)
+    )
     # then
     assert calendar["METHOD"] == "CANCEL"
     assert str(cancel["UID"]) == str(request["UID"])
