@@ -175,3 +175,24 @@ def test_reader_application_decision_email_html_part_links_to_site_url(mailoutbo
     dashboard = settings.SITE_URL + reverse("dashboards:home")
     assert dashboard in message.body
     assert f'href="{dashboard}"' in _html_part(message)
+
+
+def test_email_send_attachments_travel_with_their_type(mailoutbox):
+    # given
+    from apps.core.emails import email_send
+
+    invite = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    # when
+    email_send(
+        to=["selene@moonmail.test"],
+        subject="Booked",
+        template="notifications/email/notification",
+        context={"notification": SimpleNamespace(title="Booked", body="Your reading is booked.")},
+        attachments=[("invite.ics", invite, "text/calendar; method=REQUEST")],
+    )
+    # then
+    (message,) = mailoutbox
+    assert [(a.filename, a.content, a.mimetype) for a in message.attachments] == [
+        ("invite.ics", invite, "text/calendar; method=REQUEST")
+    ]
+    assert 'Content-Type: text/calendar; method="REQUEST"' in message.message().as_string()

@@ -16,7 +16,7 @@ from apps.core.outbox import outbox_drain
 from apps.notifications.models import Notification
 from apps.scheduling.enums import BookingStatus, CancelledBy, NoShowParty
 from apps.scheduling.models import BookingInvite
-from apps.scheduling.notify import booking_event_notify
+from apps.scheduling.notify import booking_event_notify, when_text
 from apps.scheduling.outbox_handlers import booking_invite_send
 from apps.scheduling.tests.factories import ReaderScheduleFactory, booking_funded
 from tests.support.money import top_up
@@ -321,3 +321,21 @@ def test_booking_event_notify_outside_the_callers_transaction_is_refused():
     with pytest.raises(RuntimeError):
         booking_event_notify(booking=booking, event="created")
     assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "tz_name", "expected"),
+    [
+        # summer time in London, and a reading that runs past midnight in the viewer's zone
+        (datetime(2027, 7, 1, 22, 45, tzinfo=UTC), "Europe/London", "Thursday 1 July 2027, 23:45–Fri 2 Jul 00:15 BST"),
+        # the first morning after the clocks went forward in New York
+        (datetime(2027, 3, 14, 14, 0, tzinfo=UTC), "America/New_York", "Sunday 14 March 2027, 10:00–10:30 EDT"),
+        (datetime(2027, 3, 14, 14, 0, tzinfo=UTC), "Asia/Kolkata", "Sunday 14 March 2027, 19:30–20:00 IST"),
+        (datetime(2027, 4, 4, 15, 30, tzinfo=UTC), "Australia/Sydney", "Monday 5 April 2027, 01:30–02:00 AEST"),
+    ],
+)
+def test_when_text_shows_the_instant_in_the_viewers_zone(starts_at, tz_name, expected):
+    # when
+    text = when_text(starts_at=starts_at, ends_at=starts_at + timedelta(minutes=30), tz_name=tz_name)
+    # then
+    assert text == f"{expected} ({tz_name})"
