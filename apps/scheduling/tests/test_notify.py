@@ -11,6 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from apps.accounts.tests.factories import UserFactory
+from apps.core.emails import email_send
 from apps.core.models import OutboxMessage
 from apps.core.outbox import outbox_drain
 from apps.notifications.models import Notification
@@ -339,3 +340,29 @@ def test_when_text_shows_the_instant_in_the_viewers_zone(starts_at, tz_name, exp
     text = when_text(starts_at=starts_at, ends_at=starts_at + timedelta(minutes=30), tz_name=tz_name)
     # then
     assert text == f"{expected} ({tz_name})"
+
+
+def test_booking_invite_send_mail_server_down_is_retried_by_the_outbox_and_sent_once(monkeypatch):
+    # given: the mail server refuses the first attempt
+    booking = _booking()
+    _change(booking, "created")
+    calls = []
+
+    def refuse_once(**kwargs):
+        calls.append(kwargs["to"])
+        if len(calls) == 1:
+            raise ConnectionRefusedError("smtp down")
+        return email_send(**kwargs)
+
+    monkeypatch.setattr("apps.scheduling.outbox_handlers.email_send", refuse_once)
+    # when
+    outbox_drain()
+    # then: one invite waits, unsent; the other left
+    assert len(mail.outbox) == 1
+    assert BookingInvite.objects.filter(sent_at__isnull=True).count() == 1
+    # when: the retry is due
+    outbox_drain(now=timezone.now() + timedelta(hours=1))
+    outbox_drain(now=timezone.now() + timedelta(hours=2))
+    # then
+    assert len(mail.outbox) == 2 and len(calls) == 3
+    assert not BookingInvite.objects.filter(sent_at__isnull=True).exists()
