@@ -62,7 +62,7 @@ class Message:
 
     @property
     def body(self) -> str:
-        return f"{self.when}\n{self.text}"
+        return f"{self.when}.\n{self.text}"  # one line per part in emails, a sentence each in the list
 
 
 def booking_page_path(*, booking: Booking, user: Any) -> str:
