@@ -6,11 +6,14 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from apps.core.emails import email_context, email_send, site_link
 from apps.core.outbox import outbox_handler
+from apps.core.services import client_ip
 
 from .enums import ApplicationStatus
 from .models import ReaderApplication
@@ -21,7 +24,17 @@ DECISION_EMAIL = "accounts.reader_application_decision_email"
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth renders our templates (templates/account/email/, templates/mfa/email/) as a text part plus an
-    HTML part; this gives them the context every email template uses (site name, SITE_URL)."""
+    HTML part; this gives them the context every email template uses (site name, SITE_URL).
+
+    allauth's rate limits and its record of sessions ask the adapter for the client's address: it is the one the
+    rest of the site uses (``apps.core.services.client_ip``, behind ``TRUSTED_PROXY_COUNT`` proxies), so a burst
+    of failed logins from one visitor never locks out everybody behind the same router."""
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return ip
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         super().send_mail(template_prefix, email, email_context(**context))

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CACHES, LOGGING, REDIS_URL, VAR_DIR, env
+from .base import CACHES, LOGGING, REDIS_URL, STRIPE_API_BASE, VAR_DIR, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -18,6 +18,9 @@ if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production (Celery broker and cache).")
+# STRIPE_API_BASE points the SDK at a local test server; in production every Stripe call goes to Stripe itself.
+if STRIPE_API_BASE:
+    raise ImproperlyConfigured("STRIPE_API_BASE must be empty in production: Stripe calls go to api.stripe.com.")
 # Heroku Redis serves TLS (rediss://) with a certificate that is not signed by a public authority; its
 # documentation asks clients to skip verification. REDIS_SSL_CERT_REQS=required turns verification on for
 # providers whose certificate verifies.

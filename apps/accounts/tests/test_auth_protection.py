@@ -119,3 +119,35 @@ def test_admin_site_signed_in_non_admin_gets_404(client, role):
     response = client.get("/admin/", follow=True)
     # then
     assert response.status_code == 404
+
+
+def test_login_failed_limit_behind_the_proxy_counts_the_forwarded_address_not_the_router(client, settings):
+    # given: one proxy in front (Heroku's router at 10.0.0.1); one visitor fails ten logins, under ten emails
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert "10/m/ip" in settings.ACCOUNT_RATE_LIMITS["login_failed"]
+    url = reverse("account_login")
+    router = {"REMOTE_ADDR": "10.0.0.1"}
+    for n in range(10):
+        client.post(
+            url,
+            {"login": f"guess{n}@example.com", "password": "not-the-password-123"},
+            HTTP_X_FORWARDED_FOR="203.0.113.5",
+            **router,
+        )
+    user = UserFactory()
+    # when: someone else signs in through the same router
+    elsewhere = client.post(
+        url, {"login": user.email, "password": DEFAULT_PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.7", **router
+    )
+    # then: they are let in, while the guessing address is still refused (even an address it claims to relay
+    # for in front of its own, which the router appends after it)
+    assert elsewhere.status_code == 302
+    client.logout()
+    guesser = client.post(
+        url,
+        {"login": user.email, "password": DEFAULT_PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.5",
+        **router,
+    )
+    assert guesser.status_code == 200
+    assert "Too many failed login attempts" in guesser.content.decode()

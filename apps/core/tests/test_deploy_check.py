@@ -62,6 +62,7 @@ def test_check_deploy_with_production_settings_reports_no_issues():
         ({"DJANGO_SECRET_KEY": "too-short"}, "DJANGO_SECRET_KEY must be at least 50 characters"),
         ({"DATABASE_URL": "sqlite:////tmp/soulseer.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
         ({"REDIS_URL": ""}, "REDIS_URL must be set in production"),
+        ({"STRIPE_API_BASE": "http://127.0.0.1:12111"}, "STRIPE_API_BASE must be empty in production"),
     ],
 )
 def test_production_settings_with_unsafe_configuration_refuse_to_start(overrides, message):
