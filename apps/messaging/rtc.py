@@ -7,6 +7,7 @@ issued without RTM.
 
 from typing import Any
 
+from apps.core.parsing import id_or_none
 from apps.rtc.access import AccessDecision, AccessRefused, rtc_uid_for
 from apps.rtc.channels import channel_name_for
 from apps.rtc.enums import Modality, RtcRole
@@ -25,9 +26,10 @@ def conversation_channel_name(conversation_id: int) -> str:
 
 def conversation_rtc_access(*, user: Any, object_id: str) -> AccessDecision:
     """A party of the conversation (its client or its reader); anyone else: 404."""
-    if not str(object_id).isdigit():
+    conversation_id = id_or_none(object_id)
+    if conversation_id is None:
         raise AccessRefused("This conversation does not exist.", not_found=True)
-    parties = Conversation.objects.filter(pk=int(object_id)).values_list("client_id", "reader_id").first()
+    parties = Conversation.objects.filter(pk=conversation_id).values_list("client_id", "reader_id").first()
     if parties is None or getattr(user, "pk", None) not in parties:
         raise AccessRefused("This conversation does not exist.", not_found=True)
     if not rtm_enabled():

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.exceptions import DomainError
+from apps.core.parsing import id_or_none
 from apps.core.permissions import verified_email_required
 from apps.rtc.selectors import rtc_doorbell_context
 from apps.wallet.exceptions import InsufficientFunds
@@ -32,8 +33,7 @@ _RING_SESSION_KEY = "messaging_doorbell_ring"
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return id_or_none(request.GET.get(name))
 
 
 @login_required

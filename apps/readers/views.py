@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.integrations import integrations_status
+from apps.core.parsing import ids_from_csv
 from apps.core.permissions import reader_required
 
 from . import selectors, services
@@ -78,7 +79,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def presence(request: HttpRequest) -> HttpResponse:
     """Live status badges (out-of-band swaps) for the readers on the page."""
-    ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.isdigit()]
+    ids = ids_from_csv(request.GET.get("ids", ""))
     statuses = selectors.reader_presence_map(reader_ids=ids)
     return render(request, "readers/partials/_presence_updates.html", {"statuses": statuses.items()})
 

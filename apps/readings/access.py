@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from apps.core.parsing import id_or_none
 from apps.readings.enums import LIVE_STATES, Modality, SessionState
 from apps.readings.models import ReadingSession, SessionEvent
 from apps.rtc.access import PAYMENT_PENDING, AccessDecision, AccessRefused, rtc_uid_for
@@ -32,9 +33,10 @@ from apps.rtc.selectors import rtm_enabled
 
 
 def _party_session(*, user: Any, object_id: str) -> ReadingSession:
-    if not str(object_id).isdigit():
+    session_id = id_or_none(object_id)
+    if session_id is None:
         raise AccessRefused("This room does not exist.", not_found=True)
-    session = ReadingSession.objects.filter(pk=int(object_id)).first()
+    session = ReadingSession.objects.filter(pk=session_id).first()
     if session is None or getattr(user, "pk", None) not in (session.client_id, session.reader_id):
         raise AccessRefused("This room does not exist.", not_found=True)
     if session.modality == Modality.TEXT:
@@ -118,9 +120,10 @@ def reading_chat_channel_name(session_id: int) -> str:
 
 def reading_chat_rtc_access(*, user: Any, object_id: str) -> AccessDecision:
     """A party of a live reading: an RTM login for the chat doorbell (join-only RTC privilege)."""
-    if not str(object_id).isdigit():
+    session_id = id_or_none(object_id)
+    if session_id is None:
         raise AccessRefused("This reading does not exist.", not_found=True)
-    session = ReadingSession.objects.filter(pk=int(object_id)).only("pk", "client_id", "reader_id", "state").first()
+    session = ReadingSession.objects.filter(pk=session_id).only("pk", "client_id", "reader_id", "state").first()
     if session is None or getattr(user, "pk", None) not in (session.client_id, session.reader_id):
         raise AccessRefused("This reading does not exist.", not_found=True)
     if session.state not in LIVE_STATES:

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from apps.core.exceptions import NotFound
+from apps.core.parsing import id_or_none
 from apps.wallet.models import ReconciliationRun, Refund, StripeEvent, TopUp
 
 
@@ -31,8 +32,8 @@ def topups_paid_list(*, search: str = "") -> QuerySet[TopUp]:
     search = search.strip()
     if search:
         condition = Q(user__email__icontains=search) | Q(stripe_payment_intent_id=search)
-        if search.isdigit():
-            condition |= Q(pk=int(search))
+        if (topup_id := id_or_none(search)) is not None:
+            condition |= Q(pk=topup_id)
         qs = qs.filter(condition)
     return qs.order_by("-paid_at", "-pk")
 

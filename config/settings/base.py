@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.accounts.middleware.AdminMfaRequiredMiddleware",
+    "apps.core.middleware.RequestInputGuardMiddleware",
     # Last, so it sees every domain error a view lets through: error page, HTMX partial or JSON.
     "apps.core.errors.DomainErrorMiddleware",
 ]

@@ -5,6 +5,7 @@ from functools import partial
 
 from django.db import transaction
 
+from apps.core.parsing import id_or_none
 from apps.readings.services.lifecycle import session_disconnect, session_heartbeat
 from apps.rtc.models import PresenceSignal
 
@@ -21,9 +22,9 @@ def on_presence_signal(signal: PresenceSignal) -> None:
 def session_presence_signal_apply(*, signal_id: int) -> str | None:
     """A join counts as a heartbeat at its time; a leave moves an active reading to reconnecting at once."""
     signal = PresenceSignal.objects.select_related("user").filter(pk=signal_id, use=PRESENCE_USE).first()
-    if signal is None or signal.user is None or not signal.object_id.isdigit():
+    session_id = id_or_none(signal.object_id) if signal is not None else None
+    if signal is None or signal.user is None or session_id is None:
         return None
-    session_id = int(signal.object_id)
     if signal.is_present:
         return session_heartbeat(user=signal.user, session_id=session_id, at=signal.occurred_at)
     return session_disconnect(user=signal.user, session_id=session_id, at=signal.occurred_at)

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from apps.core.parsing import id_or_none
 from apps.wallet import stripe_gateway
 from apps.wallet.locks import topups_for_update
 from apps.wallet.models import TopUp
@@ -55,7 +56,7 @@ def _id(value: Any) -> str:
 
 def _topup_id(metadata: Any) -> int | None:
     raw = (metadata or {}).get("topup_id") if isinstance(metadata, dict) else None
-    return int(raw) if raw and str(raw).isdigit() else None
+    return id_or_none(raw)
 
 
 def _local_match(payment_intent_id: str, charge_id: str) -> TopUp | None:

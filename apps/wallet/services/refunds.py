@@ -30,6 +30,7 @@ from apps.core.exceptions import DomainError, IntegrationNotConfigured, InvalidS
 from apps.core.integrations import stripe_enabled
 from apps.core.models import OutboxMessage
 from apps.core.outbox import outbox_enqueue, outbox_handler
+from apps.core.parsing import id_or_none
 from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
@@ -232,9 +233,9 @@ def _hold_release(refund: Refund) -> Transaction | None:
 
 
 def _refund_known(stripe_refund: dict[str, Any]) -> bool:
-    local_id = (stripe_refund.get("metadata") or {}).get("refund_id")
+    local_id = id_or_none((stripe_refund.get("metadata") or {}).get("refund_id"))
     return Refund.objects.filter(stripe_refund_id=stripe_refund["id"]).exists() or bool(
-        local_id and str(local_id).isdigit() and Refund.objects.filter(pk=int(local_id)).exists()
+        local_id is not None and Refund.objects.filter(pk=local_id).exists()
     )
 
 
@@ -246,7 +247,7 @@ def _refund_for(stripe_refund: dict[str, Any], ref: PaymentRef | None) -> Refund
     refund = locked.filter(stripe_refund_id=stripe_refund["id"]).first()
     if refund is not None:
         return refund
-    local_id = (stripe_refund.get("metadata") or {}).get("refund_id")
+    local_id = id_or_none((stripe_refund.get("metadata") or {}).get("refund_id"))
     if local_id:
         refund = locked.filter(pk=int(local_id)).first()
         if refund is not None:
