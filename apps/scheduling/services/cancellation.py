@@ -365,6 +365,26 @@ def _availability_load(
     return _Availability(schedule, weekly, extra, days_off, blocks, busy)
 
 
+def _open_spans(
+    availability: _Availability, *, around: date, zone: zoneinfo.ZoneInfo
+) -> list[tuple[datetime, datetime]]:
+    """The reader's open hours of the day before, ``around`` and the day after, as instants, with touching
+    windows joined (a window to midnight and the next day's from midnight make one span)."""
+    spans = []
+    for day in (around - timedelta(days=1), around, around + timedelta(days=1)):
+        windows = list(availability.extra.get(day, []))
+        if day not in availability.days_off:
+            windows += availability.weekly.get(day.weekday(), [])
+        spans += [_local_bounds(day, start, end, zone) for start, end in windows]
+    joined: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(spans):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return joined
+
+
 def _is_open(availability: _Availability, *, booking: Booking, starts_at: datetime, at: datetime) -> bool:
     """``_new_time_is_open`` on loaded availability (pure)."""
     schedule = availability.schedule
@@ -379,13 +399,9 @@ def _is_open(availability: _Availability, *, booking: Booking, starts_at: dateti
     local = starts_at.astimezone(zone)
     if local.second or local.microsecond or local.minute % SLOT_STEP_MINUTES:
         return False
-    day = local.date()
-    windows = list(availability.extra.get(day, []))
-    if day not in availability.days_off:
-        windows += availability.weekly.get(day.weekday(), [])
     if not any(
         window_start <= starts_at and ends_at <= window_end
-        for window_start, window_end in (_local_bounds(day, start, end, zone) for start, end in windows)
+        for window_start, window_end in _open_spans(availability, around=local.date(), zone=zone)
     ):
         return False
     if any(block_start < ends_at and starts_at < block_end for block_start, block_end in availability.blocks):
@@ -403,8 +419,8 @@ def _new_time_is_open(*, schedule: ReaderSchedule | None, booking: Booking, star
     itself set aside.
 
     Checked through the models: the reader takes bookings and offers this duration; the start is on the slot
-    grid, after the minimum notice and within the horizon; the time lies inside one weekly window of that day
-    in the reader's own zone (unless the day is off) or inside extra hours of that date; no time block
+    grid, after the minimum notice and within the horizon; the time lies inside the reader's open hours in their
+    own zone: weekly windows (except on a day off) and extra hours of a date, touching windows joined; no time block
     overlaps it; no other active booking is nearer to it than the reader's buffers. To be replaced by the
     slot engine's ``slot_is_open`` once it lands; the exclusion constraint ``booking_no_overlap`` still
     decides two writers racing for the same time.
