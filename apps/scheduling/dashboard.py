@@ -1,4 +1,9 @@
-"""Dashboard sections of scheduled readings: a client's upcoming bookings; a reader's bookings and earnings."""
+"""Dashboard sections of scheduled readings: a client's upcoming bookings; a reader's bookings and earnings; the
+admins' bookings summary."""
+
+from typing import Any
+
+from django.http import HttpRequest
 
 from apps.dashboards.sections import Section, dashboard_section_register
 
@@ -20,5 +25,23 @@ dashboard_section_register(
         "Bookings",
         panel_url_name="scheduling_manage:reader_panel",
         fallback_url_name="scheduling_manage:reader_list",
+    ),
+)
+
+
+def admin_bookings(request: HttpRequest) -> dict[str, Any]:
+    from .selectors_manage import booking_staff_summary
+
+    return {"summary": booking_staff_summary(viewer=request.user)}
+
+
+dashboard_section_register(
+    role="admin",
+    order=50,
+    section=Section(
+        "bookings",
+        "Bookings",
+        template="scheduling/staff/_admin_section.html",
+        context="apps.scheduling.dashboard.admin_bookings",
     ),
 )

@@ -163,3 +163,24 @@ def reader_no_show_counts(*, viewer: Any) -> QuerySet[Any]:
 def reader_no_show_count(*, viewer: Any, reader_id: int) -> int:
     _staff_only(viewer)
     return Booking.objects.filter(reader_id=reader_id, no_show_party__in=READER_NO_SHOW).count()
+
+
+@dataclass(frozen=True)
+class BookingStaffSummary:
+    upcoming: int
+    cancelled_recently: int
+    reader_no_shows_recently: int
+
+
+def booking_staff_summary(*, viewer: Any, now: datetime | None = None, days: int = 30) -> BookingStaffSummary:
+    """For the admin dashboard, in one query: bookings still to come, and cancellations and readers' missed
+    readings of the last ``days`` days (by booked time)."""
+    _staff_only(viewer)
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    totals = Booking.objects.aggregate(
+        upcoming=Count("pk", filter=Q(status__in=ACTIVE, ends_at__gt=now)),
+        cancelled=Count("pk", filter=Q(status="cancelled", cancelled_at__gte=since)),
+        missed=Count("pk", filter=Q(no_show_party__in=READER_NO_SHOW, starts_at__gte=since)),
+    )
+    return BookingStaffSummary(totals["upcoming"], totals["cancelled"], totals["missed"])
