@@ -22,7 +22,7 @@ from apps.core.exceptions import NotFound
 from apps.core.permissions import reader_required
 
 from . import selectors_manage as selectors
-from .enums import CancelledBy
+from .enums import BookingStatus, CancelledBy
 from .forms_manage import ClientCancelForm, ReaderCancelForm, RescheduleDayForm, RescheduleForm
 from .models import Booking
 from .services.cancellation import (
@@ -49,7 +49,7 @@ def _side(request: HttpRequest, booking: Booking) -> Any:
 def _booking_context(request: HttpRequest, booking: Booking) -> dict[str, Any]:
     side = _side(request, booking)
     now = timezone.now()
-    can_cancel = booking.status == "confirmed" and now < booking.starts_at
+    can_cancel = booking.status == BookingStatus.CONFIRMED and now < booking.starts_at
     return {
         "booking": booking,
         "is_client": side == CancelledBy.CLIENT,
@@ -57,7 +57,7 @@ def _booking_context(request: HttpRequest, booking: Booking) -> dict[str, Any]:
         "other_zone": booking.reader_timezone if side == CancelledBy.CLIENT else booking.client_timezone,
         "can_cancel": can_cancel,
         "quote": booking_refund_quote(booking=booking, by=side, at=now) if can_cancel else None,
-        "reschedule_refusal": booking_reschedule_refusal(booking=booking, at=now) if side == "client" else "",
+        "reschedule_refusal": booking_reschedule_refusal(booking=booking, at=now) if side == CancelledBy.CLIENT else "",
     }
 
 
