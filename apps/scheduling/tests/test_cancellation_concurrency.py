@@ -121,3 +121,32 @@ def test_booking_reschedule_racing_a_cancel_leaves_one_consistent_outcome():
         assert isinstance(outcomes[0], InvalidStateError)
         assert booking.starts_at == start
     call_command("ledger_check")
+
+
+def test_booking_reschedule_racing_a_new_booking_of_the_same_time_one_holds_it():
+    # given: a booking three days ahead; another client books 15:00 at the instant the first moves there
+    reader = ReaderScheduleFactory(timezone="UTC").reader
+    weekly_windows(reader)
+    client, rival = UserFactory(), UserFactory()
+    top_up(client, "100.00")
+    top_up(rival, "100.00")
+    start = (timezone.now() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    booking = booking_funded(client=client, reader=reader, starts_at=start)
+    wanted = start + timedelta(hours=5)
+    # when
+    moved, booked = race(
+        lambda: booking_reschedule(client=client, booking_id=booking.pk, starts_at=wanted),
+        lambda: booking_funded(client=rival, reader=reader, starts_at=wanted),
+    )
+    # then: exactly one of them holds 15:00; the loser changed nothing and moved no money
+    holders = Booking.objects.filter(reader=reader, starts_at=wanted, status=BookingStatus.CONFIRMED)
+    assert holders.count() == 1
+    booking.refresh_from_db()
+    if isinstance(moved, Booking):
+        assert isinstance(booked, Exception)
+        assert booking.starts_at == wanted
+        assert balance_of(wallet_account(rival)) == Decimal("100.00")
+    else:
+        assert isinstance(moved, InvalidStateError)
+        assert (booking.starts_at, booking.reschedule_count) == (start, 0)
+    call_command("ledger_check")
