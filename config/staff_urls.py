@@ -17,5 +17,6 @@ urlpatterns = [
     path("notifications/", include("apps.notifications.staff_urls")),
     path("messaging/", include("apps.messaging.staff_urls")),
     path("readings/", include("apps.readings.staff_urls")),
+    path("scheduling/", include("apps.scheduling.staff_urls")),
     path("moderation/", include("apps.moderation.staff_urls")),
 ]

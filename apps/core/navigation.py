@@ -55,6 +55,7 @@ MAIN_NAV: list[NavItem] = [
     NavItem("Help", "pages:help"),
     NavItem("Dashboard", "dashboards:home", visible_to="auth", group="yours"),
     NavItem("Readings", "readings:history", visible_to="auth", group="yours"),
+    NavItem("Bookings", "scheduling_manage:client_list", visible_to="auth", group="yours"),
     NavItem("Messages", "messaging:inbox", visible_to="auth", group="yours"),
     NavItem("Wallet", "wallet:home", visible_to="auth", group="yours"),
     NavItem("Notifications", "notifications:list", visible_to="auth", group="yours"),

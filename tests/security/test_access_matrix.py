@@ -17,12 +17,14 @@ not exempt; ``test_csrf_exempt_views_are_the_signed_webhooks_only`` lists the ex
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +112,8 @@ RULES: dict[str, Rule] = {
     "readings:recent_panel": SIGNED_IN,
     "readings:start_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
     "readings:start": Rule("signed_in", obj="reader_profile", kwargs={"reader_id": "pk"}),
+    "scheduling_manage:client_list": SIGNED_IN,
+    "scheduling_manage:client_panel": SIGNED_IN,
     "api-me": SIGNED_IN,
     # Readers only
     "dashboards:reader": READER,
@@ -119,6 +123,8 @@ RULES: dict[str, Rule] = {
     "readers:presence_heartbeat": READER,
     "readers:publish": READER,
     "readings:incoming_panel": READER,
+    "scheduling_manage:reader_list": READER,
+    "scheduling_manage:reader_panel": READER,
     # Objects: only their parties
     "accounts:reader_application_photo": owner("application", application_id="pk"),
     "wallet:transaction_detail": owner("wallet_transaction", transaction_id="pk"),
@@ -141,6 +147,9 @@ RULES: dict[str, Rule] = {
     "readings:note": owner("reading", pk="pk"),
     "readings:review": owner("reading", pk="pk"),
     "readings:reply": owner("reading", pk="pk"),
+    "scheduling_manage:detail": owner("booking", pk="pk"),
+    "scheduling_manage:cancel": owner("booking", pk="pk"),
+    "scheduling_manage:reschedule": owner("booking", pk="pk"),
     "moderation:report": owner("reportable_message", type_key="type_key", object_id="pk"),
     # Admin pages
     "dashboards:admin": STAFF,
@@ -173,6 +182,10 @@ RULES: dict[str, Rule] = {
     "staff_readers:taxonomy": staff_object("specialty", kind="=specialties"),
     "staff_readers:taxonomy_term": staff_object("specialty", kind="=specialties", term_id="pk"),
     "staff_readings:reviews": STAFF,
+    "staff_scheduling:booking_list": STAFF,
+    "staff_scheduling:no_shows": STAFF,
+    "staff_scheduling:booking_detail": staff_object("booking", pk="pk"),
+    "staff_scheduling:booking_cancel": staff_object("booking", pk="pk"),
     "staff_moderation:queue": STAFF,
     "staff_moderation:report_detail": staff_object("report", pk="pk"),
     "staff_moderation:content": staff_object("reportable_message", type_key="type_key", object_id="pk"),
@@ -234,6 +247,7 @@ def world():
     from apps.readings.services import session_accept, session_end, session_finalize, session_request
     from apps.readings.services.reviews import review_create
     from apps.readings.tests.helpers import credit, make_reader
+    from apps.scheduling.tests.factories import booking_funded
     from apps.wallet.models import Posting, TopUp
 
     client, other_client = UserFactory(), UserFactory()
@@ -251,6 +265,14 @@ def world():
     reply = paid_reply(conversation, "The cards say patience.")
     report = report_create(reporter=client, type_key="messaging.message", object_id=reply.pk, reason="spam")
     reportable = paid_reply(conversation, "A second reply, not reported yet.")
+    credit(client, Decimal("15.00"))
+    booking = booking_funded(
+        client=client,
+        reader=reader,
+        starts_at=timezone.now() + timedelta(days=3),
+        duration_minutes=15,
+        rate_amount=Decimal("1.00"),
+    )
     transaction = Posting.objects.filter(account__code=f"wallet:{client.pk}").latest("pk").transaction
     topup = TopUp.objects.create(
         user=client, amount=Decimal("10.00"), stripe_checkout_session_id="cs_test_matrix", status=TopUp.Status.PAID
@@ -272,6 +294,7 @@ def world():
         "review": review,
         "report": report,
         "specialty": SpecialtyFactory(),
+        "booking": booking,
     }
     # Who the object belongs to (its parties); everyone else is a stranger.
     parties = {
@@ -281,6 +304,7 @@ def world():
         "conversation": [client, reader],
         "paid_reply": [client],
         "reading": [client, reader],
+        "booking": [client, reader],
         "reportable_message": [client],
     }
     return {
