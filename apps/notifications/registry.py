@@ -14,7 +14,6 @@ from django.core.exceptions import ImproperlyConfigured
 EMAIL_PREFERENCE_BY_CATEGORY: dict[str, str] = {
     "messages": "notify_email_messages",
     "readings": "notify_email_readings",
-    "scheduling": "notify_email_readings",
     "account": "notify_email_account",
     "scheduling": "notify_email_readings",
 }

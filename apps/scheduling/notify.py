@@ -66,8 +66,8 @@ class Message:
 
 
 def booking_page_path(*, booking: Booking, user: Any) -> str:
-    """Where ``user`` (a party) finds their upcoming bookings and joins them: their dashboard."""
-    return reverse("dashboards:client" if user.pk == booking.client_id else "dashboards:reader")
+    """Where a party finds the booking, joins it, moves or cancels it: the booking's own page."""
+    return reverse("scheduling_manage:detail", kwargs={"pk": booking.pk})
 
 
 def local_time(at: datetime, tz_name: str) -> datetime:
@@ -88,7 +88,7 @@ def short_when(at: datetime, tz_name: str) -> str:
     return f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {local:%Z}"
 
 
-def booking_event_notify(*, booking: Booking, event: str) -> None:
+def booking_event_notify(*, booking: Booking, event: Any) -> None:
     """Tell both parties that ``booking`` was created, rescheduled, cancelled, missed or completed.
 
     Inner helper: the caller holds the transaction (and the booking's lock) and has saved the change (new
@@ -117,7 +117,7 @@ def booking_event_notify(*, booking: Booking, event: str) -> None:
             _invite_enqueue(booking=booking, event=event, recipient=recipient)
 
 
-def _version_raise(*, booking: Booking, event: str) -> None:
+def _version_raise(*, booking: Booking, event: Any) -> None:
     now = timezone.now()
     changes: dict[str, Any] = {"ics_sequence": F("ics_sequence") + 1}
     if event == BookingEvent.RESCHEDULED:

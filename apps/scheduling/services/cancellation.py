@@ -23,28 +23,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.exceptions import InvalidInputError, InvalidStateError, NotFound, PermissionDeniedError
 from apps.core.services import audit_log_record
-from apps.notifications.registry import notification_kind_register
-from apps.notifications.services import notify
 from apps.wallet.enums import TransactionKind
 from apps.wallet.services.holds import hold_release, hold_settle
 from apps.wallet.services.ledger import split_reader_share
 
 from ..constants import BOOKING_SUBJECT, FULL, MAX_BUFFER_MINUTES, NONE, SLOT_STEP_MINUTES
-from ..enums import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelledBy, ExceptionKind
+from ..enums import ACTIVE_BOOKING_STATUSES, BookingEvent, BookingStatus, CancelledBy, ExceptionKind
 from ..locks import schedule_then_booking_lock
 from ..models import Booking, DateException, ReaderSchedule, TimeBlock, WeeklyWindow
+from ..notify import booking_event_notify
 
 CENT = Decimal("0.01")
-
-KIND_CANCELLED = notification_kind_register("scheduling.booking_cancel_notice", label="A booking was cancelled")
-KIND_RESCHEDULED = notification_kind_register(
-    "scheduling.booking_reschedule_notice", label="A booking was moved to another time"
-)
 
 REFUND_FACT = "refund"
 CANCEL_SETTLEMENT_FACT = "cancel_settlement"
@@ -178,7 +171,6 @@ def _cancel(*, booking: Booking, by: Any, actor: Any, at: datetime, reason: str)
     booking.refund_amount = quote.refund_amount
     booking.reader_share_amount = quote.reader_share_amount
     booking.platform_share_amount = quote.platform_share_amount
-    booking.ics_sequence += 1
     booking.save(
         update_fields=[
             "status",
@@ -189,7 +181,6 @@ def _cancel(*, booking: Booking, by: Any, actor: Any, at: datetime, reason: str)
             "refund_amount",
             "reader_share_amount",
             "platform_share_amount",
-            "ics_sequence",
         ]
     )
     audit_log_record(
@@ -206,33 +197,8 @@ def _cancel(*, booking: Booking, by: Any, actor: Any, at: datetime, reason: str)
             "starts_at": booking.starts_at.isoformat(),
         },
     )
-    _tell_cancelled(booking=booking, by=by, quote=quote)
+    booking_event_notify(booking=booking, event=BookingEvent.CANCELLED)
     return booking
-
-
-def _when(instant: datetime, zone: str) -> str:
-    local = instant.astimezone(zoneinfo.ZoneInfo(zone))
-    return f"{local:%a %d %b %Y, %H:%M} ({zone})"
-
-
-def _tell_cancelled(*, booking: Booking, by: Any, quote: RefundQuote) -> None:
-    """In-app notice to whoever did not cancel (both sides when an admin did)."""
-    url = reverse("scheduling_manage:detail", kwargs={"pk": booking.pk})
-    recipients = {
-        CancelledBy.CLIENT: [booking.reader],
-        CancelledBy.READER: [booking.client],
-        CancelledBy.ADMIN: [booking.client, booking.reader],
-    }[CancelledBy(by)]
-    for user in recipients:
-        when = _when(booking.starts_at, user.timezone)
-        if user.pk == booking.client_id:
-            body = f"Your booked reading of {when} was cancelled by {CancelledBy(by).label.lower()}."
-            body += f" ${quote.refund_amount:.2f} is back in your wallet."
-        else:
-            body = f"The booked reading of {when} was cancelled by {CancelledBy(by).label.lower()}."
-            if quote.reader_share_amount:
-                body += f" You earn ${quote.reader_share_amount:.2f} of the part the client does not get back."
-        notify(user=user, kind=KIND_CANCELLED, title="A booking was cancelled", body=body, url=url)
 
 
 def _not_started(booking: Booking, at: datetime) -> None:
@@ -489,8 +455,6 @@ def booking_reschedule(*, client: Any, booking_id: int, starts_at: datetime, at:
     previous = booking.starts_at
     booking.starts_at, booking.ends_at = starts_at, ends_at
     booking.reschedule_count += 1
-    booking.ics_sequence += 1
-    booking.reminder_day_sent_at = booking.reminder_soon_sent_at = None
     try:
         with transaction.atomic():
             booking.save(
@@ -498,9 +462,6 @@ def booking_reschedule(*, client: Any, booking_id: int, starts_at: datetime, at:
                     "starts_at",
                     "ends_at",
                     "reschedule_count",
-                    "ics_sequence",
-                    "reminder_day_sent_at",
-                    "reminder_soon_sent_at",
                 ]
             )
     except IntegrityError as error:
@@ -513,13 +474,6 @@ def booking_reschedule(*, client: Any, booking_id: int, starts_at: datetime, at:
         target=booking,
         details={"from": previous.isoformat(), "to": starts_at.isoformat(), "count": booking.reschedule_count},
     )
-    reader = booking.reader
-    notify(
-        user=reader,
-        kind=KIND_RESCHEDULED,
-        title="A booking was moved",
-        body=f"{client.public_name} moved their reading from {_when(previous, reader.timezone)} "
-        f"to {_when(starts_at, reader.timezone)}.",
-        url=reverse("scheduling_manage:detail", kwargs={"pk": booking.pk}),
-    )
+    # The calendar invites' sequence goes up and the reminders follow the new time (notify.py).
+    booking_event_notify(booking=booking, event=BookingEvent.RESCHEDULED)
     return booking

@@ -10,10 +10,10 @@ from apps.accounts.tests.factories import AdminFactory, UserFactory
 from apps.core.exceptions import InvalidInputError, InvalidStateError, NotFound, PermissionDeniedError
 from apps.core.models import AuditLog
 from apps.notifications.models import Notification
-from apps.scheduling.enums import BookingStatus, CancelledBy
+from apps.scheduling.enums import BookingEvent, BookingStatus, CancelledBy
 from apps.scheduling.models import Booking
+from apps.scheduling.notify import KINDS
 from apps.scheduling.services.cancellation import (
-    KIND_CANCELLED,
     booking_cancel_by_admin,
     booking_cancel_by_client,
     booking_cancel_by_reader,
@@ -26,6 +26,8 @@ from apps.wallet.selectors import balance_of
 from apps.wallet.services.holds import hold_find
 from apps.wallet.services.ledger import earnings_account, wallet_account
 from tests.support.money import top_up
+
+KIND_CANCELLED = KINDS[BookingEvent.CANCELLED]
 
 pytestmark = pytest.mark.django_db
 
@@ -219,11 +221,11 @@ def test_booking_cancel_by_client_audits_and_tells_the_reader(booked):
     assert entry.target_id == str(booked.pk)
     assert entry.details["by"] == "client"
     assert entry.details["refund"] == "30.00"
-    notice = Notification.objects.get(kind=KIND_CANCELLED)
-    assert notice.user == booked.reader
+    notice = Notification.objects.get(kind=KIND_CANCELLED, user=booked.reader)
     assert "$21.00" in notice.body
     assert "Europe/London" in notice.body  # the reader's own zone
-    assert not Notification.objects.filter(user=booked.client, kind=KIND_CANCELLED).exists()
+    told_client = Notification.objects.get(kind=KIND_CANCELLED, user=booked.client)
+    assert "$30.00 of the $60.00 is back in your wallet" in told_client.body
 
 
 # --- the reader cancels -----------------------------------------------------------------------------------------
@@ -242,9 +244,9 @@ def test_booking_cancel_by_reader_refunds_everything_even_late(booked):
     assert _wallet(booked.client) == Decimal("100.00")
     assert _earnings(booked.reader) == Decimal("0.00")
     assert _hold(booking) == Decimal("0.00")
-    notice = Notification.objects.get(kind=KIND_CANCELLED)
-    assert notice.user == booked.client
+    notice = Notification.objects.get(kind=KIND_CANCELLED, user=booked.client)
     assert "America/Los_Angeles" in notice.body
+    assert "The full $60.00 is back in your wallet" in notice.body
     assert AuditLog.objects.get(action="scheduling.booking_cancelled").actor == booked.reader
     call_command("ledger_check")
 

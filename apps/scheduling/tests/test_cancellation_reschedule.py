@@ -12,11 +12,11 @@ from apps.accounts.tests.factories import UserFactory
 from apps.core.exceptions import InvalidInputError, InvalidStateError, NotFound
 from apps.core.models import AuditLog
 from apps.notifications.models import Notification
-from apps.scheduling.enums import ExceptionKind
+from apps.scheduling.enums import BookingEvent, ExceptionKind
 from apps.scheduling.models import Booking, DateException, ReaderSchedule, TimeBlock
+from apps.scheduling.notify import KINDS
 from apps.scheduling.services import cancellation
 from apps.scheduling.services.cancellation import (
-    KIND_RESCHEDULED,
     booking_reschedule,
     booking_reschedule_options,
 )
@@ -28,6 +28,7 @@ from tests.support.money import top_up
 
 pytestmark = pytest.mark.django_db
 
+KIND_RESCHEDULED = KINDS[BookingEvent.RESCHEDULED]
 LONDON = ZoneInfo("Europe/London")
 # Monday 11 January 2027, 10:00 in London (GMT, so 10:00 UTC).
 START = datetime(2027, 1, 11, 10, 0, tzinfo=LONDON)
@@ -66,7 +67,8 @@ def test_booking_reschedule_to_an_open_time_moves_it_once_and_moves_no_money(boo
     entry = AuditLog.objects.get(action="scheduling.booking_rescheduled")
     assert entry.actor == booked.client
     assert entry.details["from"] == START.isoformat()
-    assert Notification.objects.get(kind=KIND_RESCHEDULED).user == booked.reader
+    told = set(Notification.objects.filter(kind=KIND_RESCHEDULED).values_list("user_id", flat=True))
+    assert told == {booked.client_id, booked.reader_id}
 
 
 def test_booking_reschedule_twice_is_refused(booked):
