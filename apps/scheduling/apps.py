@@ -17,3 +17,10 @@ class SchedulingConfig(AppConfig):
         from .selectors import finished_bookings
 
         hold_subject_register(BOOKING_SUBJECT, finished=finished_bookings)
+
+        # The booked reading's room is a prepaid reading of the readings app, which calls back when it is over.
+        from apps.readings.prepaid import prepaid_subject_register
+
+        from .services.attendance import booking_reading_finished
+
+        prepaid_subject_register(BOOKING_SUBJECT, on_finished=booking_reading_finished)

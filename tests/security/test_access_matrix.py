@@ -17,12 +17,14 @@ not exempt; ``test_csrf_exempt_views_are_the_signed_webhooks_only`` lists the ex
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +143,9 @@ RULES: dict[str, Rule] = {
     "readings:note": owner("reading", pk="pk"),
     "readings:review": owner("reading", pk="pk"),
     "readings:reply": owner("reading", pk="pk"),
+    "scheduling_join:page": owner("booking", pk="pk"),
+    "scheduling_join:panel": owner("booking", pk="pk"),
+    "scheduling_join:join": owner("booking", pk="pk"),
     "moderation:report": owner("reportable_message", type_key="type_key", object_id="pk"),
     # Admin pages
     "dashboards:admin": STAFF,
@@ -256,6 +261,11 @@ def world():
         user=client, amount=Decimal("10.00"), stripe_checkout_session_id="cs_test_matrix", status=TopUp.Status.PAID
     )
     ensure_initial_policies()
+    from apps.scheduling.tests.factories import booking_funded
+
+    booking = booking_funded(
+        client=client, reader=reader, starts_at=timezone.now() + timedelta(days=1), rate_amount=Decimal("0.10")
+    )
     objects = {
         "help_article": HelpArticleFactory(),
         "reader_profile": reader.reader_profile,
@@ -272,6 +282,7 @@ def world():
         "review": review,
         "report": report,
         "specialty": SpecialtyFactory(),
+        "booking": booking,
     }
     # Who the object belongs to (its parties); everyone else is a stranger.
     parties = {
@@ -281,6 +292,7 @@ def world():
         "conversation": [client, reader],
         "paid_reply": [client],
         "reading": [client, reader],
+        "booking": [client, reader],
         "reportable_message": [client],
     }
     return {
