@@ -208,3 +208,22 @@ def test_prepaid_reading_cannot_be_accepted_or_declined_like_a_request():
     with pytest.raises(InvalidTransition):
         session_decline(reader=booking.reader, session_id=booking.reading_id)
     assert ReadingSession.objects.get(pk=booking.reading_id).state == SessionState.WAITING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_sides_joining_at_the_same_instant_share_one_room():
+    # given
+    from tests.support.racing import race_all_succeed
+
+    booking = booking_now()
+    # when: the client and the reader press "join" at once, on separate connections
+    results = race_all_succeed(
+        lambda: booking_join(booking_id=booking.pk, user=booking.client),
+        lambda: booking_join(booking_id=booking.pk, user=booking.reader),
+    )
+    # then
+    reading = ReadingSession.objects.get()
+    assert [result.url for result in results] == [f"/readings/{reading.pk}/"] * 2
+    booking.refresh_from_db()
+    assert booking.reading_id == reading.pk
+    assert booking.client_joined_at is not None and booking.reader_joined_at is not None

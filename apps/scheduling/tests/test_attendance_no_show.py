@@ -83,20 +83,29 @@ def test_sweep_client_no_show_settles_the_price_to_the_reader():
     call_command("ledger_check")
 
 
-def test_sweep_before_the_cut_off_or_with_both_sides_in_changes_nothing():
-    # given: one booking 9 minutes in with nobody there, one with both sides in the room
+def test_sweep_before_the_cut_off_changes_nothing():
+    # given: a booking 9 minutes in with nobody there
     waiting = booking_now(started_minutes_ago=9)
+    # when
+    result = booking_no_show_sweep(now=waiting.starts_at + timedelta(minutes=9, seconds=59))
+    # then
+    assert result.reader_no_shows == result.client_no_shows == result.completed == 0
+    waiting.refresh_from_db()
+    assert waiting.status == BookingStatus.CONFIRMED
+    assert balance(f"hold:booking:{waiting.pk}") == waiting.price_amount
+
+
+def test_sweep_after_the_cut_off_leaves_a_booking_both_sides_joined():
+    # given: both sides in the room
     attended = booking_now(started_minutes_ago=2)
     both_in_room(attended)
     # when
-    result = booking_no_show_sweep(now=waiting.starts_at + timedelta(minutes=9, seconds=59))
-    booking_no_show_sweep(now=_after_cut_off(attended))
+    result = booking_no_show_sweep(now=_after_cut_off(attended))
     # then
     assert result.reader_no_shows == result.client_no_shows == result.completed == 0
-    for booking in (waiting, attended):
-        booking.refresh_from_db()
-        assert booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
-        assert balance(f"hold:booking:{booking.pk}") == booking.price_amount
+    attended.refresh_from_db()
+    assert attended.status == BookingStatus.IN_PROGRESS
+    assert balance(f"hold:booking:{attended.pk}") == attended.price_amount
 
 
 def test_sweep_completes_a_booking_whose_time_ran_out_with_both_joined_and_no_reading_in_progress():
