@@ -50,7 +50,7 @@ def session_requests_for_reader(*, reader: Any, now: datetime | None = None) -> 
     """Requests still waiting for ``reader``'s answer (newest first)."""
     cutoff = (now or db_now()) - REQUEST_TIMEOUT
     return (
-        ReadingSession.objects.filter(reader=reader, state=S.WAITING, created_at__gt=cutoff)
+        ReadingSession.objects.filter(reader=reader, state=S.WAITING, billing=Billing.PER_MINUTE, created_at__gt=cutoff)
         .select_related("client")
         .order_by("-created_at")
     )
@@ -111,7 +111,7 @@ def session_room_state(*, viewer: Any, session_id: int, now: datetime | None = N
         minutes_left = int(balance // session.rate_amount)
         warning = session.state in LIVE_STATES and minutes_left <= LOW_BALANCE_WARNING_MINUTES
     request_left = pause_left = grace_left = None
-    if session.state == S.WAITING:
+    if session.state == S.WAITING and not session.is_prepaid:
         request_left = max(0, int((session.created_at + REQUEST_TIMEOUT - now).total_seconds()))
     if session.state == S.PAUSED and session.pause_started_at is not None:
         pause_left = max(0, int((session.pause_started_at + PAUSE_TIMEOUT - now).total_seconds()))

@@ -216,7 +216,11 @@ def _end_other_requests(*, session: ReadingSession, now: datetime, actor: Any) -
     """The reader of ``session`` just went into it: the other requests waiting for them end unbilled and their
     clients are told at once. A request someone else holds right now (being withdrawn) is left to them or to
     the tick's request timeout. Inner helper of ``session_accept``."""
-    waiting = ReadingSession.objects.filter(reader_id=session.reader_id, state=S.WAITING).exclude(pk=session.pk)
+    # A booked (prepaid) reading waiting for its parties is not a request: it stays, and starts when the reader
+    # is free and both are present.
+    waiting = ReadingSession.objects.filter(
+        reader_id=session.reader_id, state=S.WAITING, billing=Billing.PER_MINUTE
+    ).exclude(pk=session.pk)
     for other in sessions_lock_skip_locked(session_ids=waiting.values_list("pk", flat=True)):
         if other.state == S.WAITING:
             flow.end(session=other, reason=EndReason.READER_BUSY, now=now, actor=actor)

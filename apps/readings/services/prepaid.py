@@ -63,6 +63,7 @@ def reading_open_prepaid(
     rate_amount: Decimal,
     reader_rate: Decimal,
     joining: Any,
+    intake_note: str = "",
     now: datetime | None = None,
 ) -> ReadingSession:
     """The live reading of a prepaid subject, opened now in ``waiting`` if it has none (idempotent per subject).
@@ -71,7 +72,7 @@ def reading_open_prepaid(
     another live reading (``ClientAlreadyInReading``), or the reader is in another reading in progress
     (``ReaderAlreadyInReading``), with a message for them; the reader arriving while the client is in an
     on-demand reading gets ``CounterpartInAnotherReading`` (the client's one-live-reading rule). The joining
-    party's heartbeat is recorded. ``amount`` is the price paid in advance (shown in the room and the summary),
+    party's heartbeat is recorded; ``intake_note`` is the client's note for the reader. ``amount`` is the price paid in advance (shown in the room and the summary),
     ``rate_amount`` and ``reader_rate`` the snapshots it was priced with.
 
     Inner helper: the caller holds the transaction (it takes the participants' advisory locks, then inserts).
@@ -103,6 +104,7 @@ def reading_open_prepaid(
                 prepaid_subject_id=subject_id,
                 prepaid_until_at=ends_at,
                 prepaid_amount=amount,
+                intake_note=(intake_note or "").strip()[:1000],
                 created_at=now,
                 **{beat: now},
             )

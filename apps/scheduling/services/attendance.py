@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -142,6 +142,7 @@ def booking_join(*, booking_id: int, user: Any, now: datetime | None = None) -> 
             rate_amount=booking.rate_amount,
             reader_rate=booking.reader_rate,
             joining=user,
+            intake_note=booking.intake_note,
         )
     except CounterpartInAnotherReading as busy:
         _record_arrival(booking=booking, role=role, user=user, now=now, reading_id=None)
@@ -315,6 +316,7 @@ class SweepResult:
     completed: int = 0
     readings_ended: int = 0
     skipped: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
 
 
 def _due(now: datetime) -> Any:
@@ -339,7 +341,14 @@ def booking_no_show_sweep(*, now: datetime | None = None, batch_size: int = SWEE
     result = SweepResult()
     ids = list(_due(now).order_by("starts_at", "pk").values_list("pk", flat=True)[:batch_size])
     for booking_id in ids:
-        decided = _sweep_one(booking_id=booking_id, now=now)
+        try:
+            decided = _sweep_one(booking_id=booking_id, now=now)
+        except (OperationalError, InterfaceError):
+            raise  # the database itself is in trouble: the task retries the whole sweep
+        except Exception as error:  # this booking's own problem (a hold that does not match): the others go on
+            logger.error("booking %s could not be settled: %s", booking_id, error, exc_info=True)
+            result.failed.append(booking_id)
+            continue
         if decided is None:
             result.skipped.append(booking_id)
             continue

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 def test_booking_join_by_the_client_opens_a_prepaid_reading_waiting_for_the_reader():
     # given
     booking = booking_now(started_minutes_ago=1)
+    Booking.objects.filter(pk=booking.pk).update(intake_note="Will the move abroad go well?")
     # when
     result = booking_join(booking_id=booking.pk, user=booking.client)
     # then
@@ -37,6 +38,7 @@ def test_booking_join_by_the_client_opens_a_prepaid_reading_waiting_for_the_read
     assert (reading.prepaid_subject_type, reading.prepaid_subject_id) == ("booking", booking.pk)
     assert reading.prepaid_until_at == booking.ends_at
     assert reading.prepaid_amount == booking.price_amount == Decimal("60.00")
+    assert reading.intake_note == "Will the move abroad go well?"  # the reader sees it in the room
     assert (reading.client_id, reading.reader_id, reading.modality) == (
         booking.client_id,
         booking.reader_id,
@@ -227,3 +229,29 @@ def test_both_sides_joining_at_the_same_instant_share_one_room():
     booking.refresh_from_db()
     assert booking.reading_id == reading.pk
     assert booking.client_joined_at is not None and booking.reader_joined_at is not None
+
+
+def test_reader_accepting_an_on_demand_request_leaves_the_booked_reading_waiting_and_unlisted():
+    # given: the client waits in the booked reading's room; the reader gets an on-demand request meanwhile
+    from apps.readings.selectors import session_requests_for_reader
+
+    booking = booking_now()
+    booking_join(booking_id=booking.pk, user=booking.client)
+    booking.refresh_from_db()
+    profile = booking.reader.reader_profile
+    type(profile).objects.filter(pk=profile.pk).update(
+        text_rate_amount=Decimal("1.00"), presence="online", last_seen_at=timezone.now()
+    )
+    someone = UserFactory()
+    credit(someone, Decimal("5.00"))
+    on_demand = session_request(client=someone, reader=booking.reader, modality="text")
+    # then: only the on-demand request is listed for an answer
+    assert list(session_requests_for_reader(reader=booking.reader)) == [on_demand]
+    # when
+    session_accept(reader=booking.reader, session_id=on_demand.pk)
+    # then: the booked reading is not ended as "reader busy"; it cannot start while the reader is engaged
+    booked = ReadingSession.objects.get(pk=booking.reading_id)
+    assert booked.state == SessionState.WAITING
+    now = timezone.now()
+    session_heartbeat(user=booking.client, session_id=booked.pk, now=now)
+    assert session_heartbeat(user=booking.reader, session_id=booked.pk, now=now) == SessionState.WAITING

@@ -14,7 +14,10 @@ from apps.scheduling.models import Booking
 from apps.scheduling.selectors_join import reader_no_shows
 from apps.scheduling.services.attendance import booking_join, booking_no_show_sweep
 from apps.scheduling.tests.attendance_helpers import WALLET, balance, booking_now, both_in_room
+from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Transaction
+from apps.wallet.services.holds import hold_find
+from apps.wallet.services.ledger import transaction_post, wallet_account
 from tests.support.racing import race_all_succeed
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +211,32 @@ def test_reading_finalization_and_sweep_racing_settle_the_booking_once():
     assert balance(f"earnings:{booking.reader_id}") == Decimal("21.00")
     assert ReadingSession.objects.get(pk=reading.pk).state == SessionState.FINALIZED
     call_command("ledger_check")
+
+
+def test_sweep_goes_on_past_a_booking_whose_hold_does_not_match_and_writes_nothing_for_it():
+    # given: two bookings whose clients did not come; a dollar left the first one's hold behind its back
+    broken = booking_now(started_minutes_ago=13)
+    fine = booking_now(started_minutes_ago=12)
+    for booking in (broken, fine):
+        Booking.objects.filter(pk=booking.pk).update(
+            reader_joined_at=booking.starts_at, status=BookingStatus.IN_PROGRESS
+        )
+    transaction_post(
+        kind=TransactionKind.BOOKING_REFUND,
+        idempotency_key="test:stray-refund",
+        postings=[
+            (hold_find("booking", broken.pk), Decimal("-1.00")),
+            (wallet_account(broken.client), Decimal("1.00")),
+        ],
+        user=broken.client,
+    )
+    # when
+    result = booking_no_show_sweep()
+    # then: the broken one is reported and left as it was; the other is decided
+    assert result.failed == [broken.pk]
+    assert result.client_no_shows == 1
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert broken.status == BookingStatus.IN_PROGRESS
+    assert balance(f"hold:booking:{broken.pk}") == Decimal("59.00")
+    assert fine.status == BookingStatus.NO_SHOW

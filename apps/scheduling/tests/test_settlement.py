@@ -150,3 +150,25 @@ def test_booked_reading_that_drops_for_good_still_settles_flat():
     assert booking.status == BookingStatus.COMPLETED
     assert balance(f"hold:booking:{booking.pk}") == Decimal("0.00")
     call_command("ledger_check")
+
+
+def test_client_may_review_a_settled_booked_reading_but_not_a_refunded_one():
+    # given: one booked reading that took place, one whose reader never came (the client waited in the room)
+    from apps.readings.services.reviews import review_allowed, review_create
+    from apps.scheduling.services.attendance import booking_join, booking_no_show_sweep
+
+    attended = booking_now()
+    reading = both_in_room(attended)
+    session_end(actor=attended.client, session_id=reading.pk)
+    session_finalize(session_id=reading.pk)
+    missed = booking_now(started_minutes_ago=2)
+    booking_join(booking_id=missed.pk, user=missed.client)
+    missed.refresh_from_db()
+    booking_no_show_sweep(now=missed.starts_at + timedelta(minutes=10, seconds=1))
+    waited_in = session_finalize(session_id=missed.reading_id)
+    # when
+    review = review_create(client=attended.client, session_id=reading.pk, rating=5, body="Worth every minute.")
+    # then
+    assert review.rating == 5
+    assert waited_in.summary["amount"] == "0.00" and waited_in.summary["note"] == "refunded in full"
+    assert not review_allowed(waited_in)
