@@ -72,8 +72,9 @@ def reading_open_prepaid(
     another live reading (``ClientAlreadyInReading``), or the reader is in another reading in progress
     (``ReaderAlreadyInReading``), with a message for them; the reader arriving while the client is in an
     on-demand reading gets ``CounterpartInAnotherReading`` (the client's one-live-reading rule). The joining
-    party's heartbeat is recorded; ``intake_note`` is the client's note for the reader. ``amount`` is the price paid in advance (shown in the room and the summary),
-    ``rate_amount`` and ``reader_rate`` the snapshots it was priced with.
+    party's heartbeat is recorded; ``intake_note`` is the client's note for the reader. ``amount`` is the price
+    paid in advance (shown in the room and the summary), ``rate_amount`` and ``reader_rate`` the snapshots it
+    was priced with.
 
     Inner helper: the caller holds the transaction (it takes the participants' advisory locks, then inserts).
     """
