@@ -89,6 +89,11 @@ class RoomState:
     prepaid_until_at: datetime | None = None
     booked_seconds_left: int | None = None
 
+    @property
+    def booked_minutes_left(self) -> int | None:
+        """The booked time left in started minutes (what the room shows)."""
+        return None if self.booked_seconds_left is None else -(-self.booked_seconds_left // 60)
+
 
 def session_room_state(*, viewer: Any, session_id: int, now: datetime | None = None) -> RoomState:
     """What the room shows to ``viewer`` (``SessionNotFound`` for anyone but the two parties).

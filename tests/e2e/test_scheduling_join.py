@@ -7,6 +7,7 @@ chat; the client ends it. No minute is ever charged; the summary shows the flat 
 the room and the summary.
 """
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -84,6 +85,7 @@ def test_booked_chat_reading_both_join_chat_end_flat_price_and_reader_share(live
     client_page.get_by_role("heading", name="Chat").wait_for(timeout=20_000)
     assert _status(client_page, "room-state") == "In progress"
     assert _status(client_page, "room-prepaid-price") == "$60.00"
+    assert re.fullmatch(r"(29|30) min", _status(client_page, "room-booked-left"))
     assert client_page.get_by_test_id("room-low-balance").count() == 0
     assert_axe_clean(reader_page)
 

@@ -107,3 +107,20 @@ def test_join_views_send_anonymous_visitors_to_sign_in(client):
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert client.post(reverse("scheduling_join:join", args=[booking.pk])).status_code == 302
     assert not ReadingSession.objects.exists()
+
+
+def test_room_status_of_a_booked_reading_shows_the_flat_price_and_time_left_not_the_wallet(client):
+    # given: both sides in the room of a booking with an empty wallet behind it
+    from apps.scheduling.tests.attendance_helpers import both_in_room
+
+    booking = booking_now(started_minutes_ago=1, duration_minutes=30)
+    reading = both_in_room(booking)
+    # when
+    response = _login(client, booking.client).get(reverse("readings:status", args=[reading.pk]))
+    # then
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Flat price, paid at booking" in body and "$60.00" in body
+    assert 'data-testid="room-booked-left">29 min<' in body
+    assert 'data-testid="room-funds"' not in body and 'data-testid="room-minutes"' not in body
+    assert 'data-low-balance="0"' in body
