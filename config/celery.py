@@ -63,3 +63,10 @@ app.conf.beat_schedule["scheduling-reminders-send"] = {
     "schedule": 60.0,
     "options": {"expires": 50},
 }
+
+# Scheduled readings: no-shows 10 minutes after the start (refund or settle), bookings whose time ran out.
+app.conf.beat_schedule["scheduling-no-show-sweep"] = {
+    "task": "scheduling.no_show_sweep",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}

@@ -26,6 +26,7 @@ urlpatterns = [
     path("messages/", include("apps.messaging.urls")),
     path("readings/", include("apps.readings.urls")),
     path("bookings/", include("apps.scheduling.urls_manage")),
+    path("bookings/", include("apps.scheduling.urls_join")),
     path("moderation/", include("apps.moderation.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),

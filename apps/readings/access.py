@@ -75,6 +75,9 @@ def session_rtc_access(*, user: Any, object_id: str) -> AccessDecision:
     if session.billed_until_at is None or session.billed_until_at <= timezone.now():
         # The minute in progress is charged at the first heartbeats in it; the room asks again in a moment.
         raise AccessRefused("The next minute of this reading is not paid yet.", code=PAYMENT_PENDING)
+    if session.is_prepaid:
+        # Paid in advance up to the booked end, and not a second more.
+        return _decision(session, user, expires_at=session.prepaid_until_at)
     return _decision(session, user, expires_at=session.billed_until_at + paid_margin())
 
 

@@ -4,7 +4,8 @@
   ``finished_subject_holds_nothing`` proves it of ``finalized_sessions``);
 - ``session_minutes_justified``: every reading's minute charges in the ledger match its record
   (count = minutes billed, sum = minutes × rate, keys 1..n) and, for an ended or finalized reading, the
-  minutes its events justify: max(1, ceil(active seconds / 60)) if it became active, else none.
+  minutes its events justify: max(1, ceil(active seconds / 60)) if it became active, else none; a prepaid
+  reading (a booked, flat-price one) is never charged by the minute: none.
 """
 
 from typing import Any
@@ -55,7 +56,7 @@ def minutes_justified() -> list[dict[str, Any]]:
             SELECT s.id AS session_id, s.state, s.minutes_billed, s.charged_amount,
                    COALESCE(c.charges, 0) AS ledger_minutes, COALESCE(c.total, 0) AS ledger_amount,
                    ended.active_seconds,
-                   CASE WHEN s.accepted_at IS NULL THEN 0
+                   CASE WHEN s.accepted_at IS NULL OR s.billing = 'prepaid' THEN 0
                         ELSE GREATEST(1, CEIL(COALESCE(ended.active_seconds, 0) / 60.0)) END AS justified_minutes
             FROM livesessions_readingsession s
             LEFT JOIN charges c ON c.session_id = s.id
@@ -65,7 +66,7 @@ def minutes_justified() -> list[dict[str, Any]]:
                OR COALESCE(c.keyed, 0) <> COALESCE(c.charges, 0)
                OR (c.charges IS NOT NULL AND (c.max_amount <> s.rate_amount OR c.min_amount <> s.rate_amount))
                OR (s.state IN ('ended', 'finalized') AND s.minutes_billed <>
-                   CASE WHEN s.accepted_at IS NULL THEN 0
+                   CASE WHEN s.accepted_at IS NULL OR s.billing = 'prepaid' THEN 0
                         ELSE GREATEST(1, CEIL(COALESCE(ended.active_seconds, 0) / 60.0)) END)
             ORDER BY s.id
             """

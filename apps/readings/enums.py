@@ -4,7 +4,7 @@ from django.db import models
 
 from apps.readers.enums import Modality  # one definition of text/voice/video for profiles and readings
 
-__all__ = ["ENGAGED_STATES", "LIVE_STATES", "TERMINAL_STATES", "Modality", "SessionState"]
+__all__ = ["ENGAGED_STATES", "LIVE_STATES", "TERMINAL_STATES", "Billing", "Modality", "SessionState"]
 
 
 class SessionState(models.TextChoices):
@@ -37,3 +37,16 @@ class EndReason(models.TextChoices):
     SPENDING_CAP = "spending_cap", "The spending limit was reached"
     GRACE_EXHAUSTED = "grace_exhausted", "The connection could not be restored in time"
     TOO_MANY_RECONNECTS = "too_many_reconnects", "The connection dropped too often"
+    # Prepaid readings (a booked time): they end when the booked time is over, or when a side never came.
+    BOOKED_TIME_OVER = "booked_time_over", "The booked time is over"
+    NO_SHOW = "no_show", "The booked reading was missed"
+
+
+class Billing(models.TextChoices):
+    """How a reading is paid. Per minute: charged minute by minute from the wallet into hold:session:<id> (SPEC §4).
+    Prepaid: paid before it starts by another app (a booking's flat price in its own hold); the reading charges
+    nothing, is never paused for funds, ends at ``prepaid_until_at``, and its finalization calls that app back
+    (``apps.readings.prepaid``)."""
+
+    PER_MINUTE = "per_minute", "Per minute"
+    PREPAID = "prepaid", "Paid in advance"

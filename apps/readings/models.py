@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .enums import ENGAGED_STATES, LIVE_STATES, EndReason, Modality, SessionState
+from .enums import ENGAGED_STATES, LIVE_STATES, Billing, EndReason, Modality, SessionState
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -34,6 +34,14 @@ class ReadingSession(models.Model):
     reader_rate = models.DecimalField("reader share", max_digits=5, decimal_places=4, default=Decimal("0.7000"))
     spending_cap_amount = models.DecimalField("spending limit", null=True, blank=True, **MONEY)
     intake_note = models.TextField(max_length=1000, blank=True)
+
+    # Prepaid readings (``enums.Billing``): another app took the payment (a booking's flat price) and is named by
+    # a generic subject pair, like the wallet's holds; the reading ends at the booked end and charges nothing.
+    billing = models.CharField(max_length=16, choices=Billing.choices, default=Billing.PER_MINUTE)
+    prepaid_subject_type = models.CharField(max_length=32, blank=True)
+    prepaid_subject_id = models.BigIntegerField(null=True, blank=True)
+    prepaid_until_at = models.DateTimeField("booked until", null=True, blank=True)
+    prepaid_amount = models.DecimalField("price paid in advance", null=True, blank=True, **MONEY)
 
     state = models.CharField(max_length=16, choices=SessionState.choices, default=SessionState.CREATED)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
@@ -110,6 +118,33 @@ class ReadingSession(models.Model):
                 condition=Q(spending_cap_amount__isnull=True) | Q(spending_cap_amount__gt=0),
                 name="livesession_cap_positive",
             ),
+            models.CheckConstraint(condition=Q(billing__in=Billing.values), name="livesession_billing_valid"),
+            # A prepaid reading names what paid for it and when it ends, and is never charged by the minute.
+            models.CheckConstraint(
+                condition=Q(
+                    billing=Billing.PER_MINUTE,
+                    prepaid_subject_type="",
+                    prepaid_subject_id__isnull=True,
+                    prepaid_until_at__isnull=True,
+                    prepaid_amount__isnull=True,
+                )
+                | Q(
+                    billing=Billing.PREPAID,
+                    prepaid_subject_id__isnull=False,
+                    prepaid_until_at__isnull=False,
+                    prepaid_amount__gte=0,
+                    minutes_billed=0,
+                    spending_cap_amount__isnull=True,
+                )
+                & ~Q(prepaid_subject_type=""),
+                name="livesession_prepaid_fields_match_billing",
+            ),
+            # One live reading per prepaid subject (a booking): opening it twice returns the same room.
+            models.UniqueConstraint(
+                fields=["prepaid_subject_type", "prepaid_subject_id"],
+                condition=Q(billing=Billing.PREPAID, state__in=sorted(LIVE_STATES)),
+                name="livesession_one_live_per_prepaid_subject",
+            ),
         ]
         indexes = [
             # The billing tick: active readings whose paid time ran out.
@@ -128,6 +163,18 @@ class ReadingSession(models.Model):
                 condition=Q(state=SessionState.ENDED),
                 name="livesession_unsettled_idx",
             ),
+            # Prepaid readings: by subject (their app asks how its readings went), and the tick ending those whose
+            # booked time is over.
+            models.Index(
+                fields=["prepaid_subject_type", "prepaid_subject_id"],
+                condition=Q(billing=Billing.PREPAID),
+                name="livesession_prepaid_subj_idx",
+            ),
+            models.Index(
+                fields=["prepaid_until_at"],
+                condition=Q(billing=Billing.PREPAID, state__in=sorted(LIVE_STATES)),
+                name="livesession_prepaid_due_idx",
+            ),
             models.Index(fields=["client", "-created_at"], name="livesession_client_idx"),
             models.Index(fields=["reader", "-created_at"], name="livesession_reader_idx"),
         ]
@@ -142,6 +189,20 @@ class ReadingSession(models.Model):
     @property
     def became_active(self) -> bool:
         return self.accepted_at is not None
+
+    @property
+    def is_prepaid(self) -> bool:
+        return self.billing == Billing.PREPAID
+
+    @property
+    def cost_amount(self) -> Decimal:
+        """What the client paid for it: the minutes charged, or for a prepaid reading the flat price (what its
+        summary settled, once finalized: nothing if it was refunded)."""
+        if not self.is_prepaid:
+            return self.charged_amount
+        if self.state == SessionState.FINALIZED and "amount" in self.summary:
+            return Decimal(self.summary["amount"])
+        return self.prepaid_amount or Decimal("0.00")
 
     @property
     def idempotency_prefix(self) -> str:

@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from apps.core.exceptions import NotFound
 from apps.readings.clock import db_now
 from apps.readings.constants import LOW_BALANCE_WARNING_MINUTES, PAUSE_TIMEOUT, REQUEST_TIMEOUT
-from apps.readings.enums import LIVE_STATES, Modality, SessionState
+from apps.readings.enums import LIVE_STATES, Billing, Modality, SessionState
 from apps.readings.exceptions import SessionNotFound
 from apps.readings.models import ReadingSession, Review, SessionEvent, SessionMessage, SessionNote
 from apps.readings.services.flow import grace_left_seconds
@@ -50,7 +50,7 @@ def session_requests_for_reader(*, reader: Any, now: datetime | None = None) -> 
     """Requests still waiting for ``reader``'s answer (newest first)."""
     cutoff = (now or db_now()) - REQUEST_TIMEOUT
     return (
-        ReadingSession.objects.filter(reader=reader, state=S.WAITING, created_at__gt=cutoff)
+        ReadingSession.objects.filter(reader=reader, state=S.WAITING, billing=Billing.PER_MINUTE, created_at__gt=cutoff)
         .select_related("client")
         .order_by("-created_at")
     )
@@ -83,6 +83,16 @@ class RoomState:
     grace_seconds_left: int | None
     end_reason: str
     is_live: bool
+    # Prepaid readings (a booked time, paid in advance): the price, the booked end and the seconds left until it.
+    is_prepaid: bool = False
+    prepaid_amount: Decimal | None = None
+    prepaid_until_at: datetime | None = None
+    booked_seconds_left: int | None = None
+
+    @property
+    def booked_minutes_left(self) -> int | None:
+        """The booked time left in started minutes (what the room shows)."""
+        return None if self.booked_seconds_left is None else -(-self.booked_seconds_left // 60)
 
 
 def session_room_state(*, viewer: Any, session_id: int, now: datetime | None = None) -> RoomState:
@@ -99,14 +109,14 @@ def session_room_state(*, viewer: Any, session_id: int, now: datetime | None = N
         active += seconds_between(session.active_since_at, confirmed_until(session, now))
     balance = minutes_left = None
     warning = False
-    if role == "client":
+    if role == "client" and not session.is_prepaid:
         from apps.wallet.services.ledger import wallet_account
 
         balance = wallet_account(session.client).balance
         minutes_left = int(balance // session.rate_amount)
         warning = session.state in LIVE_STATES and minutes_left <= LOW_BALANCE_WARNING_MINUTES
     request_left = pause_left = grace_left = None
-    if session.state == S.WAITING:
+    if session.state == S.WAITING and not session.is_prepaid:
         request_left = max(0, int((session.created_at + REQUEST_TIMEOUT - now).total_seconds()))
     if session.state == S.PAUSED and session.pause_started_at is not None:
         pause_left = max(0, int((session.pause_started_at + PAUSE_TIMEOUT - now).total_seconds()))
@@ -131,7 +141,45 @@ def session_room_state(*, viewer: Any, session_id: int, now: datetime | None = N
         grace_seconds_left=grace_left,
         end_reason=session.end_reason,
         is_live=session.state in LIVE_STATES,
+        is_prepaid=session.is_prepaid,
+        prepaid_amount=session.prepaid_amount,
+        prepaid_until_at=session.prepaid_until_at,
+        booked_seconds_left=(
+            max(0, int((session.prepaid_until_at - now).total_seconds()))
+            if session.prepaid_until_at is not None and session.state in LIVE_STATES
+            else None
+        ),
     )
+
+
+@dataclass(frozen=True)
+class PrepaidReadingStatus:
+    reading_id: int
+    state: str
+    is_live: bool
+    became_active: bool
+
+
+def prepaid_reading_status(*, subject_type: str, subject_ids: list[int]) -> dict[int, PrepaidReadingStatus]:
+    """For the app that paid for prepaid readings: per subject, its latest reading (one query whatever the count).
+    A subject with a reading that ever became active is reported as such, whichever reading is latest."""
+    rows = (
+        ReadingSession.objects.filter(
+            billing=Billing.PREPAID, prepaid_subject_type=subject_type, prepaid_subject_id__in=list(subject_ids)
+        )
+        .order_by("prepaid_subject_id", "pk")
+        .values_list("prepaid_subject_id", "pk", "state", "accepted_at")
+    )
+    statuses: dict[int, PrepaidReadingStatus] = {}
+    for subject_id, pk, state, accepted_at in rows:
+        earlier = statuses.get(subject_id)
+        statuses[subject_id] = PrepaidReadingStatus(
+            reading_id=pk,
+            state=state,
+            is_live=state in LIVE_STATES,
+            became_active=accepted_at is not None or (earlier is not None and earlier.became_active),
+        )
+    return statuses
 
 
 def session_events_list(*, viewer: Any, session_id: int) -> QuerySet[SessionEvent]:

@@ -4,6 +4,7 @@
 Every reading view goes through ``selectors.session_get_for_participant``: anyone but the two parties gets 404.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -281,7 +282,16 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _receipt_lines(session: Any, charges: Any, is_client: bool) -> list[dict[str, Any]]:
     """One line per ledger transaction of the reading, as its viewer sees it: each minute charged from the
-    client's wallet and, for the reader, their share of the settlement."""
+    client's wallet and, for the reader, their share of the settlement. A prepaid reading was paid before it
+    started, by the app that booked it: one line, its price (or the reader's share)."""
+    if session.is_prepaid:
+        if session.state != S.FINALIZED:
+            return []
+        if is_client:
+            label, amount = "Booked reading, flat price", session.summary.get("amount", "0.00")
+        else:
+            label, amount = "Your share of the reading", session.reader_share_amount
+        return [{"label": label, "at": session.finalized_at, "amount": Decimal(amount or 0)}]
     lines = []
     for txn in charges:
         for posting in txn.postings.all():

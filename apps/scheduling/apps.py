@@ -11,11 +11,14 @@ class SchedulingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from apps.readings.prepaid import prepaid_subject_register
         from apps.wallet.hold_subjects import hold_subject_register
 
+        from . import outbox_handlers  # noqa: F401  (registers the invite emails' outbox handler)
         from .constants import BOOKING_SUBJECT
         from .selectors import finished_bookings
+        from .services.attendance import booking_reading_finished
 
         hold_subject_register(BOOKING_SUBJECT, finished=finished_bookings)
-
-        from . import outbox_handlers  # noqa: F401  (registers the invite emails' outbox handler)
+        # The booked reading's room is a prepaid reading of the readings app, which calls back when it is over.
+        prepaid_subject_register(BOOKING_SUBJECT, on_finished=booking_reading_finished)

@@ -1,4 +1,6 @@
-"""Locks of scheduled readings. Lock order: the reader's schedule row, then the booking row, then ledger accounts."""
+"""Row locks of scheduled readings. Fixed order: the reader's ``ReaderSchedule`` row, then the booking; a reading
+of the readings app is never locked while holding them (its finalization locks the reading first, then these).
+The caller holds the transaction."""
 
 from .models import Booking, ReaderSchedule
 
@@ -14,3 +16,18 @@ def schedule_then_booking_lock(*, booking_id: int) -> tuple[ReaderSchedule | Non
     schedule = ReaderSchedule.objects.select_for_update(of=("self",)).filter(reader_id=reader_id).order_by("pk").first()
     booking = Booking.objects.select_for_update(of=("self",)).select_related("client", "reader").get(pk=booking_id)
     return schedule, booking
+
+
+def attendance_booking_lock(*, booking_id: int, skip_locked: bool = False) -> Booking | None:
+    """Lock the reader's schedule row (when the reader has one), then the booking, and return the booking; None
+    when there is no such booking, or with ``skip_locked`` when another transaction holds either row right now
+    (periodic jobs running on several workers move on and come back next time)."""
+    reader_id = Booking.objects.filter(pk=booking_id).values_list("reader_id", flat=True).first()
+    if reader_id is None:
+        return None
+    schedules = ReaderSchedule.objects.filter(reader_id=reader_id)
+    if schedules.exists():
+        locked = list(schedules.select_for_update(of=("self",), skip_locked=skip_locked).order_by("pk"))
+        if not locked:
+            return None
+    return Booking.objects.select_for_update(of=("self",), skip_locked=skip_locked).filter(pk=booking_id).first()

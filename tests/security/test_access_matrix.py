@@ -150,6 +150,9 @@ RULES: dict[str, Rule] = {
     "scheduling_manage:detail": owner("booking", pk="pk"),
     "scheduling_manage:cancel": owner("booking", pk="pk"),
     "scheduling_manage:reschedule": owner("booking", pk="pk"),
+    "scheduling_join:page": owner("booking", pk="pk"),
+    "scheduling_join:panel": owner("booking", pk="pk"),
+    "scheduling_join:join": owner("booking", pk="pk"),
     "moderation:report": owner("reportable_message", type_key="type_key", object_id="pk"),
     # Admin pages
     "dashboards:admin": STAFF,

@@ -51,6 +51,8 @@ def charge_next_minute(*, session: ReadingSession) -> str | None:
 
     Inner helper: the caller holds the transaction and the reading's row lock; nothing is written on refusal.
     """
+    if session.is_prepaid:
+        raise RuntimeError(f"Reading #{session.pk} is prepaid: it is never charged by the minute.")
     if not cap_allows_next_minute(session):
         return CAP_REACHED
     minute = session.minutes_billed + 1
@@ -81,8 +83,11 @@ def accrue(*, session: ReadingSession, now: datetime, until: datetime | None = N
     """Charge every minute an active reading has started up to ``until`` (default: what heartbeats confirm).
 
     Returns None when all are paid, else why the next one could not be (the reading must then leave
-    ``active`` at ``billed_until_at``). Inner helper: the caller holds the transaction and the row lock.
+    ``active`` at ``billed_until_at``). A prepaid reading is never charged: None. Inner helper: the caller holds
+    the transaction and the row lock.
     """
+    if session.is_prepaid:
+        return None
     assert session.active_since_at is not None and session.billed_until_at is not None
     end = confirmed_until(session, now) if until is None else max(session.active_since_at, until)
     for _ in range(MAX_MINUTES_PER_CALL):

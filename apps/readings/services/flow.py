@@ -45,6 +45,8 @@ def end(
     )
     if was_active:
         reader_presence_set_busy(reader_user_id=session.reader_id, busy=False)
+    if was_active or session.is_prepaid:
+        # A prepaid reading's app is told at once, even if the reading never started (``prepaid.py``).
         from apps.readings.tasks import session_finalize_task
 
         transaction.on_commit(partial(session_finalize_task.delay, session.pk))

@@ -22,7 +22,7 @@ from apps.readers.selectors import available_modalities, rate_field, reader_list
 from apps.readers.services import reader_presence_heartbeat, reader_presence_set_busy
 from apps.readings.clock import db_now
 from apps.readings.constants import REQUEST_TIMEOUT, SESSION_SUBJECT
-from apps.readings.enums import ENGAGED_STATES, LIVE_STATES, EndReason, Modality, SessionState
+from apps.readings.enums import ENGAGED_STATES, LIVE_STATES, Billing, EndReason, Modality, SessionState
 from apps.readings.exceptions import (
     ClientAlreadyInReading,
     InvalidTransition,
@@ -34,6 +34,7 @@ from apps.readings.locks import participants_lock, session_lock, sessions_lock_s
 from apps.readings.models import ReadingSession
 from apps.readings.services import flow
 from apps.readings.services.billing import charge_next_minute
+from apps.readings.services.prepaid import prepaid_activate
 from apps.readings.services.transitions import session_transition
 from apps.rtc.channels import channel_name_for
 from apps.wallet.services.ledger import hold_account, money, wallet_account
@@ -171,6 +172,8 @@ def session_accept(*, reader: Any, session_id: int, now: datetime | None = None)
     session, role = _locked_for_party(user=reader, session_id=session_id)
     if role != "reader":
         raise SessionNotFound()
+    if session.is_prepaid:
+        raise InvalidTransition("A booked reading starts by itself when both of you have joined.")
     engaged = ReadingSession.objects.filter(reader_id=session.reader_id, state__in=ENGAGED_STATES)
     if engaged.exclude(pk=session.pk).exists():
         # Checked first: the reading they just went into has ended the other requests, and this says why.
@@ -213,7 +216,11 @@ def _end_other_requests(*, session: ReadingSession, now: datetime, actor: Any) -
     """The reader of ``session`` just went into it: the other requests waiting for them end unbilled and their
     clients are told at once. A request someone else holds right now (being withdrawn) is left to them or to
     the tick's request timeout. Inner helper of ``session_accept``."""
-    waiting = ReadingSession.objects.filter(reader_id=session.reader_id, state=S.WAITING).exclude(pk=session.pk)
+    # A booked (prepaid) reading waiting for its parties is not a request: it stays, and starts when the reader
+    # is free and both are present.
+    waiting = ReadingSession.objects.filter(
+        reader_id=session.reader_id, state=S.WAITING, billing=Billing.PER_MINUTE
+    ).exclude(pk=session.pk)
     for other in sessions_lock_skip_locked(session_ids=waiting.values_list("pk", flat=True)):
         if other.state == S.WAITING:
             flow.end(session=other, reason=EndReason.READER_BUSY, now=now, actor=actor)
@@ -226,7 +233,7 @@ def session_decline(*, reader: Any, session_id: int, now: datetime | None = None
     session, role = _locked_for_party(user=reader, session_id=session_id)
     if role != "reader":
         raise SessionNotFound()
-    if session.state != S.WAITING:
+    if session.state != S.WAITING or session.is_prepaid:
         raise InvalidTransition("This request is no longer waiting for you.")
     flow.end(session=session, reason=EndReason.DECLINED, now=now, actor=reader)
     return session
@@ -241,7 +248,7 @@ def session_end(*, actor: Any, session_id: int, reason: str = "", now: datetime 
     session, role = _locked_for_party(user=actor, session_id=session_id)
     if session.state in (S.ENDED, S.FINALIZED):
         return session
-    if session.state == S.WAITING:
+    if session.state == S.WAITING and not session.is_prepaid:
         end_reason = EndReason.CANCELLED if role == "client" else EndReason.DECLINED
     else:
         end_reason = EndReason.CLIENT_ENDED if role == "client" else EndReason.READER_ENDED
@@ -264,7 +271,7 @@ def session_heartbeat(*, user: Any, session_id: int, at: datetime | None = None,
     row = (
         ReadingSession.objects.filter(pk=session_id)
         .filter(Q(client=user) | Q(reader=user))
-        .values("client_id", "reader_id", "state")
+        .values("client_id", "reader_id", "state", "billing")
         .first()
         if getattr(user, "is_authenticated", False)
         else None
@@ -280,6 +287,12 @@ def session_heartbeat(*, user: Any, session_id: int, at: datetime | None = None,
     if updated and field == "reader_heartbeat_at":
         # The room keeps the reader's own status fresh too, so it is still "busy" (then "online") afterwards.
         reader_presence_heartbeat(actor=user)
+    if row["state"] == S.WAITING and row["billing"] == Billing.PREPAID:
+        # A booked reading starts as soon as both parties are in the room.
+        with transaction.atomic(durable=True):
+            session = session_lock(session_id=session_id)
+            prepaid_activate(session=session, now=_now(now))
+            return session.state
     if row["state"] != S.RECONNECTING:
         return row["state"]
     with transaction.atomic(durable=True):

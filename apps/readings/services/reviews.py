@@ -69,8 +69,8 @@ def reader_rating_refresh(*, reader_user_id: int) -> None:
 
 
 def review_allowed(session: ReadingSession) -> bool:
-    """A review is for a finalized reading the client paid for."""
-    return session.state == SessionState.FINALIZED and session.charged_amount > 0
+    """A review is for a finalized reading the client paid for (by the minute, or in advance and not refunded)."""
+    return session.state == SessionState.FINALIZED and session.cost_amount > 0
 
 
 @transaction.atomic(durable=True)

@@ -20,6 +20,7 @@ from apps.readings.enums import SessionState
 from apps.readings.exceptions import HoldNotSettled, InvalidTransition, SessionNotFound
 from apps.readings.locks import session_lock
 from apps.readings.models import ReadingSession
+from apps.readings.prepaid import PrepaidReadingFinished, prepaid_subject_get
 from apps.readings.services.transitions import session_transition
 from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import HoldNotSettled as WalletHoldNotSettled
@@ -53,6 +54,8 @@ def session_finalize(*, session_id: int, now: datetime | None = None) -> Reading
         return session
     if session.state != S.ENDED:
         raise InvalidTransition("Only an ended reading can be settled.")
+    if session.is_prepaid:
+        return _finalize_prepaid(session=session, now=now)
     try:
         settled = hold_settle(
             subject_type=SESSION_SUBJECT,
@@ -96,6 +99,45 @@ def session_finalize(*, session_id: int, now: datetime | None = None) -> Reading
                 "minutes": session.minutes_billed,
             },
         )
+    return session
+
+
+def _finalize_prepaid(*, session: ReadingSession, now: datetime) -> ReadingSession:
+    """A prepaid reading holds no money of its own: the app that was paid settles (``prepaid.py``), inside this
+    transaction, and what it reports is the summary's. Inner helper of ``session_finalize`` (row locked)."""
+    assert session.prepaid_subject_type and session.prepaid_subject_id is not None
+    outcome = prepaid_subject_get(session.prepaid_subject_type).on_finished(
+        reading=PrepaidReadingFinished(
+            reading_id=session.pk,
+            subject_type=session.prepaid_subject_type,
+            subject_id=session.prepaid_subject_id,
+            client_id=session.client_id,
+            reader_id=session.reader_id,
+            became_active=session.accepted_at is not None,
+            ended_at=session.ended_at,
+            end_reason=session.end_reason,
+        )
+    )
+    session.reader_share_amount = outcome.reader_amount
+    session.platform_share_amount = outcome.platform_amount
+    session.summary = {
+        "billing": session.billing,
+        "started_at": session.accepted_at.isoformat() if session.accepted_at else None,
+        "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+        "booked_until": session.prepaid_until_at.isoformat() if session.prepaid_until_at else None,
+        "modality": session.modality,
+        "active_seconds": int(session.active_seconds),
+        "minutes_billed": 0,
+        "price": f"{session.prepaid_amount or 0:.2f}",
+        "amount": f"{outcome.amount:.2f}",
+        "reader_share": f"{outcome.reader_amount:.2f}",
+        "platform_share": f"{outcome.platform_amount:.2f}",
+        "note": outcome.note,
+        "reconnects": session.reconnect_count,
+        "end_reason": session.end_reason,
+    }
+    session.save(update_fields=["reader_share_amount", "platform_share_amount", "summary"])
+    session_transition(session=session, to_state=S.FINALIZED, reason="settled", now=now)
     return session
 
 

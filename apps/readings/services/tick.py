@@ -18,11 +18,12 @@ from django.db.models import F, Q
 
 from apps.readings.clock import db_now
 from apps.readings.constants import PAUSE_TIMEOUT, REQUEST_TIMEOUT, SESSION_SUBJECT, SILENCE_TIMEOUT, TICK_BATCH_SIZE
-from apps.readings.enums import EndReason, SessionState
+from apps.readings.enums import LIVE_STATES, Billing, EndReason, SessionState
 from apps.readings.locks import sessions_lock_skip_locked
 from apps.readings.models import ReadingSession
 from apps.readings.services import flow
 from apps.readings.services.billing import cap_allows_next_minute, minute_fact, minute_memo
+from apps.readings.services.prepaid import prepaid_activate
 from apps.readings.services.settlement import session_finalize, session_settlement_failed
 from apps.readings.services.transitions import session_transition
 from apps.wallet.enums import TransactionKind
@@ -44,6 +45,7 @@ class TickResult:
     reconnecting: int = 0
     ended: int = 0
     finalized: int = 0
+    started: int = 0  # prepaid readings whose two parties are both present
     errors: list[str] = field(default_factory=list)
 
 
@@ -66,6 +68,8 @@ def session_bill_tick(
     now = now or db_now()
     result = TickResult()
     _expire_requests(now, session_id, result)
+    _end_prepaid_over(now, session_id, result)
+    _start_prepaid(now, session_id, result)
     _detect_silence(now, session_id, result)
     _check_reconnecting(now, session_id, result)
     _check_paused(now, session_id, result)
@@ -79,9 +83,10 @@ def session_bill_tick(
 def _expire_requests(now: datetime, session_id: int | None, result: TickResult) -> None:
     cutoff = now - REQUEST_TIMEOUT
     ids = list(
-        _scoped(ReadingSession.objects.filter(state=S.WAITING, created_at__lte=cutoff), session_id).values_list(
-            "pk", flat=True
-        )
+        _scoped(
+            ReadingSession.objects.filter(state=S.WAITING, billing=Billing.PER_MINUTE, created_at__lte=cutoff),
+            session_id,
+        ).values_list("pk", flat=True)
     )
 
     def expire(session: ReadingSession) -> None:
@@ -90,6 +95,39 @@ def _expire_requests(now: datetime, session_id: int | None, result: TickResult) 
             result.ended += 1
 
     _each_locked(ids, expire)
+
+
+def _end_prepaid_over(now: datetime, session_id: int | None, result: TickResult) -> None:
+    """Prepaid readings end at their booked end, whatever their state (nothing to charge, nothing to wait for)."""
+    qs = ReadingSession.objects.filter(billing=Billing.PREPAID, state__in=LIVE_STATES, prepaid_until_at__lte=now)
+    ids = list(_scoped(qs, session_id).values_list("pk", flat=True))
+
+    def over(session: ReadingSession) -> None:
+        assert session.prepaid_until_at is not None
+        if session.state in LIVE_STATES and session.prepaid_until_at <= now:
+            flow.end(session=session, reason=EndReason.BOOKED_TIME_OVER, now=now)
+            result.ended += 1
+
+    _each_locked(ids, over)
+
+
+def _start_prepaid(now: datetime, session_id: int | None, result: TickResult) -> None:
+    """Prepaid readings waiting for their parties start once both are present (the heartbeat usually does it)."""
+    cutoff = now - SILENCE_TIMEOUT
+    qs = ReadingSession.objects.filter(
+        billing=Billing.PREPAID,
+        state=S.WAITING,
+        client_heartbeat_at__gte=cutoff,
+        reader_heartbeat_at__gte=cutoff,
+        prepaid_until_at__gt=now,
+    )
+    ids = list(_scoped(qs, session_id).values_list("pk", flat=True))
+
+    def start(session: ReadingSession) -> None:
+        if prepaid_activate(session=session, now=now):
+            result.started += 1
+
+    _each_locked(ids, start)
 
 
 def _silent_q(cutoff: datetime) -> Q:
@@ -169,7 +207,7 @@ DUE_SQL = """
 SELECT s.id, s.client_id, s.rate_amount, s.minutes_billed, s.charged_amount, s.spending_cap_amount,
        s.wallet_account_id, s.hold_account_id
 FROM livesessions_readingsession s
-WHERE s.state = 'active' AND s.billed_until_at < %s
+WHERE s.state = 'active' AND s.billing = 'per_minute' AND s.billed_until_at < %s
   AND s.client_heartbeat_at > s.billed_until_at AND s.reader_heartbeat_at > s.billed_until_at
   {scope}
 ORDER BY s.id

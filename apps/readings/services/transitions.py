@@ -56,7 +56,11 @@ def confirmed_until(session: ReadingSession, now: datetime) -> datetime:
 
 
 def paid_until(session: ReadingSession) -> datetime:
-    """When the minutes already paid run out, if the current active period goes on."""
+    """When the minutes already paid run out, if the current active period goes on. A prepaid reading is paid
+    until its booked end."""
+    if session.is_prepaid:
+        assert session.prepaid_until_at is not None
+        return session.prepaid_until_at
     assert session.active_since_at is not None
     return session.active_since_at + as_timedelta(session.minutes_billed * MINUTE_SECONDS - session.active_seconds)
 
