@@ -155,6 +155,9 @@ def test_detail_shows_both_zones_and_the_clients_refund_now(client, customer, re
     assert "<strong>$30.00</strong> back (50% of $60.00)" in html
     assert reverse("scheduling_manage:cancel", args=[booking.pk]) in html
     assert reverse("scheduling_manage:reschedule", args=[booking.pk]) not in html  # inside 24 h
+    # and the join panel is loaded into the page (its link leads to the join page without scripts)
+    assert reverse("scheduling_join:panel", args=[booking.pk]) in html
+    assert reverse("scheduling_join:page", args=[booking.pk]) in html
 
 
 def test_detail_for_the_reader_shows_the_full_refund(client, customer, reader):
