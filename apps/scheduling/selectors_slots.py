@@ -1,0 +1,206 @@
+"""Reads of availability and open slots (the booking side of scheduled readings).
+
+Slots are computed from a fixed number of queries whatever the range: the schedule, the weekly windows, the
+date exceptions, the blocks and the bookings of the range (five), then ``slots.compute_slots`` in Python.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from apps.core.exceptions import NotFound
+from apps.readers.enums import Modality
+from apps.readers.models import ReaderProfile
+from apps.readers.selectors import available_modalities, rate_field, reader_listed_get
+
+from .enums import ACTIVE_BOOKING_STATUSES, ExceptionKind
+from .models import Booking, DateException, ReaderSchedule, TimeBlock, WeeklyWindow
+from .slots import LocalWindow, Rules, compute_slots
+
+
+def schedule_rules(schedule: ReaderSchedule) -> Rules:
+    return Rules(
+        timezone=schedule.timezone,
+        buffer_before_minutes=schedule.buffer_before_minutes,
+        buffer_after_minutes=schedule.buffer_after_minutes,
+        min_notice_minutes=schedule.min_notice_minutes,
+        horizon_days=schedule.horizon_days,
+    )
+
+
+def schedule_slots(
+    *,
+    schedule: ReaderSchedule,
+    duration_minutes: int,
+    range_start: datetime,
+    range_end: datetime,
+    now: datetime | None = None,
+) -> list[datetime]:
+    """Open slot starts (aware UTC) of ``schedule``'s reader for ``duration_minutes`` in [range_start,
+    range_end). Four queries. A duration the reader does not offer has no slots."""
+    if duration_minutes not in schedule.durations:
+        return []
+    now = now or timezone.now()
+    rules = schedule_rules(schedule)
+    zone = ZoneInfo(rules.timezone)
+    reader_id = schedule.reader_id
+    first_day = range_start.astimezone(zone).date() - timedelta(days=1)
+    last_day = range_end.astimezone(zone).date() + timedelta(days=1)
+    weekly: dict[int, list[LocalWindow]] = defaultdict(list)
+    for weekday, start, end in WeeklyWindow.objects.filter(reader_id=reader_id).values_list(
+        "weekday", "start_time", "end_time"
+    ):
+        weekly[weekday].append(LocalWindow(start, end))
+    extra: dict[date, list[LocalWindow]] = defaultdict(list)
+    days_off: set[date] = set()
+    for day, kind, start, end in DateException.objects.filter(
+        reader_id=reader_id, date__gte=first_day, date__lte=last_day
+    ).values_list("date", "kind", "start_time", "end_time"):
+        if kind == ExceptionKind.DAY_OFF:
+            days_off.add(day)
+        else:
+            extra[day].append(LocalWindow(start, end))
+    # Anything that can touch a slot of the range, buffers included (a day either side is more than enough).
+    lower, upper = range_start - timedelta(days=1), range_end + timedelta(days=1)
+    blocks = TimeBlock.objects.filter(reader_id=reader_id, ends_at__gt=lower, starts_at__lt=upper).values_list(
+        "starts_at", "ends_at"
+    )
+    bookings = Booking.objects.filter(
+        reader_id=reader_id,
+        status__in=sorted(ACTIVE_BOOKING_STATUSES),
+        ends_at__gt=lower,
+        starts_at__lt=upper,
+    ).values_list("starts_at", "ends_at")
+    return compute_slots(
+        rules=rules,
+        duration_minutes=duration_minutes,
+        range_start=range_start,
+        range_end=range_end,
+        now=now,
+        weekly=weekly,
+        extra=extra,
+        days_off=days_off,
+        blocks=list(blocks),
+        bookings=list(bookings),
+    )
+
+
+def slot_is_open(
+    *, schedule: ReaderSchedule, starts_at: datetime, duration_minutes: int, now: datetime | None = None
+) -> bool:
+    """Whether [starts_at, starts_at + duration) is an open slot now. The booking service asks it again under
+    the schedule lock, so the answer cannot change before the booking is written (the exclusion constraint
+    still decides between two bookings that both saw it open)."""
+    found = schedule_slots(
+        schedule=schedule,
+        duration_minutes=duration_minutes,
+        range_start=starts_at,
+        range_end=starts_at + timedelta(minutes=1),
+        now=now,
+    )
+    return found == [starts_at]
+
+
+# --- The reader's own calendar -------------------------------------------------------------------------
+
+
+def schedule_for(*, reader: Any) -> ReaderSchedule | None:
+    return ReaderSchedule.objects.filter(reader=reader).first()
+
+
+def weekly_window_list(*, reader: Any) -> QuerySet[WeeklyWindow]:
+    return WeeklyWindow.objects.filter(reader=reader).order_by("weekday", "start_time")
+
+
+def date_exception_list(*, reader: Any, today: date) -> QuerySet[DateException]:
+    """Exceptions from ``today`` on (the reader's local date)."""
+    return DateException.objects.filter(reader=reader, date__gte=today).order_by("date", "start_time")
+
+
+def time_block_list(*, reader: Any, now: datetime) -> QuerySet[TimeBlock]:
+    """Blocks not over yet."""
+    return TimeBlock.objects.filter(reader=reader, ends_at__gt=now).order_by("starts_at")
+
+
+# --- A reader as seen by a client who wants to book ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bookable:
+    """A listed reader and their booking terms. ``refusal`` says why they cannot be booked now ("" if they can)."""
+
+    profile: ReaderProfile
+    schedule: ReaderSchedule | None
+    rate_amount: Decimal | None
+    modalities: list[tuple[str, str]]
+    refusal: str
+
+    @property
+    def durations(self) -> list[int]:
+        return sorted(self.schedule.durations) if self.schedule else []
+
+
+def offered_modalities(profile: ReaderProfile) -> list[tuple[str, str]]:
+    """The modalities the reader offers on demand (a rate set) and this server can carry (Agora for voice and
+    video): a booked reading uses the same room."""
+    usable = available_modalities()
+    return [
+        (value, label)
+        for value, label in Modality.choices
+        if value in usable and getattr(profile, rate_field(value)) is not None
+    ]
+
+
+def bookable_reader_get(*, reader_user_id: int) -> Bookable:
+    """A listed reader (``NotFound`` otherwise) with their schedule and whether they take bookings."""
+    profile = reader_listed_get_by_user(reader_user_id=reader_user_id)
+    schedule = ReaderSchedule.objects.filter(reader_id=reader_user_id).select_related("reader").first()
+    modalities = offered_modalities(profile)
+    refusal = ""
+    if schedule is None or not schedule.is_accepting or not schedule.durations:
+        refusal = f"{profile.display_name} is not taking bookings at the moment."
+    elif profile.scheduled_rate_amount is None:
+        refusal = f"{profile.display_name} has not set a price for booked readings yet."
+    elif not modalities:
+        refusal = f"{profile.display_name} offers no kind of reading this site can carry right now."
+    return Bookable(
+        profile=profile,
+        schedule=schedule,
+        rate_amount=profile.scheduled_rate_amount,
+        modalities=modalities,
+        refusal=refusal,
+    )
+
+
+def reader_listed_get_by_user(*, reader_user_id: int) -> ReaderProfile:
+    profile_id = ReaderProfile.objects.filter(user_id=reader_user_id).values_list("pk", flat=True).first()
+    if profile_id is None:
+        raise NotFound("This reader does not exist.")
+    return reader_listed_get(reader_id=profile_id)
+
+
+def reader_takes_bookings(profile: ReaderProfile) -> bool:
+    """For the reader's public profile: show "Book" when they take bookings at a scheduled rate."""
+    return (
+        profile.scheduled_rate_amount is not None
+        and ReaderSchedule.objects.filter(reader_id=profile.user_id, is_accepting=True).exclude(durations=[]).exists()
+    )
+
+
+def booking_party_get(*, viewer: Any, booking_id: int) -> Booking:
+    """A booking of which ``viewer`` is the client or the reader (``NotFound`` for anyone else)."""
+    viewer_id = getattr(viewer, "pk", None)
+    booking = (
+        Booking.objects.filter(Q(client_id=viewer_id) | Q(reader_id=viewer_id), pk=booking_id)
+        .select_related("client", "reader", "reader__reader_profile")
+        .first()
+    )
+    if viewer_id is None or booking is None:
+        raise NotFound("This booking does not exist.")
+    return booking
