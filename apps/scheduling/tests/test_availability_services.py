@@ -107,7 +107,7 @@ def test_weekly_window_add_overlapping_any_day_saves_none():
     reader = ReaderFactory()
     weekly_window_add(actor=reader, weekdays=[1], start_time=time(9), end_time=time(12))
     # when Monday to Wednesday 11:00–14:00
-    with pytest.raises(InvalidInputError, match="overlaps your Tuesday window 09:00–12:00. Nothing was saved."):
+    with pytest.raises(InvalidInputError, match=r"overlaps your Tuesday window 09:00–12:00\. Nothing was saved\."):
         weekly_window_add(actor=reader, weekdays=[0, 1, 2], start_time=time(11), end_time=time(14))
     # then Monday and Wednesday were not saved either
     assert list(WeeklyWindow.objects.filter(reader=reader).values_list("weekday", flat=True)) == [1]

@@ -78,7 +78,7 @@ def test_schedule_slots_follow_windows_bookings_buffers_blocks_and_exceptions():
     # Tuesday is a day off; Wednesday has extra hours 20:00–24:00 BST (19:00–23:00Z)
     monday = [_utc(2026, 6, 1, 8)]
     wednesday = [_utc(2026, 6, 3, 19) + timedelta(minutes=15 * step) for step in range(15)]
-    assert slots == monday + [_utc(2026, 6, 1, 10)] + wednesday
+    assert slots == [*monday, _utc(2026, 6, 1, 10), *wednesday]
 
 
 def test_schedule_slots_respect_minimum_notice_horizon_and_offered_durations():
