@@ -25,6 +25,7 @@ urlpatterns = [
     path("notifications/", include("apps.notifications.urls")),
     path("messages/", include("apps.messaging.urls")),
     path("readings/", include("apps.readings.urls")),
+    path("bookings/", include("apps.scheduling.urls")),
     path("moderation/", include("apps.moderation.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),

@@ -21,7 +21,7 @@ from apps.readers.selectors import available_modalities, rate_field, reader_list
 
 from .enums import ACTIVE_BOOKING_STATUSES, ExceptionKind
 from .models import Booking, DateException, ReaderSchedule, TimeBlock, WeeklyWindow
-from .slots import LocalWindow, Rules, compute_slots
+from .slots import MIDNIGHT, LocalWindow, Rules, compute_slots, local_to_utc
 
 
 def schedule_rules(schedule: ReaderSchedule) -> Rules:
@@ -145,6 +145,12 @@ class Bookable:
     def durations(self) -> list[int]:
         return sorted(self.schedule.durations) if self.schedule else []
 
+    @property
+    def duration_prices(self) -> list[tuple[int, Decimal]]:
+        if self.rate_amount is None:
+            return []
+        return [(minutes, (self.rate_amount * minutes).quantize(Decimal("0.01"))) for minutes in self.durations]
+
 
 def offered_modalities(profile: ReaderProfile) -> list[tuple[str, str]]:
     """The modalities the reader offers on demand (a rate set) and this server can carry (Agora for voice and
@@ -204,3 +210,112 @@ def booking_party_get(*, viewer: Any, booking_id: int) -> Booking:
     if viewer_id is None or booking is None:
         raise NotFound("This booking does not exist.")
     return booking
+
+
+def reader_scheduled_rate(*, reader: Any) -> Decimal | None:
+    """The reader's own scheduled rate per minute (None when they have not set one, or have no profile)."""
+    return ReaderProfile.objects.filter(user=reader).values_list("scheduled_rate_amount", flat=True).first()
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    weekday: int
+    name: str
+    windows: list[WeeklyWindow]
+
+
+def availability_calendar(*, reader: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the reader's availability page shows, in the reader's zone. Five queries."""
+    from .services.availability import WEEKDAY_NAMES
+
+    now = now or timezone.now()
+    schedule = schedule_for(reader=reader)
+    zone_name = schedule.timezone if schedule else (reader.timezone or "UTC")
+    today = now.astimezone(ZoneInfo(zone_name)).date()
+    by_day: dict[int, list[WeeklyWindow]] = defaultdict(list)
+    for window in weekly_window_list(reader=reader):
+        by_day[window.weekday].append(window)
+    return {
+        "schedule": schedule,
+        "reader_timezone": zone_name,
+        "week": [CalendarDay(day, name, by_day[day]) for day, name in enumerate(WEEKDAY_NAMES)],
+        "exceptions": list(date_exception_list(reader=reader, today=today)),
+        "blocks": list(time_block_list(reader=reader, now=now)),
+        "scheduled_rate": reader_scheduled_rate(reader=reader),
+    }
+
+
+def policy_sentences(policy: dict[str, Any]) -> list[str]:
+    """The cancellation policy snapshot in words, as shown before booking and on the booking."""
+    full = policy["full_refund_before_hours"]
+    half = policy["half_refund_before_hours"]
+    share = int(Decimal(policy["half_refund_share"]) * 100)
+    return [
+        f"Cancel {full} hours or more before the start: full refund to your wallet.",
+        f"Cancel between {full} and {half} hours before: {share}% refund; the rest is paid to the reader.",
+        f"Cancel less than {half} hours before, or miss the reading: no refund.",
+        "If the reader cancels or does not join, you get the whole price back.",
+    ]
+
+
+@dataclass(frozen=True)
+class SlotDay:
+    day: date
+    slots: list[datetime]
+
+
+@dataclass(frozen=True)
+class SlotPage:
+    """One day or one week of open slots, grouped by the viewer's local date."""
+
+    days: list[SlotDay]
+    duration: int
+    first_day: date
+    day_count: int
+    previous_day: date | None
+    next_day: date | None
+    viewer_timezone: str
+
+    @property
+    def slot_count(self) -> int:
+        return sum(len(day.slots) for day in self.days)
+
+
+def slot_page(
+    *,
+    bookable: Bookable,
+    viewer_timezone: str,
+    duration: int,
+    first_day: date,
+    day_count: int,
+    now: datetime | None = None,
+) -> SlotPage:
+    """Open slots from ``first_day`` for ``day_count`` days of the viewer's calendar. Four queries."""
+    now = now or timezone.now()
+    zone = ZoneInfo(viewer_timezone)
+    today = now.astimezone(zone).date()
+    last_day = first_day + timedelta(days=day_count)
+    range_start, range_end = local_to_utc(first_day, MIDNIGHT, zone), local_to_utc(last_day, MIDNIGHT, zone)
+    schedule = bookable.schedule
+    slots: list[datetime] = []
+    if schedule is not None and not bookable.refusal:
+        slots = schedule_slots(
+            schedule=schedule, duration_minutes=duration, range_start=range_start, range_end=range_end, now=now
+        )
+    grouped: dict[date, list[datetime]] = defaultdict(list)
+    for slot in slots:
+        grouped[slot.astimezone(zone).date()].append(slot)
+    horizon = (now + timedelta(days=schedule.horizon_days if schedule else 0)).astimezone(zone).date()
+    previous = max(first_day - timedelta(days=day_count), today) if first_day > today else None
+    return SlotPage(
+        days=[
+            SlotDay(first_day + timedelta(days=offset), grouped[first_day + timedelta(days=offset)])
+            for offset in range(day_count)
+        ],
+        duration=duration,
+        first_day=first_day,
+        day_count=day_count,
+        previous_day=previous,
+        next_day=last_day if last_day <= horizon else None,
+        viewer_timezone=viewer_timezone,
+    )
