@@ -79,6 +79,7 @@ RULES: dict[str, Rule] = {
     "pages:contact": PUBLIC,
     "pages:contact_sent": PUBLIC,
     "accounts:theme": SIGNED_IN,
+    "accounts:timezone_detect": SIGNED_IN,
     "readers:directory": PUBLIC,
     "readers:presence": PUBLIC,
     "notifications:bell": Rule("public", why="the header's bell: an empty count for visitors"),
