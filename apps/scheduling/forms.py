@@ -11,6 +11,7 @@ from apps.accounts.forms import timezone_choices
 from .constants import DEFAULT_HORIZON_DAYS, DURATION_CHOICES, MAX_BUFFER_MINUTES, MAX_HORIZON_DAYS
 from .enums import ExceptionKind
 from .services.availability import WEEKDAY_NAMES
+from .slots import INSTANT_FORMAT, instant_param
 
 NOTICE_CHOICES = [
     (0, "No notice"),
@@ -144,7 +145,7 @@ class SlotsQueryForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     day = forms.DateField(required=False)
-    days = forms.TypedChoiceField(choices=[(1, "Day"), (7, "Week")], coerce=int, required=False)
+    days = forms.TypedChoiceField(choices=[(1, "Day"), (7, "Week"), (60, "60 days")], coerce=int, required=False)
 
     def values(self, *, offered: list[int], today: date) -> tuple[int, date, int]:
         data = self.cleaned_data if self.is_valid() else {}
@@ -153,13 +154,6 @@ class SlotsQueryForm(forms.Form):
             duration = offered[0]
         first = max(data.get("day") or today, today)
         return duration, first, data.get("days") or 7
-
-
-INSTANT_FORMAT = "%Y%m%dT%H%MZ"  # a slot's start in links: UTC, to the minute (20260601T0930Z)
-
-
-def instant_param(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime(INSTANT_FORMAT)
 
 
 class InstantField(forms.Field):

@@ -21,7 +21,7 @@ from apps.readers.selectors import available_modalities, rate_field, reader_list
 
 from .enums import ACTIVE_BOOKING_STATUSES, ExceptionKind
 from .models import Booking, DateException, ReaderSchedule, TimeBlock, WeeklyWindow
-from .slots import MIDNIGHT, LocalWindow, Rules, compute_slots, local_to_utc
+from .slots import MIDNIGHT, LocalWindow, Rules, compute_slots, instant_param, local_to_utc
 
 
 def schedule_rules(schedule: ReaderSchedule) -> Rules:
@@ -259,9 +259,20 @@ def policy_sentences(policy: dict[str, Any]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class SlotView:
+    """One open time as a page shows it: written out once here, not by template filters per slot (a 60-day
+    page has hundreds)."""
+
+    instant: datetime
+    param: str  # the confirm link's ``start``
+    clock: str  # 14:30, in the viewer's zone
+    label: str  # Monday 1 June, 14:30
+
+
+@dataclass(frozen=True)
 class SlotDay:
     day: date
-    slots: list[datetime]
+    slots: list[SlotView]
 
 
 @dataclass(frozen=True)
@@ -302,9 +313,13 @@ def slot_page(
         slots = schedule_slots(
             schedule=schedule, duration_minutes=duration, range_start=range_start, range_end=range_end, now=now
         )
-    grouped: dict[date, list[datetime]] = defaultdict(list)
+    grouped: dict[date, list[SlotView]] = defaultdict(list)
     for slot in slots:
-        grouped[slot.astimezone(zone).date()].append(slot)
+        local = slot.astimezone(zone)
+        clock = f"{local:%H:%M}"
+        grouped[local.date()].append(
+            SlotView(slot, instant_param(slot), clock, f"{local:%A} {local.day} {local:%B}, {clock}")
+        )
     horizon = (now + timedelta(days=schedule.horizon_days if schedule else 0)).astimezone(zone).date()
     previous = max(first_day - timedelta(days=day_count), today) if first_day > today else None
     return SlotPage(

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from .constants import SLOT_STEP_MINUTES
 
 STEP = timedelta(minutes=SLOT_STEP_MINUTES)
+INSTANT_FORMAT = "%Y%m%dT%H%MZ"  # a slot's start in links: UTC, to the minute (20260601T0930Z)
 MIDNIGHT = time(0, 0)
 
 Interval = tuple[datetime, datetime]
@@ -109,14 +110,20 @@ def day_segments(day: date, zone: ZoneInfo) -> list[tuple[datetime, datetime, ti
     return [(start, change, first), (change, end, last)]
 
 
-def window_instants(day: date, window: LocalWindow, zone: ZoneInfo) -> list[Interval]:
+def window_instants(
+    day: date,
+    window: LocalWindow,
+    zone: ZoneInfo,
+    segments: list[tuple[datetime, datetime, timedelta]] | None = None,
+) -> list[Interval]:
     """The instants whose wall-clock time on ``day`` is within [start, end): one interval, or two when the
-    window crosses a fall-back fold partly (the repeated wall times count where they fall in the window)."""
+    window crosses a fall-back fold partly (the repeated wall times count where they fall in the window).
+    ``segments``: ``day_segments(day, zone)`` when the caller already has them."""
     wall_start = datetime.combine(day, window.start, tzinfo=UTC)
     end_day = day + timedelta(days=1) if window.end == MIDNIGHT else day
     wall_end = datetime.combine(end_day, window.end, tzinfo=UTC)
     intervals: list[Interval] = []
-    for piece_start, piece_end, offset in day_segments(day, zone):
+    for piece_start, piece_end, offset in segments if segments is not None else day_segments(day, zone):
         start, end = max(piece_start, wall_start - offset), min(piece_end, wall_end - offset)
         if start < end:
             intervals.append((start, end))
@@ -172,8 +179,10 @@ def availability(
     while day <= last_day:
         windows = [] if day in days_off else list(weekly.get(day.weekday(), ()))
         windows += extra.get(day, [])
-        for window in windows:
-            intervals += window_instants(day, window, zone)
+        if windows:
+            segments = day_segments(day, zone)
+            for window in windows:
+                intervals += window_instants(day, window, zone, segments)
         day += timedelta(days=1)
     return merge(intervals)
 
@@ -251,3 +260,7 @@ def compute_slots(
             range_end=range_end,
         )
     )
+
+
+def instant_param(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime(INSTANT_FORMAT)

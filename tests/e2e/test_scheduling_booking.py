@@ -4,7 +4,7 @@ booked page show the same instant in each side's own zone. axe-core runs on the 
 confirm pages.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from apps.accounts.tests.factories import UserFactory
 from apps.readers.tests.factories import ReaderProfileFactory
 from apps.scheduling.models import Booking, ReaderSchedule
+from apps.scheduling.slots import INSTANT_FORMAT
 from apps.wallet.selectors import wallet_balance
 from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
 from tests.support.money import top_up
@@ -74,7 +75,7 @@ def test_reader_in_london_sets_availability_and_client_in_los_angeles_books(live
 
     # when: they pick the first open time and confirm
     slot = client_page.locator("main [data-slot]").first
-    starts_at = datetime.fromisoformat(slot.get_attribute("data-slot").replace("Z", "+00:00"))
+    starts_at = datetime.strptime(slot.get_attribute("data-slot"), INSTANT_FORMAT).replace(tzinfo=UTC)
     slot.click()
     expect(client_page.get_by_role("heading", name="Confirm your booking")).to_be_visible()
     expect(client_page.locator("[data-time='client']")).to_contain_text(_shown(starts_at, LOS_ANGELES))
