@@ -1,6 +1,10 @@
-"""Dashboard sections and onboarding steps of scheduled readings."""
+"""Dashboard sections of scheduled readings.
 
-from apps.dashboards.onboarding import OnboardingStep, onboarding_step_register
+No onboarding step: the reader's "Getting started" checklist lists what every reader must do before clients
+can find them, and taking bookings is optional (a reader may offer live readings only), so a step there would
+never be done for them. The Availability section says what is missing instead (a scheduled rate, hours).
+"""
+
 from apps.dashboards.sections import Section, dashboard_section_register
 
 dashboard_section_register(
@@ -11,26 +15,5 @@ dashboard_section_register(
         "Availability",
         panel_url_name="scheduling:availability_panel",
         fallback_url_name="scheduling:availability",
-    ),
-)
-
-
-def _taking_bookings(user) -> bool:
-    from .models import ReaderSchedule, WeeklyWindow
-
-    return (
-        ReaderSchedule.objects.filter(reader=user, is_accepting=True).exists()
-        and WeeklyWindow.objects.filter(reader=user).exists()
-    )
-
-
-onboarding_step_register(
-    role="reader",
-    order=40,
-    step=OnboardingStep(
-        "reader-availability",
-        "Set your weekly hours and take bookings (needs a scheduled reading rate)",
-        "scheduling:availability",
-        _taking_bookings,
     ),
 )

@@ -122,3 +122,17 @@ def test_availability_page_queries_do_not_grow_with_rows(client, reader):
     weekly_windows(reader, start=time(9), end=time(12))
     # then
     assert count() == few
+
+
+def test_reader_dashboard_has_the_availability_section_and_its_panel_says_what_is_missing(client, reader):
+    # given
+    from apps.accounts.tests.factories import give_totp
+
+    give_totp(reader)
+    ReaderProfileFactory(user=reader, scheduled_rate_amount=None)
+    # when
+    dashboard = client.get(reverse("dashboards:reader")).content.decode()
+    panel = client.get(reverse("scheduling:availability_panel")).content.decode()
+    # then
+    assert reverse("scheduling:availability_panel") in dashboard
+    assert "Set a scheduled reading rate" in panel and "You are not taking bookings." in panel
