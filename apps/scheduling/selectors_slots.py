@@ -16,12 +16,13 @@ from django.utils import timezone
 
 from apps.core.exceptions import NotFound
 from apps.readers.enums import Modality
+from apps.readers.exceptions import ReaderNotFound
 from apps.readers.models import ReaderProfile
-from apps.readers.selectors import available_modalities, rate_field, reader_listed_get
+from apps.readers.selectors import available_modalities, rate_field, reader_listed_q
 
 from .enums import ACTIVE_BOOKING_STATUSES, ExceptionKind
 from .models import Booking, DateException, ReaderSchedule, TimeBlock, WeeklyWindow
-from .slots import MIDNIGHT, LocalWindow, Rules, compute_slots, instant_param, local_to_utc
+from .slots import MIDNIGHT, LocalWindow, Rules, compute_slots, local_to_utc
 
 
 def schedule_rules(schedule: ReaderSchedule) -> Rules:
@@ -164,9 +165,13 @@ def offered_modalities(profile: ReaderProfile) -> list[tuple[str, str]]:
 
 
 def bookable_reader_get(*, reader_user_id: int) -> Bookable:
-    """A listed reader (``NotFound`` otherwise) with their schedule and whether they take bookings."""
-    profile = reader_listed_get_by_user(reader_user_id=reader_user_id)
-    schedule = ReaderSchedule.objects.filter(reader_id=reader_user_id).select_related("reader").first()
+    """A listed reader (``NotFound`` otherwise) with their schedule and whether they take bookings. One query."""
+    profile = (
+        ReaderProfile.objects.filter(reader_listed_q(), user_id=reader_user_id).select_related("user__schedule").first()
+    )
+    if profile is None:
+        raise ReaderNotFound()
+    schedule = getattr(profile.user, "schedule", None)
     modalities = offered_modalities(profile)
     refusal = ""
     if schedule is None or not schedule.is_accepting or not schedule.durations:
@@ -181,21 +186,6 @@ def bookable_reader_get(*, reader_user_id: int) -> Bookable:
         rate_amount=profile.scheduled_rate_amount,
         modalities=modalities,
         refusal=refusal,
-    )
-
-
-def reader_listed_get_by_user(*, reader_user_id: int) -> ReaderProfile:
-    profile_id = ReaderProfile.objects.filter(user_id=reader_user_id).values_list("pk", flat=True).first()
-    if profile_id is None:
-        raise NotFound("This reader does not exist.")
-    return reader_listed_get(reader_id=profile_id)
-
-
-def reader_takes_bookings(profile: ReaderProfile) -> bool:
-    """For the reader's public profile: show "Book" when they take bookings at a scheduled rate."""
-    return (
-        profile.scheduled_rate_amount is not None
-        and ReaderSchedule.objects.filter(reader_id=profile.user_id, is_accepting=True).exclude(durations=[]).exists()
     )
 
 
@@ -274,6 +264,10 @@ class SlotDay:
     day: date
     slots: list[SlotView]
 
+    @property
+    def label(self) -> str:
+        return f"{self.day:%A} {self.day.day} {self.day:%B}"
+
 
 @dataclass(frozen=True)
 class SlotPage:
@@ -314,12 +308,15 @@ def slot_page(
             schedule=schedule, duration_minutes=duration, range_start=range_start, range_end=range_end, now=now
         )
     grouped: dict[date, list[SlotView]] = defaultdict(list)
-    for slot in slots:
+    day_names: dict[date, str] = {}
+    for slot in slots:  # hundreds on a long page: plain formatting, each day's name written once
         local = slot.astimezone(zone)
-        clock = f"{local:%H:%M}"
-        grouped[local.date()].append(
-            SlotView(slot, instant_param(slot), clock, f"{local:%A} {local.day} {local:%B}, {clock}")
-        )
+        day = local.date()
+        if day not in day_names:
+            day_names[day] = f"{day:%A} {day.day} {day:%B}, "
+        clock = f"{local.hour:02d}:{local.minute:02d}"
+        param = f"{slot.year:04d}{slot.month:02d}{slot.day:02d}T{slot.hour:02d}{slot.minute:02d}Z"
+        grouped[day].append(SlotView(slot, param, clock, day_names[day] + clock))
     horizon = (now + timedelta(days=schedule.horizon_days if schedule else 0)).astimezone(zone).date()
     previous = max(first_day - timedelta(days=day_count), today) if first_day > today else None
     return SlotPage(
