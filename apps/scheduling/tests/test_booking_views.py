@@ -173,3 +173,39 @@ def test_confirm_post_unfunded_answers_402_with_a_top_up_link(client):
     html = response.content.decode()
     assert response.status_code == 402 and "Add funds to your wallet" in html and reverse("wallet:topup") in html
     assert not Booking.objects.exists()
+
+
+def test_book_slots_group_times_by_the_viewers_date_across_midnight(client):
+    # given a London reader open 09:00–17:00 and a client in Sydney (9 or 11 hours ahead)
+    reader = _reader()
+    viewer = UserFactory(timezone="Australia/Sydney")
+    client.force_login(viewer)
+    start = _next_start(16)  # 16:00 London: after midnight in Sydney
+    sydney = start.astimezone(ZoneInfo("Australia/Sydney"))
+    assert sydney.date() > start.astimezone(ZoneInfo("Europe/London")).date()
+    # when the client shows that Sydney day
+    response = client.get(
+        reverse("scheduling:book_slots", args=[reader.pk]), {"day": sydney.date().isoformat(), "days": 1}
+    )
+    # then the London afternoon is listed on it, at Sydney's early-morning time
+    html = response.content.decode()
+    assert f'data-slot="{instant_param(start)}"' in html
+    assert f">{sydney:%H:%M}</a>" in html
+    assert f'data-slot-day="{sydney.date().isoformat()}"' in html
+
+
+def test_book_slots_navigation_stops_at_today_and_at_the_horizon(client):
+    # given a reader booking 10 days ahead
+    reader = _reader()
+    ReaderSchedule.objects.filter(reader=reader).update(horizon_days=10)
+    url = reverse("scheduling:book_slots", args=[reader.pk])
+    today = timezone.now().astimezone(UTC).date()
+    # when / then: no "Earlier" from today, a "Later" link to the next week
+    first = client.get(url, {"days": 7}).content.decode()
+    assert "Earlier" not in first and f"day={(today + timedelta(days=7)).isoformat()}" in first
+    # when / then: the next week reaches past the horizon: "Earlier" back to today, no "Later"
+    second = client.get(url, {"days": 7, "day": (today + timedelta(days=7)).isoformat()}).content.decode()
+    assert f"day={today.isoformat()}" in second and "Later" not in second
+    # when / then: a day before today shows today
+    past = client.get(url, {"days": 1, "day": "2020-01-01"}).content.decode()
+    assert f'data-slot-day="{today.isoformat()}"' in past
