@@ -72,6 +72,17 @@ def test_reader_in_london_sets_availability_and_client_in_los_angeles_books(live
     client_page.get_by_role("link", name="Book a reading").click()
     expect(client_page.get_by_text("America/Los_Angeles").first).to_be_visible()
     assert_axe_clean(client_page)
+    # the day and week navigation swaps the times in place (HTMX) and keeps the address in step
+    days = client_page.locator("main [data-slot-day]")
+    expect(days).to_have_count(7)
+    first_day = days.first.get_attribute("data-slot-day")
+    client_page.get_by_role("link", name="Show one day").click()
+    expect(days).to_have_count(1)
+    client_page.get_by_role("link", name="Later →").click()
+    expect(days.first).not_to_have_attribute("data-slot-day", first_day)
+    assert "day=" in client_page.url
+    client_page.get_by_role("link", name="Show the week").click()
+    expect(days).to_have_count(7)
 
     # when: they pick the first open time and confirm
     slot = client_page.locator("main [data-slot]").first
@@ -95,3 +106,67 @@ def test_reader_in_london_sets_availability_and_client_in_los_angeles_books(live
     expect(reader_page.locator("[data-time='viewer']")).to_contain_text(_shown(starts_at, LONDON))
     london_hour = starts_at.astimezone(LONDON).hour
     assert 9 <= london_hour < 17
+
+
+@pytest.mark.django_db
+def test_scheduling_pages_pass_the_nu_html_checker(client, tmp_path, settings):
+    # given a bookable reader with hours, a blocked time and a day off, and a funded client
+    import json
+    import shutil
+    import subprocess
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from apps.scheduling.models import DateException, TimeBlock
+    from apps.scheduling.slots import instant_param
+    from apps.scheduling.tests.factories import ReaderScheduleFactory, booking_funded, weekly_windows
+    from tests.e2e.test_markup import HTMX_ATTRIBUTE, VNU_JAR
+
+    if not shutil.which("java"):
+        pytest.fail("Java is needed to run the Nu Html Checker (vnu.jar)")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    schedule = ReaderScheduleFactory()
+    reader = schedule.reader
+    weekly_windows(reader, start=time(0), end=time(0))
+    later = timezone.now() + timedelta(days=2)
+    TimeBlock.objects.create(reader=reader, starts_at=later, ends_at=later + timedelta(hours=1), note="Away")
+    DateException.objects.create(reader=reader, date=(later + timedelta(days=3)).date(), kind="day_off")
+    customer = UserFactory(timezone="America/Los_Angeles")
+    top_up(customer, "100.00")
+    booking = booking_funded(
+        client=customer, reader=reader, starts_at=later.replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    )
+    start = instant_param((later + timedelta(days=2)).replace(minute=0, second=0, microsecond=0))
+    pages = {
+        reader: [reverse("scheduling:availability")],
+        customer: [
+            reverse("scheduling:book", args=[reader.pk]),
+            reverse("scheduling:confirm", args=[reader.pk]) + f"?start={start}&duration=30",
+            reverse("scheduling:booked", args=[booking.pk]),
+        ],
+    }
+    files = {}
+    for person, urls in pages.items():
+        client.force_login(person)
+        for url in urls:
+            # when
+            response = client.get(url)
+            assert response.status_code == 200, url
+            path = tmp_path / f"page-{len(files):02d}.html"
+            path.write_text(response.content.decode())
+            files[str(path)] = url
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only", "--exit-zero-always", *files],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    # then
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors = [
+        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))} line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error" and not HTMX_ATTRIBUTE.match(m["message"])
+    ]
+    assert not errors, "\n".join(errors)
