@@ -242,7 +242,7 @@ def policy_sentences(policy: dict[str, Any]) -> list[str]:
     share = int(Decimal(policy["half_refund_share"]) * 100)
     return [
         f"Cancel {full} hours or more before the start: full refund to your wallet.",
-        f"Cancel between {full} and {half} hours before: {share}% refund; the rest is paid to the reader.",
+        f"Cancel between {full} and {half} hours before: {share}% refund; the rest pays the reader for the time.",
         f"Cancel less than {half} hours before, or miss the reading: no refund.",
         "If the reader cancels or does not join, you get the whole price back.",
     ]

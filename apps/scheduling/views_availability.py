@@ -25,7 +25,7 @@ PAGE = "scheduling/availability.html"
 BODY = "scheduling/partials/_availability_body.html"
 
 
-def _forms(request: HttpRequest, calendar: dict[str, Any], bound: dict[str, Form]) -> dict[str, Form]:
+def _forms(calendar: dict[str, Any], bound: dict[str, Form]) -> dict[str, Form]:
     schedule = calendar["schedule"]
     initial = {
         "timezone": calendar["reader_timezone"],
@@ -49,7 +49,7 @@ def _render(
     request: HttpRequest, *, bound: dict[str, Form] | None = None, status: int = 200, notice: str = ""
 ) -> HttpResponse:
     calendar = availability_calendar(reader=request.user)
-    context = {**calendar, **_forms(request, calendar, bound or {}), "notice": notice}
+    context = {**calendar, **_forms(calendar, bound or {}), "notice": notice}
     return render(request, BODY if request.htmx else PAGE, context, status=status)
 
 

@@ -107,33 +107,34 @@ def _confirm_context(
 @login_required
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, reader_user_id: int) -> HttpResponse:
+    """GET: the terms of one slot, with a fresh idempotency key in the form. POST: book it."""
     bookable = bookable_reader_get(reader_user_id=reader_user_id)
     if bookable.refusal:
         return render(request, "scheduling/book.html", _slots_context(request, bookable), status=409)
-    if request.method == "GET":
-        query = ConfirmQueryForm(request.GET)
-        if not query.is_valid():
-            return redirect("scheduling:book", reader_user_id=reader_user_id)
-        starts_at, duration = query.cleaned_data["start"], query.cleaned_data["duration"]
-        form = BookingConfirmForm(
-            initial={"start": starts_at, "duration": duration, "idempotency_key": uuid.uuid4().hex},
-            modalities=bookable.modalities,
-        )
-        return render(
-            request, "scheduling/book_confirm.html", _confirm_context(request, bookable, starts_at, duration, form)
-        )
+    if request.method == "POST":
+        return _confirm_post(request, bookable)
+    query = ConfirmQueryForm(request.GET)
+    if not query.is_valid():
+        return redirect("scheduling:book", reader_user_id=reader_user_id)
+    starts_at, duration = query.cleaned_data["start"], query.cleaned_data["duration"]
+    initial = {"start": starts_at, "duration": duration, "idempotency_key": uuid.uuid4().hex}
+    form = BookingConfirmForm(initial=initial, modalities=bookable.modalities)
+    context = _confirm_context(request, bookable, starts_at, duration, form)
+    return render(request, "scheduling/book_confirm.html", context)
+
+
+def _confirm_post(request: HttpRequest, bookable: Bookable) -> HttpResponse:
     form = BookingConfirmForm(request.POST, modalities=bookable.modalities)
-    if not form.is_valid():
-        if "start" in form.errors or "duration" in form.errors or "idempotency_key" in form.errors:
-            return redirect("scheduling:book", reader_user_id=reader_user_id)
-        data = form.cleaned_data
-        context = _confirm_context(request, bookable, data["start"], data["duration"], form)
-        return render(request, "scheduling/book_confirm.html", context, status=400)
+    if not form.is_valid() and {"start", "duration", "idempotency_key"} & set(form.errors):
+        return redirect("scheduling:book", reader_user_id=bookable.profile.user_id)
     data = form.cleaned_data
+    context = _confirm_context(request, bookable, data["start"], data["duration"], form)
+    if not form.is_valid():
+        return render(request, "scheduling/book_confirm.html", context, status=400)
     try:
         booking = booking_create(
             client=request.user,
-            reader_id=reader_user_id,
+            reader_id=bookable.profile.user_id,
             starts_at=data["start"],
             duration_minutes=data["duration"],
             modality=data["modality"],
@@ -142,9 +143,7 @@ def confirm(request: HttpRequest, reader_user_id: int) -> HttpResponse:
             request=request,
         )
     except DomainError as error:
-        context = _confirm_context(request, bookable, data["start"], data["duration"], form)
-        context["error"] = error
-        return render(request, "scheduling/book_confirm.html", context, status=error.status_code)
+        return render(request, "scheduling/book_confirm.html", {**context, "error": error}, status=error.status_code)
     return redirect("scheduling:booked", booking_id=booking.pk)
 
 

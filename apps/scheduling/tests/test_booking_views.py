@@ -209,3 +209,14 @@ def test_book_slots_navigation_stops_at_today_and_at_the_horizon(client):
     # when / then: a day before today shows today
     past = client.get(url, {"days": 1, "day": "2020-01-01"}).content.decode()
     assert f'data-slot-day="{today.isoformat()}"' in past
+
+
+def test_confirm_post_with_a_kind_of_reading_not_offered_shows_the_form_again_and_books_nothing(client):
+    reader = _reader()
+    viewer = UserFactory()
+    top_up(viewer, "100.00")
+    client.force_login(viewer)
+    data = {"start": instant_param(_next_start(10)), "duration": "30", "idempotency_key": "d" * 32, "modality": "video"}
+    response = client.post(reverse("scheduling:confirm", args=[reader.pk]), data)
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+    assert not Booking.objects.exists() and wallet_balance(user=viewer) == Decimal("100.00")
