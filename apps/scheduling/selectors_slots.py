@@ -331,3 +331,30 @@ def slot_page(
         next_day=last_day if last_day <= horizon else None,
         viewer_timezone=viewer_timezone,
     )
+
+
+PREVIEW_SLOTS = 8
+
+
+def availability_preview(*, reader: Any, now: datetime | None = None) -> dict[str, Any]:
+    """What clients see of the reader now: whether they can book at all (and why not), and the next open times
+    of the shortest length offered, in the reader's own zone. Five queries."""
+    now = now or timezone.now()
+    try:
+        bookable = bookable_reader_get(reader_user_id=reader.pk)
+    except ReaderNotFound:
+        return {"preview_refusal": "Your profile is not listed in the directory, so clients cannot book you."}
+    if bookable.refusal:
+        return {"preview_refusal": bookable.refusal}
+    assert bookable.schedule is not None
+    zone = bookable.schedule.timezone
+    page = slot_page(
+        bookable=bookable,
+        viewer_timezone=zone,
+        duration=bookable.durations[0],
+        first_day=now.astimezone(ZoneInfo(zone)).date(),
+        day_count=14,
+        now=now,
+    )
+    slots = [slot for day in page.days for slot in day.slots][:PREVIEW_SLOTS]
+    return {"preview_refusal": "", "preview_slots": slots, "preview_duration": page.duration}

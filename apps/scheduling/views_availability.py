@@ -18,7 +18,7 @@ from apps.core.permissions import reader_required
 
 from .constants import DURATION_CHOICES
 from .forms import DateExceptionForm, ScheduleForm, TimeBlockForm, WeeklyWindowForm
-from .selectors_slots import availability_calendar
+from .selectors_slots import availability_calendar, availability_preview
 from .services import availability as services
 
 PAGE = "scheduling/availability.html"
@@ -49,7 +49,8 @@ def _render(
     request: HttpRequest, *, bound: dict[str, Form] | None = None, status: int = 200, notice: str = ""
 ) -> HttpResponse:
     calendar = availability_calendar(reader=request.user)
-    context = {**calendar, **_forms(calendar, bound or {}), "notice": notice}
+    preview = availability_preview(reader=request.user)
+    context = {**calendar, **preview, **_forms(calendar, bound or {}), "notice": notice}
     return render(request, BODY if request.htmx else PAGE, context, status=status)
 
 

@@ -136,3 +136,23 @@ def test_reader_dashboard_has_the_availability_section_and_its_panel_says_what_i
     # then
     assert reverse("scheduling:availability_panel") in dashboard
     assert "Set a scheduled reading rate" in panel and "You are not taking bookings." in panel
+
+
+def test_availability_page_previews_the_next_open_times_as_clients_see_them(client):
+    # given a bookable reader in New York open every day 10:00–11:00, with no notice
+    from apps.scheduling.tests.factories import ReaderScheduleFactory
+
+    schedule = ReaderScheduleFactory(timezone="America/New_York", durations=[30, 60])
+    weekly_windows(schedule.reader, start=time(10), end=time(11))
+    client.force_login(schedule.reader)
+    # when
+    html = client.get(reverse("scheduling:availability")).content.decode()
+    # then eight times of 30 minutes, each quarter hour from 10:00 to 10:30 New York time
+    assert "Your next open times for 30 minutes (America/New_York)" in html
+    preview = html.split("data-preview-slots>", 1)[1].split("</ul>", 1)[0]
+    times = [item.rsplit(", ", 1)[1] for item in preview.split("</li>") if item.strip()]
+    assert len(times) == 8 and set(times) == {"10:00", "10:15", "10:30"}
+    # when the reader stops taking bookings
+    type(schedule).objects.filter(pk=schedule.pk).update(is_accepting=False)
+    html = client.get(reverse("scheduling:availability")).content.decode()
+    assert "is not taking bookings at the moment" in html
