@@ -3,6 +3,7 @@ booking holds any instant, the losers are told plainly and pay nothing, and the 
 
 from datetime import UTC, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.tests.factories import UserFactory
 from apps.scheduling.models import Booking
-from apps.scheduling.services.booking import SlotTaken, booking_create
+from apps.scheduling.services.booking import SlotTaken, SlotUnavailable, booking_create
 from apps.scheduling.tests.factories import ReaderScheduleFactory, weekly_windows
 from apps.wallet.selectors import wallet_balance
 from apps.wallet.services.holds import hold_find
@@ -78,3 +79,33 @@ def test_booking_create_eight_clients_race_for_overlapping_slots_one_wins():
     outcomes = race(*(_booking(client, reader, at, 45) for client, at in zip(clients, starts, strict=True)))
     # then
     _check(outcomes, clients, Decimal("90.00"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_booking_create_racing_the_reader_blocking_that_time_never_books_inside_an_earlier_block():
+    # given a slot, three funded clients after it, and the reader about to block the whole morning
+    from datetime import datetime
+
+    from apps.scheduling.models import TimeBlock
+    from apps.scheduling.services.availability import time_block_add
+
+    reader, clients, start = _setup()
+    london = start.astimezone(ZoneInfo("Europe/London"))
+    morning = datetime.combine(london.date(), time(6)), datetime.combine(london.date(), time(13))
+    # when the block and the bookings land at the same instant
+    outcomes = race(
+        lambda: time_block_add(actor=reader, starts_local=morning[0], ends_local=morning[1]),
+        *(_booking(client, reader, start, 30) for client in clients[:3]),
+    )
+    # then the schedule lock puts them in one order: a booking made after the block was refused ("not open"),
+    # one made before it stands (the reader cancels it if they must), and no two bookings overlap
+    block = TimeBlock.objects.get()
+    assert isinstance(outcomes[0], TimeBlock)
+    bookings = list(Booking.objects.all())
+    assert len(bookings) <= 1
+    for booking in bookings:
+        assert booking.created_at < block.created_at
+    refusals = [outcome for outcome in outcomes[1:] if isinstance(outcome, Exception)]
+    assert all(isinstance(error, (SlotTaken, SlotUnavailable)) for error in refusals), refusals
+    assert len(refusals) == 3 - len(bookings)
+    call_command("ledger_check")
