@@ -27,6 +27,7 @@ urlpatterns = [
     path("readings/", include("apps.readings.urls")),
     path("bookings/", include("apps.scheduling.urls_manage")),
     path("bookings/", include("apps.scheduling.urls_join")),
+    path("bookings/", include("apps.scheduling.urls")),
     path("moderation/", include("apps.moderation.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),

@@ -41,6 +41,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.CLIENT, db_index=True)
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # Whether the zone was set on purpose (account settings) or once from the browser: a browser's guess is only
+    # taken while this is False, so it never replaces the user's own choice.
+    timezone_chosen = models.BooleanField(default=False)
     theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.DARK)
     notify_email_messages = models.BooleanField("Email me about new messages", default=True)
     notify_email_readings = models.BooleanField("Email me about readings and bookings", default=True)

@@ -1,5 +1,6 @@
 """Write services for accounts: roles, profile settings, reader applications."""
 
+import zoneinfo
 from functools import partial
 from typing import Any
 
@@ -94,6 +95,7 @@ def user_update_profile(
     user = user_lock(user_id=user.pk)
     user.display_name = display_name.strip()
     user.timezone = timezone
+    user.timezone_chosen = True
     user.theme = theme
     user.notify_email_messages = notify_email_messages
     user.notify_email_readings = notify_email_readings
@@ -107,7 +109,7 @@ def user_update_profile(
         user.full_clean(exclude=["password", "email", "avatar"], validate_unique=False)
     except ValidationError as error:
         raise InvalidInputError(_validation_message(error))
-    user.save(update_fields=[*PROFILE_FIELDS, "avatar"])
+    user.save(update_fields=[*PROFILE_FIELDS, "timezone_chosen", "avatar"])
     if old_avatar and old_avatar != (user.avatar.name if user.avatar else ""):
         # The old file goes only once the new state is committed.
         transaction.on_commit(partial(_storage_delete, user.avatar.storage, old_avatar))
@@ -285,6 +287,18 @@ def reader_application_reject(
 
 
 @transaction.atomic(durable=True)
+def user_timezone_detected(*, user: User, timezone: str) -> bool:
+    """Take the zone the browser reports, once, unless the user already set one. Returns whether it was taken.
+
+    A conditional UPDATE, so a settings save racing it wins: whichever sets ``timezone_chosen`` first."""
+    if timezone not in zoneinfo.available_timezones():
+        raise InvalidInputError("That is not a known time zone.")
+    taken = User.objects.filter(pk=user.pk, timezone_chosen=False).update(timezone=timezone, timezone_chosen=True)
+    if taken:
+        user.timezone, user.timezone_chosen = timezone, True
+    return bool(taken)
+
+
 def user_set_theme(*, user: User, theme: str) -> User:
     """Store the colour theme the user picked. An unknown value raises and changes nothing."""
     if theme not in Theme.values:

@@ -4,8 +4,7 @@ Each app registers the steps it owns from its ``dashboard.py`` (imported at star
 ``onboarding_step_register(role="reader", step=OnboardingStep(...), order=...)``. A step says how to tell
 it is done (``is_done(user) -> bool``, reading through the app's selectors) and where to do it (a URL name).
 The checklist hides itself once every step is done. A step whose URL name does not resolve fails the system
-check ``dashboards.E002`` at start-up. Scheduling (availability) and payouts (Stripe Connect) add their own
-steps when they ship.
+check ``dashboards.E002`` at start-up. Payouts (Stripe Connect) add their own step when they ship.
 """
 
 from collections.abc import Callable

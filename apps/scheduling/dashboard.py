@@ -1,5 +1,10 @@
-"""Dashboard sections of scheduled readings: a client's upcoming bookings; a reader's bookings and earnings; the
-admins' bookings summary."""
+"""Dashboard sections of scheduled readings: a client's upcoming bookings; a reader's bookings and earnings, and
+their availability; the admins' bookings summary.
+
+No onboarding step: the reader's "Getting started" checklist lists what every reader must do before clients
+can find them, and taking bookings is optional (a reader may offer live readings only), so a step there would
+never be done for them. The Availability section says what is missing instead (a scheduled rate, hours).
+"""
 
 from typing import Any
 
@@ -43,5 +48,15 @@ dashboard_section_register(
         "Bookings",
         template="scheduling/staff/_admin_section.html",
         context="apps.scheduling.dashboard.admin_bookings",
+    ),
+)
+dashboard_section_register(
+    role="reader",
+    order=26,
+    section=Section(
+        "availability",
+        "Availability",
+        panel_url_name="scheduling:availability_panel",
+        fallback_url_name="scheduling:availability",
     ),
 )

@@ -17,7 +17,7 @@ not exempt; ``test_csrf_exempt_views_are_the_signed_webhooks_only`` lists the ex
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -79,12 +79,16 @@ RULES: dict[str, Rule] = {
     "pages:contact": PUBLIC,
     "pages:contact_sent": PUBLIC,
     "accounts:theme": SIGNED_IN,
+    "accounts:timezone_detect": SIGNED_IN,
     "readers:directory": PUBLIC,
     "readers:presence": PUBLIC,
     "notifications:bell": Rule("public", why="the header's bell: an empty count for visitors"),
     "messaging:unread_badge": Rule("public", why="the header's badge: an empty count for visitors"),
     "readers:profile": Rule("public", obj="reader_profile", kwargs={"pk": "pk"}),
     "readings:reviews_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
+    "scheduling:book": Rule("public", obj="reader_profile", kwargs={"reader_user_id": "user_id"}),
+    "scheduling:book_slots": Rule("public", obj="reader_profile", kwargs={"reader_user_id": "user_id"}),
+    "scheduling:profile_panel": Rule("public", obj="reader_profile", kwargs={"reader_user_id": "user_id"}),
     "api-schema": PUBLIC,
     "api-docs": PUBLIC,
     # Signed-in pages about the viewer's own things
@@ -114,6 +118,7 @@ RULES: dict[str, Rule] = {
     "readings:start": Rule("signed_in", obj="reader_profile", kwargs={"reader_id": "pk"}),
     "scheduling_manage:client_list": SIGNED_IN,
     "scheduling_manage:client_panel": SIGNED_IN,
+    "scheduling:confirm": Rule("signed_in", obj="reader_profile", kwargs={"reader_user_id": "user_id"}),
     "api-me": SIGNED_IN,
     # Readers only
     "dashboards:reader": READER,
@@ -125,6 +130,12 @@ RULES: dict[str, Rule] = {
     "readings:incoming_panel": READER,
     "scheduling_manage:reader_list": READER,
     "scheduling_manage:reader_panel": READER,
+    "scheduling:availability": READER,
+    "scheduling:availability_panel": READER,
+    "scheduling:settings_save": READER,
+    "scheduling:window_add": READER,
+    "scheduling:exception_add": READER,
+    "scheduling:block_add": READER,
     # Objects: only their parties
     "accounts:reader_application_photo": owner("application", application_id="pk"),
     "wallet:transaction_detail": owner("wallet_transaction", transaction_id="pk"),
@@ -154,6 +165,10 @@ RULES: dict[str, Rule] = {
     "scheduling_join:panel": owner("booking", pk="pk"),
     "scheduling_join:join": owner("booking", pk="pk"),
     "moderation:report": owner("reportable_message", type_key="type_key", object_id="pk"),
+    "scheduling:booked": owner("booking", booking_id="pk"),
+    "scheduling:window_remove": owner("weekly_window", window_id="pk"),
+    "scheduling:exception_remove": owner("date_exception", exception_id="pk"),
+    "scheduling:block_remove": owner("time_block", block_id="pk"),
     # Admin pages
     "dashboards:admin": STAFF,
     "staff_core:audit_log": STAFF,
@@ -250,6 +265,7 @@ def world():
     from apps.readings.services import session_accept, session_end, session_finalize, session_request
     from apps.readings.services.reviews import review_create
     from apps.readings.tests.helpers import credit, make_reader
+    from apps.scheduling.models import DateException, TimeBlock, WeeklyWindow
     from apps.scheduling.tests.factories import booking_funded
     from apps.wallet.models import Posting, TopUp
 
@@ -281,6 +297,7 @@ def world():
         user=client, amount=Decimal("10.00"), stripe_checkout_session_id="cs_test_matrix", status=TopUp.Status.PAID
     )
     ensure_initial_policies()
+    later = timezone.now() + timedelta(days=3)
     objects = {
         "help_article": HelpArticleFactory(),
         "reader_profile": reader.reader_profile,
@@ -298,6 +315,9 @@ def world():
         "report": report,
         "specialty": SpecialtyFactory(),
         "booking": booking,
+        "weekly_window": WeeklyWindow.objects.create(reader=reader, weekday=0, start_time=time(9), end_time=time(12)),
+        "date_exception": DateException.objects.create(reader=reader, date=later.date(), kind="day_off"),
+        "time_block": TimeBlock.objects.create(reader=reader, starts_at=later, ends_at=later + timedelta(hours=1)),
     }
     # Who the object belongs to (its parties); everyone else is a stranger.
     parties = {
@@ -309,6 +329,9 @@ def world():
         "reading": [client, reader],
         "booking": [client, reader],
         "reportable_message": [client],
+        "weekly_window": [reader],
+        "date_exception": [reader],
+        "time_block": [reader],
     }
     return {
         "users": {"client": client, "other_client": other_client, "reader": reader, "other_reader": other_reader},

@@ -176,7 +176,7 @@ def test_profile_unlisted_reader_404_for_others_previewable_by_owner(client):
     assert response.status_code == 200 and b"Only you can see this page" in response.content
 
 
-def test_profile_shows_rates_status_and_no_actions_that_do_not_work_yet(client):
+def test_profile_shows_rates_status_and_loads_the_booking_panel(client):
     # given
     reader = ReaderProfileFactory(display_name="Selene", text_rate_amount=Decimal("4.50"))
     # when
@@ -184,7 +184,8 @@ def test_profile_shows_rates_status_and_no_actions_that_do_not_work_yet(client):
     # then
     assert b"$4.50/min" in response.content
     assert b"Offline" in response.content
-    assert b"Book" not in response.content  # scheduled readings do not exist yet
+    # booking is offered by the scheduling panel the page loads, only when the reader takes bookings
+    assert reverse("scheduling:profile_panel", args=[reader.user_id]).encode() in response.content
 
 
 def test_profile_offers_a_free_message_to_clients_and_visitors_not_to_readers(client):
