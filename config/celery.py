@@ -55,3 +55,10 @@ app.conf.beat_schedule["readings-bill-tick"] = {
     "schedule": 5.0,
     "options": {"expires": 10},
 }
+
+# Livestreams: a live stream whose host sent no heartbeat for two minutes ends (SKIP LOCKED, re-checked per stream).
+app.conf.beat_schedule["live-streams-timeout"] = {
+    "task": "live.streams_timeout",
+    "schedule": 30.0,
+    "options": {"expires": 60},
+}
