@@ -37,7 +37,9 @@ class StreamForm(forms.Form):
         min_value=TICKET_MIN_AMOUNT,
         max_value=TICKET_MAX_AMOUNT,
         decimal_places=2,
-        help_text=f"Between ${TICKET_MIN_AMOUNT} and ${TICKET_MAX_AMOUNT}. You keep your share; the rest goes to SoulSeer.",
+        help_text=(
+            f"Between ${TICKET_MIN_AMOUNT} and ${TICKET_MAX_AMOUNT}. You keep your share; the rest goes to SoulSeer."
+        ),
     )
     scheduled_start = forms.DateTimeField(
         label="Scheduled start (only when scheduling)",

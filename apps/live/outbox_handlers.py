@@ -21,6 +21,7 @@ def stream_followers_alert(*, stream_id: int) -> int:
     profile = getattr(stream.host, "reader_profile", None)
     name = getattr(profile, "display_name", "") or stream.host.public_name
     url = reverse("live:stream", args=[stream.pk])
+    kind_of_stream = {"public": "public", "private": "private", "premium": "premium"}[stream.visibility]
     told = 0
     for follower in followers_to_alert(stream=stream).iterator(chunk_size=500):
         with transaction.atomic():
@@ -30,7 +31,7 @@ def stream_followers_alert(*, stream_id: int) -> int:
                     user=follower,
                     kind=STREAM_LIVE_KIND,
                     title=f"{name} is live: {stream.title}"[:160],
-                    body=f"{name} started a {stream.get_visibility_display().split(':')[0].lower()} livestream on SoulSeer.",
+                    body=f"{name} started a {kind_of_stream} livestream on SoulSeer.",
                     url=url,
                     email=True,
                 )

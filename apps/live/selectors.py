@@ -55,7 +55,9 @@ def stream_list(*, viewer: Any) -> QuerySet[Stream]:
         _with_host(Stream.objects.filter(visible_q(viewer), state__in=[StreamState.LIVE, StreamState.SCHEDULED]))
         .annotate(
             viewer_count=Count("viewers", filter=watching_q(prefix="viewers__")),
-            state_order=Case(When(state=StreamState.LIVE, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            state_order=Case(
+                When(state=StreamState.LIVE, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
         )
         .order_by(
             "state_order",
@@ -196,8 +198,8 @@ def stream_history_list(*, viewer: Any) -> QuerySet[Stream]:
     return (
         Stream.objects.filter(host_id=getattr(viewer, "pk", None))
         .annotate(
-            gift_earnings=_earnings_subquery(viewer.pk, TransactionKind.GIFT),
-            ticket_earnings=_earnings_subquery(viewer.pk, TransactionKind.TICKET),
+            gift_earnings=_earnings_subquery(viewer.pk, str(TransactionKind.GIFT)),
+            ticket_earnings=_earnings_subquery(viewer.pk, str(TransactionKind.TICKET)),
             gift_count=gifts,
             ticket_count=tickets,
         )

@@ -41,6 +41,8 @@ from .services.streams import (
     stream_invite_revoke,
     stream_start,
     viewer_heartbeat,
+)
+from .services.streams import (
     viewer_remove as viewer_remove_service,
 )
 
@@ -169,7 +171,9 @@ def chat(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error)
         return redirect("live:stream", pk=pk)
     if error:
-        return htmx_error(request, message=error, status=400, target="#chat-error", template="live/partials/_error.html")
+        return htmx_error(
+            request, message=error, status=400, target="#chat-error", template="live/partials/_error.html"
+        )
     response = render(request, "live/partials/_error.html", {"error": ""})
     response["HX-Trigger"] = REFRESH_EVENT
     return response
@@ -210,14 +214,19 @@ def gift(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(
         request,
         "live/partials/_gifts.html",
-        {"gifts": _gift_options(), "stream": stream, "sent_message": message, "wallet_balance": wallet_balance(user=request.user)},
+        {
+            "gifts": _gift_options(),
+            "stream": stream,
+            "sent_message": message,
+            "wallet_balance": wallet_balance(user=request.user),
+        },
     )
     response["HX-Trigger"] = REFRESH_EVENT
     return response
 
 
 def _topup_url(pk: int) -> str:
-    return reverse("wallet:topup") + "?next=" + reverse("live:stream", args=[pk])
+    return reverse("wallet:topup")
 
 
 @login_required

@@ -244,9 +244,10 @@ def reader_follower_list(*, reader_user_id: int) -> QuerySet[Any]:
     """Active users who keep the reader ``reader_user_id`` among their favorites (a livestream's alerts and invites)."""
     from django.contrib.auth import get_user_model
 
+    followers = Favorite.objects.filter(reader__user_id=reader_user_id).values("user_id")
     return (
         get_user_model()
-        .objects.filter(is_active=True, pk__in=Favorite.objects.filter(reader__user_id=reader_user_id).values("user_id"))
+        .objects.filter(is_active=True, pk__in=followers)
         .exclude(pk=reader_user_id)
         .order_by("display_name", "email", "pk")
     )

@@ -17,7 +17,9 @@ def chat_body_clean(body: Any) -> str:
     if not text:
         raise InvalidChatMessage()
     if len(text) > CHAT_MAX_LENGTH:
-        raise InvalidChatMessage(f"A chat message can be at most {CHAT_MAX_LENGTH} characters long ({len(text)} given).")
+        raise InvalidChatMessage(
+            f"A chat message can be at most {CHAT_MAX_LENGTH} characters long ({len(text)} given)."
+        )
     return text
 
 

@@ -147,7 +147,9 @@ def gift_send(*, actor: Any, stream_id: int, gift_kind_id: int, client_key: Any)
     if gift_kind is None:
         raise GiftKindNotFound()
 
-    shares = reader_share_postings(amount=gift_kind.price_amount, reader=stream.host, source_account=wallet_account(actor))
+    shares = reader_share_postings(
+        amount=gift_kind.price_amount, reader=stream.host, source_account=wallet_account(actor)
+    )
     txn = ledger_post(
         kind=TransactionKind.GIFT,
         idempotency_key=f"gift:{actor.pk}:{key}",

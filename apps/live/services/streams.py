@@ -137,7 +137,12 @@ def stream_create(
 
 @transaction.atomic(durable=True)
 def stream_go_live(
-    *, actor: Any, title: Any, description: Any = "", visibility: Any = Visibility.PUBLIC, ticket_price_amount: Any = None
+    *,
+    actor: Any,
+    title: Any,
+    description: Any = "",
+    visibility: Any = Visibility.PUBLIC,
+    ticket_price_amount: Any = None,
 ) -> Stream:
     """Create a stream and start it at once (the dashboard's "Go live")."""
     _require_reader(actor)
@@ -199,7 +204,7 @@ def stream_end(*, actor: Any, stream_id: int) -> Stream:
         raise StreamNotFound()
     if stream.state == StreamState.ENDED:
         return stream
-    reason = EndReason.HOST if stream.state == StreamState.LIVE else EndReason.CANCELLED
+    reason = str(EndReason.HOST if stream.state == StreamState.LIVE else EndReason.CANCELLED)
     return _end(stream=stream, actor=actor, reason=reason)
 
 
@@ -252,7 +257,7 @@ def streams_timeout() -> int:
             )
             if stream is None:
                 continue
-            _end(stream=stream, actor=None, reason=EndReason.HOST_SILENT)
+            _end(stream=stream, actor=None, reason=str(EndReason.HOST_SILENT))
             ended += 1
     if ended:
         logger.info("live streams ended after host silence", extra={"count": ended})
