@@ -135,7 +135,7 @@ def gift_send(*, actor: Any, stream_id: int, gift_kind_id: int, client_key: Any)
         return _replayed(earlier, stream_id=stream_id, gift_kind_id=gift_kind_id)
     stream = _stream_for_payment(actor=actor, stream_id=stream_id)
     access = stream_access_for(viewer=actor, stream=stream)
-    if not access.is_member:
+    if not access.can_see or access.needs_ticket:
         raise StreamNotFound()
     if access.is_removed:
         raise RemovedFromStream()
