@@ -79,6 +79,7 @@ RULES: dict[str, Rule] = {
     "accounts:theme": SIGNED_IN,
     "readers:directory": PUBLIC,
     "readers:presence": PUBLIC,
+    "live:home": PUBLIC,
     "notifications:bell": Rule("public", why="the header's bell: an empty count for visitors"),
     "messaging:unread_badge": Rule("public", why="the header's badge: an empty count for visitors"),
     "readers:profile": Rule("public", obj="reader_profile", kwargs={"pk": "pk"}),
@@ -119,6 +120,8 @@ RULES: dict[str, Rule] = {
     "readers:presence_heartbeat": READER,
     "readers:publish": READER,
     "readings:incoming_panel": READER,
+    "live:studio": READER,
+    "live:studio_panel": READER,
     # Objects: only their parties
     "accounts:reader_application_photo": owner("application", application_id="pk"),
     "wallet:transaction_detail": owner("wallet_transaction", transaction_id="pk"),
@@ -142,6 +145,20 @@ RULES: dict[str, Rule] = {
     "readings:review": owner("reading", pk="pk"),
     "readings:reply": owner("reading", pk="pk"),
     "moderation:report": owner("reportable_message", type_key="type_key", object_id="pk"),
+    "live:stream": owner("private_stream", pk="pk"),
+    "live:ticket": owner("private_stream", pk="pk"),
+    "live:events": owner("private_stream", pk="pk"),
+    "live:chat": owner("private_stream", pk="pk"),
+    "live:gift": owner("private_stream", pk="pk"),
+    "live:heartbeat": owner("private_stream", pk="pk"),
+    "live:status": owner("private_stream", pk="pk"),
+    "live:host": owner("hosted_stream", pk="pk"),
+    "live:host_panel": owner("hosted_stream", pk="pk"),
+    "live:start": owner("hosted_stream", pk="pk"),
+    "live:end": owner("hosted_stream", pk="pk"),
+    "live:invite": owner("hosted_stream", pk="pk"),
+    "live:invite_revoke": owner("stream_invite", pk="stream_id", invite_pk="pk"),
+    "live:viewer_remove": owner("stream_viewer", pk="stream_id", user_pk="user_id"),
     # Admin pages
     "dashboards:admin": STAFF,
     "staff_core:audit_log": STAFF,
@@ -176,6 +193,8 @@ RULES: dict[str, Rule] = {
     "staff_moderation:queue": STAFF,
     "staff_moderation:report_detail": staff_object("report", pk="pk"),
     "staff_moderation:content": staff_object("reportable_message", type_key="type_key", object_id="pk"),
+    "staff_live:gifts": STAFF,
+    "staff_live:gift_edit": staff_object("gift_kind", pk="pk"),
     # Not pages: checked by their own tests
     "wallet:stripe_webhook": exempt("Stripe's signed webhook: a bad signature answers 400 (apps/wallet/tests)"),
     "rtc:ncs-webhook": exempt("Agora's signed NCS webhook: a bad signature answers 401 (apps/rtc/tests)"),
@@ -226,10 +245,13 @@ def test_access_rules_name_only_existing_urls():
 @pytest.fixture
 def world():
     from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp, reader_application_create
+    from apps.live.services.streams import stream_go_live, stream_invite, viewer_heartbeat
+    from apps.live.tests.factories import gift_kind
     from apps.messaging.tests.factories import conversation_with, listed_reader, paid_reply
     from apps.moderation.services import report_create
     from apps.notifications.models import Notification
     from apps.pages.tests.factories import HelpArticleFactory, SupportTicketFactory, ensure_initial_policies
+    from apps.readers.models import Favorite
     from apps.readers.tests.factories import SpecialtyFactory
     from apps.readings.services import session_accept, session_end, session_finalize, session_request
     from apps.readings.services.reviews import review_create
@@ -256,6 +278,11 @@ def world():
         user=client, amount=Decimal("10.00"), stripe_checkout_session_id="cs_test_matrix", status=TopUp.Status.PAID
     )
     ensure_initial_policies()
+    # A private live stream of the reader, the client (a follower) invited and watching.
+    Favorite.objects.get_or_create(user=client, reader=reader.reader_profile)
+    private_stream = stream_go_live(actor=reader, title="Matrix stream", visibility="private")
+    stream_invite_row = stream_invite(actor=reader, stream_id=private_stream.pk, user_id=client.pk)
+    stream_viewer = viewer_heartbeat(actor=client, stream=private_stream)
     objects = {
         "help_article": HelpArticleFactory(),
         "reader_profile": reader.reader_profile,
@@ -272,6 +299,11 @@ def world():
         "review": review,
         "report": report,
         "specialty": SpecialtyFactory(),
+        "private_stream": private_stream,
+        "hosted_stream": private_stream,
+        "stream_invite": stream_invite_row,
+        "stream_viewer": stream_viewer,
+        "gift_kind": gift_kind(),
     }
     # Who the object belongs to (its parties); everyone else is a stranger.
     parties = {
@@ -282,6 +314,10 @@ def world():
         "paid_reply": [client],
         "reading": [client, reader],
         "reportable_message": [client],
+        "private_stream": [client, reader],
+        "hosted_stream": [reader],
+        "stream_invite": [reader],
+        "stream_viewer": [reader],
     }
     return {
         "users": {"client": client, "other_client": other_client, "reader": reader, "other_reader": other_reader},
