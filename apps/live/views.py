@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,11 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.htmx import htmx_error
-from apps.core.permissions import reader_required
+from apps.core.integrations import stripe_enabled
+from apps.core.permissions import reader_required, verified_email_required
 from apps.readers.selectors import reader_follower_list
 from apps.rtc.selectors import rtc_doorbell_context, rtc_room_context
 from apps.wallet.exceptions import InsufficientFunds
 from apps.wallet.selectors import wallet_balance
+from apps.wallet.selectors_stripe import topup_get_for_session
+from apps.wallet.services.topups import topup_limits, topup_refresh, topup_start
 
 from . import selectors
 from .access import STREAM_USE, stream_channel_name
@@ -197,12 +201,10 @@ def gift(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.htmx:
             messages.error(request, error.message)
             return redirect("live:stream", pk=pk)
-        response = render(
-            request,
-            "live/partials/_gift_result.html",
-            {"error": error.message, "insufficient": insufficient, "topup_url": _topup_url(pk)},
-            status=error.status_code,
-        )
+        context = {"error": error.message, "insufficient": insufficient, "topup_url": _topup_url(pk), "stream_pk": pk}
+        if insufficient and stripe_enabled():
+            context["top_up_and_send"] = _top_up_and_send_offer(kind_id, request.POST.get("key", ""))
+        response = render(request, "live/partials/_gift_result.html", context, status=error.status_code)
         response["HX-Retarget"] = "#gift-result"
         response["HX-Reswap"] = "innerHTML"
         return response
@@ -227,6 +229,58 @@ def gift(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _topup_url(pk: int) -> str:
     return reverse("wallet:topup")
+
+
+def _top_up_and_send_offer(kind_id: str, key: str) -> dict[str, Any] | None:
+    """What the "top up and send" form offers: this gift, its key, and a card payment of at least its price."""
+    kind = selectors.gift_kind_list_active().filter(pk=int(kind_id) if kind_id.isdigit() else 0).first()
+    if kind is None:
+        return None
+    low, high = topup_limits()
+    return {"kind": kind, "key": key, "amount": min(max(kind.price_amount, low), high), "min": low, "max": high}
+
+
+@verified_email_required
+@require_POST
+@domain_errors_redirect("live:stream", "pk")
+def gift_topup(request: HttpRequest, pk: int) -> HttpResponse:
+    """Top up and send: pay by card through Stripe Checkout; back here, the wallet is credited first and the
+    page offers to send the gift (with the same key, so it is sent once)."""
+    selectors.stream_get_member(viewer=request.user, stream_id=pk)
+    kind = selectors.gift_kind_list_active().filter(pk=request.POST.get("gift_kind") or 0).first()
+    if kind is None or not request.POST.get("key"):
+        messages.error(request, "Choose a gift again.")
+        return redirect("live:stream", pk=pk)
+    back = reverse("live:gift_topup_return", args=[pk])
+    query = urlencode({"gift_kind": kind.pk, "key": request.POST["key"]})
+    started = topup_start(
+        user=request.user,
+        amount=request.POST.get("amount", ""),
+        success_url=request.build_absolute_uri(back) + f"?{query}&session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=request.build_absolute_uri(reverse("live:stream", args=[pk])),
+    )
+    return redirect(started.checkout_url)
+
+
+@verified_email_required
+@require_GET
+def gift_topup_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """Back from Checkout: ask Stripe for the payment (crediting the wallet if paid), then offer to send the gift."""
+    stream = selectors.stream_get_member(viewer=request.user, stream_id=pk)
+    session_id = request.GET.get("session_id", "")
+    if not session_id:
+        return redirect("live:stream", pk=pk)
+    topup = topup_refresh(topup=topup_get_for_session(viewer=request.user, session_id=session_id))
+    kind_id = request.GET.get("gift_kind", "")
+    kind = selectors.gift_kind_list_active().filter(pk=int(kind_id) if kind_id.isdigit() else 0).first()
+    context = {
+        "stream": stream,
+        "topup": topup,
+        "kind": kind,
+        "key": request.GET.get("key", ""),
+        "balance": wallet_balance(user=request.user),
+    }
+    return render(request, "live/gift_topup_return.html", context)
 
 
 @login_required

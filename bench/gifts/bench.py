@@ -59,6 +59,8 @@ def prepare(viewers: int, streams: int) -> dict:
     from django.db import connection, transaction
 
     call_command("migrate", verbosity=0, interactive=False)
+    from allauth.account.models import EmailAddress
+
     from apps.accounts.models import User
     from apps.live.models import GiftKind
     from apps.live.services.streams import stream_go_live
@@ -70,6 +72,10 @@ def prepare(viewers: int, streams: int) -> dict:
     )
     hosts = User.objects.bulk_create(
         [User(email=f"bench-{tag}-h{i}@example.com", display_name=f"Host {i}", role="reader") for i in range(streams)]
+    )
+    # Money actions need a verified email address, as on the site.
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=user, email=user.email, primary=True, verified=True) for user in viewer_users]
     )
     cash = house_account("stripe:cash")
     house_account("platform:revenue")

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from apps.core.exceptions import PermissionDeniedError
+from apps.core.permissions import has_verified_email
 from apps.core.services import audit_log_record
 from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import IdempotencyConflict
@@ -47,6 +49,11 @@ def _stream_for_payment(*, actor: Any, stream_id: int) -> Stream:
     return stream
 
 
+def _require_verified_email(actor: Any) -> None:
+    if not has_verified_email(actor):
+        raise PermissionDeniedError("Please verify your email address before paying from your wallet.")
+
+
 def _display_name(user: Any) -> str:
     profile = getattr(user, "reader_profile", None)
     return getattr(profile, "display_name", "") or user.public_name
@@ -77,6 +84,7 @@ def ticket_buy(*, actor: Any, stream_id: int) -> StreamTicket:
         raise StreamStateConflict("This stream has ended; tickets are no longer sold.")
     if access.is_removed:
         raise RemovedFromStream()
+    _require_verified_email(actor)
 
     price = stream.ticket_price_amount
     shares = reader_share_postings(amount=price, reader=stream.host, source_account=wallet_account(actor))
@@ -146,6 +154,7 @@ def gift_send(*, actor: Any, stream_id: int, gift_kind_id: int, client_key: Any)
     gift_kind = GiftKind.objects.filter(pk=gift_kind_id, is_active=True).first()
     if gift_kind is None:
         raise GiftKindNotFound()
+    _require_verified_email(actor)
 
     shares = reader_share_postings(
         amount=gift_kind.price_amount, reader=stream.host, source_account=wallet_account(actor)

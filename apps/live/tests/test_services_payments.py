@@ -328,3 +328,19 @@ def test_stream_end_racing_gifts_no_gift_after_the_end():
     assert all(gift.created_at <= stream.ended_at for gift in StreamGift.objects.all())
     assert balance(f"earnings:{stream.host_id}") == D("0.70") * StreamGift.objects.count()
     call_command("ledger_check")
+
+
+def test_gift_and_ticket_unverified_email_refused_nothing_written():
+    # given
+    from apps.core.exceptions import PermissionDeniedError
+
+    stream = live_stream()
+    premium = live_stream(visibility=Visibility.PREMIUM, price="2.00")
+    viewer = funded(UserFactory(verified=False))
+    # when / then
+    with pytest.raises(PermissionDeniedError, match="verify your email"):
+        gift_send(actor=viewer, stream_id=stream.pk, gift_kind_id=gift_kind().pk, client_key="unverified-1")
+    with pytest.raises(PermissionDeniedError, match="verify your email"):
+        ticket_buy(actor=viewer, stream_id=premium.pk)
+    assert not StreamGift.objects.exists() and not StreamTicket.objects.exists()
+    assert balance(f"wallet:{viewer.pk}") == D("20.00")
