@@ -122,6 +122,7 @@ RULES: dict[str, Rule] = {
     "readings:incoming_panel": READER,
     "live:studio": READER,
     "live:studio_panel": READER,
+    "wallet:earnings_panel": READER,
     # Objects: only their parties
     "accounts:reader_application_photo": owner("application", application_id="pk"),
     "wallet:transaction_detail": owner("wallet_transaction", transaction_id="pk"),

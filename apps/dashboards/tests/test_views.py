@@ -118,6 +118,7 @@ def test_dashboard_sections_every_role_has_its_sections_in_order():
         "reader-status",
         "reading-requests",
         "live",
+        "earnings",
         "readings",
         "security",
         "account",
