@@ -67,6 +67,7 @@ def _rtc(request: HttpRequest, stream: Stream) -> dict[str, Any] | None:
         return None
     room = rtc_room_context(request=request, use=STREAM_USE, object_id=stream.pk, modality="video", title="Live video")
     room["unavailable_message"] = VIDEO_UNAVAILABLE
+    room["watch_only"] = stream.host_id != request.user.pk  # viewers' tokens carry no publishing privilege
     return room
 
 

@@ -507,3 +507,17 @@ def test_staff_gift_catalog_404_for_readers_and_clients():
     # given / when / then
     for user in (UserFactory(), make_host()):
         assert _as(user).get(reverse("staff_live:gifts")).status_code == 404
+
+
+def test_stream_page_viewer_room_says_join_only_watches(settings):
+    # given
+    settings.AGORA_APP_ID = "970CA35de60c44645bbae8a215061b33"
+    settings.AGORA_APP_CERTIFICATE = "5CFd2fd1755d40ecb72977518be15d3b"
+    stream = live_stream()
+    # when
+    viewer_page = _as(UserFactory()).get(reverse("live:stream", args=[stream.pk])).content.decode()
+    host_page = _as(stream.host).get(reverse("live:host", args=[stream.pk])).content.decode()
+    # then
+    assert "Press “Join” to watch and listen" in viewer_page
+    assert "your browser will ask for your microphone and camera" in host_page
+    assert 'data-use="stream"' in viewer_page
