@@ -42,3 +42,6 @@ class Animation(models.TextChoices):
 
 # Followers hear about a stream going live under their "readings" email preference.
 STREAM_LIVE_KIND = notification_kind_register("readings.stream_live", label="A favorite reader went live")
+STREAM_INVITE_KIND = notification_kind_register(
+    "readings.stream_invite", label="A reader invited you to a private livestream"
+)

@@ -11,12 +11,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.enums import Role
 from apps.core.exceptions import PermissionDeniedError
 from apps.core.outbox import outbox_enqueue
 from apps.core.services import audit_log_record
+from apps.notifications.services import notify
 from apps.readers.selectors import reader_follower_list
 from apps.rtc.kicking import rtc_kick_enqueue
 
@@ -28,7 +30,7 @@ from ..constants import (
     TICKET_MIN_AMOUNT,
     TITLE_MAX_LENGTH,
 )
-from ..enums import EndReason, EventKind, StreamState, Visibility
+from ..enums import STREAM_INVITE_KIND, EndReason, EventKind, StreamState, Visibility
 from ..exceptions import (
     AlreadyLive,
     InvalidStream,
@@ -291,8 +293,27 @@ def stream_invite(*, actor: Any, stream_id: int, user_id: int) -> StreamInvite:
     if not created and invite.revoked_at is not None:
         invite.revoked_at = None
         invite.save(update_fields=["revoked_at"])
+        created = True
+    if created:
+        _invite_notify(stream=stream, invite=invite)
     audit_log_record(actor=actor, action="live.invite_sent", target=stream, details={"user_id": user_id})
     return invite
+
+
+def _invite_notify(*, stream: Stream, invite: StreamInvite) -> None:
+    """Inner helper: tell the invited person (in the app, and by email per their preference) in the caller's
+    transaction."""
+    profile = getattr(stream.host, "reader_profile", None)
+    name = getattr(profile, "display_name", "") or stream.host.public_name
+    when = "is live now" if stream.state == StreamState.LIVE else "has scheduled it"
+    notify(
+        user=invite.user,
+        kind=STREAM_INVITE_KIND,
+        title=f"{name} invited you to a private livestream: {stream.title}"[:160],
+        body=f"{name} {when}. Only the people they invite can watch.",
+        url=reverse("live:stream", args=[stream.pk]),
+        email=True,
+    )
 
 
 @transaction.atomic(durable=True)

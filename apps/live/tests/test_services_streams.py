@@ -326,3 +326,20 @@ def test_stream_money_fields_two_places():
     stream = stream_create(actor=make_host(), title="P", visibility=Visibility.PREMIUM, ticket_price_amount="5")
     # then
     assert stream.ticket_price_amount == Decimal("5.00")
+
+
+def test_stream_invite_notifies_the_invited_once_per_invitation():
+    # given
+    host = make_host()
+    guest = follower_of(host)
+    stream = scheduled_stream(host, visibility=Visibility.PRIVATE)
+    # when
+    invite = stream_invite(actor=host, stream_id=stream.pk, user_id=guest.pk)
+    stream_invite(actor=host, stream_id=stream.pk, user_id=guest.pk)
+    # then
+    notes = Notification.objects.filter(user=guest, kind="readings.stream_invite")
+    assert notes.count() == 1
+    assert notes.get().url == f"/live/{stream.pk}/"
+    stream_invite_revoke(actor=host, stream_id=stream.pk, invite_id=invite.pk)
+    stream_invite(actor=host, stream_id=stream.pk, user_id=guest.pk)
+    assert notes.count() == 2
