@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("studio/", views.studio, name="studio"),
     path("studio/panel/", views.studio_panel, name="studio_panel"),
+    path("readers/<int:reader_id>/panel/", views.profile_panel, name="profile_panel"),
     path("<int:pk>/", views.stream, name="stream"),
     path("<int:pk>/ticket/", views.ticket, name="ticket"),
     path("<int:pk>/events/", views.events, name="events"),

@@ -21,7 +21,7 @@ from apps.core.exceptions import DomainError
 from apps.core.htmx import htmx_error
 from apps.core.integrations import stripe_enabled
 from apps.core.permissions import reader_required, verified_email_required
-from apps.readers.selectors import reader_follower_list
+from apps.readers.selectors import reader_follower_list, reader_public_get
 from apps.rtc.selectors import rtc_doorbell_context, rtc_room_context
 from apps.wallet.exceptions import InsufficientFunds
 from apps.wallet.selectors import wallet_balance
@@ -96,6 +96,14 @@ def home(request: HttpRequest) -> HttpResponse:
     """Live streams first, then upcoming ones, with the reader, how many watch and who may watch."""
     page = Paginator(selectors.stream_list(viewer=request.user), STREAMS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "live/home.html", {"page": page, "tz": _tz(request)})
+
+
+@require_GET
+def profile_panel(request: HttpRequest, reader_id: int) -> HttpResponse:
+    """On a reader's profile: their stream live now, or coming up, that the visitor may see (empty otherwise)."""
+    reader = reader_public_get(viewer=request.user, reader_id=reader_id)
+    streams = list(selectors.stream_list(viewer=request.user).filter(host_id=reader.user_id)[:3])
+    return render(request, "live/partials/_profile_panel.html", {"streams": streams, "tz": _tz(request)})
 
 
 # --- a stream's page ---------------------------------------------------------------------------------------

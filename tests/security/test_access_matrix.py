@@ -80,6 +80,7 @@ RULES: dict[str, Rule] = {
     "readers:directory": PUBLIC,
     "readers:presence": PUBLIC,
     "live:home": PUBLIC,
+    "live:profile_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
     "notifications:bell": Rule("public", why="the header's bell: an empty count for visitors"),
     "messaging:unread_badge": Rule("public", why="the header's badge: an empty count for visitors"),
     "readers:profile": Rule("public", obj="reader_profile", kwargs={"pk": "pk"}),

@@ -521,3 +521,28 @@ def test_stream_page_viewer_room_says_join_only_watches(settings):
     assert "Press “Join” to watch and listen" in viewer_page
     assert "your browser will ask for your microphone and camera" in host_page
     assert 'data-use="stream"' in viewer_page
+
+
+def test_reader_profile_panel_shows_their_live_stream_to_those_who_may_see_it():
+    # given
+    host = make_host()
+    public = live_stream(host)
+    private = scheduled_stream(host, visibility=Visibility.PRIVATE, title="Invited only")
+    url = reverse("live:profile_panel", args=[host.reader_profile.pk])
+    # when
+    visitor = Client().get(url).content.decode()
+    profile_page = Client().get(reverse("readers:profile", args=[host.reader_profile.pk])).content.decode()
+    # then
+    assert public.title in visitor and "Live now" in visitor
+    assert private.title not in visitor
+    assert url in profile_page
+
+
+def test_reader_profile_panel_nothing_when_not_streaming():
+    # given
+    host = make_host()
+    # when
+    response = Client().get(reverse("live:profile_panel", args=[host.reader_profile.pk]))
+    # then
+    assert response.status_code == 200
+    assert b"profile-live" not in response.content
