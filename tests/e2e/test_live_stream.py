@@ -1,7 +1,8 @@
-"""A premium livestream in two real browsers: the reader goes live from the studio; a viewer buys a ticket from the
+"""Livestreams in real browsers. A premium stream in two of them: the reader goes live from the studio; a viewer buys a ticket from the
 wallet, chats and sends a gift; the host's page shows the gift with its animation, the viewer count and the
 earnings, which equal the ledger's. Agora is not configured here, so both pages say the stream offers chat and
-gifts only. axe-core runs on the studio, the stream page and the host page."""
+gifts only. And a gift the wallet cannot pay, topped up by card through Stripe Checkout (the local server that
+speaks Stripe's API) and then sent once. axe-core runs on every page the journeys open."""
 
 import re
 from decimal import Decimal
@@ -14,7 +15,9 @@ from playwright.sync_api import expect
 from apps.accounts.tests.factories import UserFactory
 from apps.live.enums import Animation
 from apps.live.models import GiftKind, Stream, StreamGift, StreamTicket
+from apps.live.services.streams import stream_go_live
 from apps.readers.tests.factories import ReaderProfileFactory
+from apps.wallet.models import TopUp
 from apps.wallet.selectors import balance_of
 from apps.wallet.services.ledger import earnings_account, wallet_account
 from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
@@ -89,3 +92,43 @@ def test_live_premium_stream_ticket_chat_gift_seen_by_the_host(live_server, new_
     host_page.get_by_role("button", name="End the stream").click()
     expect(host_page.get_by_test_id("stream-summary")).to_be_visible()
     expect(host_page.get_by_test_id("stream-state")).to_have_text("Ended")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_live_gift_without_funds_top_up_by_card_then_send(live_server, new_page, stripe_server):
+    base = live_server.url
+    host = ReaderProfileFactory(display_name="Orion Vale").user
+    viewer = UserFactory(email="short.wallet@example.com", display_name="Sol Short")
+    top_up(viewer, Decimal("1.00"))
+    GiftKind.objects.create(name="Crystal", price_amount=Decimal("5.00"), animation=Animation.CRYSTAL, position=1)
+    stream = stream_go_live(actor=host, title="Crystal evening")
+    page = new_page(viewport={"width": 390, "height": 844})
+    sign_in_with_session(page, base, viewer)
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    # --- The gift is refused: nothing is charged, and a card top-up is offered -----------------------------------
+    page.goto(base + reverse("live:stream", args=[stream.pk]))
+    page.get_by_role("button", name="Crystal · $5.00").click()
+    expect(page.get_by_test_id("gift-error")).to_contain_text("Nothing was charged")
+    assert_axe_clean(page)
+    page.get_by_label("Or top up by card and send Crystal: amount in dollars").fill("10.00")
+    page.get_by_role("button", name="Top up and send").click()
+
+    # --- Stripe Checkout (the local server), paid; back on SoulSeer the wallet is credited first --------------
+    page.get_by_role("heading", name="Test checkout").wait_for()
+    topup = TopUp.objects.get(user=viewer)
+    session = stripe_server.session_pay(topup.stripe_checkout_session_id)
+    page.goto(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
+    expect(page.get_by_test_id("topup-paid")).to_contain_text("topped up with $10.00")
+    assert_axe_clean(page)
+    assert balance_of(wallet_account(viewer)) == Decimal("11.00")
+    page.get_by_role("button", name="Send Crystal ($5.00)").click()
+
+    # --- The gift is sent once and shows in the stream -------------------------------------------------------------
+    expect(page.get_by_text("You sent Crystal ($5.00).")).to_be_visible()
+    expect(page.locator("[data-event-kind='gift']")).to_contain_text("sent Crystal", timeout=15_000)
+    assert StreamGift.objects.filter(sender=viewer).count() == 1
+    assert balance_of(wallet_account(viewer)) == Decimal("6.00")
+    assert balance_of(earnings_account(host)) == Decimal("3.50")
+    call_command("ledger_check")
