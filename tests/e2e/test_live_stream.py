@@ -1,8 +1,11 @@
-"""Livestreams in real browsers. A premium stream in two of them: the reader goes live from the studio; a viewer
-buys a ticket from the wallet, chats and sends a gift; the host's page shows the gift with its animation, the
-viewer count and the earnings, which equal the ledger's. Agora is not configured here, so both pages say the stream offers chat and
-gifts only. And a gift the wallet cannot pay, topped up by card through Stripe Checkout (the local server that
-speaks Stripe's API) and then sent once. axe-core runs on every page the journeys open."""
+"""Livestreams in real browsers.
+
+A premium stream in two of them: the reader goes live from the studio; a viewer buys a ticket from the wallet,
+chats and sends a gift; the host's page shows the gift with its animation, the viewer count and the earnings,
+which equal the ledger's. Agora is not configured here, so both pages say the stream offers chat and gifts only.
+And a gift the wallet cannot pay, topped up by card through Stripe Checkout (the local server that speaks
+Stripe's API) and then sent once. axe-core runs on every page the journeys open.
+"""
 
 import re
 from decimal import Decimal
