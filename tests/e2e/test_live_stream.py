@@ -135,3 +135,31 @@ def test_live_gift_without_funds_top_up_by_card_then_send(live_server, new_page,
     assert balance_of(wallet_account(viewer)) == Decimal("6.00")
     assert balance_of(earnings_account(host)) == Decimal("3.50")
     call_command("ledger_check")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_live_viewer_removed_by_the_host_is_told_and_loses_the_chat(live_server, new_page):
+    base = live_server.url
+    host = ReaderProfileFactory(display_name="Nova Reed").user
+    viewer = UserFactory(display_name="Rex Rude")
+    stream = stream_go_live(actor=host, title="Quiet tarot")
+    host_page = new_page(viewport={"width": 1280, "height": 1000})
+    viewer_page = new_page(viewport={"width": 1280, "height": 1000})
+    sign_in_with_session(host_page, base, host)
+    sign_in_with_session(viewer_page, base, viewer)
+    host_page.on("dialog", lambda dialog: dialog.accept())
+    viewer_page.clock.install()
+    viewer_page.goto(base + reverse("live:stream", args=[stream.pk]))
+    expect(viewer_page.get_by_label("Your message")).to_be_visible()
+
+    # when the host removes the viewer from the host page
+    host_page.goto(base + reverse("live:host", args=[stream.pk]))
+    host_page.get_by_role("button", name="Remove Rex Rude").click()
+    expect(host_page.get_by_text("Viewer removed from this stream.")).to_be_visible()
+
+    # then the viewer's page, at its next heartbeat, reloads and says so, without the chat
+    viewer_page.clock.fast_forward(11_000)
+    expect(viewer_page.get_by_test_id("removed-note")).to_be_visible(timeout=15_000)
+    expect(viewer_page.get_by_label("Your message")).to_have_count(0)
+    assert_axe_clean(viewer_page)

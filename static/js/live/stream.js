@@ -1,6 +1,6 @@
 // A stream's page (viewers' and host's): a heartbeat every few seconds keeps the viewer count and the host's
 // presence (a host page closed for two minutes ends the stream), the chat form empties after a line is sent,
-// and the page reloads once when the stream ends so it shows the summary. Chat, events and gifts are polled by
+// and the page reloads when the stream ends (to show the summary) or the viewer loses access (to say so). Chat, events and gifts are polled by
 // HTMX; with RTM a doorbell makes them arrive at once. The server checks access on every request.
 (function () {
   "use strict";
@@ -16,6 +16,11 @@
   function beat() {
     window.SoulSeer.fetch(heartbeatUrl, { method: "POST" })
       .then(function (response) {
+        if (response.status === 403 || response.status === 404) {
+          // Removed by the host, or access withdrawn: the page, reloaded, says so.
+          window.location.reload();
+          return null;
+        }
         return response.json();
       })
       .then(function (body) {
