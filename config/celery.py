@@ -70,3 +70,10 @@ app.conf.beat_schedule["scheduling-no-show-sweep"] = {
     "schedule": 60.0,
     "options": {"expires": 55},
 }
+
+# Livestreams: a live stream whose host sent no heartbeat for two minutes ends (SKIP LOCKED, re-checked per stream).
+app.conf.beat_schedule["live-streams-timeout"] = {
+    "task": "live.streams_timeout",
+    "schedule": 30.0,
+    "options": {"expires": 60},
+}

@@ -19,4 +19,5 @@ urlpatterns = [
     path("readings/", include("apps.readings.staff_urls")),
     path("scheduling/", include("apps.scheduling.staff_urls")),
     path("moderation/", include("apps.moderation.staff_urls")),
+    path("live/", include("apps.live.staff_urls")),
 ]

@@ -29,6 +29,7 @@ urlpatterns = [
     path("bookings/", include("apps.scheduling.urls_join")),
     path("bookings/", include("apps.scheduling.urls")),
     path("moderation/", include("apps.moderation.urls")),
+    path("live/", include("apps.live.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -52,6 +52,7 @@ MAIN_NAV: list[NavItem] = [
     NavItem("Home", "pages:home"),
     NavItem("Readers", "readers:directory"),
     NavItem("About", "pages:about"),
+    NavItem("Live", "live:home"),
     NavItem("Help", "pages:help"),
     NavItem("Dashboard", "dashboards:home", visible_to="auth", group="yours"),
     NavItem("Readings", "readings:history", visible_to="auth", group="yours"),

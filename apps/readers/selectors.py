@@ -240,6 +240,19 @@ def favorite_list(*, viewer: Any) -> QuerySet[ReaderProfile]:
     ).order_by(F("is_online_now").desc(), "display_name", "pk")
 
 
+def reader_follower_list(*, reader_user_id: int) -> QuerySet[Any]:
+    """Active users who keep the reader ``reader_user_id`` among their favorites (a livestream's alerts and invites)."""
+    from django.contrib.auth import get_user_model
+
+    followers = Favorite.objects.filter(reader__user_id=reader_user_id).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=followers)
+        .exclude(pk=reader_user_id)
+        .order_by("display_name", "email", "pk")
+    )
+
+
 def reader_get_for_admin(*, viewer: Any, reader_id: int) -> ReaderProfile:
     """One reader profile, for admins only (``ReaderNotFound`` for everyone else)."""
     reader = reader_list_for_admin(viewer=viewer).filter(pk=reader_id).first()

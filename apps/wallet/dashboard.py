@@ -8,6 +8,16 @@ dashboard_section_register(
     section=Section("wallet", "Wallet", panel_url_name="wallet:dashboard_panel", fallback_url_name="wallet:home"),
 )
 dashboard_section_register(
+    role="reader",
+    order=27,
+    section=Section(
+        "earnings",
+        "Earnings by source",
+        panel_url_name="wallet:earnings_panel",
+        fallback_url_name="readings:history",
+    ),
+)
+dashboard_section_register(
     role="admin",
     order=30,
     section=Section(

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from apps.core.exceptions import NotFound
+from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Account, LedgerCheckRun, Posting, Transaction
 
 
@@ -60,6 +61,39 @@ def earnings_balance(*, user: Any) -> Decimal:
     """The cached balance of ``user``'s reader earnings account (zero when there is none yet)."""
     balance = Account.objects.filter(code=f"earnings:{user.pk}").values_list("balance", flat=True).first()
     return balance if balance is not None else Decimal("0.00")
+
+
+# What each kind of ledger transaction that pays a reader is called on their dashboard ("earnings by source").
+EARNINGS_SOURCES = {
+    TransactionKind.SESSION_SETTLEMENT: "Readings",
+    TransactionKind.BOOKING: "Scheduled readings",
+    TransactionKind.PAID_REPLY: "Paid replies",
+    TransactionKind.GIFT: "Livestream gifts",
+    TransactionKind.TICKET: "Livestream tickets",
+    TransactionKind.SHOP_ORDER: "Shop",
+}
+
+
+def earnings_by_source(*, user: Any) -> dict[str, Any]:
+    """What ``user`` earned as a reader, by source, summed from the credits to their earnings account (one query).
+
+    Sources are the transaction kinds that pay a reader (``EARNINGS_SOURCES``); any other credit (an admin
+    adjustment, a payout returned) is "Other". Debits (payouts, clawbacks) are not earnings and are left out.
+    """
+    rows = (
+        Posting.objects.filter(account__code=f"earnings:{user.pk}", amount__gt=0)
+        .values("transaction__kind")
+        .annotate(total=Sum("amount"))
+    )
+    totals = {row["transaction__kind"]: row["total"] for row in rows}
+    sources = [
+        {"kind": str(kind), "label": label, "amount": totals.pop(kind, Decimal("0.00"))}
+        for kind, label in EARNINGS_SOURCES.items()
+    ]
+    other = sum(totals.values(), Decimal("0.00"))
+    if other:
+        sources.append({"kind": "other", "label": "Other credits", "amount": other})
+    return {"sources": sources, "total": sum((source["amount"] for source in sources), Decimal("0.00"))}
 
 
 def user_ledger_list(*, user: Any, kind: str | None = None) -> QuerySet[Transaction]:

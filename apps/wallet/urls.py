@@ -18,4 +18,5 @@ urlpatterns += [
     path("", views.home, name="home"),
     path("transactions/<int:transaction_id>/", views.transaction_detail, name="transaction_detail"),
     path("panel/", views.dashboard_panel, name="dashboard_panel"),
+    path("earnings/panel/", views.earnings_panel, name="earnings_panel"),
 ]

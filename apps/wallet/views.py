@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.models import User
 from apps.accounts.selectors import user_get_for_admin
 from apps.core.exceptions import DomainError
-from apps.core.permissions import staff_required
+from apps.core.permissions import reader_required, staff_required
 from apps.wallet import selectors
 from apps.wallet.forms import AdjustmentForm, KindFilterForm, WalletFreezeForm
 from apps.wallet.services.adjustments import adjustment_create
@@ -79,6 +79,17 @@ def dashboard_panel(request: HttpRequest) -> HttpResponse:
         "entries": selectors.wallet_entry_list(viewer=request.user)[:5],
     }
     return render(request, "wallet/partials/_dashboard_panel.html", context)
+
+
+@reader_required
+@require_GET
+def earnings_panel(request: HttpRequest) -> HttpResponse:
+    """The reader dashboard's "Earnings by source": readings, paid replies, gifts, tickets… from the ledger."""
+    context = {
+        "earnings": selectors.earnings_by_source(user=request.user),
+        "balance": selectors.earnings_balance(user=request.user),
+    }
+    return render(request, "wallet/partials/_earnings_panel.html", context)
 
 
 # --- admin -------------------------------------------------------------------------------------------

@@ -82,6 +82,8 @@ RULES: dict[str, Rule] = {
     "accounts:timezone_detect": SIGNED_IN,
     "readers:directory": PUBLIC,
     "readers:presence": PUBLIC,
+    "live:home": PUBLIC,
+    "live:profile_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
     "notifications:bell": Rule("public", why="the header's bell: an empty count for visitors"),
     "messaging:unread_badge": Rule("public", why="the header's badge: an empty count for visitors"),
     "readers:profile": Rule("public", obj="reader_profile", kwargs={"pk": "pk"}),
@@ -136,6 +138,9 @@ RULES: dict[str, Rule] = {
     "scheduling:window_add": READER,
     "scheduling:exception_add": READER,
     "scheduling:block_add": READER,
+    "live:studio": READER,
+    "live:studio_panel": READER,
+    "wallet:earnings_panel": READER,
     # Objects: only their parties
     "accounts:reader_application_photo": owner("application", application_id="pk"),
     "wallet:transaction_detail": owner("wallet_transaction", transaction_id="pk"),
@@ -169,6 +174,22 @@ RULES: dict[str, Rule] = {
     "scheduling:window_remove": owner("weekly_window", window_id="pk"),
     "scheduling:exception_remove": owner("date_exception", exception_id="pk"),
     "scheduling:block_remove": owner("time_block", block_id="pk"),
+    "live:stream": owner("private_stream", pk="pk"),
+    "live:ticket": owner("private_stream", pk="pk"),
+    "live:events": owner("private_stream", pk="pk"),
+    "live:chat": owner("private_stream", pk="pk"),
+    "live:gift": owner("private_stream", pk="pk"),
+    "live:gift_topup": owner("private_stream", pk="pk"),
+    "live:gift_topup_return": owner("private_stream", pk="pk"),
+    "live:heartbeat": owner("private_stream", pk="pk"),
+    "live:status": owner("private_stream", pk="pk"),
+    "live:host": owner("hosted_stream", pk="pk"),
+    "live:host_panel": owner("hosted_stream", pk="pk"),
+    "live:start": owner("hosted_stream", pk="pk"),
+    "live:end": owner("hosted_stream", pk="pk"),
+    "live:invite": owner("hosted_stream", pk="pk"),
+    "live:invite_revoke": owner("stream_invite", pk="stream_id", invite_pk="pk"),
+    "live:viewer_remove": owner("stream_viewer", pk="stream_id", user_pk="user_id"),
     # Admin pages
     "dashboards:admin": STAFF,
     "staff_core:audit_log": STAFF,
@@ -207,6 +228,8 @@ RULES: dict[str, Rule] = {
     "staff_moderation:queue": STAFF,
     "staff_moderation:report_detail": staff_object("report", pk="pk"),
     "staff_moderation:content": staff_object("reportable_message", type_key="type_key", object_id="pk"),
+    "staff_live:gifts": STAFF,
+    "staff_live:gift_edit": staff_object("gift_kind", pk="pk"),
     # Not pages: checked by their own tests
     "wallet:stripe_webhook": exempt("Stripe's signed webhook: a bad signature answers 400 (apps/wallet/tests)"),
     "rtc:ncs-webhook": exempt("Agora's signed NCS webhook: a bad signature answers 401 (apps/rtc/tests)"),
@@ -257,10 +280,13 @@ def test_access_rules_name_only_existing_urls():
 @pytest.fixture
 def world():
     from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp, reader_application_create
+    from apps.live.services.streams import stream_go_live, stream_invite, viewer_heartbeat
+    from apps.live.tests.factories import gift_kind
     from apps.messaging.tests.factories import conversation_with, listed_reader, paid_reply
     from apps.moderation.services import report_create
     from apps.notifications.models import Notification
     from apps.pages.tests.factories import HelpArticleFactory, SupportTicketFactory, ensure_initial_policies
+    from apps.readers.models import Favorite
     from apps.readers.tests.factories import SpecialtyFactory
     from apps.readings.services import session_accept, session_end, session_finalize, session_request
     from apps.readings.services.reviews import review_create
@@ -298,6 +324,11 @@ def world():
     )
     ensure_initial_policies()
     later = timezone.now() + timedelta(days=3)
+    # A private live stream of the reader, the client (a follower) invited and watching.
+    Favorite.objects.get_or_create(user=client, reader=reader.reader_profile)
+    private_stream = stream_go_live(actor=reader, title="Matrix stream", visibility="private")
+    stream_invite_row = stream_invite(actor=reader, stream_id=private_stream.pk, user_id=client.pk)
+    stream_viewer = viewer_heartbeat(actor=client, stream=private_stream)
     objects = {
         "help_article": HelpArticleFactory(),
         "reader_profile": reader.reader_profile,
@@ -318,6 +349,11 @@ def world():
         "weekly_window": WeeklyWindow.objects.create(reader=reader, weekday=0, start_time=time(9), end_time=time(12)),
         "date_exception": DateException.objects.create(reader=reader, date=later.date(), kind="day_off"),
         "time_block": TimeBlock.objects.create(reader=reader, starts_at=later, ends_at=later + timedelta(hours=1)),
+        "private_stream": private_stream,
+        "hosted_stream": private_stream,
+        "stream_invite": stream_invite_row,
+        "stream_viewer": stream_viewer,
+        "gift_kind": gift_kind(),
     }
     # Who the object belongs to (its parties); everyone else is a stranger.
     parties = {
@@ -332,6 +368,10 @@ def world():
         "weekly_window": [reader],
         "date_exception": [reader],
         "time_block": [reader],
+        "private_stream": [client, reader],
+        "hosted_stream": [reader],
+        "stream_invite": [reader],
+        "stream_viewer": [reader],
     }
     return {
         "users": {"client": client, "other_client": other_client, "reader": reader, "other_reader": other_reader},

@@ -20,7 +20,7 @@ def test_moderatable_registry_holds_messages_reviews_and_reading_chat():
     # when the apps have started
     keys = [moderatable.key for moderatable in moderatables()]
     # then
-    assert keys == ["messaging.message", "readings.chat_message", "readings.review"]
+    assert keys == ["live.chat_message", "messaging.message", "readings.chat_message", "readings.review"]
 
 
 @pytest.mark.parametrize("key", ["Messaging.Message", "message", "messaging.", "messaging.message.x", ""])

@@ -1,0 +1,203 @@
+"""What viewers pay in a stream: a premium ticket and gifts. Each payment is one ledger transaction
+(wallet → ``earnings:<host>`` at the reader's rate, the rest to ``platform:revenue``), written in the same database
+transaction as its ticket or gift row and its event; nothing is written when the wallet cannot pay."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import partial
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from apps.core.exceptions import PermissionDeniedError
+from apps.core.permissions import has_verified_email
+from apps.core.services import audit_log_record
+from apps.wallet.enums import TransactionKind
+from apps.wallet.exceptions import IdempotencyConflict
+from apps.wallet.services.ledger import ledger_post, wallet_account
+from apps.wallet.services.shares import reader_share_postings
+
+from ..access import stream_access_for
+from ..constants import STREAM_SUBJECT
+from ..enums import EventKind, StreamState, Visibility
+from ..exceptions import (
+    GiftKindNotFound,
+    InvalidStream,
+    NotForHost,
+    RemovedFromStream,
+    StreamNotFound,
+    StreamNotLive,
+    StreamStateConflict,
+    TicketNotNeeded,
+)
+from ..locks import stream_key_share_lock
+from ..models import GiftKind, Stream, StreamEvent, StreamGift, StreamTicket
+
+logger = logging.getLogger(__name__)
+
+_CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def _stream_for_payment(*, actor: Any, stream_id: int) -> Stream:
+    """Inner helper: the stream, held in its state until the caller's transaction ends."""
+    try:
+        stream = stream_key_share_lock(stream_id=stream_id)
+    except Stream.DoesNotExist:
+        raise StreamNotFound()
+    return stream
+
+
+def _require_verified_email(actor: Any) -> None:
+    if not has_verified_email(actor):
+        raise PermissionDeniedError("Please verify your email address before paying from your wallet.")
+
+
+def _display_name(user: Any) -> str:
+    profile = getattr(user, "reader_profile", None)
+    return getattr(profile, "display_name", "") or user.public_name
+
+
+# --- tickets ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def ticket_buy(*, actor: Any, stream_id: int) -> StreamTicket:
+    """Buy the ticket of a premium stream (before it starts or while it is live).
+
+    One ticket per person and stream: the ledger key ``ticket:<stream>:<user>`` and the unique ticket row make a
+    second purchase, even a simultaneous one, return the first ticket without charging again.
+    """
+    stream = _stream_for_payment(actor=actor, stream_id=stream_id)
+    access = stream_access_for(viewer=actor, stream=stream)
+    if not access.can_see:
+        raise StreamNotFound()
+    if access.is_host:
+        raise NotForHost("You host this stream; you do not need a ticket.")
+    if stream.visibility != Visibility.PREMIUM or stream.ticket_price_amount is None:
+        raise TicketNotNeeded()
+    existing = StreamTicket.objects.filter(stream=stream, user=actor).first()
+    if existing is not None:
+        return existing
+    if stream.state == StreamState.ENDED:
+        raise StreamStateConflict("This stream has ended; tickets are no longer sold.")
+    if access.is_removed:
+        raise RemovedFromStream()
+    _require_verified_email(actor)
+
+    price = stream.ticket_price_amount
+    shares = reader_share_postings(amount=price, reader=stream.host, source_account=wallet_account(actor))
+    txn = ledger_post(
+        kind=TransactionKind.TICKET,
+        idempotency_key=f"ticket:{stream.pk}:{actor.pk}",
+        postings=shares.postings,
+        user=actor,
+        actor=actor,
+        memo=f"Ticket for the livestream “{stream.title}”"[:255],
+        subject_type=STREAM_SUBJECT,
+        subject_id=stream.pk,
+    )
+    try:
+        with transaction.atomic():
+            ticket = StreamTicket.objects.create(stream=stream, user=actor, price_amount=price, transaction=txn)
+    except IntegrityError:  # a simultaneous purchase got the ledger key first and wrote the ticket
+        return StreamTicket.objects.get(stream=stream, user=actor)
+    StreamEvent.objects.create(stream=stream, kind=EventKind.TICKET, user=actor)
+    audit_log_record(
+        actor=actor,
+        action="live.ticket_bought",
+        target=ticket,
+        details={
+            "stream_id": stream.pk,
+            "transaction_id": txn.pk,
+            "amount": f"{price:.2f}",
+            "reader_amount": f"{shares.reader_amount:.2f}",
+        },
+    )
+    return ticket
+
+
+# --- gifts ----------------------------------------------------------------------------------------------------
+
+
+def gift_client_key_clean(raw: Any) -> str:
+    key = str(raw or "").strip()
+    if not _CLIENT_KEY.match(key):
+        raise InvalidStream("This gift could not be sent (its request key is missing); reload the page and try again.")
+    return key
+
+
+@transaction.atomic(durable=True)
+def gift_send(*, actor: Any, stream_id: int, gift_kind_id: int, client_key: Any) -> StreamGift:
+    """Send a gift from the catalog in a live stream.
+
+    ``client_key`` is the page's idempotency key for this one gift: sent again (a double click, a retried request)
+    it returns the first gift and charges nothing more; with another gift or stream it is refused. The gift row and
+    its event are written with the ledger transaction; viewers' pages see it once this commits. A wallet that
+    cannot pay raises ``InsufficientFunds`` and nothing is written.
+    """
+    key = gift_client_key_clean(client_key)
+    earlier = StreamGift.objects.filter(sender=actor, client_key=key).first()
+    if earlier is not None:
+        return _replayed(earlier, stream_id=stream_id, gift_kind_id=gift_kind_id)
+    stream = _stream_for_payment(actor=actor, stream_id=stream_id)
+    access = stream_access_for(viewer=actor, stream=stream)
+    if not access.can_see or access.needs_ticket:
+        raise StreamNotFound()
+    if access.is_removed:
+        raise RemovedFromStream()
+    if access.is_host:
+        raise NotForHost("Gifts are for your viewers to send; you cannot send one in your own stream.")
+    if stream.state != StreamState.LIVE:
+        raise StreamNotLive("Gifts can be sent while the stream is live.")
+    gift_kind = GiftKind.objects.filter(pk=gift_kind_id, is_active=True).first()
+    if gift_kind is None:
+        raise GiftKindNotFound()
+    _require_verified_email(actor)
+
+    shares = reader_share_postings(
+        amount=gift_kind.price_amount, reader=stream.host, source_account=wallet_account(actor)
+    )
+    txn = ledger_post(
+        kind=TransactionKind.GIFT,
+        idempotency_key=f"gift:{actor.pk}:{key}",
+        postings=shares.postings,
+        user=actor,
+        actor=actor,
+        memo=f"{gift_kind.name} in the livestream “{stream.title}”"[:255],
+        subject_type=STREAM_SUBJECT,
+        subject_id=stream.pk,
+    )
+    try:
+        with transaction.atomic():
+            gift = StreamGift.objects.create(
+                stream=stream,
+                sender=actor,
+                gift_kind=gift_kind,
+                name=gift_kind.name,
+                animation=gift_kind.animation,
+                price_amount=gift_kind.price_amount,
+                reader_amount=shares.reader_amount,
+                transaction=txn,
+                client_key=key,
+            )
+    except IntegrityError:  # the same key sent twice at once: the other request wrote the gift
+        return _replayed(
+            StreamGift.objects.get(sender=actor, client_key=key), stream_id=stream_id, gift_kind_id=gift_kind_id
+        )
+    StreamEvent.objects.create(stream=stream, kind=EventKind.GIFT, user=actor, gift=gift)
+    transaction.on_commit(partial(_gift_published, gift_id=gift.pk, stream_id=stream.pk))
+    return gift
+
+
+def _replayed(gift: StreamGift, *, stream_id: int, gift_kind_id: int) -> StreamGift:
+    if gift.stream_id != int(stream_id) or gift.gift_kind_id != int(gift_kind_id):
+        raise IdempotencyConflict("This gift request was already used for another gift; reload the page.")
+    return gift
+
+
+def _gift_published(*, gift_id: int, stream_id: int) -> None:
+    """After commit: the gift is now an event every viewer's page reads (by polling, or at once after the
+    sender's page rings the stream's RTM doorbell). Logged for the operators' view of the stream."""
+    logger.info("live gift published", extra={"gift_id": gift_id, "stream_id": stream_id})
