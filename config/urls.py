@@ -26,6 +26,7 @@ urlpatterns = [
     path("messages/", include("apps.messaging.urls")),
     path("readings/", include("apps.readings.urls")),
     path("moderation/", include("apps.moderation.urls")),
+    path("payouts/", include("apps.payouts.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -360,3 +360,17 @@ HANDLERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "charge.dispute.funds_reinstated": _call(disputes.dispute_funds_reinstated, "dispute"),
     "charge.dispute.closed": _call(disputes.dispute_closed, "dispute"),
 }
+
+
+def stripe_event_handler_register(event_type: str, handler: Callable[[dict[str, Any], str], Any]) -> None:
+    """Route events of ``event_type`` (not dispatched by purpose: Connect accounts, transfers, payouts) to
+    ``handler(object, stripe_event_id)``, which must be idempotent. Called from an app's ``AppConfig.ready()``;
+    a type already handled by another function is refused at start-up."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    if event_type in PURPOSE_EVENT_TYPES:
+        raise ImproperlyConfigured(f"{event_type} is dispatched by the purpose of its object.")
+    existing = HANDLERS.get(event_type)
+    if existing is not None and getattr(existing, "__qualname__", None) != getattr(handler, "__qualname__", None):
+        raise ImproperlyConfigured(f"Stripe event type {event_type} already has a handler.")
+    HANDLERS[event_type] = handler
