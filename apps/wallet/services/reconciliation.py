@@ -22,6 +22,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.wallet import stripe_gateway
+from apps.wallet.alerts import RECONCILIATION_MISMATCH, admin_alert
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Posting, ReconciliationRun
 
@@ -178,4 +179,12 @@ def _finish(
     run.is_clean = not differences and not error
     run.finished_at = timezone.now()
     run.save(update_fields=["differences", "ledger_count", "stripe_count", "error", "is_clean", "finished_at"])
+    if not run.is_clean:
+        what = f"Stripe could not be read: {error}" if error else f"{len(differences)} difference(s) with Stripe"
+        admin_alert(
+            kind=RECONCILIATION_MISMATCH,
+            title=f"Reconciliation {run.since} to {run.until}: {'failed' if error else 'differences found'}",
+            body=f"{what}. The list is on the refunds and reconciliation page.",
+            url_name="staff_wallet:refunds",
+        )
     return run
