@@ -102,7 +102,7 @@ def test_staff_queue_lists_pending_payouts_with_constant_queries(client, stripe_
         _payouts(other, 2)
     assert _queries(client, reverse("staff_payouts:queue")) == few
     page = client.get(reverse("staff_payouts:queue")).content.decode()
-    assert page.count("Requested payout") >= 6 and reader.public_name in page
+    assert page.count("Requested payout") >= 6 and reader.reader_profile.display_name in page
 
 
 @pytest.mark.parametrize("name", ["staff_payouts:queue", "staff_payouts:queue_panel"])
