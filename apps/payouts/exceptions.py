@@ -31,3 +31,7 @@ class PayoutBelowMinimum(InvalidStateError):
 
 class PayoutAlreadyPending(InvalidStateError):
     default_message = "A payout is already on its way to you; you can ask for the next one once it has arrived."
+
+
+class ReasonRequired(InvalidInputError):
+    default_message = "Say why; the reason is kept in the audit log."

@@ -23,6 +23,7 @@ from apps.payouts.exceptions import (
     PayoutsPaused,
 )
 from apps.payouts.models import Payout, PayoutAccount
+from apps.payouts.services import payouts as payouts_module
 from apps.readings.tests.helpers import make_reader
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Transaction
@@ -100,7 +101,7 @@ def test_worker_killed_after_stripe_call_before_recording_never_pays_twice(
     reader = verified_reader(stripe_server)
     earn(reader, "31.00")
     payout = services.payout_request(reader=reader)
-    real_record = services.payout_transfer_record
+    real_record = payouts_module.payout_transfer_record
     calls = {"n": 0}
 
     def dies_once(**kwargs):
@@ -109,10 +110,10 @@ def test_worker_killed_after_stripe_call_before_recording_never_pays_twice(
             raise ConnectionError("worker lost its database connection")
         return real_record(**kwargs)
 
-    monkeypatch.setattr(services, "payout_transfer_record", dies_once)
+    monkeypatch.setattr(payouts_module, "payout_transfer_record", dies_once)
     if stripe_still_knows_the_key:
         # Stripe's transfer listing lags: only the idempotency key can find the first transfer.
-        monkeypatch.setattr(services.stripe_gateway, "transfers_of_group", lambda group: [])
+        monkeypatch.setattr(payouts_module.stripe_gateway, "transfers_of_group", lambda group: [])
     _drain()
     assert len(stripe_server.transfers) == 1
     payout.refresh_from_db()

@@ -162,3 +162,18 @@ def test_staff_pause_needs_a_reason(client):
     assert b"Payouts are paused" in client.get(reverse("staff_payouts:queue")).content
     client.post(reverse("staff_payouts:pause"), {"action": "resume"})
     assert b"Pause all payouts" in client.get(reverse("staff_payouts:queue")).content
+
+
+def test_payout_times_are_shown_in_the_viewers_time_zone(client):
+    # given a reader in New York with a payout made at 15:00 UTC
+    from datetime import UTC, datetime
+
+    reader = make_reader()
+    type(reader).objects.filter(pk=reader.pk).update(timezone="America/New_York")
+    _payouts(reader, 1)
+    Payout.objects.filter(reader=reader).update(created_at=datetime(2026, 12, 1, 15, 0, tzinfo=UTC))
+    reader.refresh_from_db()
+    client.force_login(reader)
+    # then the history reads 10 a.m. (New York), not 3 p.m.
+    page = client.get(reverse("payouts:home")).content.decode()
+    assert "Dec. 1, 2026, 10 a.m." in page and "3 p.m." not in page

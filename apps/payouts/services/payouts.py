@@ -1,4 +1,4 @@
-"""Write use cases of reader payouts (SPEC §2, §3, §11).
+"""Payouts: requests, the weekly batch, the Stripe transfer and the money coming back (SPEC §3, §11).
 
 Money: a payout moves ``earnings:<reader>`` → ``payouts:in_transit`` (kind ``payout``, key ``payout:<id>``) in
 the same durable transaction as the Payout row and its outbox message. The message (``payouts.transfer_send``)
@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -38,25 +37,22 @@ from apps.wallet.enums import TransactionKind
 from apps.wallet.locks import accounts_lock
 from apps.wallet.services.ledger import earnings_account, house_account, ledger_post, money
 
-from . import selectors
-from .constants import SHARE_RATE_MAX, SHARE_RATE_MIN
-from .enums import PayoutSource, PayoutStatus
-from .exceptions import (
+from .. import selectors
+from ..enums import PayoutSource, PayoutStatus
+from ..exceptions import (
     PayoutAccountNotVerified,
     PayoutAlreadyPending,
     PayoutBelowMinimum,
     PayoutsHeld,
     PayoutsPaused,
-    ShareRateInvalid,
+    ReaderNotFound,
 )
-from .locks import (
+from ..locks import (
     payout_account_lock,
     payout_accounts_lock_skip_locked,
-    payout_control_lock,
     payout_lock,
-    payouts_pending_lock,
 )
-from .models import Payout, PayoutAccount, PayoutControl
+from ..models import Payout, PayoutAccount, PayoutControl
 
 logger = logging.getLogger(__name__)
 
@@ -75,147 +71,6 @@ def transfer_group(payout_id: int) -> str:
     return f"payout-{payout_id}"
 
 
-# --- revenue share, KYC flags, hold (admins) ---------------------------------------------------------
-
-
-@transaction.atomic(durable=True)
-def payout_share_rate_set(
-    *, actor: Any, reader_id: int, rate: Decimal | str | None, request: HttpRequest | None = None
-) -> PayoutAccount:
-    """Set a reader's share of what clients pay (0.50–0.90), or None for the platform's rate. New charges use
-    it; readings already requested keep the rate they were requested at."""
-    reader = selectors.reader_get_for_staff(reader_id=reader_id)
-    if rate is not None and rate != "":
-        try:
-            rate = Decimal(str(rate)).quantize(Decimal("0.0001"))
-        except InvalidOperation:
-            raise ShareRateInvalid()
-        if not SHARE_RATE_MIN <= rate <= SHARE_RATE_MAX:
-            raise ShareRateInvalid()
-    else:
-        rate = None
-    account = payout_account_lock(reader=reader)
-    before = account.share_rate
-    if before == rate:
-        return account
-    account.share_rate = rate
-    account.save(update_fields=["share_rate", "updated_at"])
-    audit_log_record(
-        actor=actor,
-        action="payouts.share_rate_set",
-        target=account,
-        details={
-            "reader": reader.pk,
-            "from": None if before is None else str(before),
-            "to": None if rate is None else str(rate),
-        },
-        request=request,
-    )
-    return account
-
-
-@transaction.atomic(durable=True)
-def payout_kyc_flags_set(
-    *, actor: Any, reader_id: int, background_check_done: bool, note: str, request: HttpRequest | None = None
-) -> PayoutAccount:
-    """The admins' own KYC flags of a reader (audited). Clearing the background check stops their payouts."""
-    reader = selectors.reader_get_for_staff(reader_id=reader_id)
-    account = payout_account_lock(reader=reader)
-    before = {"background_check_done": account.background_check_done, "note": account.kyc_note}
-    account.background_check_done = bool(background_check_done)
-    account.kyc_note = note.strip()[:2000]
-    if before == {"background_check_done": account.background_check_done, "note": account.kyc_note}:
-        return account
-    account.save(update_fields=["background_check_done", "kyc_note", "updated_at"])
-    audit_log_record(
-        actor=actor,
-        action="payouts.kyc_flags_set",
-        target=account,
-        details={"reader": reader.pk, "from": before, "background_check_done": account.background_check_done},
-        request=request,
-    )
-    _pending_transfers_resend(reader_ids=[reader.pk], reason="kyc")
-    return account
-
-
-@transaction.atomic(durable=True)
-def payout_hold(*, actor: Any, reader_id: int, reason: str, request: HttpRequest | None = None) -> PayoutAccount:
-    """Stop paying a reader (their earnings stay; a payout on its way waits). Audited."""
-    reason = reason.strip()
-    if not reason:
-        raise ShareRateInvalid("Say why the payouts are held; the reason is kept in the audit log.")
-    reader = selectors.reader_get_for_staff(reader_id=reader_id)
-    account = payout_account_lock(reader=reader)
-    if account.is_held:
-        return account
-    account.is_held, account.held_reason, account.held_at = True, reason[:2000], timezone.now()
-    account.save(update_fields=["is_held", "held_reason", "held_at", "updated_at"])
-    audit_log_record(
-        actor=actor,
-        action="payouts.held",
-        target=account,
-        details={"reader": reader.pk, "reason": reason},
-        request=request,
-    )
-    return account
-
-
-@transaction.atomic(durable=True)
-def payout_release(*, actor: Any, reader_id: int, request: HttpRequest | None = None) -> PayoutAccount:
-    """Pay a held reader again; a payout that waited is sent now. Audited."""
-    reader = selectors.reader_get_for_staff(reader_id=reader_id)
-    account = payout_account_lock(reader=reader)
-    if not account.is_held:
-        return account
-    reason = account.held_reason
-    account.is_held, account.held_reason, account.held_at = False, "", None
-    account.save(update_fields=["is_held", "held_reason", "held_at", "updated_at"])
-    audit_log_record(
-        actor=actor,
-        action="payouts.released",
-        target=account,
-        details={"reader": reader.pk, "held_because": reason},
-        request=request,
-    )
-    _pending_transfers_resend(reader_ids=[reader.pk], reason="release")
-    return account
-
-
-@transaction.atomic(durable=True)
-def payouts_pause(*, actor: Any, reason: str, request: HttpRequest | None = None) -> PayoutControl:
-    """Pause every payout on the platform (none is created or sent until resumed). Audited."""
-    reason = reason.strip()
-    if not reason:
-        raise ShareRateInvalid("Say why payouts are paused; the reason is kept in the audit log.")
-    control = payout_control_lock()
-    if control.is_paused:
-        return control
-    control.is_paused, control.reason, control.changed_at, control.changed_by = (
-        True,
-        reason[:2000],
-        timezone.now(),
-        actor,
-    )
-    control.save()
-    audit_log_record(actor=actor, action="payouts.paused", target=control, details={"reason": reason}, request=request)
-    return control
-
-
-@transaction.atomic(durable=True)
-def payouts_resume(*, actor: Any, request: HttpRequest | None = None) -> PayoutControl:
-    control = payout_control_lock()
-    if not control.is_paused:
-        return control
-    reason = control.reason
-    control.is_paused, control.reason, control.changed_at, control.changed_by = False, "", timezone.now(), actor
-    control.save()
-    audit_log_record(
-        actor=actor, action="payouts.resumed", target=control, details={"paused_because": reason}, request=request
-    )
-    _pending_transfers_resend(reader_ids=None, reason="resume")
-    return control
-
-
 def _pending_transfers_resend(*, reader_ids: list[int] | None, reason: str) -> int:
     """Queue the transfer of payouts that waited (a hold, the pause, KYC). Inner helper: caller holds the
     transaction. Each gets a new outbox message; the Stripe key stays the payout's, so nothing is paid twice."""
@@ -230,153 +85,6 @@ def _pending_transfers_resend(*, reader_ids: list[int] | None, reason: str) -> i
         )
         count += 1
     return count
-
-
-# --- Connect onboarding and KYC ----------------------------------------------------------------------
-
-
-def connect_onboarding_link(*, reader: Any, return_url: str, refresh_url: str) -> str:
-    """The Stripe-hosted onboarding page for ``reader`` (their Express account is created on the first visit).
-
-    Stripe is called outside any transaction; the account creation's idempotency key is the reader's, so two
-    clicks at once create one account."""
-    account = payout_account_of_create(reader=reader)
-    account_id = account.stripe_account_id
-    if not account_id or account.deauthorized_at is not None:
-        suffix = f":{int(account.deauthorized_at.timestamp())}" if account.deauthorized_at else ""
-        created = stripe_gateway.connect_account_create(
-            user_id=reader.pk, email=reader.email, idempotency_key=f"connect-account:{reader.pk}{suffix}"
-        )
-        account = _connect_account_attach(reader=reader, stripe_account=created)
-        account_id = account.stripe_account_id
-    link = stripe_gateway.connect_account_link_create(
-        account_id=str(account_id), return_url=return_url, refresh_url=refresh_url
-    )
-    return str(link["url"])
-
-
-@transaction.atomic(durable=True)
-def payout_account_of_create(*, reader: Any) -> PayoutAccount:
-    if not getattr(reader, "is_reader", False):
-        raise selectors.ReaderNotFound()
-    return payout_account_lock(reader=reader)
-
-
-@transaction.atomic(durable=True)
-def _connect_account_attach(*, reader: Any, stripe_account: dict[str, Any]) -> PayoutAccount:
-    account = payout_account_lock(reader=reader)
-    if account.stripe_account_id == stripe_account["id"]:
-        return account
-    if account.stripe_account_id and account.deauthorized_at is None:
-        return account  # another request attached one first (the same one, by the idempotency key)
-    previous = account.stripe_account_id
-    account.stripe_account_id = stripe_account["id"]
-    account.deauthorized_at = None
-    _mirror(account, stripe_account)
-    account.save()
-    audit_log_record(
-        actor=reader,
-        action="payouts.connect_account_created",
-        target=account,
-        details={"stripe_account": stripe_account["id"], "previous": previous},
-    )
-    return account
-
-
-def _mirror(account: PayoutAccount, stripe_account: dict[str, Any]) -> list[str]:
-    """Copy Stripe's view of the account onto ``account``; returns the fields that changed."""
-    requirements = stripe_account.get("requirements") or {}
-    capabilities = stripe_account.get("capabilities") or {}
-    values = {
-        "details_submitted": bool(stripe_account.get("details_submitted")),
-        "payouts_enabled": bool(stripe_account.get("payouts_enabled")),
-        "transfers_active": capabilities.get("transfers") == "active",
-        "requirements_currently_due": list(requirements.get("currently_due") or []),
-        "requirements_past_due": list(requirements.get("past_due") or []),
-        "disabled_reason": str(requirements.get("disabled_reason") or "")[:100],
-    }
-    changed = [field for field, value in values.items() if getattr(account, field) != value]
-    for field, value in values.items():
-        setattr(account, field, value)
-    account.stripe_synced_at = timezone.now()
-    return changed
-
-
-@transaction.atomic(durable=True)
-def connect_account_sync(*, stripe_account: dict[str, Any], source: str) -> PayoutAccount | None:
-    """Mirror a Connect account's KYC state (``account.updated``, or a re-read on return from onboarding).
-    An account that is not a reader's here is ignored. Changes are audited; a reader who became payable gets the
-    payout that waited for it sent."""
-    found = PayoutAccount.objects.filter(stripe_account_id=stripe_account.get("id")).values_list("reader", flat=True)
-    reader_id = found.first()
-    if reader_id is None:
-        return None
-    account = payout_account_lock(reader=get_user_model()(pk=reader_id))
-    was_verified, was_stripe_verified = account.is_verified, account.stripe_verified
-    changed = _mirror(account, stripe_account)
-    account.save()
-    if changed:
-        audit_log_record(
-            actor=None,
-            action="payouts.kyc_updated",
-            target=account,
-            details={
-                "source": source,
-                "changed": changed,
-                "payouts_enabled": account.payouts_enabled,
-                "currently_due": account.requirements_currently_due,
-                "past_due": account.requirements_past_due,
-                "disabled_reason": account.disabled_reason,
-            },
-        )
-    if account.is_verified and not was_verified:
-        _pending_transfers_resend(reader_ids=[reader_id], reason="verified")
-    if account.stripe_verified != was_stripe_verified:
-        notify(
-            user=account.reader,
-            kind=KYC_CHANGED_KIND,
-            title=(
-                "Stripe has verified your payout account"
-                if account.stripe_verified
-                else "Stripe needs more details before it can pay you"
-            ),
-            url=reverse("payouts:home"),
-            email=not account.stripe_verified,
-        )
-    return account
-
-
-def connect_account_refresh(*, reader: Any) -> PayoutAccount | None:
-    """Read the reader's account from Stripe again (they came back from onboarding) and mirror it."""
-    account = selectors.payout_account_of(reader=reader)
-    if account is None or not account.stripe_account_id:
-        return account
-    stripe_account = stripe_gateway.connect_account_retrieve(account.stripe_account_id)
-    return connect_account_sync(stripe_account=stripe_account, source="return")
-
-
-@transaction.atomic(durable=True)
-def connect_account_deauthorized(*, stripe_account_id: str) -> PayoutAccount | None:
-    """The reader disconnected their account from SoulSeer: it can no longer receive transfers. Payouts not yet
-    transferred come back to earnings; admins are told."""
-    reader_id = (
-        PayoutAccount.objects.filter(stripe_account_id=stripe_account_id).values_list("reader", flat=True).first()
-    )
-    if reader_id is None:
-        return None
-    account = payout_account_lock(reader=get_user_model()(pk=reader_id))
-    if account.deauthorized_at is not None:
-        return account
-    account.deauthorized_at = timezone.now()
-    account.payouts_enabled = False
-    account.transfers_active = False
-    account.save()
-    audit_log_record(
-        actor=None, action="payouts.connect_deauthorized", target=account, details={"stripe_account": stripe_account_id}
-    )
-    for payout in payouts_pending_lock(reader_id=reader_id):
-        _payout_return(payout, reason="The reader's Stripe account was disconnected from SoulSeer.")
-    return account
 
 
 # --- payouts -----------------------------------------------------------------------------------------
@@ -436,7 +144,7 @@ def payout_request(*, reader: Any, request: HttpRequest | None = None) -> Payout
     Under the payout account's lock, so two requests at once make one payout (the second finds the earnings
     gone or the first payout pending)."""
     if not getattr(reader, "is_reader", False):
-        raise selectors.ReaderNotFound()
+        raise ReaderNotFound()
     account = payout_account_lock(reader=reader)
     control = selectors.payout_control()
     _rules_check(account, control)
