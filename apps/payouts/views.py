@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import domain_errors_redirect
 from apps.core.integrations import stripe_enabled
-from apps.core.permissions import reader_required
+from apps.core.permissions import reader_required, verified_email_required
 from apps.wallet import stripe_gateway
 from apps.wallet.services.webhooks import stripe_event_record
 
@@ -61,6 +61,7 @@ def _onboarding_redirect(request: HttpRequest) -> HttpResponse:
 
 
 @reader_required
+@verified_email_required
 @require_POST
 @domain_errors_redirect("payouts:home")
 def onboard(request: HttpRequest) -> HttpResponse:
@@ -92,6 +93,7 @@ def onboard_return(request: HttpRequest) -> HttpResponse:
 
 
 @reader_required
+@verified_email_required
 @require_POST
 @domain_errors_redirect("payouts:home")
 def request_payout(request: HttpRequest) -> HttpResponse:

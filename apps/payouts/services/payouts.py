@@ -57,6 +57,8 @@ from ..models import Payout, PayoutAccount, PayoutControl
 logger = logging.getLogger(__name__)
 
 TRANSFER_SEND = "payouts.transfer_send"
+# The ledger subject of every payout transaction (``Transaction.subject_type`` / ``subject_id``).
+PAYOUT_SUBJECT = "payout"
 PAYOUT_SENT_KIND = notification_kind_register("account.payout_sent", label="A payout was sent to you")
 PAYOUT_RETURNED_KIND = notification_kind_register(
     "account.payout_returned", label="A payout came back to your earnings"
@@ -108,6 +110,8 @@ def _payout_create(
         kind=TransactionKind.PAYOUT,
         idempotency_key=f"payout:{payout.pk}",
         postings=[(earnings_account(reader), -amount), (house_account("payouts:in_transit"), amount)],
+        subject_type=PAYOUT_SUBJECT,
+        subject_id=payout.pk,
         user=reader,
         actor=actor,
         memo=f"Payout {payout.pk} to your Stripe account",
@@ -270,6 +274,8 @@ def payout_transfer_record(*, payout_id: int, transfer: dict[str, Any]) -> Payou
         kind=TransactionKind.PAYOUT,
         idempotency_key=f"payout:{payout.pk}:transfer",
         postings=[(house_account("payouts:in_transit"), -payout.amount), (house_account("stripe:cash"), payout.amount)],
+        subject_type=PAYOUT_SUBJECT,
+        subject_id=payout.pk,
         user=payout.reader,
         memo=f"Payout {payout.pk}: Stripe transfer {transfer['id']}",
     )
@@ -313,6 +319,8 @@ def _payout_return(payout: Payout, *, reason: str) -> None:
             (house_account("payouts:in_transit"), -payout.amount),
             (earnings_account(payout.reader), payout.amount),
         ],
+        subject_type=PAYOUT_SUBJECT,
+        subject_id=payout.pk,
         user=payout.reader,
         memo=f"Payout {payout.pk} failed; returned to earnings",
     )
@@ -356,6 +364,8 @@ def payout_transfer_reversed(*, transfer: dict[str, Any], stripe_event_id: str =
         kind=TransactionKind.PAYOUT_REVERSAL,
         idempotency_key=f"payout:{payout.pk}:reversed:{stripe_gateway.to_cents(reversed_total)}",
         postings=[(house_account("stripe:cash"), -delta), (earnings_account(payout.reader), delta)],
+        subject_type=PAYOUT_SUBJECT,
+        subject_id=payout.pk,
         user=payout.reader,
         memo=f"Payout {payout.pk}: transfer {transfer['id']} reversed",
         stripe_event_id=stripe_event_id,
