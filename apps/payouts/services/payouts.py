@@ -259,9 +259,14 @@ def payout_transfer_send(*, payout_id: int) -> Payout:
 
 @transaction.atomic(durable=True)
 def payout_transfer_record(*, payout_id: int, transfer: dict[str, Any]) -> Payout:
-    """Record the transfer Stripe made: the payout is paid and its money leaves ``payouts:in_transit``."""
+    """Record the transfer Stripe made: the payout is paid and its money leaves ``payouts:in_transit``.
+
+    A payout returned to earnings while its transfer was on the wire (the account was disconnected between the
+    handler's check and Stripe's answer) is paid all the same, since the money did leave: it is taken from the
+    earnings it was returned to (which may go below zero) and the admins are alerted."""
     payout = payout_lock(payout_id=payout_id)
-    if payout.status != PayoutStatus.PENDING:
+    late = payout.status == PayoutStatus.FAILED and not payout.stripe_transfer_id
+    if payout.status != PayoutStatus.PENDING and not late:
         return payout
     amount = stripe_gateway.from_cents(int(transfer["amount"]))
     if amount != payout.amount:
@@ -270,15 +275,26 @@ def payout_transfer_record(*, payout_id: int, transfer: dict[str, Any]) -> Payou
     payout.stripe_transfer_id = transfer["id"]
     payout.paid_at = timezone.now()
     payout.save(update_fields=["status", "stripe_transfer_id", "paid_at", "updated_at"])
+    source = earnings_account(payout.reader) if late else house_account("payouts:in_transit")
     ledger_post(
         kind=TransactionKind.PAYOUT,
-        idempotency_key=f"payout:{payout.pk}:transfer",
-        postings=[(house_account("payouts:in_transit"), -payout.amount), (house_account("stripe:cash"), payout.amount)],
+        idempotency_key=f"payout:{payout.pk}:transfer-after-return" if late else f"payout:{payout.pk}:transfer",
+        postings=[(source, -payout.amount), (house_account("stripe:cash"), payout.amount)],
         subject_type=PAYOUT_SUBJECT,
         subject_id=payout.pk,
         user=payout.reader,
         memo=f"Payout {payout.pk}: Stripe transfer {transfer['id']}",
     )
+    if late:
+        notify_admins(
+            kind=PAYOUT_FAILED_ALERT,
+            title=f"Payout {payout.pk} was transferred after it had failed",
+            body=(
+                f"Stripe made transfer {transfer['id']} (${payout.amount}) after the payout was returned to the "
+                f"reader's earnings ({payout.failure_reason}). It is booked as paid and taken from their earnings."
+            ),
+            url=reverse("staff_payouts:reader", kwargs={"reader_id": payout.reader_id}),
+        )
     audit_log_record(
         actor=None,
         action="payouts.transferred",

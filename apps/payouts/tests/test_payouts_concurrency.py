@@ -66,3 +66,22 @@ def test_racing_transfer_workers_make_one_transfer(stripe_server):
     payout.refresh_from_db()
     assert payout.status == "paid" and in_transit() == Decimal("0.00")
     ledger_clean()
+
+
+def test_racing_reversal_deliveries_return_the_money_once(stripe_server):
+    reader = verified_reader(stripe_server)
+    earn(reader, "33.00")
+    payout = services.payout_request(reader=reader)
+    outbox.outbox_drain()
+    payout.refresh_from_db()
+    reversed_transfer = stripe_server.transfer_reverse(payout.stripe_transfer_id)
+    # when two workers process the reversal at once (two deliveries of the event)
+    race(
+        lambda: services.payout_transfer_reversed(transfer=reversed_transfer),
+        lambda: services.payout_transfer_reversed(transfer=reversed_transfer),
+    )
+    # then $33.00 came back once
+    assert earnings(reader) == Decimal("33.00")
+    payout.refresh_from_db()
+    assert payout.status == "reversed"
+    ledger_clean()

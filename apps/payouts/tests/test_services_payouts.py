@@ -349,3 +349,27 @@ def test_ledger_check_reports_in_transit_not_matching_pending_payouts(stripe_ser
     Payout.objects.filter(pk=payout.pk).update(amount=Decimal("19.00"))
     report = ledger_check_collect()
     assert [v["check"] for v in report["violations"]] == ["payouts_in_transit_matches_pending"]
+
+
+def test_account_disconnected_while_the_transfer_is_on_the_wire_is_booked_once(client, stripe_server, monkeypatch):
+    # given a pending payout, and the reader disconnecting their account just as the transfer is being made
+    reader = verified_reader(stripe_server)
+    admin = AdminFactory()
+    earn(reader, "26.00")
+    payout = services.payout_request(reader=reader)
+    account_id = PayoutAccount.objects.get(reader=reader).stripe_account_id
+    real_create = payouts_module.stripe_gateway.transfer_create
+
+    def disconnected_meanwhile(**kwargs):
+        services.connect_account_deauthorized(stripe_account_id=account_id)  # another worker, the webhook
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(payouts_module.stripe_gateway, "transfer_create", disconnected_meanwhile)
+    # when the transfer goes through anyway
+    _drain()
+    # then the money left once: the payout is paid, the earnings it was returned to are taken again
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.PAID and len(stripe_server.transfers) == 1
+    assert earnings(reader) == Decimal("0.00") and in_transit() == Decimal("0.00")
+    assert Notification.objects.filter(user=admin, title__contains="transferred after it had failed").exists()
+    ledger_clean()
