@@ -208,6 +208,10 @@ def transfer_create(
     return as_dict(transfer)
 
 
+def transfer_retrieve(transfer_id: str) -> dict[str, Any]:
+    return as_dict(_client().v1.transfers.retrieve(transfer_id))
+
+
 def transfers_of_group(transfer_group: str) -> list[dict[str, Any]]:
     """The transfers already made for ``transfer_group`` (found even after Stripe forgot an idempotency key)."""
     page = _client().v1.transfers.list(params={"transfer_group": transfer_group, "limit": 10})

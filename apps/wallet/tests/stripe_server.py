@@ -98,6 +98,7 @@ class StripeTestServer:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     account_links: dict[str, dict[str, Any]] = field(default_factory=dict)
     transfers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transfer_reversals: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Like Stripe's current API: a Checkout Session has no PaymentIntent until the customer pays.
     lazy_payment_intent: bool = False
     failures: dict[str, list[int]] = field(default_factory=dict)
@@ -344,7 +345,12 @@ class StripeTestServer:
             listing = self._list(self.balance_transactions, params, "/v1/balance_transactions")
             if "data.source" in (params.get("expand") or []):
                 for txn in listing["data"]:
-                    source = self.charges.get(txn["source"]) or self.refunds.get(txn["source"])
+                    source = (
+                        self.charges.get(txn["source"])
+                        or self.refunds.get(txn["source"])
+                        or self.transfers.get(txn["source"])
+                        or self.transfer_reversals.get(txn["source"])
+                    )
                     if source is not None:
                         txn["source"] = self.public(source)
             return 200, listing
@@ -492,6 +498,24 @@ class StripeTestServer:
         transfer["amount_reversed"] += amount
         transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
         transfer["reversals"]["data"].insert(0, reversal)
+        self.transfer_reversals[reversal["id"]] = reversal
+        txn_id = new_id("txn")
+        reversal["balance_transaction"] = txn_id
+        self.balance_transactions.append(
+            example(
+                "balance_transaction",
+                id=txn_id,
+                amount=amount,
+                net=amount,
+                fee=0,
+                currency="usd",
+                created=reversal["created"],
+                source=reversal["id"],
+                type="transfer_refund",
+                reporting_category="transfer_reversal",
+                description=None,
+            )
+        )
         return 200, reversal
 
     def _get(self, store: dict[str, dict[str, Any]], object_id: str) -> tuple[int, Any]:
