@@ -437,9 +437,3 @@ def connect_payout_failed(*, stripe_payout: dict[str, Any], stripe_account_id: s
         url=reverse("staff_payouts:reader", kwargs={"reader_id": reader_id}),
     )
     return account
-
-
-def payout_queue_resend_all() -> int:
-    """Queue again every payout still pending (management use after an outage)."""
-    with transaction.atomic(durable=True):
-        return _pending_transfers_resend(reader_ids=None, reason="resend")

@@ -134,3 +134,12 @@ def test_account_updated_for_an_unknown_account_is_done_and_changes_nothing(clie
     stripe_events_process_received()
     assert StripeEvent.objects.get().status == StripeEvent.Status.DONE
     assert not PayoutAccount.objects.exists()
+
+
+def test_onboarding_while_stripe_is_down_says_so_and_attaches_nothing(client, stripe_server):
+    reader = make_reader()
+    client.force_login(reader)
+    stripe_server.fail_next("POST", "/v1/accounts", status=503, times=3)  # the SDK retries twice itself
+    page = client.post(reverse("payouts:onboard"), follow=True)
+    assert b"Stripe could not be reached just now." in page.content
+    assert not PayoutAccount.objects.filter(stripe_account_id__isnull=False).exists()
