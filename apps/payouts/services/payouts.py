@@ -12,7 +12,8 @@ Money comes back to earnings (kind ``payout_reversal``): a transfer Stripe refus
 (``payouts:in_transit`` → earnings, key ``payout:<id>:returned``), a transfer reversed at Stripe
 (``stripe:cash`` → earnings, key ``payout:<id>:reversed:<cents reversed so far>``).
 
-Every admin action (share rate, KYC flags, hold/release, pause/resume) is audited.
+Every step is audited (`payouts.created`, `.transferred`, `.failed`, `.reversed`); the reader and, on a failure,
+the admins are told.
 """
 
 from __future__ import annotations
