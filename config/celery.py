@@ -77,3 +77,13 @@ app.conf.beat_schedule["live-streams-timeout"] = {
     "schedule": 30.0,
     "options": {"expires": 60},
 }
+
+# Payouts: the weekly batch (Mondays 09:00 UTC, apps.payouts.constants). Idempotent per reader and ISO week, and
+# each reader is taken with SKIP LOCKED, so overlapping runs on several workers pay nobody twice.
+from apps.payouts.constants import BATCH_HOUR_UTC, BATCH_WEEKDAY  # noqa: E402  (plain constants, no Django)
+
+app.conf.beat_schedule["payouts-batch-weekly"] = {
+    "task": "payouts.batch_weekly",
+    # crontab counts days from Sunday (0), datetime.weekday() from Monday (0).
+    "schedule": crontab(hour=BATCH_HOUR_UTC, minute=0, day_of_week=(BATCH_WEEKDAY + 1) % 7),
+}

@@ -20,4 +20,5 @@ urlpatterns = [
     path("scheduling/", include("apps.scheduling.staff_urls")),
     path("moderation/", include("apps.moderation.staff_urls")),
     path("live/", include("apps.live.staff_urls")),
+    path("payouts/", include("apps.payouts.staff_urls")),
 ]

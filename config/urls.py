@@ -30,6 +30,7 @@ urlpatterns = [
     path("bookings/", include("apps.scheduling.urls")),
     path("moderation/", include("apps.moderation.urls")),
     path("live/", include("apps.live.urls")),
+    path("payouts/", include("apps.payouts.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

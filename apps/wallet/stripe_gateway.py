@@ -140,12 +140,14 @@ def balance_transactions_iter(*, created_gte: int, created_lte: int) -> Iterator
         yield as_dict(txn)
 
 
-def webhook_event_construct(*, payload: bytes, signature_header: str) -> stripe.Event:
+def webhook_event_construct(*, payload: bytes, signature_header: str, secret: str | None = None) -> stripe.Event:
     """Verify a webhook delivery exactly as Stripe documents, and also refuse timestamps from the future.
 
-    Raises SignatureVerificationError (bad, stale or future signature) or ValueError (malformed JSON).
+    ``secret`` is the endpoint's signing secret (default: the platform endpoint's, ``STRIPE_WEBHOOK_SECRET``;
+    the Connect endpoint passes its own). Raises SignatureVerificationError (bad, stale or future signature) or
+    ValueError (malformed JSON).
     """
-    secret = settings.STRIPE_WEBHOOK_SECRET
+    secret = settings.STRIPE_WEBHOOK_SECRET if secret is None else secret
     if not secret:
         raise IntegrationNotConfigured("Stripe webhooks are not configured on this server.")
     timestamp = _signature_timestamp(signature_header)
@@ -154,6 +156,66 @@ def webhook_event_construct(*, payload: bytes, signature_header: str) -> stripe.
     return stripe.Webhook.construct_event(
         payload.decode("utf-8"), signature_header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
     )
+
+
+# --- Connect: reader accounts and transfers (apps.payouts) ------------------------------------------------
+
+
+def connect_account_create(*, user_id: int, email: str, idempotency_key: str) -> dict[str, Any]:
+    """An Express connected account for a reader, able to receive transfers."""
+    account = _client().v1.accounts.create(
+        params={
+            "type": "express",
+            "email": email,
+            "capabilities": {"transfers": {"requested": True}},
+            "metadata": {"purpose": "reader_payouts", "user_id": str(user_id)},
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return as_dict(account)
+
+
+def connect_account_retrieve(account_id: str) -> dict[str, Any]:
+    return as_dict(_client().v1.accounts.retrieve(account_id))
+
+
+def connect_account_link_create(*, account_id: str, return_url: str, refresh_url: str) -> dict[str, Any]:
+    """A one-time onboarding link (Stripe-hosted); it expires within minutes, so it is made on each visit."""
+    link = _client().v1.account_links.create(
+        params={
+            "account": account_id,
+            "type": "account_onboarding",
+            "return_url": return_url,
+            "refresh_url": refresh_url,
+        }
+    )
+    return as_dict(link)
+
+
+def transfer_create(
+    *, amount: Decimal, destination: str, transfer_group: str, metadata: dict[str, str], idempotency_key: str
+) -> dict[str, Any]:
+    transfer = _client().v1.transfers.create(
+        params={
+            "amount": to_cents(amount),
+            "currency": CURRENCY,
+            "destination": destination,
+            "transfer_group": transfer_group,
+            "metadata": metadata,
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return as_dict(transfer)
+
+
+def transfer_retrieve(transfer_id: str) -> dict[str, Any]:
+    return as_dict(_client().v1.transfers.retrieve(transfer_id))
+
+
+def transfers_of_group(transfer_group: str) -> list[dict[str, Any]]:
+    """The transfers already made for ``transfer_group`` (found even after Stripe forgot an idempotency key)."""
+    page = _client().v1.transfers.list(params={"transfer_group": transfer_group, "limit": 10})
+    return [as_dict(transfer) for transfer in page.data]
 
 
 def _signature_timestamp(header: str) -> int | None:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.moderation",
     "apps.live",
+    "apps.payouts",
 ]
 
 MIDDLEWARE = [
@@ -300,6 +301,11 @@ WALLET_TOPUP_PRESETS = env.list("WALLET_TOPUP_PRESETS", default=["10", "25", "50
 WALLET_TOPUP_MIN = env("WALLET_TOPUP_MIN", default="5.00")
 WALLET_TOPUP_MAX = env("WALLET_TOPUP_MAX", default="500.00")
 READER_DEFAULT_RATE = "0.70"
+# Reader payouts (apps.payouts): the least a reader may ask for, and the least the weekly batch pays.
+PAYOUT_REQUEST_MINIMUM = env("PAYOUT_REQUEST_MINIMUM", default="15.00")
+PAYOUT_BATCH_MINIMUM = env("PAYOUT_BATCH_MINIMUM", default="1.00")
+# Stripe signs Connect events (readers' accounts) with the Connect endpoint's own secret.
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 
 # --- I18N ------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

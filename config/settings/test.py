@@ -52,6 +52,7 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media" / (XDIST_WORKER or "main")
 # Integrations are off unless a test switches them on with override_settings.
 STRIPE_SECRET_KEY = ""
 STRIPE_WEBHOOK_SECRET = ""
+STRIPE_CONNECT_WEBHOOK_SECRET = ""
 AGORA_APP_ID = ""
 AGORA_APP_CERTIFICATE = ""
 AGORA_CUSTOMER_ID = ""

@@ -217,6 +217,22 @@ RULES: dict[str, Rule] = {
     "staff_rtc:status": STAFF,
     "staff_rtc:test-room": STAFF,
     "staff_readers:reader_list": STAFF,
+    "payouts:home": READER,
+    "payouts:dashboard_panel": READER,
+    "payouts:onboard": READER,
+    "payouts:onboard_return": READER,
+    "payouts:onboard_refresh": READER,
+    "payouts:request": READER,
+    "payouts:stripe_connect_webhook": exempt(
+        "Stripe's signed Connect webhook: a bad signature answers 400 (apps/payouts/tests)"
+    ),
+    "staff_payouts:queue": STAFF,
+    "staff_payouts:queue_panel": STAFF,
+    "staff_payouts:pause": STAFF,
+    "staff_payouts:reader": staff_object("reader_profile", reader_id="user_id"),
+    "staff_payouts:reader_rate": staff_object("reader_profile", reader_id="user_id"),
+    "staff_payouts:reader_kyc": staff_object("reader_profile", reader_id="user_id"),
+    "staff_payouts:reader_hold": staff_object("reader_profile", reader_id="user_id"),
     "staff_readers:reader_detail": staff_object("reader_profile", reader_id="pk"),
     "staff_readers:taxonomy": staff_object("specialty", kind="=specialties"),
     "staff_readers:taxonomy_term": staff_object("specialty", kind="=specialties", term_id="pk"),
@@ -507,4 +523,4 @@ def test_csrf_exempt_views_are_the_signed_webhooks_and_the_api_only():
         if name in _our_routes() and getattr(callback, "csrf_exempt", False)
     }
     api = {name for name in exempted if _our_routes()[name].startswith("api/")}
-    assert exempted - api == {"wallet:stripe_webhook", "rtc:ncs-webhook"}
+    assert exempted - api == {"wallet:stripe_webhook", "rtc:ncs-webhook", "payouts:stripe_connect_webhook"}

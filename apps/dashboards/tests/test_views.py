@@ -121,6 +121,7 @@ def test_dashboard_sections_every_role_has_its_sections_in_order():
         "reader-bookings",
         "availability",
         "earnings",
+        "payouts",
         "readings",
         "security",
         "account",

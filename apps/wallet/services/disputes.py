@@ -23,6 +23,7 @@ from django.db import transaction
 
 from apps.core.services import audit_log_record
 from apps.wallet import stripe_gateway
+from apps.wallet.alerts import DISPUTE_OPENED, admin_alert
 from apps.wallet.enums import FreezeSource, TransactionKind
 from apps.wallet.locks import disputes_for_update
 from apps.wallet.models import Dispute, Transaction
@@ -89,6 +90,15 @@ def _dispute_row(dispute: dict[str, Any], stripe_event_id: str) -> tuple[Dispute
             "stripe_event_id": stripe_event_id,
             "wallet": "frozen",
         },
+    )
+    admin_alert(
+        kind=DISPUTE_OPENED,
+        title=f"A payment dispute opened: ${row.amount}",
+        body=(
+            f"Stripe dispute {row.stripe_dispute_id} ({row.reason or 'no reason given'}) on top-up {topup.pk} of "
+            f"user {row.user_id}. Their wallet is frozen until it is settled; answer the dispute in Stripe."
+        ),
+        url_name="staff_wallet:refunds",
     )
     return row, True
 

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.core.services import audit_log_record
+from apps.wallet.alerts import LEDGER_CHECK_FAILED, admin_alert
 from apps.wallet.enums import HOLD_ACCOUNT_KINDS, LOCKABLE_ACCOUNT_KINDS, NON_NEGATIVE_ACCOUNT_KINDS
 from apps.wallet.hold_subjects import hold_subject_list
 from apps.wallet.models import Account, LedgerCheckRun
@@ -204,6 +205,13 @@ def ledger_check_run(*, trigger: str = "command") -> LedgerCheckRun:
                 action="wallet.ledger_check_failed",
                 target=run,
                 details={"violations": report["violations"][:100], "count": len(report["violations"])},
+            )
+            checks = sorted({str(violation.get("check")) for violation in report["violations"]})
+            admin_alert(
+                kind=LEDGER_CHECK_FAILED,
+                title=f"The ledger check found {len(report['violations'])} violation(s)",
+                body=f"Failed checks: {', '.join(checks)}. The report is on the ledger page.",
+                url_name="staff_wallet:index",
             )
     if not report["ok"]:
         logger.error(

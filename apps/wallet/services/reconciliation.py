@@ -2,7 +2,8 @@
 balance transactions for a period. Differences are listed (missing in the ledger, missing in Stripe,
 amount mismatch) and the run is stored for the admin dashboard.
 
-Top-ups are matched by PaymentIntent id (the charge's ``payment_intent``), refunds by refund id. A refund that
+Top-ups are matched by PaymentIntent id (the charge's ``payment_intent``), refunds by refund id, reader payouts by
+their transfer group (``payout-<id>``: the ledger's payout subject, Stripe's transfer and its reversals). A refund that
 failed after it succeeded nets to zero on both sides: Stripe's ``refund_failure`` balance transaction against
 our ``refund_reversal`` entry. Both sides
 are read one day beyond the period on each end, so an item booked just before midnight on one side and
@@ -18,18 +19,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from apps.wallet import stripe_gateway
+from apps.wallet.alerts import RECONCILIATION_MISMATCH, admin_alert
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Posting, ReconciliationRun
 
 
 @dataclass
 class Item:
-    kind: str  # "top_up" | "refund"
-    key: str  # payment intent id | refund id
+    kind: str  # "top_up" | "refund" | "payout"
+    key: str  # payment intent id | refund id | transfer group
     amount: Decimal
     at: datetime
     reference: str  # ledger transaction id | balance transaction id
@@ -69,7 +71,30 @@ def _ledger_items(start: datetime, end: datetime) -> dict[tuple[str, str], Item]
             items[(kind, key)] = Item(kind, key, amount, row["transaction__created_at"], str(row["transaction_id"]))
         else:
             item.amount += amount
+    _ledger_payout_items(items, start, end)
     return items
+
+
+# What money Stripe moved for a reader payout: the transfer out, and any reversal back (``apps.payouts``).
+PAYOUT_SUBJECT = "payout"
+
+
+def _ledger_payout_items(items: dict[tuple[str, str], Item], start: datetime, end: datetime) -> None:
+    rows = (
+        Posting.objects.filter(
+            account__code="stripe:cash",
+            transaction__kind__in=[TransactionKind.PAYOUT, TransactionKind.PAYOUT_REVERSAL],
+            transaction__subject_type=PAYOUT_SUBJECT,
+            transaction__created_at__gte=start,
+            transaction__created_at__lt=end,
+        )
+        .values("transaction__subject_id")
+        .annotate(total=Sum("amount"), at=Min("transaction__created_at"), first=Min("transaction_id"))
+    )
+    for row in rows:
+        key = f"payout-{row['transaction__subject_id']}"
+        # stripe:cash is credited positive by money leaving (the transfer), negative by a reversal coming back.
+        items[("payout", key)] = Item("payout", key, row["total"], row["at"], str(row["first"]))
 
 
 def _source_id(value: Any, field: str) -> str:
@@ -78,8 +103,27 @@ def _source_id(value: Any, field: str) -> str:
     return ""
 
 
+def _transfer_group(source: Any, groups: dict[str, str]) -> str:
+    """The transfer group of a transfer, or of the transfer a reversal belongs to (asked of Stripe when that
+    transfer is not in the period read)."""
+    if not isinstance(source, dict):
+        return ""
+    if source.get("object") == "transfer":
+        groups[str(source.get("id"))] = str(source.get("transfer_group") or "")
+        return groups[str(source.get("id"))]
+    transfer_id = source.get("transfer")
+    if isinstance(transfer_id, dict):
+        return str(transfer_id.get("transfer_group") or "")
+    if not transfer_id:
+        return ""
+    if transfer_id not in groups:
+        groups[transfer_id] = str(stripe_gateway.transfer_retrieve(transfer_id).get("transfer_group") or "")
+    return groups[transfer_id]
+
+
 def _stripe_items(start: datetime, end: datetime) -> dict[tuple[str, str], Item]:
     items: dict[tuple[str, str], Item] = {}
+    groups: dict[str, str] = {}
     for txn in stripe_gateway.balance_transactions_iter(
         created_gte=int(start.timestamp()), created_lte=int(end.timestamp()) - 1
     ):
@@ -90,6 +134,12 @@ def _stripe_items(start: datetime, end: datetime) -> dict[tuple[str, str], Item]
         elif data.get("type") in ("refund", "payment_refund", "refund_failure"):
             # A refund is a negative amount at Stripe, its failure the same amount back: both count for the refund.
             kind, key = "refund", _source_id(data.get("source"), "id")
+            amount = stripe_gateway.from_cents(-data["amount"])
+        elif data.get("type") in ("transfer", "transfer_refund", "transfer_cancel", "transfer_failure"):
+            # A reader payout: the transfer out (negative at Stripe), a reversal back (positive).
+            kind, key = "payout", _transfer_group(data.get("source"), groups)
+            if not key.startswith("payout-"):
+                continue  # a transfer this platform did not make for a payout
             amount = stripe_gateway.from_cents(-data["amount"])
         else:
             continue
@@ -178,4 +228,12 @@ def _finish(
     run.is_clean = not differences and not error
     run.finished_at = timezone.now()
     run.save(update_fields=["differences", "ledger_count", "stripe_count", "error", "is_clean", "finished_at"])
+    if not run.is_clean:
+        what = f"Stripe could not be read: {error}" if error else f"{len(differences)} difference(s) with Stripe"
+        admin_alert(
+            kind=RECONCILIATION_MISMATCH,
+            title=f"Reconciliation {run.since} to {run.until}: {'failed' if error else 'differences found'}",
+            body=f"{what}. The list is on the refunds and reconciliation page.",
+            url_name="staff_wallet:refunds",
+        )
     return run

@@ -5,19 +5,32 @@ place that builds the postings paying it. Readings (settlement), paid replies an
 pays a reader (bookings, gifts, the shop) use both.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
+
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.wallet.models import Account
 from apps.wallet.services.ledger import default_reader_rate, earnings_account, house_account, split_reader_share
 
+# Where a per-reader rate comes from: one function ``(reader) -> Decimal | None`` registered by the app that owns
+# the rate (payouts, from its ``AppConfig.ready()``), so the wallet never imports a feature app.
+_RATE_SOURCE: list[Callable[[Any], Decimal | None]] = []
+
+
+def reader_rate_source_register(source: Callable[[Any], Decimal | None]) -> None:
+    """Make ``source`` the one place per-reader rates are read from (None: the platform's rate)."""
+    if _RATE_SOURCE and getattr(_RATE_SOURCE[0], "__qualname__", None) != getattr(source, "__qualname__", None):
+        raise ImproperlyConfigured("A reader rate source is registered twice.")
+    _RATE_SOURCE[:] = [source]
+
 
 def reader_rate(reader: Any) -> Decimal:
-    """The share of what clients pay that ``reader`` earns: the platform's rate (``READER_DEFAULT_RATE``, 0.70).
-
-    A per-reader rate, when the product gets one, is read here and nowhere else.
-    """
-    return default_reader_rate()
+    """The share of what clients pay that ``reader`` earns: the rate an admin set for them, else the platform's
+    rate (``READER_DEFAULT_RATE``, 0.70). Read at charge time; a use case that charges later snapshots it."""
+    rate = _RATE_SOURCE[0](reader) if _RATE_SOURCE else None
+    return default_reader_rate() if rate is None else Decimal(rate)
 
 
 class ReaderSharePostings(NamedTuple):

@@ -35,6 +35,7 @@ from apps.core.outbox import outbox_enqueue, outbox_handler
 from apps.core.services import audit_log_record
 from apps.notifications.registry import notification_kind_register
 from apps.wallet import stripe_gateway
+from apps.wallet.alerts import STRIPE_EVENT_ALERT_ATTEMPTS, STRIPE_EVENT_FAILING, admin_alert
 from apps.wallet.locks import topups_for_update
 from apps.wallet.models import StripeEvent, TopUp
 from apps.wallet.services import disputes, payments, refunds, topups
@@ -134,6 +135,8 @@ def stripe_event_process(*, event_pk: int, _parked_once: bool = False) -> Stripe
             },
             updated_at=timezone.now(),
         )
+        if event.attempts == STRIPE_EVENT_ALERT_ATTEMPTS:
+            _alert_failing(event, exc)
         raise
     now = timezone.now()
     StripeEvent.objects.filter(pk=event_pk, status=Status.PROCESSING).update(
@@ -141,6 +144,24 @@ def stripe_event_process(*, event_pk: int, _parked_once: bool = False) -> Stripe
     )
     event.refresh_from_db()
     return event
+
+
+@transaction.atomic(durable=True)
+def _alert_failing(event: StripeEvent, exc: Exception) -> None:
+    """The event failed for the tenth time: tell the admins, once (only this attempt number alerts)."""
+    message = getattr(exc, "message", None) or str(exc)
+    audit_log_record(
+        actor=None,
+        action="wallet.stripe_event_failing",
+        target=event,
+        details={"type": event.type, "attempts": event.attempts, "error": message[:500]},
+    )
+    admin_alert(
+        kind=STRIPE_EVENT_FAILING,
+        title=f"Stripe event {event.stripe_event_id} failed {event.attempts} times",
+        body=f"{event.type}: {type(exc).__name__}: {message[:500]}. It is still retried; see the failed events list.",
+        url_name="staff_wallet:refunds",
+    )
 
 
 def _ignored_message(event: StripeEvent, purpose: str) -> str:
@@ -360,3 +381,17 @@ HANDLERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "charge.dispute.funds_reinstated": _call(disputes.dispute_funds_reinstated, "dispute"),
     "charge.dispute.closed": _call(disputes.dispute_closed, "dispute"),
 }
+
+
+def stripe_event_handler_register(event_type: str, handler: Callable[[dict[str, Any], str], Any]) -> None:
+    """Route events of ``event_type`` (not dispatched by purpose: Connect accounts, transfers, payouts) to
+    ``handler(object, stripe_event_id)``, which must be idempotent. Called from an app's ``AppConfig.ready()``;
+    a type already handled by another function is refused at start-up."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    if event_type in PURPOSE_EVENT_TYPES:
+        raise ImproperlyConfigured(f"{event_type} is dispatched by the purpose of its object.")
+    existing = HANDLERS.get(event_type)
+    if existing is not None and getattr(existing, "__qualname__", None) != getattr(handler, "__qualname__", None):
+        raise ImproperlyConfigured(f"Stripe event type {event_type} already has a handler.")
+    HANDLERS[event_type] = handler

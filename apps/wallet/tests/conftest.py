@@ -2,7 +2,7 @@
 
 import pytest
 
-from .stripe_server import API_KEY, WEBHOOK_SECRET, running_stripe_server
+from .stripe_server import API_KEY, CONNECT_WEBHOOK_SECRET, WEBHOOK_SECRET, running_stripe_server
 
 
 @pytest.fixture
@@ -12,5 +12,6 @@ def stripe_server(settings):
         settings.STRIPE_SECRET_KEY = API_KEY
         settings.STRIPE_PUBLISHABLE_KEY = "pk_test_51SoulSeerLocalServerKey"
         settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+        settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_WEBHOOK_SECRET
         settings.STRIPE_API_BASE = server.base_url
         yield server

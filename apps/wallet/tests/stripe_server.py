@@ -25,12 +25,20 @@ import stripe
 
 # Stripe's example objects (from the fixtures file of Stripe's OpenAPI spec) for the types used here.
 FIXTURES_PATH = Path(__file__).resolve().parent / "stripe_fixtures.json"
+# … and for Connect (reader payouts): account, account_link, transfer, transfer_reversal, payout.
+CONNECT_FIXTURES_PATH = Path(__file__).resolve().parent / "stripe_connect_fixtures.json"
 
 API_KEY = "sk_test_51SoulSeerLocalServerKey0000000000000000000000000000"
 WEBHOOK_SECRET = "whsec_soulseer_local_test_secret_0123456789abcdef"
+CONNECT_WEBHOOK_SECRET = "whsec_soulseer_local_connect_secret_0123456789ab"
 
 
-RESOURCES: dict[str, Any] = json.loads(FIXTURES_PATH.read_text())["resources"]
+RESOURCES: dict[str, Any] = {
+    **json.loads(FIXTURES_PATH.read_text())["resources"],
+    **json.loads(CONNECT_FIXTURES_PATH.read_text())["resources"],
+}
+# What an Express account still owes Stripe before onboarding (the example account's list).
+ONBOARDING_REQUIREMENTS = ["external_account", "individual.verification.document", "tos_acceptance.date"]
 
 
 def example(object_type: str, **overrides: Any) -> dict[str, Any]:
@@ -87,6 +95,10 @@ class StripeTestServer:
     events: list[dict[str, Any]] = field(default_factory=list)
     balance_transactions: list[dict[str, Any]] = field(default_factory=list)
     refund_status: str = "pending"
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    account_links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transfers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transfer_reversals: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Like Stripe's current API: a Checkout Session has no PaymentIntent until the customer pays.
     lazy_payment_intent: bool = False
     failures: dict[str, list[int]] = field(default_factory=dict)
@@ -217,8 +229,11 @@ class StripeTestServer:
     def charge_for_session(self, session_id: str) -> dict[str, Any]:
         return self.charges[self.sessions[session_id]["_charge"]]
 
-    def event(self, event_type: str, obj: dict[str, Any], *, created: int | None = None) -> dict[str, Any]:
-        """An event as Stripe delivers it (and as its Events API lists it)."""
+    def event(
+        self, event_type: str, obj: dict[str, Any], *, created: int | None = None, account: str | None = None
+    ) -> dict[str, Any]:
+        """An event as Stripe delivers it (and as its Events API lists it). ``account``: a Connect event about
+        that connected account (Stripe names it at the event's top level)."""
         evt = example(
             "event",
             id=new_id("evt"),
@@ -229,8 +244,55 @@ class StripeTestServer:
             livemode=False,
             pending_webhooks=1,
         )
+        if account is not None:
+            evt["account"] = account
         self.events.append(evt)
         return evt
+
+    # --- Connect ------------------------------------------------------------------------------------
+    def account_complete(self, account_id: str) -> dict[str, Any]:
+        """The reader finished onboarding and Stripe verified them: payouts on, nothing due."""
+        account = self.accounts[account_id]
+        account.update(details_submitted=True, payouts_enabled=True, charges_enabled=False)
+        account["capabilities"] = {"transfers": "active"}
+        account["requirements"] = {
+            **account["requirements"],
+            "currently_due": [],
+            "eventually_due": [],
+            "past_due": [],
+            "disabled_reason": None,
+        }
+        return self.public(account)
+
+    def account_require(self, account_id: str, *, past_due: list[str], disabled_reason: str) -> dict[str, Any]:
+        """Stripe wants more from the reader and stopped their payouts."""
+        account = self.accounts[account_id]
+        account["payouts_enabled"] = False
+        account["requirements"] = {
+            **account["requirements"],
+            "currently_due": list(past_due),
+            "past_due": list(past_due),
+            "disabled_reason": disabled_reason,
+        }
+        return self.public(account)
+
+    def transfer_reverse(self, transfer_id: str, amount: int | None = None) -> dict[str, Any]:
+        """Reverse (part of) a transfer, as the Dashboard or the API does; returns the transfer."""
+        status, answer = self._transfer_reversal_create(transfer_id, {"amount": amount} if amount else {})
+        assert status == 200, answer
+        return self.public(self.transfers[transfer_id])
+
+    def bank_payout_failed(self, account_id: str, amount: int) -> dict[str, Any]:
+        """A payout from a connected account's balance to its bank that the bank returned."""
+        return example(
+            "payout",
+            id=new_id("po"),
+            amount=amount,
+            created=int(time.time()),
+            status="failed",
+            failure_code="account_closed",
+            failure_message="The bank account has been closed.",
+        )
 
     @staticmethod
     def public(obj: dict[str, Any]) -> dict[str, Any]:
@@ -283,11 +345,178 @@ class StripeTestServer:
             listing = self._list(self.balance_transactions, params, "/v1/balance_transactions")
             if "data.source" in (params.get("expand") or []):
                 for txn in listing["data"]:
-                    source = self.charges.get(txn["source"]) or self.refunds.get(txn["source"])
+                    source = (
+                        self.charges.get(txn["source"])
+                        or self.refunds.get(txn["source"])
+                        or self.transfers.get(txn["source"])
+                        or self.transfer_reversals.get(txn["source"])
+                    )
                     if source is not None:
                         txn["source"] = self.public(source)
             return 200, listing
+        if method == "POST" and path == "/v1/accounts":
+            return 200, self._account_create(params)
+        if method == "GET" and parts[:2] == ["v1", "accounts"] and len(parts) == 3:
+            return self._get(self.accounts, parts[2])
+        if method == "POST" and path == "/v1/account_links":
+            return self._account_link_create(params)
+        if method == "POST" and path == "/v1/transfers":
+            return self._transfer_create(params)
+        if method == "GET" and path == "/v1/transfers":
+            rows = [
+                t
+                for t in self.transfers.values()
+                if not params.get("transfer_group") or t["transfer_group"] == params["transfer_group"]
+            ]
+            return 200, self._list(rows, params, "/v1/transfers")
+        if method == "GET" and parts[:2] == ["v1", "transfers"] and len(parts) == 3:
+            return self._get(self.transfers, parts[2])
+        if method == "POST" and parts[:2] == ["v1", "transfers"] and len(parts) == 4 and parts[3] == "reversals":
+            return self._transfer_reversal_create(parts[2], params)
         return 404, _error(f"Unrecognized request URL ({method}: {path}).", "invalid_request_error", None)
+
+    def _account_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        account_id = "acct_" + secrets.token_hex(8)
+        account = example(
+            "account",
+            id=account_id,
+            type=params.get("type", "express"),
+            email=params.get("email"),
+            metadata=params.get("metadata", {}),
+            created=int(time.time()),
+            details_submitted=False,
+            payouts_enabled=False,
+            charges_enabled=False,
+            capabilities={"transfers": "inactive"},
+            controller={"type": "application", "is_controller": True},
+            external_accounts={
+                "data": [],
+                "has_more": False,
+                "object": "list",
+                "url": f"/v1/accounts/{account_id}/external_accounts",
+            },
+        )
+        account["requirements"] = {
+            **account["requirements"],
+            "currently_due": list(ONBOARDING_REQUIREMENTS),
+            "eventually_due": list(ONBOARDING_REQUIREMENTS),
+            "past_due": [],
+            "disabled_reason": "requirements.past_due",
+        }
+        self.accounts[account_id] = account
+        return self.public(account)
+
+    def _account_link_create(self, params: dict[str, Any]) -> tuple[int, Any]:
+        if params.get("account") not in self.accounts:
+            return 400, _error(
+                f"No such account: '{params.get('account')}'", "invalid_request_error", "resource_missing"
+            )
+        token = secrets.token_urlsafe(12)
+        self.account_links[token] = {
+            "account": params["account"],
+            "return_url": params["return_url"],
+            "refresh_url": params["refresh_url"],
+        }
+        created = int(time.time())
+        link = example(
+            "account_link", created=created, expires_at=created + 300, url=f"{self.base_url}/connect/onboard/{token}"
+        )
+        return 200, link
+
+    def onboarding_visit(self, token: str) -> str:
+        """The reader goes through Stripe's hosted onboarding: the account is completed; returns where Stripe
+        sends them back to (the return URL, or the refresh URL for an unknown or used link)."""
+        link = self.account_links.pop(token, None)
+        if link is None:
+            return ""
+        self.account_complete(link["account"])
+        return link["return_url"]
+
+    def _transfer_create(self, params: dict[str, Any]) -> tuple[int, Any]:
+        destination = self.accounts.get(params.get("destination", ""))
+        if destination is None:
+            return 400, _error("No such destination account.", "invalid_request_error", "resource_missing")
+        if (destination.get("capabilities") or {}).get("transfers") != "active":
+            return 400, _error(
+                "Your destination account needs to have the transfers capability enabled.",
+                "invalid_request_error",
+                "insufficient_capabilities_for_transfer",
+            )
+        transfer_id = new_id("tr")
+        txn_id = new_id("txn")
+        amount = int(params["amount"])
+        created = int(time.time())
+        transfer = example(
+            "transfer",
+            id=transfer_id,
+            amount=amount,
+            amount_reversed=0,
+            currency=params.get("currency", "usd"),
+            destination=destination["id"],
+            destination_payment=new_id("py"),
+            transfer_group=params.get("transfer_group"),
+            metadata=params.get("metadata", {}),
+            created=created,
+            balance_transaction=txn_id,
+            reversed=False,
+            reversals={
+                "data": [],
+                "has_more": False,
+                "object": "list",
+                "url": f"/v1/transfers/{transfer_id}/reversals",
+            },
+        )
+        self.transfers[transfer_id] = transfer
+        self.balance_transactions.append(
+            example(
+                "balance_transaction",
+                id=txn_id,
+                amount=-amount,
+                net=-amount,
+                fee=0,
+                currency="usd",
+                created=created,
+                source=transfer_id,
+                type="transfer",
+                reporting_category="transfer",
+                description=None,
+            )
+        )
+        return 200, self.public(transfer)
+
+    def _transfer_reversal_create(self, transfer_id: str, params: dict[str, Any]) -> tuple[int, Any]:
+        transfer = self.transfers.get(transfer_id)
+        if transfer is None:
+            return 404, _error(f"No such transfer: '{transfer_id}'", "invalid_request_error", "resource_missing")
+        remaining = transfer["amount"] - transfer["amount_reversed"]
+        amount = int(params.get("amount") or remaining)
+        if amount <= 0 or amount > remaining:
+            return 400, _error("The reversal is more than what is left of the transfer.", "invalid_request_error", None)
+        reversal = example(
+            "transfer_reversal", id=new_id("trr"), amount=amount, transfer=transfer_id, created=int(time.time())
+        )
+        transfer["amount_reversed"] += amount
+        transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+        transfer["reversals"]["data"].insert(0, reversal)
+        self.transfer_reversals[reversal["id"]] = reversal
+        txn_id = new_id("txn")
+        reversal["balance_transaction"] = txn_id
+        self.balance_transactions.append(
+            example(
+                "balance_transaction",
+                id=txn_id,
+                amount=amount,
+                net=amount,
+                fee=0,
+                currency="usd",
+                created=reversal["created"],
+                source=reversal["id"],
+                type="transfer_refund",
+                reporting_category="transfer_reversal",
+                description=None,
+            )
+        )
+        return 200, reversal
 
     def _get(self, store: dict[str, dict[str, Any]], object_id: str) -> tuple[int, Any]:
         obj = store.get(object_id)
@@ -400,6 +629,18 @@ def make_handler(state: StripeTestServer) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length).decode() if length else ""
             if url.path.startswith("/pay/"):
                 self._send(200, CHECKOUT_PAGE.format(session_id=url.path[5:]).encode(), "text/html")
+                return
+            if url.path.startswith("/connect/onboard/"):
+                # Stripe's hosted onboarding, done at once: the account is verified and the reader sent back.
+                with state.lock:
+                    back = state.onboarding_visit(url.path.rsplit("/", 1)[-1])
+                if not back:
+                    self._send(404, b"This onboarding link has expired.", "text/plain")
+                    return
+                self.send_response(302)
+                self.send_header("Location", back)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
                 return
             pairs = parse_qsl(url.query, keep_blank_values=True) + parse_qsl(body, keep_blank_values=True)
             status, payload = state.handle(method, url.path, parse_form(pairs), self.headers)

@@ -17,6 +17,13 @@ def migrate(targets) -> None:
     executor.migrate(targets)
 
 
+def migrate_to_latest() -> None:
+    """Every app to its latest migration: going back to wallet 0005 also unapplied the migrations of apps that
+    depend on the wallet (their tables dropped), and the tests after this one need the whole schema."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def insert_account(cursor, code: str, kind: str, balance: str = "0", user_id: int | None = None) -> int:
     cursor.execute(
         "INSERT INTO wallet_account (code, kind, user_id, balance, is_frozen, frozen_reason, frozen_source, created_at)"
@@ -67,6 +74,7 @@ def test_migration_hold_subjects_backfills_existing_holds_and_transactions():
     finally:
         # when (in any case, so the tests after this one find the current schema)
         migrate(AFTER)
+        migrate_to_latest()
     # then
     with connection.cursor() as cursor:
         cursor.execute("SELECT code, subject_type, subject_id FROM wallet_account ORDER BY id")
