@@ -18,4 +18,5 @@ urlpatterns = [
     path("messaging/", include("apps.messaging.staff_urls")),
     path("readings/", include("apps.readings.staff_urls")),
     path("moderation/", include("apps.moderation.staff_urls")),
+    path("analytics/", include("apps.analytics.staff_urls")),
 ]

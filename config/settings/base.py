@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.readings",
     "apps.scheduling",
     "apps.moderation",
+    "apps.analytics",
 ]
 
 MIDDLEWARE = [
