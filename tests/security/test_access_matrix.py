@@ -119,6 +119,8 @@ RULES: dict[str, Rule] = {
     "readers:presence_heartbeat": READER,
     "readers:publish": READER,
     "readings:incoming_panel": READER,
+    "analytics:reader": READER,
+    "analytics:reader_export": READER,
     # Objects: only their parties
     "accounts:reader_application_photo": owner("application", application_id="pk"),
     "wallet:transaction_detail": owner("wallet_transaction", transaction_id="pk"),
@@ -174,6 +176,8 @@ RULES: dict[str, Rule] = {
     "staff_readers:taxonomy_term": staff_object("specialty", kind="=specialties", term_id="pk"),
     "staff_readings:reviews": STAFF,
     "staff_moderation:queue": STAFF,
+    "staff_analytics:index": STAFF,
+    "staff_analytics:export": STAFF,
     "staff_moderation:report_detail": staff_object("report", pk="pk"),
     "staff_moderation:content": staff_object("reportable_message", type_key="type_key", object_id="pk"),
     # Not pages: checked by their own tests

@@ -119,4 +119,6 @@ def review_at(*, session: ReadingSession, rating: int, when: datetime, hidden: b
         body="Thoughtful and kind.",
         created_at=when,
         is_hidden=hidden,
+        hidden_reason="Abusive language" if hidden else "",
+        hidden_at=when if hidden else None,
     )
