@@ -9,9 +9,10 @@ from decimal import Decimal
 from typing import Any
 from unittest import mock
 
-from apps.readings.models import ReadingSession, Review
+from apps.readings.models import ReadingSession, Review, SessionEvent
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Transaction
+from apps.wallet.services.holds import hold_fund, hold_settle
 from apps.wallet.services.ledger import house_account, ledger_post, wallet_account
 from apps.wallet.services.shares import reader_share_postings
 
@@ -108,6 +109,49 @@ def reading_ended(*, client: Any, reader: Any, ended_at: datetime, minutes: int,
         minutes_billed=minutes,
         charged_amount=rate * minutes,
     )
+
+
+def reading_settled(
+    *, client: Any, reader: Any, ended_at: datetime, minutes: int, rate: Decimal = Decimal("2.00")
+) -> ReadingSession:
+    """Inside the caller's transaction: a reading exactly as the services leave it, dated ``ended_at``: the
+    client tops up, each minute is charged into the reading's hold (keys ``session:<id>:minute:<n>``), the
+    reading ends after ``minutes`` active minutes (its event justifies them) and the hold settles to the reader
+    and the platform. The ledger check finds nothing to say about it."""
+    session = reading_ended(client=client, reader=reader, ended_at=ended_at, minutes=minutes, rate=rate)
+    top_up_at(client, rate * minutes, ended_at - timedelta(minutes=minutes + 1))
+    for minute in range(1, minutes + 1):
+        with posted_at(ended_at - timedelta(minutes=minutes - minute + 1)):
+            hold_fund(
+                subject_type="session",
+                subject_id=session.pk,
+                payer=client,
+                amount=rate,
+                kind=TransactionKind.SESSION_CHARGE,
+                fact=f"minute:{minute}",
+                session_id=session.pk,
+            )
+    SessionEvent.objects.create(
+        session=session,
+        from_state="active",
+        to_state="ended",
+        reason="client_ended",
+        actor=client,
+        at=ended_at,
+        active_seconds=Decimal(minutes * 60),
+        minutes_billed=minutes,
+    )
+    with posted_at(ended_at):
+        hold_settle(
+            subject_type="session",
+            subject_id=session.pk,
+            reader=reader,
+            expected_amount=session.charged_amount,
+            rate=session.reader_rate,
+            kind=TransactionKind.SESSION_SETTLEMENT,
+            session_id=session.pk,
+        )
+    return session
 
 
 def review_at(*, session: ReadingSession, rating: int, when: datetime, hidden: bool = False) -> Review:

@@ -277,6 +277,19 @@ def test_staff_page_shows_money_top_readers_disputes_and_the_stored_checks(admin
         assert f'id="chart-{key}"' in html and f'data-testid="table-{key}"' in html
 
 
+def test_staff_page_shows_the_last_ledger_check_in_the_admins_time_zone(admin_client, admin_user):
+    # given: an admin in Tokyo, and a check that finished at 23:30 UTC on 10 March (08:30 on 11 March in Tokyo)
+    admin_user.timezone = "Asia/Tokyo"
+    admin_user.save(update_fields=["timezone"])
+    finished = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
+    LedgerCheckRun.objects.create(finished_at=finished, is_ok=True, report={"transactions": 0}, trigger="nightly")
+    # when
+    html = admin_client.get(reverse("staff_analytics:index"), MARCH).content.decode()
+    # then
+    assert "March 11, 2026, 8:30 a.m." in html
+    assert "Asia/Tokyo" in html
+
+
 def test_staff_page_counts_signups_by_role_in_the_period(admin_client):
     UserFactory(date_joined=datetime(2026, 3, 2, tzinfo=UTC))
     UserFactory(date_joined=datetime(2026, 3, 20, tzinfo=UTC))
