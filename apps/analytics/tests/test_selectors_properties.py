@@ -23,7 +23,7 @@ from apps.analytics.selectors import EARNING_KINDS, EARNING_SOURCES, admin_repor
 from apps.wallet.models import Posting
 from apps.wallet.services.ledger_check import ledger_check_collect
 
-from .helpers import adjust_at, chargeback_at, earn_at, refund_at
+from .helpers import adjust_at, chargeback_at, earn_at, reading_settled, refund_at
 
 D = Decimal
 ZERO = D("0.00")
@@ -34,7 +34,7 @@ FIRST, LAST = date(2026, 2, 20), date(2026, 5, 10)
 SPAN_START = FIRST - timedelta(days=12)
 SPAN_DAYS = (LAST - FIRST).days + 24
 
-OPERATIONS = ["earn", "adjust", "refund", "chargeback"]
+OPERATIONS = ["earn", "reading", "adjust", "refund", "chargeback"]
 operation = st.tuples(
     st.sampled_from(OPERATIONS),
     st.sampled_from([source.kind for source in EARNING_SOURCES]),
@@ -88,6 +88,20 @@ def test_analytics_numbers_equal_ledger_sums_for_random_transactions(operations,
                 expected["gross_volume"][bucket] += amount
                 expected["platform_revenue"][bucket] += platform_share
                 expected["top_ups"][bucket] += amount
+            elif name == "reading":
+                # a reading of 1 to 3 minutes at $2.00, charged minute by minute and settled 70/30
+                minutes = 1 + cents % 3
+                charged = D("2.00") * minutes
+                reading_settled(client=client, reader=readers[who], ended_at=when, minutes=minutes)
+                expected[f"reader{who}:session_settlement"][bucket] += charged * D("0.7")
+                expected[f"reader{who}:readings"][bucket] += 1
+                expected[f"reader{who}:minutes"][bucket] += minutes
+                expected["readings"][bucket] += 1
+                expected["minutes"][bucket] += minutes
+                expected["gross_volume"][bucket] += charged
+                expected["platform_revenue"][bucket] += charged * D("0.3")
+                # the client topped up just before the reading started, which may be in the bucket before
+                expected["top_ups"][_bucket(period, when - timedelta(minutes=minutes + 1))] += charged
             elif name == "adjust":
                 signed = amount if flag else -amount
                 adjust_at(user=client, amount=signed, when=when)
@@ -115,6 +129,10 @@ def test_analytics_numbers_equal_ledger_sums_for_random_transactions(operations,
         for source, series in zip(EARNING_SOURCES, earnings_chart.series, strict=False):
             assert list(series.values) == [expected[f"reader0:{source.kind}"][b] for b in buckets], source.key
         assert mine.earnings == sum((expected[f"reader0:{kind}"][b] for kind in EARNING_KINDS for b in buckets), ZERO)
+        readings_chart = next(chart for chart in mine.charts if chart.key == "readings")
+        counts = {series.key: list(series.values) for series in readings_chart.series}
+        assert counts["readings"] == [expected["reader0:readings"][b] for b in buckets]
+        assert counts["minutes"] == [expected["reader0:minutes"][b] for b in buckets]
         assert mine.earnings == _ledger_sum(
             period, account__code=f"earnings:{readers[0].pk}", transaction__kind__in=EARNING_KINDS
         )
@@ -124,6 +142,10 @@ def test_analytics_numbers_equal_ledger_sums_for_random_transactions(operations,
                      "adjustments_debited", "chargebacks", "losses"):  # fmt: skip
             assert list(money_series[name].values) == [expected[name][b] for b in buckets], name
             assert platform.money[name] == sum((expected[name][b] for b in buckets), ZERO), name
+        platform_readings = next(chart for chart in platform.charts if chart.key == "readings")
+        counts = {series.key: list(series.values) for series in platform_readings.series}
+        assert counts["readings"] == [expected["readings"][b] for b in buckets]
+        assert counts["minutes"] == [expected["minutes"][b] for b in buckets]
         # and the period's totals are the plain sums of the ledger's postings
         assert platform.money["platform_revenue"] == _ledger_sum(
             period, account__code="platform:revenue", transaction__kind__in=EARNING_KINDS
