@@ -22,6 +22,7 @@ class Series:
     is_money: bool = False
     draw_as: str = ""  # "line" or "bar" to differ from the chart's type
     axis: str = "y"  # "y1": a second scale on the right (a count beside minutes)
+    colour: str = ""  # a colour token (--color-ink) instead of the next colour of the palette
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Chart:
                     "type": series.draw_as or self.chart_type,
                     "axis": series.axis,
                     "money": series.is_money,
+                    "colour": series.colour,
                 }
                 for series in self.series
             ],

@@ -147,7 +147,10 @@ def reader_report(*, viewer: Any, period: Period) -> ReaderReport:
             "bar",
             buckets,
             labels,
-            [*source_series, _money_series("total", "All sources", bucket_totals, draw_as="line")],
+            [
+                *source_series,
+                _money_series("total", "All sources", bucket_totals, draw_as="line", colour="--color-ink"),
+            ],
             stacked=True,
             axis_titles={"y": "US dollars"},
         ),

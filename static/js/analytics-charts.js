@@ -29,7 +29,7 @@
     var grid = tokenColour("--color-line-subtle");
     var hasSecondAxis = spec.datasets.some(function (set) { return set.axis === "y1"; });
     var datasets = spec.datasets.map(function (set, index) {
-      var colour = tokenColour(PALETTE[index % PALETTE.length]);
+      var colour = tokenColour(set.colour || PALETTE[index % PALETTE.length]);
       return {
         label: set.label,
         type: set.type,
