@@ -216,8 +216,8 @@ def reader_report(*, viewer: Any, period: Period) -> ReaderReport:
 
 # --- The admins' analytics ----------------------------------------------------------------------------------
 
-# (bucket, transaction kind, account kind, +1 for money into the account / -1 out of it) -> total
-Flows = dict[tuple[date, str, str, int], Decimal]
+# Per bucket: (transaction kind, account kind, +1 for money into the account / -1 out of it) -> total.
+Flows = dict[date, dict[tuple[str, str, int], Decimal]]
 
 
 def ledger_flows_by_bucket(*, period: Period) -> Flows:
@@ -235,7 +235,10 @@ def ledger_flows_by_bucket(*, period: Period) -> Flows:
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    return {(row["bucket"], row["kind"], row["account_kind"], row["direction"]): row["total"] for row in rows}
+    flows: Flows = defaultdict(dict)
+    for row in rows:
+        flows[row["bucket"]][(row["kind"], row["account_kind"], row["direction"])] = row["total"]
+    return flows
 
 
 def _flow(flows: Flows, bucket: date, kinds: Any, accounts: Any, direction: int | None = None) -> Decimal:
@@ -244,11 +247,8 @@ def _flow(flows: Flows, bucket: date, kinds: Any, accounts: Any, direction: int 
     return sum(
         (
             total
-            for (b, kind, account, sign), total in flows.items()
-            if b == bucket
-            and (kinds is None or kind in kinds)
-            and account in accounts
-            and (direction is None or sign == direction)
+            for (kind, account, sign), total in flows.get(bucket, {}).items()
+            if (kinds is None or kind in kinds) and account in accounts and (direction is None or sign == direction)
         ),
         ZERO,
     )

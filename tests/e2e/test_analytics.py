@@ -100,6 +100,14 @@ def test_reader_and_admin_open_their_analytics_with_charts_tables_and_no_axe_vio
     expect(page.get_by_text("The start date must be on or before the end date.")).to_be_visible()
     assert_axe_clean(page)
 
+    # and on a phone the page does not scroll sideways (wide tables scroll inside their own box)
+    page.set_viewport_size(PHONE)
+    page.goto(base + reverse("analytics:reader"))
+    page.wait_for_function("() => window.Chart && window.Chart.getChart(document.getElementById('chart-earnings'))")
+    assert _chart_drawn(page, "earnings")
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert_axe_clean(page)
+
     # when: the admin opens the platform's analytics on a phone
     admin_page = new_page(viewport=PHONE)
     sign_in_with_session(admin_page, base, admin)
