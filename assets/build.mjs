@@ -9,6 +9,10 @@ const nm = join(root, "node_modules");
 
 const copies = [
   ["htmx.org/dist/htmx.min.js", "vendor/htmx.min.js"],
+  // Chart.js (UMD build: the global Chart) for the analytics pages.
+  ["chart.js/dist/chart.umd.min.js", "vendor/chart.umd.min.js"],
+  // Its source map too: the file names it, and collectstatic's manifest refuses a reference to a missing file.
+  ["chart.js/dist/chart.umd.min.js.map", "vendor/chart.umd.min.js.map"],
   // Agora Web SDKs for voice/video rooms (UMD builds: globals AgoraRTC, then AgoraRTM which needs it).
   ["agora-rtc-sdk-ng/AgoraRTC_N-production.js", "vendor/agora-rtc.js"],
   ["agora-rtm-sdk/agora-rtm.js", "vendor/agora-rtm.js"],

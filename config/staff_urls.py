@@ -21,4 +21,5 @@ urlpatterns = [
     path("moderation/", include("apps.moderation.staff_urls")),
     path("live/", include("apps.live.staff_urls")),
     path("payouts/", include("apps.payouts.staff_urls")),
+    path("analytics/", include("apps.analytics.staff_urls")),
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("dashboard/", include("apps.dashboards.urls")),
+    path("dashboard/analytics/", include("apps.analytics.urls")),
     path("wallet/", include("apps.wallet.urls")),
     path("rtc/", include("apps.rtc.urls")),
     path("readers/", include("apps.readers.urls")),

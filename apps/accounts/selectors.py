@@ -1,6 +1,10 @@
 """Reads for accounts. Every selector scopes to what its viewer may see."""
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from apps.core.exceptions import NotFound
 from apps.core.models import AuditLog
@@ -109,3 +113,31 @@ def user_has_totp(*, user: User) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+# --- Aggregates for the admins' analytics page (apps.analytics) ------------------------------------------
+
+
+def user_signups_by_bucket(
+    *, viewer: User, start_at: datetime, end_at: datetime, trunc: Callable[[Any], Any]
+) -> dict[date, dict[str, int]]:
+    """Per bucket (``trunc`` of the join date, in the viewer's zone), the accounts created in [start_at, end_at),
+    counted by their role today: one grouped query. Admins only."""
+    _require_staff(viewer)
+    rows = (
+        User.objects.filter(date_joined__gte=start_at, date_joined__lt=end_at)
+        .annotate(bucket=trunc("date_joined"))
+        .values("bucket")
+        .annotate(**{role: Count("id", filter=Q(role=role)) for role in Role.values})
+        .order_by("bucket")
+    )
+    return {row["bucket"]: {role: row[role] for role in Role.values} for row in rows}
+
+
+def user_role_counts(*, viewer: User) -> dict[str, int]:
+    """How many active accounts each role has today. Admins only."""
+    _require_staff(viewer)
+    totals = User.objects.filter(is_active=True).aggregate(
+        **{role: Count("id", filter=Q(role=role)) for role in Role.values}
+    )
+    return {role: totals[role] or 0 for role in Role.values}

@@ -11,12 +11,13 @@ For the UI:
 - ``session_charges_list(viewer=, session_id=)``: the ledger rows of the reading (the itemised receipt).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from apps.core.exceptions import NotFound
 from apps.readings.clock import db_now
@@ -239,3 +240,96 @@ def review_staff_list(*, viewer: Any, hidden: bool | None = None) -> QuerySet[Re
     if hidden is not None:
         qs = qs.filter(is_hidden=hidden)
     return qs
+
+
+# --- Aggregates for the analytics pages (apps.analytics): one grouped query each, never one per bucket. ---
+# ``trunc`` turns a datetime column (or expression) into its bucket's first day in the viewer's zone
+# (``apps.analytics.periods.Period.trunc``). A reading counts once it was billed (at least one minute) and has
+# ended; it falls in the bucket of its end, as its settlement does.
+
+
+def _billed_readings() -> QuerySet[ReadingSession]:
+    return ReadingSession.objects.filter(minutes_billed__gt=0, ended_at__isnull=False)
+
+
+def reading_totals_by_bucket(
+    *, start_at: datetime, end_at: datetime, trunc: Callable[[Any], Any], reader_id: int | None = None
+) -> dict[date, dict[str, int]]:
+    """Per bucket: billed readings that ended in [start_at, end_at), their minutes and distinct clients
+    (``reader_id`` limits them to one reader; the caller scopes who may ask)."""
+    readings = _billed_readings().filter(ended_at__gte=start_at, ended_at__lt=end_at)
+    if reader_id is not None:
+        readings = readings.filter(reader_id=reader_id)
+    rows = (
+        readings.annotate(bucket=trunc("ended_at"))
+        .values("bucket")
+        .annotate(readings=Count("id"), minutes=Sum("minutes_billed"), clients=Count("client_id", distinct=True))
+        .order_by("bucket")
+    )
+    return {row["bucket"]: {key: row[key] or 0 for key in ("readings", "minutes", "clients")} for row in rows}
+
+
+def reading_clients_by_bucket(
+    *, reader_id: int, start_at: datetime, end_at: datetime, trunc: Callable[[Any], Any]
+) -> dict[date, dict[str, int]]:
+    """Per bucket, the distinct clients of ``reader_id``'s readings in it: ``new`` (their first billed reading
+    with this reader is in that bucket) and ``returning`` (they had one in an earlier bucket)."""
+    first_ended = Subquery(
+        _billed_readings()
+        .filter(reader_id=reader_id, client_id=OuterRef("client_id"))
+        .order_by("ended_at")
+        .values("ended_at")[:1]
+    )
+    rows = (
+        _billed_readings()
+        .filter(reader_id=reader_id, ended_at__gte=start_at, ended_at__lt=end_at)
+        .annotate(bucket=trunc("ended_at"), first_bucket=trunc(first_ended))
+        .values("bucket")
+        .annotate(
+            new=Count("client_id", distinct=True, filter=Q(first_bucket=F("bucket"))),
+            returning=Count("client_id", distinct=True, filter=Q(first_bucket__lt=F("bucket"))),
+        )
+        .order_by("bucket")
+    )
+    return {row["bucket"]: {"new": row["new"], "returning": row["returning"]} for row in rows}
+
+
+def reading_repeat_clients(*, reader_id: int, start_at: datetime, end_at: datetime) -> dict[str, int]:
+    """Clients ``reader_id`` read for in [start_at, end_at) (``clients``), and how many of them have had two
+    or more billed readings with this reader by the end of the range (``repeat``)."""
+    per_client = (
+        _billed_readings()
+        .filter(reader_id=reader_id, ended_at__lt=end_at)
+        .values("client_id")
+        .annotate(readings=Count("id"), last_ended_at=Max("ended_at"))
+        .filter(last_ended_at__gte=start_at)
+    )
+    totals = per_client.aggregate(clients=Count("client_id"), repeat=Count("client_id", filter=Q(readings__gte=2)))
+    return {"clients": totals["clients"] or 0, "repeat": totals["repeat"] or 0}
+
+
+def reading_totals_by_reader(*, reader_ids: list[int], start_at: datetime, end_at: datetime) -> dict[int, dict]:
+    """Billed readings and minutes of each of ``reader_ids`` that ended in [start_at, end_at)."""
+    rows = (
+        _billed_readings()
+        .filter(reader_id__in=reader_ids, ended_at__gte=start_at, ended_at__lt=end_at)
+        .values("reader_id")
+        .annotate(readings=Count("id"), minutes=Sum("minutes_billed"))
+        .order_by("reader_id")
+    )
+    return {row["reader_id"]: {"readings": row["readings"], "minutes": row["minutes"] or 0} for row in rows}
+
+
+def review_ratings_by_bucket(
+    *, reader_id: int, start_at: datetime, end_at: datetime, trunc: Callable[[Any], Any]
+) -> dict[date, dict[str, int]]:
+    """Per bucket, the visible reviews ``reader_id`` received in it: how many and the sum of their stars (a
+    hidden review leaves the rating, as on the profile)."""
+    rows = (
+        Review.objects.filter(reader_id=reader_id, is_hidden=False, created_at__gte=start_at, created_at__lt=end_at)
+        .annotate(bucket=trunc("created_at"))
+        .values("bucket")
+        .annotate(reviews=Count("id"), stars=Sum("rating"))
+        .order_by("bucket")
+    )
+    return {row["bucket"]: {"reviews": row["reviews"], "stars": row["stars"] or 0} for row in rows}

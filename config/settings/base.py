@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.moderation",
     "apps.live",
     "apps.payouts",
+    "apps.analytics",
 ]
 
 MIDDLEWARE = [

@@ -46,12 +46,18 @@ def _pages(client, role: str, reader_pk: int, conversation_pk: int) -> list[str]
             reverse("account_email"),
             reverse("mfa_index"),
         ],
-        "reader": [reverse("dashboards:reader"), reverse("readers:dashboard_profile"), reverse("wallet:home")],
+        "reader": [
+            reverse("dashboards:reader"),
+            reverse("readers:dashboard_profile"),
+            reverse("wallet:home"),
+            reverse("analytics:reader"),
+        ],
         "admin": [
             reverse("dashboards:admin"),
             reverse("staff_accounts:user_list"),
             reverse("staff_core:audit_log"),
             reverse("staff_wallet:index"),
+            reverse("staff_analytics:index"),
         ],
     }[role]
 

@@ -141,6 +141,8 @@ RULES: dict[str, Rule] = {
     "live:studio": READER,
     "live:studio_panel": READER,
     "wallet:earnings_panel": READER,
+    "analytics:reader": READER,
+    "analytics:reader_export": READER,
     # Objects: only their parties
     "accounts:reader_application_photo": owner("application", application_id="pk"),
     "wallet:transaction_detail": owner("wallet_transaction", transaction_id="pk"),
@@ -242,6 +244,8 @@ RULES: dict[str, Rule] = {
     "staff_scheduling:booking_detail": staff_object("booking", pk="pk"),
     "staff_scheduling:booking_cancel": staff_object("booking", pk="pk"),
     "staff_moderation:queue": STAFF,
+    "staff_analytics:index": STAFF,
+    "staff_analytics:export": STAFF,
     "staff_moderation:report_detail": staff_object("report", pk="pk"),
     "staff_moderation:content": staff_object("reportable_message", type_key="type_key", object_id="pk"),
     "staff_live:gifts": STAFF,

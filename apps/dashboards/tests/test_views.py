@@ -123,6 +123,7 @@ def test_dashboard_sections_every_role_has_its_sections_in_order():
         "earnings",
         "payouts",
         "readings",
+        "analytics",
         "security",
         "account",
     ]
