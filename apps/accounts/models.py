@@ -7,6 +7,9 @@ from django.utils import timezone as dj_timezone
 
 from .enums import ApplicationStatus, Role, Theme
 
+# Until the browser reports the user's zone (or they choose one), times are shown in UTC.
+DEFAULT_TIMEZONE = "UTC"
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -40,7 +43,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(max_length=60, blank=True)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.CLIENT, db_index=True)
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    timezone = models.CharField(max_length=64, default=DEFAULT_TIMEZONE, validators=[validate_timezone])
     # Whether the zone was set on purpose (account settings) or once from the browser: a browser's guess is only
     # taken while this is False, so it never replaces the user's own choice.
     timezone_chosen = models.BooleanField(default=False)

@@ -19,7 +19,7 @@ from apps.core.services import audit_log_record
 from .enums import ApplicationStatus, Role, Theme
 from .exceptions import InvalidInputError
 from .locks import reader_application_lock, user_lock
-from .models import ReaderApplication, User
+from .models import DEFAULT_TIMEZONE, ReaderApplication, User
 from .validators import image_upload_prepare
 
 
@@ -288,12 +288,16 @@ def reader_application_reject(
 
 @transaction.atomic(durable=True)
 def user_timezone_detected(*, user: User, timezone: str) -> bool:
-    """Take the zone the browser reports, once, unless the user already set one. Returns whether it was taken.
+    """Take the zone the browser reports, once, while the account still has the default zone (UTC) and nobody
+    chose one. Returns whether it was taken. A zone other than the default was set on purpose (in the settings,
+    by an admin or an import) and is never replaced.
 
     A conditional UPDATE, so a settings save racing it wins: whichever sets ``timezone_chosen`` first."""
     if timezone not in zoneinfo.available_timezones():
         raise InvalidInputError("That is not a known time zone.")
-    taken = User.objects.filter(pk=user.pk, timezone_chosen=False).update(timezone=timezone, timezone_chosen=True)
+    taken = User.objects.filter(pk=user.pk, timezone_chosen=False, timezone=DEFAULT_TIMEZONE).update(
+        timezone=timezone, timezone_chosen=True
+    )
     if taken:
         user.timezone, user.timezone_chosen = timezone, True
     return bool(taken)

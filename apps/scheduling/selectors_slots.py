@@ -42,9 +42,11 @@ def schedule_slots(
     range_start: datetime,
     range_end: datetime,
     now: datetime | None = None,
+    exclude_booking_id: int | None = None,
 ) -> list[datetime]:
     """Open slot starts (aware UTC) of ``schedule``'s reader for ``duration_minutes`` in [range_start,
-    range_end). Four queries. A duration the reader does not offer has no slots."""
+    range_end). Four queries. A duration the reader does not offer has no slots. ``exclude_booking_id``: a
+    booking that does not take its time (the one being moved)."""
     if duration_minutes not in schedule.durations:
         return []
     now = now or timezone.now()
@@ -77,7 +79,9 @@ def schedule_slots(
         status__in=sorted(ACTIVE_BOOKING_STATUSES),
         ends_at__gt=lower,
         starts_at__lt=upper,
-    ).values_list("starts_at", "ends_at")
+    )
+    if exclude_booking_id is not None:
+        bookings = bookings.exclude(pk=exclude_booking_id)
     return compute_slots(
         rules=rules,
         duration_minutes=duration_minutes,
@@ -88,12 +92,17 @@ def schedule_slots(
         extra=extra,
         days_off=days_off,
         blocks=list(blocks),
-        bookings=list(bookings),
+        bookings=list(bookings.values_list("starts_at", "ends_at")),
     )
 
 
 def slot_is_open(
-    *, schedule: ReaderSchedule, starts_at: datetime, duration_minutes: int, now: datetime | None = None
+    *,
+    schedule: ReaderSchedule,
+    starts_at: datetime,
+    duration_minutes: int,
+    now: datetime | None = None,
+    exclude_booking_id: int | None = None,
 ) -> bool:
     """Whether [starts_at, starts_at + duration) is an open slot now. The booking service asks it again under
     the schedule lock, so the answer cannot change before the booking is written (the exclusion constraint
@@ -104,6 +113,7 @@ def slot_is_open(
         range_start=starts_at,
         range_end=starts_at + timedelta(minutes=1),
         now=now,
+        exclude_booking_id=exclude_booking_id,
     )
     return found == [starts_at]
 

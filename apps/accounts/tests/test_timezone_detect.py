@@ -46,6 +46,19 @@ def test_user_timezone_detected_never_replaces_a_zone_chosen_in_the_settings_eve
     assert taken is False and user.timezone == "UTC" and user.timezone_chosen
 
 
+def test_user_timezone_detected_never_replaces_a_zone_set_otherwise_and_the_page_does_not_ask(client):
+    # given: a zone an admin or an import set, not chosen in the settings
+    user = UserFactory(timezone="America/Los_Angeles")
+    client.force_login(user)
+    # when
+    page = client.get(reverse("accounts:settings")).content.decode()
+    taken = user_timezone_detected(user=user, timezone="UTC")
+    # then
+    user.refresh_from_db()
+    assert "data-timezone-detect-url" not in page
+    assert taken is False and user.timezone == "America/Los_Angeles"
+
+
 def test_timezone_detect_view_refuses_an_unknown_zone_and_the_page_stops_asking_once_set(client):
     # given
     user = UserFactory()

@@ -18,7 +18,7 @@ re-checks the booking's state under them; the loser of two cancels racing sees t
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -31,11 +31,12 @@ from apps.wallet.enums import TransactionKind
 from apps.wallet.services.holds import hold_release, hold_settle
 from apps.wallet.services.ledger import split_reader_share
 
-from ..constants import BOOKING_SUBJECT, FULL, MAX_BUFFER_MINUTES, NONE, SLOT_STEP_MINUTES
-from ..enums import ACTIVE_BOOKING_STATUSES, BookingEvent, BookingStatus, CancelledBy, ExceptionKind
+from ..constants import BOOKING_SUBJECT, FULL, NONE
+from ..enums import ACTIVE_BOOKING_STATUSES, BookingEvent, BookingStatus, CancelledBy
 from ..locks import schedule_then_booking_lock
-from ..models import Booking, DateException, ReaderSchedule, TimeBlock, WeeklyWindow
+from ..models import Booking, ReaderSchedule
 from ..notify import booking_event_notify
+from ..selectors_slots import schedule_slots, slot_is_open
 
 CENT = Decimal("0.01")
 
@@ -275,125 +276,19 @@ def booking_reschedule_refusal(*, booking: Booking, at: datetime) -> str:
     return ""
 
 
-def _local_bounds(day: date, start: Any, end: Any, zone: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
-    """A window of ``day`` in the reader's zone as two instants; an end of 00:00 is the following midnight."""
-    starts = datetime.combine(day, start, tzinfo=zone)
-    ends_day = day + timedelta(days=1) if end.hour == 0 and end.minute == 0 else day
-    return starts, datetime.combine(ends_day, end, tzinfo=zone)
-
-
-@dataclass(frozen=True)
-class _Availability:
-    """What decides whether a time of one reader is open, loaded once for a span (four queries)."""
-
-    schedule: ReaderSchedule | None
-    weekly: dict[int, list[tuple[Any, Any]]]
-    extra: dict[date, list[tuple[Any, Any]]]
-    days_off: set[date]
-    blocks: list[tuple[datetime, datetime]]
-    busy: list[tuple[datetime, datetime]]
-
-
-def _availability_load(
-    *, schedule: ReaderSchedule | None, booking: Booking, span_from: datetime, span_until: datetime
-) -> _Availability:
-    """The reader's windows, exceptions, blocks and other active bookings around [span_from, span_until)."""
-    margin = timedelta(days=1, minutes=2 * MAX_BUFFER_MINUTES)
-    weekly: dict[int, list[tuple[Any, Any]]] = {}
-    for weekday, start, end in WeeklyWindow.objects.filter(reader_id=booking.reader_id).values_list(
-        "weekday", "start_time", "end_time"
-    ):
-        weekly.setdefault(weekday, []).append((start, end))
-    extra: dict[date, list[tuple[Any, Any]]] = {}
-    days_off: set[date] = set()
-    for item in DateException.objects.filter(
-        reader_id=booking.reader_id, date__gte=(span_from - margin).date(), date__lte=(span_until + margin).date()
-    ):
-        if item.kind == ExceptionKind.DAY_OFF:
-            days_off.add(item.date)
-        else:
-            extra.setdefault(item.date, []).append((item.start_time, item.end_time))
-    blocks = list(
-        TimeBlock.objects.filter(
-            reader_id=booking.reader_id, starts_at__lt=span_until + margin, ends_at__gt=span_from - margin
-        ).values_list("starts_at", "ends_at")
-    )
-    busy = list(
-        Booking.objects.filter(
-            reader_id=booking.reader_id,
-            status__in=sorted(ACTIVE_BOOKING_STATUSES),
-            starts_at__lt=span_until + margin,
-            ends_at__gt=span_from - margin,
-        )
-        .exclude(pk=booking.pk)
-        .values_list("starts_at", "ends_at")
-    )
-    return _Availability(schedule, weekly, extra, days_off, blocks, busy)
-
-
-def _open_spans(
-    availability: _Availability, *, around: date, zone: zoneinfo.ZoneInfo
-) -> list[tuple[datetime, datetime]]:
-    """The reader's open hours of the day before, ``around`` and the day after, as instants, with touching
-    windows joined (a window to midnight and the next day's from midnight make one span)."""
-    spans = []
-    for day in (around - timedelta(days=1), around, around + timedelta(days=1)):
-        windows = list(availability.extra.get(day, []))
-        if day not in availability.days_off:
-            windows += availability.weekly.get(day.weekday(), [])
-        spans += [_local_bounds(day, start, end, zone) for start, end in windows]
-    joined: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(spans):
-        if joined and start <= joined[-1][1]:
-            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
-        else:
-            joined.append((start, end))
-    return joined
-
-
-def _is_open(availability: _Availability, *, booking: Booking, starts_at: datetime, at: datetime) -> bool:
-    """``_new_time_is_open`` on loaded availability (pure)."""
-    schedule = availability.schedule
-    if schedule is None or not schedule.is_accepting or booking.duration_minutes not in schedule.durations:
-        return False
-    ends_at = starts_at + timedelta(minutes=booking.duration_minutes)
-    if starts_at < at + timedelta(minutes=schedule.min_notice_minutes):
-        return False
-    if starts_at > at + timedelta(days=schedule.horizon_days):
-        return False
-    zone = zoneinfo.ZoneInfo(schedule.timezone)
-    local = starts_at.astimezone(zone)
-    if local.second or local.microsecond or local.minute % SLOT_STEP_MINUTES:
-        return False
-    if not any(
-        window_start <= starts_at and ends_at <= window_end
-        for window_start, window_end in _open_spans(availability, around=local.date(), zone=zone)
-    ):
-        return False
-    if any(block_start < ends_at and starts_at < block_end for block_start, block_end in availability.blocks):
-        return False
-    # Between two readings the reader keeps the buffer after the first and the buffer before the second free:
-    # the gap must be at least the larger of the two.
-    gap = timedelta(minutes=max(schedule.buffer_before_minutes, schedule.buffer_after_minutes))
-    return not any(
-        other_start < ends_at + gap and starts_at < other_end + gap for other_start, other_end in availability.busy
-    )
-
-
 def _new_time_is_open(*, schedule: ReaderSchedule | None, booking: Booking, starts_at: datetime, at: datetime) -> bool:
     """Whether ``starts_at`` (for the booking's duration) is an open slot of the booking's reader, the booking
-    itself set aside.
-
-    Checked through the models: the reader takes bookings and offers this duration; the start is on the slot
-    grid, after the minimum notice and within the horizon; the time lies inside the reader's open hours in their
-    own zone: weekly windows (except on a day off) and extra hours of a date, touching windows joined; no time block
-    overlaps it; no other active booking is nearer to it than the reader's buffers. To be replaced by the
-    slot engine's ``slot_is_open`` once it lands; the exclusion constraint ``booking_no_overlap`` still
-    decides two writers racing for the same time.
-    """
-    ends_at = starts_at + timedelta(minutes=booking.duration_minutes)
-    availability = _availability_load(schedule=schedule, booking=booking, span_from=starts_at, span_until=ends_at)
-    return _is_open(availability, booking=booking, starts_at=starts_at, at=at)
+    itself set aside: the very rules that list open times on the booking page (``selectors_slots``). The
+    exclusion constraint ``booking_no_overlap`` still decides two writers racing for the same time."""
+    if schedule is None or not schedule.is_accepting:
+        return False
+    return slot_is_open(
+        schedule=schedule,
+        starts_at=starts_at,
+        duration_minutes=booking.duration_minutes,
+        now=at,
+        exclude_booking_id=booking.pk,
+    )
 
 
 def booking_reschedule_options(*, booking: Booking, day: date, zone: str, at: datetime | None = None) -> list[datetime]:
@@ -402,26 +297,21 @@ def booking_reschedule_options(*, booking: Booking, day: date, zone: str, at: da
     at = at or timezone.now()
     if booking_reschedule_refusal(booking=booking, at=at):
         return []
+    schedule = ReaderSchedule.objects.filter(reader_id=booking.reader_id).first()
+    if schedule is None or not schedule.is_accepting:
+        return []
     local_zone = zoneinfo.ZoneInfo(zone)
     day_start = datetime.combine(day, datetime.min.time(), tzinfo=local_zone)
     day_end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=local_zone)
-    schedule = ReaderSchedule.objects.filter(reader_id=booking.reader_id).first()
-    availability = _availability_load(schedule=schedule, booking=booking, span_from=day_start, span_until=day_end)
-    # Every instant of the day on the grid, in UTC steps (a grid of the reader's zone lines up with UTC in
-    # whole quarter hours in every zone in use; _is_open refuses any start off the reader's grid).
-    first = day_start.astimezone(UTC)
-    first = first.replace(minute=first.minute - first.minute % SLOT_STEP_MINUTES, second=0, microsecond=0)
-    options = []
-    candidate = first
-    while candidate < day_end:
-        if (
-            candidate >= day_start
-            and candidate != booking.starts_at
-            and _is_open(availability, booking=booking, starts_at=candidate, at=at)
-        ):
-            options.append(candidate)
-        candidate += timedelta(minutes=SLOT_STEP_MINUTES)
-    return options
+    starts = schedule_slots(
+        schedule=schedule,
+        duration_minutes=booking.duration_minutes,
+        range_start=day_start,
+        range_end=day_end,
+        now=at,
+        exclude_booking_id=booking.pk,
+    )
+    return [start for start in starts if start != booking.starts_at]
 
 
 TAKEN_MESSAGE = "That time is not open any more. Please pick another one."
