@@ -1,10 +1,10 @@
 """Booking a reading for later, in a real browser: a reader in London sets their availability; a client whose
 browser is in Los Angeles (the account takes the browser's zone) books an open time; the confirm page and the
-booked page show the same instant in each side's own zone. axe-core runs on the availability, booking and
-confirm pages.
+booked page show the same instant in each side's own zone; the client then cancels it less than a day ahead and
+finds half the price back in the wallet. axe-core runs on the availability, booking and confirm pages.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -84,10 +84,17 @@ def test_reader_in_london_sets_availability_and_client_in_los_angeles_books(live
     client_page.get_by_role("link", name="Show the week").click()
     expect(days).to_have_count(7)
 
-    # when: they pick the first open time and confirm
-    slot = client_page.locator("main [data-slot]").first
-    starts_at = datetime.strptime(slot.get_attribute("data-slot"), INSTANT_FORMAT).replace(tzinfo=UTC)
-    slot.click()
+    # when: they pick the first open time inside the 50% window of the policy (between 2 and 24 hours ahead: with
+    # hours 09:00–17:00 every day there always is one) and confirm
+    now = datetime.now(UTC)
+    slots = client_page.locator("main [data-slot]")
+    starts = [datetime.strptime(value, INSTANT_FORMAT).replace(tzinfo=UTC) for value in slots.evaluate_all(
+        "links => links.map(a => a.getAttribute('data-slot'))"
+    )]  # fmt: skip
+    starts_at = next(
+        start for start in starts if timedelta(hours=2, minutes=15) <= start - now <= timedelta(hours=23, minutes=30)
+    )
+    client_page.locator(f"main [data-slot='{starts_at.strftime(INSTANT_FORMAT)}']").click()
     expect(client_page.get_by_role("heading", name="Confirm your booking")).to_be_visible()
     expect(client_page.locator("[data-time='client']")).to_contain_text(_shown(starts_at, LOS_ANGELES))
     expect(client_page.locator("[data-time='reader']")).to_contain_text(_shown(starts_at, LONDON))
@@ -106,6 +113,19 @@ def test_reader_in_london_sets_availability_and_client_in_los_angeles_books(live
     expect(reader_page.locator("[data-time='viewer']")).to_contain_text(_shown(starts_at, LONDON))
     london_hour = starts_at.astimezone(LONDON).hour
     assert 9 <= london_hour < 17
+
+    # when: the client cancels it from the booking's page, less than 24 hours ahead
+    client_page.goto(base + reverse("scheduling_manage:detail", args=[booking.pk]))
+    expect(client_page.get_by_test_id("refund-quote")).to_contain_text("$30.00 back (50% of $60.00)")
+    client_page.get_by_role("link", name="Cancel the booking").click()
+    client_page.once("dialog", lambda dialog: dialog.accept())
+    client_page.get_by_role("button", name="Cancel the booking and refund $30.00").click()
+    # then: half the price is back in the wallet, the booking says so, and the ledger agrees
+    expect(client_page.get_by_text("Your booking is cancelled. $30.00 is back in your wallet.")).to_be_visible()
+    expect(client_page.get_by_test_id("booking-refund")).to_have_text("$30.00")
+    client_page.goto(base + reverse("wallet:home"))
+    assert client_page.get_by_test_id("wallet-balance").inner_text() == "$70.00"
+    assert wallet_balance(user=client) == Decimal("70.00")
 
 
 @pytest.mark.django_db
