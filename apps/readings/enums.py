@@ -40,6 +40,7 @@ class EndReason(models.TextChoices):
     # Prepaid readings (a booked time): they end when the booked time is over, or when a side never came.
     BOOKED_TIME_OVER = "booked_time_over", "The booked time is over"
     NO_SHOW = "no_show", "The booked reading was missed"
+    BOOKING_CANCELLED = "booking_cancelled", "The booking was cancelled by an administrator"
 
 
 class Billing(models.TextChoices):

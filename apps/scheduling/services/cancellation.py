@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from apps.core.exceptions import InvalidInputError, InvalidStateError, NotFound, PermissionDeniedError
 from apps.core.services import audit_log_record
+from apps.readings.enums import EndReason
+from apps.readings.services.prepaid import reading_prepaid_end
 from apps.wallet.enums import TransactionKind
 from apps.wallet.services.holds import hold_release, hold_settle
 from apps.wallet.services.ledger import split_reader_share
@@ -244,10 +246,19 @@ def booking_cancel_by_reader(*, reader: Any, booking_id: int, reason: str = "", 
     return _cancel(booking=booking, by=CancelledBy.READER, actor=reader, at=at, reason=reason.strip()[:500])
 
 
-@transaction.atomic(durable=True)
 def booking_cancel_by_admin(*, admin: Any, booking_id: int, reason: str, at: datetime | None = None) -> Booking:
     """An admin cancels a booking that still holds the reader's time (confirmed, or in progress) with a full
-    refund. The reason is required and kept on the booking and in the audit log."""
+    refund. The reason is required and kept on the booking and in the audit log. A reading already under way
+    in the booking's room ends once the refund is committed: nobody reads on for a price given back."""
+    booking = _admin_cancel(admin=admin, booking_id=booking_id, reason=reason, at=at)
+    # After the booking's commit, never under its locks: the readings app locks a reading first. Its
+    # finalization then finds the booking cancelled and moves no money.
+    reading_prepaid_end(subject_type=BOOKING_SUBJECT, subject_id=booking.pk, reason=EndReason.BOOKING_CANCELLED)
+    return booking
+
+
+@transaction.atomic(durable=True)
+def _admin_cancel(*, admin: Any, booking_id: int, reason: str, at: datetime | None) -> Booking:
     if not getattr(admin, "is_staff", False):
         raise PermissionDeniedError("Only an administrator can do that.")
     reason = reason.strip()

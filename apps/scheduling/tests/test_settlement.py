@@ -172,3 +172,26 @@ def test_client_may_review_a_settled_booked_reading_but_not_a_refunded_one():
     assert review.rating == 5
     assert waited_in.summary["amount"] == "0.00" and waited_in.summary["note"] == "refunded in full"
     assert not review_allowed(waited_in)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_booking_cancel_by_admin_during_its_reading_refunds_in_full_and_ends_the_room():
+    # given: both parties are reading in the booking's room
+    from apps.accounts.tests.factories import AdminFactory
+    from apps.readings.models import ReadingSession
+    from apps.scheduling.services.cancellation import booking_cancel_by_admin
+
+    booking = booking_now(started_minutes_ago=2)
+    reading = both_in_room(booking)
+    assert reading.state == SessionState.ACTIVE
+    # when: an admin cancels the booking with a full refund
+    cancelled = booking_cancel_by_admin(admin=AdminFactory(), booking_id=booking.pk, reason="Reported by the client")
+    # then: the whole price is back, the room is closed, and finalizing it moves no more money
+    reading = ReadingSession.objects.get(pk=reading.pk)
+    assert cancelled.status == BookingStatus.CANCELLED and cancelled.refund_amount == Decimal("60.00")
+    assert reading.state == SessionState.ENDED and reading.end_reason == EndReason.BOOKING_CANCELLED
+    session_finalize(session_id=reading.pk)
+    assert balance(f"wallet:{booking.client_id}") == WALLET
+    assert balance(f"earnings:{booking.reader_id}") == Decimal("0.00")
+    assert balance(f"hold:booking:{booking.pk}") == Decimal("0.00")
+    call_command("ledger_check")
