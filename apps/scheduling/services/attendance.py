@@ -189,7 +189,7 @@ def _settle(*, booking: Booking, status: Any, now: datetime, reason: str, no_sho
         reader=booking.reader,
         expected_amount=booking.price_amount,
         rate=booking.reader_rate,
-        kind=TransactionKind.SESSION_SETTLEMENT,
+        kind=TransactionKind.BOOKING,
         memo=f"Booked reading #{booking.pk} settlement",
     )
     booking.status = status

@@ -53,7 +53,12 @@ def test_booking_reading_ended_by_a_party_settles_the_hold_to_zero_paying_the_re
     assert house_balance("platform:revenue") - revenue_before == price - _share(price)
     assert balance(f"wallet:{booking.client_id}") == WALLET - price
     settlement = Transaction.objects.get(idempotency_key=f"booking:{booking.pk}:settlement")
-    assert settlement.kind == TransactionKind.SESSION_SETTLEMENT
+    assert settlement.kind == TransactionKind.BOOKING  # earnings from bookings, not per-minute readings
+    from apps.wallet.selectors import earnings_by_source
+
+    by_source = {source["kind"]: source["amount"] for source in earnings_by_source(user=booking.reader)["sources"]}
+    assert by_source[TransactionKind.BOOKING] == _share(price)
+    assert by_source[TransactionKind.SESSION_SETTLEMENT] == Decimal("0.00")
     # the reading's summary shows the flat price and the shares
     assert reading.state == SessionState.FINALIZED
     assert reading.summary["amount"] == f"{price:.2f}"
