@@ -66,6 +66,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid"),
         ]
 
+    @property
+    def takes_browser_timezone(self) -> bool:
+        """Whether the browser's zone may still replace the account's: nobody chose one and it is the default."""
+        return not self.timezone_chosen and self.timezone == DEFAULT_TIMEZONE
+
     def __str__(self) -> str:
         return self.public_name
 

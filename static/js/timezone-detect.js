@@ -1,5 +1,5 @@
 // A signed-in user who never chose a time zone gets the browser's, once: the page carries
-// data-timezone-detect-url only while their account has no zone of their own (accounts.User.timezone_chosen),
+// data-timezone-detect-url only while their account has no zone of their own (User.takes_browser_timezone),
 // and the server takes the value only in that case, so a zone chosen in the settings is never replaced.
 (function () {
   var root = document.documentElement;
