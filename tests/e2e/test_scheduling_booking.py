@@ -84,8 +84,10 @@ def test_reader_in_london_sets_availability_and_client_in_los_angeles_books(live
     client_page.get_by_role("link", name="Show the week").click()
     expect(days).to_have_count(7)
 
-    # when: they pick the first open time inside the 50% window of the policy (between 2 and 24 hours ahead: with
-    # hours 09:00–17:00 every day there always is one) and confirm
+    # when: back on the week that starts today, they pick the first open time inside the 50% window of the policy
+    # (between 2 and 24 hours ahead: with hours 09:00–17:00 every day there always is one) and confirm
+    client_page.goto(base + reverse("scheduling:book", args=[reader.pk]))
+    expect(days).to_have_count(7)
     now = datetime.now(UTC)
     slots = client_page.locator("main [data-slot]")
     starts = [datetime.strptime(value, INSTANT_FORMAT).replace(tzinfo=UTC) for value in slots.evaluate_all(
