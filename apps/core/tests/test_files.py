@@ -1,7 +1,14 @@
 """Links to private files: only their user opens them, until they expire, every attempt logged."""
 
+import time
+import urllib.error
+import urllib.request
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
+import botocore.auth
+import botocore.compat
+import botocore.exceptions
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -180,3 +187,127 @@ def test_file_links_for_lists_a_users_links_of_one_purpose(stored_key):
     assert list(file_links_for(user, "shop.download")) == [old, download]
     assert list(file_links_for(user, "shop.download", active_only=True)) == [download]
     assert set(file_links_for(user)) == {export, download, old}
+
+
+# --- on R2: a real S3 server (SeaweedFS) that checks signatures -------------------------------------------------
+
+
+def _fetch(url: str) -> tuple[int, bytes, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
+
+
+def _s3_link(s3_storage, user, **kwargs):
+    key = s3_storage.save("shop/guide.pdf", ContentFile(CONTENT))
+    return file_link_issue(
+        user=user,
+        storage_key=key,
+        filename="Tarot guide.pdf",
+        purpose="shop.download",
+        content_type="application/pdf",
+        **kwargs,
+    )
+
+
+def test_file_download_on_s3_redirects_to_a_presigned_url_that_downloads_the_bytes(client, s3_storage, settings):
+    # given
+    user = UserFactory()
+    _link, url = _s3_link(s3_storage, user)
+    client.force_login(user)
+    # when
+    response = client.get(url)
+    # then
+    assert response.status_code == 302
+    presigned = response["Location"]
+    assert presigned.startswith(f"{settings.R2_ENDPOINT_URL}/{settings.R2_BUCKET}/{s3_storage.location}/shop/")
+    query = parse_qs(urlsplit(presigned).query)
+    assert query["X-Amz-Expires"] == ["60"]
+    status, body, headers = _fetch(presigned)
+    assert (status, body) == (200, CONTENT)
+    assert (
+        headers["Content-Disposition"].startswith("attachment;") and "Tarot guide.pdf" in headers["Content-Disposition"]
+    )
+    assert headers["Content-Type"] == "application/pdf"
+    assert FileDownload.objects.get().outcome == "served"
+
+
+def test_file_download_on_s3_the_bucket_refuses_unsigned_and_tampered_urls(client, s3_storage, s3_server):
+    # given
+    user = UserFactory()
+    _link, url = _s3_link(s3_storage, user)
+    client.force_login(user)
+    presigned = client.get(url)["Location"]
+    signature = parse_qs(urlsplit(presigned).query)["X-Amz-Signature"][0]
+    changed = signature[:-1] + ("0" if signature[-1] != "0" else "1")
+    # when
+    tampered = _fetch(presigned.replace(signature, changed))
+    unsigned = _fetch(presigned.split("?")[0])
+    # then
+    assert tampered[0] == 403 and CONTENT not in tampered[1]
+    assert unsigned[0] == 403 and CONTENT not in unsigned[1]
+
+
+def test_file_download_on_s3_presigned_url_signed_in_the_past_is_refused(client, s3_storage, monkeypatch):
+    # given: the URL is signed as if five minutes ago, so its 60 seconds are over
+    user = UserFactory()
+    _link, url = _s3_link(s3_storage, user)
+    client.force_login(user)
+    past = botocore.compat.get_current_datetime() - timedelta(minutes=5)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *args, **kwargs: past)
+    # when
+    status, body, _headers = _fetch(client.get(url)["Location"])
+    # then
+    assert status == 403 and b"expired" in body.lower()
+
+
+@pytest.mark.slow
+def test_file_download_on_s3_presigned_url_refused_once_its_seconds_are_over(client, s3_storage, settings):
+    # given
+    settings.FILE_PRESIGNED_SECONDS = 1
+    user = UserFactory()
+    _link, url = _s3_link(s3_storage, user)
+    client.force_login(user)
+    presigned = client.get(url)["Location"]
+    # when
+    time.sleep(2.1)
+    status, body, _headers = _fetch(presigned)
+    # then
+    assert status == 403 and CONTENT not in body
+
+
+def test_file_download_on_s3_another_users_link_is_404_without_a_url(client, s3_storage):
+    # given
+    owner, stranger = UserFactory(), UserFactory()
+    _link, url = _s3_link(s3_storage, owner)
+    client.force_login(stranger)
+    # when
+    response = client.get(url)
+    # then
+    assert response.status_code == 404 and "Location" not in response
+    assert FileDownload.objects.get().outcome == "wrong_user"
+
+
+def test_file_download_on_s3_missing_object_is_404(client, s3_storage):
+    # given
+    user = UserFactory()
+    link, url = _s3_link(s3_storage, user)
+    s3_storage.delete(link.storage_key)
+    client.force_login(user)
+    # when
+    response = client.get(url)
+    # then
+    assert response.status_code == 404
+    assert FileDownload.objects.get().outcome == "missing"
+
+
+def test_s3_server_refuses_a_wrong_secret(s3_storage, s3_server):
+    # given
+    s3_storage.save("a.txt", ContentFile(b"x"))
+    # when / then
+    with pytest.raises(botocore.exceptions.ClientError, match="SignatureDoesNotMatch"):
+        s3_server.client(secret_key="not-the-secret").get_object(
+            Bucket=s3_server.bucket, Key=f"{s3_storage.location}/a.txt"
+        )
