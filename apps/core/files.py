@@ -84,29 +84,26 @@ class FileLinkOpening:
     redirect_url: str = ""  # served by R2/S3 at this signed URL
 
 
-@transaction.atomic(durable=True)
 def file_link_open(*, user: Any, token: str, ip_address: str | None) -> FileLinkOpening:
     """Check ``token`` for ``user`` and record the attempt (one ``FileDownload`` row, whatever the outcome).
 
     Someone else's link and a token that matches none look the same to the caller (both "not valid for this
-    account"); a link is said to be expired only to its own user.
+    account"); a link is said to be expired only to its own user. The storage is asked whether the file is
+    there (a HEAD request on R2) before the row is written, outside any transaction.
     """
     link = None
     if token and len(token) <= MAX_TOKEN_LENGTH:
         link = FileLink.objects.filter(token_hash=_token_hash(token)).first()
     if link is None:
-        outcome = str(FileDownloadOutcome.UNKNOWN)
+        opening = FileLinkOpening(outcome=str(FileDownloadOutcome.UNKNOWN))
     elif link.user_id != user.pk:
-        outcome = str(FileDownloadOutcome.WRONG_USER)
+        opening = FileLinkOpening(outcome=str(FileDownloadOutcome.WRONG_USER), link=link)
     elif link.expires_at <= timezone.now():
-        outcome = str(FileDownloadOutcome.EXPIRED)
+        opening = FileLinkOpening(outcome=str(FileDownloadOutcome.EXPIRED), link=link)
     else:
-        outcome = str(FileDownloadOutcome.SERVED)
-    opening = FileLinkOpening(outcome=outcome, link=link)
-    if outcome == FileDownloadOutcome.SERVED:
-        assert link is not None
         opening = _file_link_serving(link) or FileLinkOpening(outcome=str(FileDownloadOutcome.MISSING), link=link)
-    FileDownload.objects.create(link=link, user=user, ip_address=ip_address, outcome=opening.outcome)
+    with transaction.atomic(durable=True):
+        FileDownload.objects.create(link=link, user=user, ip_address=ip_address, outcome=opening.outcome)
     return opening
 
 
