@@ -267,8 +267,8 @@ STORAGES = {
 SERVE_PUBLIC_MEDIA = not (R2_BUCKET and R2_ENDPOINT_URL)
 # Links to private files (apps.core.files): how long a link given to a user lasts, and how long the signed R2 URL
 # it redirects to lasts (just long enough for the browser to follow the redirect).
-FILE_LINK_TTL = timedelta(hours=env.int("FILE_LINK_TTL_HOURS", default=24))
-FILE_PRESIGNED_SECONDS = env.int("FILE_PRESIGNED_SECONDS", default=60)
+FILE_LINK_TTL = timedelta(hours=24)
+FILE_PRESIGNED_SECONDS = 60
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
