@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
+from apps.core.headers import media_capture_allowed
 from apps.core.htmx import htmx_error
 from apps.core.integrations import stripe_enabled
 from apps.core.permissions import reader_required, verified_email_required
@@ -336,6 +337,7 @@ def _host_context(request: HttpRequest, stream: Stream) -> dict[str, Any]:
     }
 
 
+@media_capture_allowed
 @reader_required
 @require_GET
 def host(request: HttpRequest, pk: int) -> HttpResponse:

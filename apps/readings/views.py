@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
+from apps.core.headers import media_capture_allowed
 from apps.core.htmx import htmx_error
 from apps.core.permissions import reader_required, staff_required
 from apps.readers.models import ReaderProfile
@@ -152,6 +153,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The room ---------------------------------------------------------------------------------------------
 
 
+@media_capture_allowed
 @login_required
 @require_GET
 def room(request: HttpRequest, pk: int) -> HttpResponse:

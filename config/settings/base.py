@@ -317,6 +317,11 @@ USE_TZ = True
 # --- Security ------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
+# Lax, not Strict: a person coming back from Stripe Checkout (a top-level GET from stripe.com) must arrive signed in.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -346,6 +351,52 @@ CONTENT_SECURITY_POLICY = {
     "form-action": ["'self'", "https://checkout.stripe.com"],
     "base-uri": ["'self'"],
     "object-src": ["'none'"],
+}
+# Django's admin (its change lists, date and raw-id widgets, popups) runs on its own static scripts and styles only.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "style-src": ["'self'"],
+    "script-src": ["'self'"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+# The API reference (Redoc, from drf-spectacular-sidecar's static files): Redoc writes its styles into <style>
+# elements at run time (styled-components), runs its search index in a blob: worker, and its bundle always shows
+# the "API docs by Redocly" logo from Redocly's CDN (an image only, on this page only). Scripts stay static files.
+CONTENT_SECURITY_POLICY_API_DOCS = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:", "https://cdn.redoc.ly"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "script-src": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+# Browser features no page of ours uses, turned off for every page (and anything it embeds). The camera and
+# microphone are turned on for this origin only by the room pages' views (apps.core.headers.media_capture_allowed).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "camera": [],
+    "microphone": [],
+    "display-capture": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "hid": [],
+    "midi": [],
+    "accelerometer": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "browsing-topics": [],
 }
 
 LOGGING: dict = {
