@@ -308,6 +308,32 @@ PAYOUT_BATCH_MINIMUM = env("PAYOUT_BATCH_MINIMUM", default="1.00")
 # Stripe signs Connect events (readers' accounts) with the Connect endpoint's own secret.
 STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 
+# --- Rate limits (apps/core/ratelimit.py) --------------------------------------------------------------------
+# Every view where a person creates something declares one of these with @rate_limited(scope, what=...):
+# "count/window" in any sliding window (s, m, h, d; "5/10m" is 5 in any 10 minutes), per signed-in person or, for
+# visitors, per client address. Limits kept inside services (messages, reports, contact, bookings, chat lines) and
+# the RTC API's throttles are listed in tests/security/test_rate_limits.py.
+RATE_LIMITS = {
+    "accounts.settings": "30/h",  # the settings form stores an uploaded avatar
+    "accounts.reader_application": "5/d",
+    "readers.favorite": "60/h",
+    "readers.online_alert": "60/h",
+    "readings.request": "20/h",
+    "readings.review": "20/h",
+    "readings.review_reply": "30/h",
+    "readings.note": "60/h",
+    "messaging.unlock": "60/h",
+    "live.stream": "10/h",
+    "live.invite": "100/h",
+    "live.ticket": "20/h",
+    "live.gift": "60/m",
+    "wallet.topup": "10/h",  # Stripe Checkout Sessions, from the wallet and from a stream's gift offer
+    "payouts.onboard": "10/h",
+    "payouts.request": "5/h",
+    "scheduling.availability": "120/h",  # weekly windows, days off and blocked times
+    "scheduling.reschedule": "10/h",
+}
+
 # --- I18N ------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
