@@ -324,13 +324,13 @@ RATE_LIMITS = {
     "readings.note": "60/h",
     "messaging.unlock": "60/h",
     "live.stream": "10/h",
-    "live.invite": "100/h",
+    "live.invite": "60/h",
     "live.ticket": "20/h",
-    "live.gift": "60/m",
+    "live.gift": "30/m",
     "wallet.topup": "10/h",  # Stripe Checkout Sessions, from the wallet and from a stream's gift offer
     "payouts.onboard": "10/h",
     "payouts.request": "5/h",
-    "scheduling.availability": "120/h",  # weekly windows, days off and blocked times
+    "scheduling.availability": "60/h",  # weekly windows, days off and blocked times
     "scheduling.reschedule": "10/h",
 }
 
