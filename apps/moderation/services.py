@@ -1,23 +1,29 @@
 """Write services of the moderation queue: users report content, moderators decide."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from apps.core.exceptions import DomainError, PermissionDeniedError
+from apps.core.exceptions import DomainError, InvalidInputError, InvalidStateError, PermissionDeniedError
 from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record
 from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
 
-from .enums import ReportAction, ReportReason, ReportStatus
+from .enums import AutoHideOutcome, ReportAction, ReportReason, ReportStatus, SuspensionPeriod
 from .exceptions import ActionNotAvailable, AlreadyReported, ReportAlreadyClosed, ReportTargetNotFound
-from .locks import reports_lock
-from .models import Report
+from .guards import suspension_cache_clear, suspension_end_text, write_guard  # noqa: F401  (write_guard re-exported)
+from .locks import auto_hide_pending_lock, reports_lock, user_lock
+from .models import AutoHide, ModeratorGrant, Report, Suspension, TrustOverride
 from .registry import ModeratableType, moderatable_for_model, moderatable_get
+from .roles import is_moderator, moderator_cache_clear
+from .trust import TrustLevel, trust_cache_clear
 
 REPORT_RATE_LIMIT = 5
 REPORT_RATE_WINDOW_SECONDS = 60
@@ -26,6 +32,13 @@ MODERATION_WARNING_KIND = notification_kind_register("account.moderation_warning
 MODERATION_RESTORED_KIND = notification_kind_register(
     "account.moderation_restored", label="A moderator restored your content"
 )
+MODERATION_AUTO_HIDDEN_KIND = notification_kind_register(
+    "account.moderation_auto_hidden", label="Your content is hidden until a moderator reviews it"
+)
+SUSPENDED_KIND = notification_kind_register("account.suspended", label="Your account is suspended")
+SUSPENSION_LIFTED_KIND = notification_kind_register("account.suspension_lifted", label="Your suspension is lifted")
+MODERATOR_ROLE_KIND = notification_kind_register("account.moderator_role", label="The moderator role")
+AUTO_HIDE_REASON = "Hidden until a moderator reviews it, after several members reported it."
 
 
 def report_target_get(*, reporter: Any, type_key: str, object_id: int) -> Any:
@@ -40,13 +53,20 @@ def report_target_get(*, reporter: Any, type_key: str, object_id: int) -> Any:
 
 
 def report_create(*, reporter: Any, type_key: str, object_id: int, reason: str, details: str = "") -> Report:
-    """File ``reporter``'s report of one object. At most 5 reports a minute per user; one per object."""
+    """File ``reporter``'s flag of one object. At most 5 a minute per user; one per user and object.
+
+    A suspended user may still flag. When the object reaches ``settings.MODERATION_AUTO_HIDE_FLAGS`` distinct users
+    with an open flag it is hidden through its type's ``hide`` until a moderator reviews it (``AutoHide``), its
+    author is told, and the hiding is audited as done by the system.
+    """
     if reason not in ReportReason.values:
         raise DomainError("Choose a reason for the report.")
     details = (details or "").strip()
     if len(details) > REPORT_DETAILS_MAX_LENGTH:
         raise DomainError(f"Keep the details under {REPORT_DETAILS_MAX_LENGTH} characters.")
+    moderatable = moderatable_get(type_key)
     target = report_target_get(reporter=reporter, type_key=type_key, object_id=object_id)
+    assert moderatable is not None  # report_target_get refused unknown types
     content_type = ContentType.objects.get_for_model(target)
     if Report.objects.filter(content_type=content_type, object_id=target.pk, reporter=reporter).exists():
         raise AlreadyReported()
@@ -57,20 +77,87 @@ def report_create(*, reporter: Any, type_key: str, object_id: int, reason: str, 
         window_seconds=REPORT_RATE_WINDOW_SECONDS,
         message="You have sent several reports in the last minute. Please wait a moment before sending another.",
     )
+    author = moderatable.summary(target).author
     return _report_insert(
-        content_type=content_type, object_id=target.pk, reporter=reporter, reason=reason, details=details
+        moderatable=moderatable,
+        content_type=content_type,
+        target=target,
+        reporter=reporter,
+        author=author,
+        reason=reason,
+        details=details,
     )
 
 
 @transaction.atomic(durable=True)
-def _report_insert(*, content_type: ContentType, object_id: int, reporter: Any, reason: str, details: str) -> Report:
+def _report_insert(
+    *,
+    moderatable: ModeratableType,
+    content_type: ContentType,
+    target: Any,
+    reporter: Any,
+    author: Any,
+    reason: str,
+    details: str,
+) -> Report:
+    # The object's reports are locked first: two flags arriving together are counted one after the other, so
+    # exactly one of them hides the object.
+    list(reports_lock(content_type_id=content_type.pk, object_id=target.pk))
     try:
         with transaction.atomic():
-            return Report.objects.create(
-                content_type=content_type, object_id=object_id, reporter=reporter, reason=reason, details=details
+            report = Report.objects.create(
+                content_type=content_type,
+                object_id=target.pk,
+                reporter=reporter,
+                author=author if getattr(author, "pk", None) else None,
+                reason=reason,
+                details=details,
             )
     except IntegrityError:
         raise AlreadyReported()
+    _auto_hide_if_flagged(moderatable=moderatable, content_type=content_type, target=target, author=author)
+    return report
+
+
+def _auto_hide_if_flagged(*, moderatable: ModeratableType, content_type: ContentType, target: Any, author: Any) -> None:
+    """Hide ``target`` once enough distinct users hold an open flag on it. Inner helper: the caller holds the
+    transaction and the object's report locks."""
+    open_reports = list(
+        Report.objects.filter(content_type=content_type, object_id=target.pk, status=ReportStatus.OPEN)
+        .order_by("pk")
+        .values_list("pk", "reporter_id")
+    )
+    flaggers = {reporter_id for _, reporter_id in open_reports}
+    if len(flaggers) < settings.MODERATION_AUTO_HIDE_FLAGS:
+        return
+    if auto_hide_pending_lock(content_type_id=content_type.pk, object_id=target.pk) is not None:
+        return
+    if not moderatable.hide(obj=target, actor=None, reason=AUTO_HIDE_REASON):
+        return  # already hidden by a moderator
+    AutoHide.objects.create(
+        content_type=content_type, object_id=target.pk, flag_count=len(flaggers), hidden_at=timezone.now()
+    )
+    if getattr(author, "pk", None):
+        notify(
+            user=author,
+            kind=MODERATION_AUTO_HIDDEN_KIND,
+            title=f"Your {moderatable.label.lower()} is hidden until a moderator reviews it",
+            body=(
+                "Several members reported it, so it is hidden for now. A moderator will look at it; if the reports "
+                "are unfounded it is shown again."
+            ),
+        )
+    audit_log_record(
+        actor=None,
+        action="moderation.content_auto_hidden",
+        target=target,
+        details={
+            "by": "system",
+            "type": moderatable.key,
+            "flag_count": len(flaggers),
+            "report_ids": [pk for pk, _ in open_reports],
+        },
+    )
 
 
 def _author_warn(*, author: Any, label: str) -> None:
@@ -88,19 +175,25 @@ def _author_warn(*, author: Any, label: str) -> None:
 
 
 def _author_restored(*, author: Any, label: str) -> None:
-    """Tell a warned author that a moderator showed their content again. Inner helper (caller's transaction)."""
+    """Tell an author whose content was hidden that a moderator showed it again. Inner helper (caller's
+    transaction)."""
     notify(
         user=author,
         kind=MODERATION_RESTORED_KIND,
         title=f"A moderator restored your {label.lower()}",
-        body="On a second look it is shown again, and the earlier warning about it no longer counts.",
+        body="On a second look it is shown again, and it does not count against you.",
         email=True,
     )
 
 
 def _require_moderator(actor: Any) -> None:
-    if not getattr(actor, "is_staff", False):
+    if not is_moderator(actor):
         raise PermissionDeniedError("Only moderators can do this.")
+
+
+def _require_admin(actor: Any) -> None:
+    if not (getattr(actor, "is_authenticated", False) and actor.is_staff):
+        raise PermissionDeniedError("Only admins can do this.")
 
 
 def _content_locked(*, moderatable: ModeratableType, object_id: int) -> tuple[Any, dict[int, Report]]:
@@ -125,20 +218,73 @@ def _reports_close(*, reports: list[Report], status: str, action: str, actor: An
         row.save(update_fields=["status", "action", "moderator", "decision_note", "decided_at"])
 
 
+def _auto_hide_clear(*, content_type_id: int, object_id: int, actor: Any, outcome: str) -> bool:
+    """End the pending automatic hiding of one object, if any. Inner helper: the caller holds the transaction and
+    the object's report locks. Returns whether there was one."""
+    pending = auto_hide_pending_lock(content_type_id=content_type_id, object_id=object_id)
+    if pending is None:
+        return False
+    pending.cleared_at = timezone.now()
+    pending.cleared_by = actor
+    pending.outcome = outcome
+    pending.save(update_fields=["cleared_at", "cleared_by", "outcome"])
+    return True
+
+
+def _author_told(*, author: Any, action: str, label: str) -> None:
+    """Tell the author what a moderator did to their content (in the app and by email). Inner helper."""
+    if not getattr(author, "pk", None):
+        return
+    if action == ReportAction.WARN:
+        _author_warn(author=author, label=label)
+        return
+    if action in (ReportAction.HIDE, ReportAction.DELETE):
+        verb = "deleted" if action == ReportAction.DELETE else "hid"
+        notify(
+            user=author,
+            kind=MODERATION_WARNING_KIND,
+            title=f"A moderator {verb} your {label.lower()}",
+            body="It broke the community guidelines and is no longer shown.",
+            email=True,
+        )
+
+
+def _suspension_until(period: str, *, now: datetime) -> datetime | None:
+    if period == SuspensionPeriod.UNTIL_LIFTED:
+        return None
+    return now + timedelta(days=int(period))
+
+
 @transaction.atomic(durable=True)
 def report_decide(
-    *, actor: Any, report_id: int, action: str, note: str = "", request: HttpRequest | None = None
+    *,
+    actor: Any,
+    report_id: int,
+    action: str,
+    note: str = "",
+    suspension_period: str = "",
+    suspension_reason: str = "",
+    request: HttpRequest | None = None,
 ) -> Report:
-    """A moderator closes a report: hide the content (closing every open report of it), hide it and warn its
-    author, or dismiss this report.
+    """A moderator decides on one reported item (every open report of the object at once):
 
-    Audited. The reports of the object are locked first, so two moderators cannot decide the same report twice.
+    - hide, delete (soft, kept for the audit; a type without ``delete`` is hidden), warn (hide and warn the
+      author), suspend (hide and suspend the author for ``suspension_period`` with ``suspension_reason``): the
+      reports are resolved and the author is told in the app and by email;
+    - dismiss: the reports are dismissed; content the system hid because of them is shown again.
+
+    Audited. The reports of the object are locked first, so two moderators cannot decide the same item twice.
     The parties may be shown why the content is hidden: the report's reason, never the moderator's note.
     """
     _require_moderator(actor)
     if action not in ReportAction.values:
         raise ActionNotAvailable()
     note = (note or "").strip()[:REPORT_DETAILS_MAX_LENGTH]
+    suspension_reason = (suspension_reason or "").strip()
+    if action == ReportAction.SUSPEND:
+        if suspension_period not in SuspensionPeriod.values:
+            raise InvalidInputError("Choose how long the suspension lasts.")
+        _suspension_reason_check(suspension_reason)
     try:
         report = Report.objects.select_related("content_type").get(pk=report_id)
     except Report.DoesNotExist:
@@ -147,38 +293,64 @@ def report_decide(
     report = locked[report.pk]
     if not report.is_open:
         raise ReportAlreadyClosed()
+    model = report.content_type.model_class()
+    moderatable = moderatable_for_model(model) if model is not None else None
+    target = moderatable.model._base_manager.filter(pk=report.object_id).first() if moderatable else None
+    closing = [row for row in locked.values() if row.is_open]
+    details: dict[str, Any] = {
+        "action": action,
+        "content_type": report.content_type.natural_key(),
+        "object_id": report.object_id,
+        "closed_report_ids": [row.pk for row in closing],
+        "note": note,
+    }
 
-    if action in (ReportAction.HIDE, ReportAction.WARN):
-        model = report.content_type.model_class()
-        moderatable = moderatable_for_model(model) if model is not None else None
-        if moderatable is None:
-            raise ActionNotAvailable()
-        target = moderatable.model._base_manager.filter(pk=report.object_id).first()
-        if target is None:
-            raise ActionNotAvailable("The reported content no longer exists; dismiss the report instead.")
-        moderatable.hide(obj=target, actor=actor, reason=report.get_reason_display())
-        if action == ReportAction.WARN:
-            _author_warn(author=moderatable.summary(target).author, label=moderatable.label)
-        closing = [row for row in locked.values() if row.is_open]
-        status = str(ReportStatus.RESOLVED)
-    else:
-        closing = [report]
+    if action == ReportAction.DISMISS:
         status = str(ReportStatus.DISMISSED)
+        was_auto_hidden = _auto_hide_clear(
+            content_type_id=report.content_type_id,
+            object_id=report.object_id,
+            actor=actor,
+            outcome=str(AutoHideOutcome.DISMISSED),
+        )
+        if was_auto_hidden and moderatable is not None and target is not None:
+            details["shown_again"] = moderatable.unhide(obj=target, actor=actor)
+            if details["shown_again"]:
+                _author_restored(author=moderatable.summary(target).author, label=moderatable.label)
+    else:
+        if moderatable is None or target is None:
+            raise ActionNotAvailable("The reported content no longer exists; dismiss the reports instead.")
+        author = moderatable.summary(target).author
+        if action == ReportAction.SUSPEND:
+            _suspension_target_check(moderator=actor, user=author)
+        shown_reason = report.get_reason_display()
+        if action == ReportAction.DELETE and moderatable.delete is not None:
+            moderatable.delete(obj=target, actor=actor, reason=shown_reason)
+        else:
+            details["deleted_as_hidden"] = action == ReportAction.DELETE
+            moderatable.hide(obj=target, actor=actor, reason=shown_reason)
+        _auto_hide_clear(
+            content_type_id=report.content_type_id,
+            object_id=report.object_id,
+            actor=actor,
+            outcome=str(AutoHideOutcome.RESOLVED),
+        )
+        if action == ReportAction.SUSPEND:
+            suspension = _suspension_create(
+                moderator=actor,
+                user=author,
+                reason=suspension_reason,
+                until=_suspension_until(suspension_period, now=timezone.now()),
+                report=report,
+                request=request,
+            )
+            details["suspension_id"] = suspension.pk
+        else:
+            _author_told(author=author, action=action, label=moderatable.label)
+        status = str(ReportStatus.RESOLVED)
 
     _reports_close(reports=closing, status=status, action=action, actor=actor, note=note)
-    audit_log_record(
-        actor=actor,
-        action=f"moderation.report_{status}",
-        target=report,
-        details={
-            "action": action,
-            "content_type": report.content_type.natural_key(),
-            "object_id": report.object_id,
-            "closed_report_ids": [row.pk for row in closing],
-            "note": note,
-        },
-        request=request,
-    )
+    audit_log_record(actor=actor, action=f"moderation.report_{status}", target=report, details=details, request=request)
     return report
 
 
@@ -217,8 +389,9 @@ def content_hide(*, actor: Any, type_key: str, object_id: int, reason: str, requ
 def content_unhide(
     *, actor: Any, type_key: str, object_id: int, note: str = "", request: HttpRequest | None = None
 ) -> Any:
-    """A moderator shows hidden content again (a decision reversed on a second look). Audited; an author who was
-    warned about it is told it is restored. The closed reports keep their history."""
+    """A moderator shows hidden (or softly deleted) content again (a decision reversed on a second look, from the
+    queue's history). Audited; an author who was warned about it is told it is restored. The closed reports keep
+    their history; content the system hid that is still pending review is shown and its open reports dismissed."""
     _require_moderator(actor)
     moderatable = moderatable_get(type_key)
     if moderatable is None:
@@ -227,8 +400,19 @@ def content_unhide(
     target, locked = _content_locked(moderatable=moderatable, object_id=object_id)
     if not moderatable.unhide(obj=target, actor=actor):
         raise DomainError(f"This {moderatable.label.lower()} is not hidden.")
-    warned = any(row.action == ReportAction.WARN for row in locked.values())
-    if warned:
+    content_type = ContentType.objects.get_for_model(moderatable.model)
+    was_auto_hidden = _auto_hide_clear(
+        content_type_id=content_type.pk, object_id=target.pk, actor=actor, outcome=str(AutoHideOutcome.UNHIDDEN)
+    )
+    dismissed = [row for row in locked.values() if row.is_open] if was_auto_hidden else []
+    _reports_close(
+        reports=dismissed, status=str(ReportStatus.DISMISSED), action=str(ReportAction.DISMISS), actor=actor, note=note
+    )
+    removed = any(
+        row.action in (ReportAction.WARN, ReportAction.HIDE, ReportAction.DELETE, ReportAction.SUSPEND)
+        for row in locked.values()
+    )
+    if removed:
         _author_restored(author=moderatable.summary(target).author, label=moderatable.label)
     audit_log_record(
         actor=actor,
@@ -238,8 +422,202 @@ def content_unhide(
             "type": type_key,
             "note": note,
             "report_ids": sorted(locked),
-            "author_told": warned,
+            "dismissed_report_ids": [row.pk for row in dismissed],
+            "author_told": removed,
         },
         request=request,
     )
     return target
+
+
+# --- Suspensions ---------------------------------------------------------------------------------------------
+
+
+def _suspension_reason_check(reason: str) -> None:
+    if not reason:
+        raise InvalidInputError("Give the reason for the suspension; the user is shown it.")
+    if len(reason) > REPORT_DETAILS_MAX_LENGTH:
+        raise InvalidInputError(f"Keep the reason under {REPORT_DETAILS_MAX_LENGTH} characters.")
+
+
+def _suspension_target_check(*, moderator: Any, user: Any) -> None:
+    if not getattr(user, "pk", None):
+        raise ActionNotAvailable("This content has no author to suspend.")
+    if user.pk == moderator.pk:
+        raise InvalidInputError("You cannot suspend yourself.")
+    if user.is_staff:
+        raise InvalidInputError("An admin cannot be suspended; an admin must change their role first.")
+
+
+def _suspension_create(
+    *,
+    moderator: Any,
+    user: Any,
+    reason: str,
+    until: datetime | None,
+    report: Report | None,
+    request: HttpRequest | None,
+) -> Suspension:
+    """Suspend ``user`` from now until ``until`` (None: until lifted), replacing any suspension in force. Tells the
+    user (in the app and by email) and audits it. Inner helper: the caller holds the transaction."""
+    now = timezone.now()
+    if until is not None and until <= now:
+        raise InvalidInputError("The end of the suspension must be in the future.")
+    user = user_lock(user_id=user.pk)
+    replaced = list(
+        Suspension.objects.filter(user_id=user.pk, lifted_at__isnull=True)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .values_list("pk", flat=True)
+    )
+    Suspension.objects.filter(pk__in=replaced).update(lifted_at=now, lifted_by=moderator)
+    suspension = Suspension.objects.create(
+        user=user, reason=reason, starts_at=now, ends_at=until, created_by=moderator, report=report
+    )
+    end = suspension_end_text(ends_at=until, zone_name=user.timezone)
+    notify(
+        user=user,
+        kind=SUSPENDED_KIND,
+        title="Your account is suspended",
+        body=(
+            f"A moderator suspended your account {end}. Reason: {reason} You can still read, top up and see your "
+            "wallet, but not post, message, book or start readings."
+        ),
+        email=True,
+    )
+    audit_log_record(
+        actor=moderator,
+        action="moderation.user_suspended",
+        target=user,
+        details={
+            "suspension_id": suspension.pk,
+            "reason": reason,
+            "ends_at": until.isoformat() if until else None,
+            "report_id": report.pk if report else None,
+            "replaced_suspension_ids": replaced,
+        },
+        request=request,
+    )
+    suspension_cache_clear(user)
+    return suspension
+
+
+@transaction.atomic(durable=True)
+def user_suspend(
+    *, moderator: Any, user: Any, reason: str, until: datetime | None, request: HttpRequest | None = None
+) -> Suspension:
+    """A moderator suspends ``user`` until ``until`` (None: until lifted) for ``reason``, which the user is shown.
+    A suspended user can read, top up and see their wallet, and nothing else (``write_guard``). Audited."""
+    _require_moderator(moderator)
+    reason = (reason or "").strip()
+    _suspension_reason_check(reason)
+    _suspension_target_check(moderator=moderator, user=user)
+    return _suspension_create(moderator=moderator, user=user, reason=reason, until=until, report=None, request=request)
+
+
+@transaction.atomic(durable=True)
+def user_suspension_lift(*, moderator: Any, user: Any, note: str = "", request: HttpRequest | None = None) -> int:
+    """A moderator lifts every suspension of ``user`` in force (or yet to start). Tells the user; audited. Returns
+    how many were lifted; refuses when there is none."""
+    _require_moderator(moderator)
+    now = timezone.now()
+    user = user_lock(user_id=user.pk)
+    lifting = list(
+        Suspension.objects.filter(user_id=user.pk, lifted_at__isnull=True)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .values_list("pk", flat=True)
+    )
+    if not lifting:
+        raise InvalidStateError("This user is not suspended.")
+    Suspension.objects.filter(pk__in=lifting).update(lifted_at=now, lifted_by=moderator)
+    notify(
+        user=user,
+        kind=SUSPENSION_LIFTED_KIND,
+        title="Your suspension is lifted",
+        body="A moderator lifted the suspension of your account. You can post, message and book again.",
+        email=True,
+    )
+    audit_log_record(
+        actor=moderator,
+        action="moderation.user_suspension_lifted",
+        target=user,
+        details={"suspension_ids": lifting, "note": (note or "").strip()[:REPORT_DETAILS_MAX_LENGTH]},
+        request=request,
+    )
+    suspension_cache_clear(user)
+    return len(lifting)
+
+
+# --- Moderators and trust levels (admins only) ---------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def moderator_grant(*, actor: Any, user: Any, request: HttpRequest | None = None) -> ModeratorGrant:
+    """An admin makes ``user`` a moderator. Audited; the user is told."""
+    _require_admin(actor)
+    user = user_lock(user_id=user.pk)
+    if user.is_staff:
+        raise InvalidInputError("Admins are moderators already.")
+    if ModeratorGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True).exists():
+        raise InvalidStateError("This user is already a moderator.")
+    grant = ModeratorGrant.objects.create(user=user, granted_by=actor, granted_at=timezone.now())
+    notify(
+        user=user,
+        kind=MODERATOR_ROLE_KIND,
+        title="You are now a moderator",
+        body="You can work the moderation queue once two-factor authentication is on for your account.",
+        email=True,
+    )
+    audit_log_record(
+        actor=actor, action="moderation.moderator_granted", target=user, details={"grant_id": grant.pk}, request=request
+    )
+    moderator_cache_clear(user)
+    return grant
+
+
+@transaction.atomic(durable=True)
+def moderator_revoke(*, actor: Any, user: Any, request: HttpRequest | None = None) -> ModeratorGrant:
+    """An admin takes the moderator role back from ``user``. Audited; the user is told."""
+    _require_admin(actor)
+    user = user_lock(user_id=user.pk)
+    grant = ModeratorGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True).first()
+    if grant is None:
+        raise InvalidStateError("This user is not a moderator.")
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = actor
+    grant.save(update_fields=["revoked_at", "revoked_by"])
+    notify(user=user, kind=MODERATOR_ROLE_KIND, title="You are no longer a moderator", email=True)
+    audit_log_record(
+        actor=actor, action="moderation.moderator_revoked", target=user, details={"grant_id": grant.pk}, request=request
+    )
+    moderator_cache_clear(user)
+    return grant
+
+
+@transaction.atomic(durable=True)
+def trust_override_set(
+    *, actor: Any, user: Any, level: int | None, request: HttpRequest | None = None
+) -> TrustOverride | None:
+    """An admin sets ``user``'s trust level by hand (None: back to the computed level). Audited."""
+    _require_admin(actor)
+    if level is not None and level not in {level.value for level in TrustLevel}:
+        raise InvalidInputError("Choose a trust level.")
+    user = user_lock(user_id=user.pk)
+    previous = TrustOverride.objects.filter(user_id=user.pk).values_list("level", flat=True).first()
+    if level is None:
+        if previous is None:
+            raise InvalidStateError("This user's trust level is already the computed one.")
+        TrustOverride.objects.filter(user_id=user.pk).delete()
+        override = None
+    else:
+        override, _ = TrustOverride.objects.update_or_create(
+            user=user, defaults={"level": level, "set_by": actor, "set_at": timezone.now()}
+        )
+    audit_log_record(
+        actor=actor,
+        action="moderation.trust_level_set",
+        target=user,
+        details={"level": level, "previous": previous},
+        request=request,
+    )
+    trust_cache_clear(user)
+    return override

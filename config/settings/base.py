@@ -378,3 +378,7 @@ OUTBOX_MAX_ATTEMPTS = 15
 # A claimed message is due again after this long if its worker died mid-call.
 OUTBOX_LEASE_SECONDS = 300
 OUTBOX_SWEEP_BATCH = 200
+
+# --- Moderation ------------------------------------------------------------------------------
+# Distinct users with an open flag on one piece of content before it is hidden until a moderator reviews it.
+MODERATION_AUTO_HIDE_FLAGS = env.int("MODERATION_AUTO_HIDE_FLAGS", default=3)

@@ -222,7 +222,7 @@ def test_report_hide_unhide_chat_line_through_the_views(client_user, moderator):
     assert "PayPal" in party.get(reverse("readings:transcript", args=[session.pk])).content.decode()
     audit = AuditLog.objects.get(action="moderation.content_unhidden")
     assert audit.target_type == "livesessions.sessionmessage" and audit.target_id == str(line.pk)
-    assert audit.details["author_told"] is False
+    assert audit.details["author_told"] is True  # told when it was hidden, so told it is back
 
 
 def test_report_chat_line_from_the_transcript_after_the_reading(client_user):
