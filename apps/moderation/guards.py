@@ -40,6 +40,57 @@ def active_suspension(user: Any) -> Suspension | None:
     return cast(Suspension, cached)
 
 
+def moderation_state_load(user: Any) -> None:
+    """Load, in one query, what every page asks about a signed-in user: their suspension in force and whether they
+    hold a moderator grant, and cache both on the user object (the banner and the account menu use them)."""
+    from .roles import MODERATOR_CACHE
+
+    if not getattr(user, "is_authenticated", False):
+        return
+    need_grant = not user.is_staff and getattr(user, MODERATOR_CACHE, None) is None
+    if getattr(user, _CACHE, None) is not None and not need_grant:
+        return
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from .models import ModeratorGrant
+
+    now = timezone.now()
+    in_force = (
+        Suspension.objects.filter(user_id=OuterRef("pk"), lifted_at__isnull=True, starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by(F("ends_at").desc(nulls_first=True), "-pk")
+    )
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            granted=Exists(ModeratorGrant.objects.filter(user_id=OuterRef("pk"), revoked_at__isnull=True)),
+            suspension_pk=Subquery(in_force.values("pk")[:1]),
+            suspension_reason=Subquery(in_force.values("reason")[:1]),
+            suspension_starts_at=Subquery(in_force.values("starts_at")[:1]),
+            suspension_ends_at=Subquery(in_force.values("ends_at")[:1]),
+        )
+        .values("granted", "suspension_pk", "suspension_reason", "suspension_starts_at", "suspension_ends_at")
+        .first()
+    )
+    if row is None:
+        return
+    if need_grant:
+        setattr(user, MODERATOR_CACHE, bool(row["granted"]))
+    if getattr(user, _CACHE, None) is None:
+        found: Any = _NONE
+        if row["suspension_pk"] is not None:
+            found = Suspension(
+                pk=row["suspension_pk"],
+                user_id=user.pk,
+                reason=row["suspension_reason"],
+                starts_at=row["suspension_starts_at"],
+                ends_at=row["suspension_ends_at"],
+            )
+        setattr(user, _CACHE, found)
+
+
 def suspension_cache_clear(user: Any) -> None:
     if hasattr(user, _CACHE):
         delattr(user, _CACHE)

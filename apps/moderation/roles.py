@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from .models import ModeratorGrant
 
 View = Callable[..., HttpResponse]
-_CACHE = "_moderation_is_moderator"
+MODERATOR_CACHE = "_moderation_is_moderator"
 
 
 def is_moderator(user: Any) -> bool:
@@ -21,16 +21,16 @@ def is_moderator(user: Any) -> bool:
         return False
     if user.is_staff:
         return True
-    cached = getattr(user, _CACHE, None)
+    cached = getattr(user, MODERATOR_CACHE, None)
     if cached is None:
         cached = ModeratorGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True).exists()
-        setattr(user, _CACHE, cached)
+        setattr(user, MODERATOR_CACHE, cached)
     return bool(cached)
 
 
 def moderator_cache_clear(user: Any) -> None:
-    if hasattr(user, _CACHE):
-        delattr(user, _CACHE)
+    if hasattr(user, MODERATOR_CACHE):
+        delattr(user, MODERATOR_CACHE)
 
 
 def _has_totp(user: Any) -> bool:

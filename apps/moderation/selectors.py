@@ -85,7 +85,7 @@ def queue_items_list(*, viewer: Any) -> QuerySet[Report, dict[str, Any]]:
             flag_count=Count("id"),
             first_report_id=Min("id"),
             first_flagged_at=Min("created_at"),
-            reasons=ArrayAgg("reason", distinct=True, ordering="reason"),
+            reasons=ArrayAgg("reason", distinct=True, order_by="reason"),
         )
         .order_by("first_flagged_at", "first_report_id")
     )
@@ -273,3 +273,20 @@ def user_moderation_get(*, viewer: Any, user_id: int) -> UserModeration:
     decisions, suspensions = author_history(author=subject)
     grants = list(ModeratorGrant.objects.filter(user_id=subject.pk).select_related("granted_by", "revoked_by"))
     return UserModeration(subject=subject, suspensions=suspensions, earlier_decisions=decisions, grants=grants)
+
+
+@dataclass(frozen=True)
+class UserModerationSummary:
+    trust_level: Any
+    is_moderator: bool
+    suspension: Suspension | None
+
+
+def user_moderation_summary(user: Any) -> UserModerationSummary:
+    """A user's trust level, moderator role and suspension in force, for the admins' user page."""
+    from .guards import active_suspension
+    from .trust import trust_level
+
+    return UserModerationSummary(
+        trust_level=trust_level(user), is_moderator=is_moderator(user), suspension=active_suspension(user)
+    )

@@ -249,10 +249,13 @@ def _author_told(*, author: Any, action: str, label: str) -> None:
         )
 
 
-def _suspension_until(period: str, *, now: datetime) -> datetime | None:
+def suspension_until(period: str, *, now: datetime | None = None) -> datetime | None:
+    """The end of a suspension of ``period`` (a ``SuspensionPeriod`` value) starting ``now``; None: until lifted."""
+    if period not in SuspensionPeriod.values:
+        raise InvalidInputError("Choose how long the suspension lasts.")
     if period == SuspensionPeriod.UNTIL_LIFTED:
         return None
-    return now + timedelta(days=int(period))
+    return (now or timezone.now()) + timedelta(days=int(period))
 
 
 @transaction.atomic(durable=True)
@@ -340,7 +343,7 @@ def report_decide(
                 moderator=actor,
                 user=author,
                 reason=suspension_reason,
-                until=_suspension_until(suspension_period, now=timezone.now()),
+                until=suspension_until(suspension_period),
                 report=report,
                 request=request,
             )

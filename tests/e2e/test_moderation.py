@@ -52,7 +52,7 @@ def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
 
     # and the admin hides it from the queue
     sign_in(admin_page, base, admin.email, totp_secret=secret)
-    admin_page.goto(base + reverse("staff_moderation:queue"))
+    admin_page.goto(base + reverse("moderation:queue"))
     expect(admin_page.get_by_role("cell", name=f"Reading chat message #{line.pk}")).to_be_visible()
     admin_page.get_by_role("link", name=f"Review report {report.pk}").click()
     expect(admin_page.get_by_text(LINE)).to_be_visible()
@@ -61,7 +61,7 @@ def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
     # The decision asks for confirmation first (data-confirm); the moderator confirms.
     admin_page.once("dialog", lambda dialog: dialog.accept())
     admin_page.get_by_role("button", name="Record decision").click()
-    admin_page.wait_for_url(re.compile(r".*/staff/moderation/$"))
+    admin_page.wait_for_url(re.compile(r".*/moderation/queue/$"))
 
     # then the client sees the line hidden by a moderator
     client_page.goto(summary_url)
@@ -70,7 +70,7 @@ def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
     expect(transcript).not_to_contain_text("PayPal")
 
     # when the admin shows it again from the report page
-    report_url = base + reverse("staff_moderation:report_detail", args=[report.pk])
+    report_url = base + reverse("moderation:report_detail", args=[report.pk])
     admin_page.goto(report_url)
     admin_page.get_by_label("Why is it shown again? (for the audit log, optional)").fill("The reader explained")
     admin_page.get_by_role("button", name="Show it again").click()
