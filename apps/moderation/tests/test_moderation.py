@@ -89,7 +89,7 @@ def test_report_view_post_files_report_and_rate_limit_message(client, client_use
     ]
     # then
     assert [r.status_code for r in statuses[:5]] == [302] * 5
-    assert statuses[5].status_code == 200 and "several reports in the last minute" in statuses[5].content.decode()
+    assert statuses[5].status_code == 429 and "several reports in the last minute" in statuses[5].content.decode()
     assert Report.objects.count() == 5
 
 
