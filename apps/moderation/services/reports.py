@@ -1,44 +1,34 @@
-"""Write services of the moderation queue: users report content, moderators decide."""
+"""Flags and decisions: users flag content, enough flags hide it, moderators decide from the queue."""
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from apps.core.exceptions import DomainError, InvalidInputError, InvalidStateError, PermissionDeniedError
+from apps.core.exceptions import DomainError, InvalidInputError
 from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record
-from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
 
-from .enums import AutoHideOutcome, ReportAction, ReportReason, ReportStatus, SuspensionPeriod
-from .exceptions import ActionNotAvailable, AlreadyReported, ReportAlreadyClosed, ReportTargetNotFound
-from .guards import suspension_cache_clear, suspension_end_text, write_guard  # noqa: F401  (write_guard re-exported)
-from .locks import auto_hide_pending_lock, reports_lock, user_lock
-from .models import AutoHide, ModeratorGrant, Report, Suspension, TrustOverride
-from .registry import ModeratableType, moderatable_for_model, moderatable_get
-from .roles import is_moderator, moderator_cache_clear
-from .trust import TrustLevel, trust_cache_clear
-
-REPORT_RATE_LIMIT = 5
-REPORT_RATE_WINDOW_SECONDS = 60
-REPORT_DETAILS_MAX_LENGTH = 1000
-MODERATION_WARNING_KIND = notification_kind_register("account.moderation_warning", label="A moderator's warning")
-MODERATION_RESTORED_KIND = notification_kind_register(
-    "account.moderation_restored", label="A moderator restored your content"
+from ..enums import AutoHideOutcome, ReportAction, ReportReason, ReportStatus, SuspensionPeriod
+from ..exceptions import ActionNotAvailable, AlreadyReported, ReportAlreadyClosed, ReportTargetNotFound
+from ..locks import auto_hide_pending_lock, reports_lock
+from ..models import AutoHide, Report
+from ..registry import ModeratableType, moderatable_for_model, moderatable_get
+from .common import (
+    AUTO_HIDE_REASON,
+    MODERATION_AUTO_HIDDEN_KIND,
+    MODERATION_RESTORED_KIND,
+    MODERATION_WARNING_KIND,
+    REPORT_DETAILS_MAX_LENGTH,
+    REPORT_RATE_LIMIT,
+    REPORT_RATE_WINDOW_SECONDS,
+    _require_moderator,
 )
-MODERATION_AUTO_HIDDEN_KIND = notification_kind_register(
-    "account.moderation_auto_hidden", label="Your content is hidden until a moderator reviews it"
-)
-SUSPENDED_KIND = notification_kind_register("account.suspended", label="Your account is suspended")
-SUSPENSION_LIFTED_KIND = notification_kind_register("account.suspension_lifted", label="Your suspension is lifted")
-MODERATOR_ROLE_KIND = notification_kind_register("account.moderator_role", label="The moderator role")
-AUTO_HIDE_REASON = "Hidden until a moderator reviews it, after several members reported it."
+from .suspensions import _suspension_create, _suspension_reason_check, _suspension_target_check, suspension_until
 
 
 def report_target_get(*, reporter: Any, type_key: str, object_id: int) -> Any:
@@ -186,16 +176,6 @@ def _author_restored(*, author: Any, label: str) -> None:
     )
 
 
-def _require_moderator(actor: Any) -> None:
-    if not is_moderator(actor):
-        raise PermissionDeniedError("Only moderators can do this.")
-
-
-def _require_admin(actor: Any) -> None:
-    if not (getattr(actor, "is_authenticated", False) and actor.is_staff):
-        raise PermissionDeniedError("Only admins can do this.")
-
-
 def _content_locked(*, moderatable: ModeratableType, object_id: int) -> tuple[Any, dict[int, Report]]:
     """The content (hidden or not) and every report of it, locked in primary-key order. Inner helper: the caller
     holds the transaction. The reports' locks serialise the moderators' decisions on one object."""
@@ -247,15 +227,6 @@ def _author_told(*, author: Any, action: str, label: str) -> None:
             body="It broke the community guidelines and is no longer shown.",
             email=True,
         )
-
-
-def suspension_until(period: str, *, now: datetime | None = None) -> datetime | None:
-    """The end of a suspension of ``period`` (a ``SuspensionPeriod`` value) starting ``now``; None: until lifted."""
-    if period not in SuspensionPeriod.values:
-        raise InvalidInputError("Choose how long the suspension lasts.")
-    if period == SuspensionPeriod.UNTIL_LIFTED:
-        return None
-    return (now or timezone.now()) + timedelta(days=int(period))
 
 
 @transaction.atomic(durable=True)
@@ -431,196 +402,3 @@ def content_unhide(
         request=request,
     )
     return target
-
-
-# --- Suspensions ---------------------------------------------------------------------------------------------
-
-
-def _suspension_reason_check(reason: str) -> None:
-    if not reason:
-        raise InvalidInputError("Give the reason for the suspension; the user is shown it.")
-    if len(reason) > REPORT_DETAILS_MAX_LENGTH:
-        raise InvalidInputError(f"Keep the reason under {REPORT_DETAILS_MAX_LENGTH} characters.")
-
-
-def _suspension_target_check(*, moderator: Any, user: Any) -> None:
-    if not getattr(user, "pk", None):
-        raise ActionNotAvailable("This content has no author to suspend.")
-    if user.pk == moderator.pk:
-        raise InvalidInputError("You cannot suspend yourself.")
-    if user.is_staff:
-        raise InvalidInputError("An admin cannot be suspended; an admin must change their role first.")
-
-
-def _suspension_create(
-    *,
-    moderator: Any,
-    user: Any,
-    reason: str,
-    until: datetime | None,
-    report: Report | None,
-    request: HttpRequest | None,
-) -> Suspension:
-    """Suspend ``user`` from now until ``until`` (None: until lifted), replacing any suspension in force. Tells the
-    user (in the app and by email) and audits it. Inner helper: the caller holds the transaction."""
-    now = timezone.now()
-    if until is not None and until <= now:
-        raise InvalidInputError("The end of the suspension must be in the future.")
-    user = user_lock(user_id=user.pk)
-    replaced = list(
-        Suspension.objects.filter(user_id=user.pk, lifted_at__isnull=True)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .values_list("pk", flat=True)
-    )
-    Suspension.objects.filter(pk__in=replaced).update(lifted_at=now, lifted_by=moderator)
-    suspension = Suspension.objects.create(
-        user=user, reason=reason, starts_at=now, ends_at=until, created_by=moderator, report=report
-    )
-    end = suspension_end_text(ends_at=until, zone_name=user.timezone)
-    notify(
-        user=user,
-        kind=SUSPENDED_KIND,
-        title="Your account is suspended",
-        body=(
-            f"A moderator suspended your account {end}. Reason: {reason} You can still read, top up and see your "
-            "wallet, but not post, message, book or start readings."
-        ),
-        email=True,
-    )
-    audit_log_record(
-        actor=moderator,
-        action="moderation.user_suspended",
-        target=user,
-        details={
-            "suspension_id": suspension.pk,
-            "reason": reason,
-            "ends_at": until.isoformat() if until else None,
-            "report_id": report.pk if report else None,
-            "replaced_suspension_ids": replaced,
-        },
-        request=request,
-    )
-    suspension_cache_clear(user)
-    return suspension
-
-
-@transaction.atomic(durable=True)
-def user_suspend(
-    *, moderator: Any, user: Any, reason: str, until: datetime | None, request: HttpRequest | None = None
-) -> Suspension:
-    """A moderator suspends ``user`` until ``until`` (None: until lifted) for ``reason``, which the user is shown.
-    A suspended user can read, top up and see their wallet, and nothing else (``write_guard``). Audited."""
-    _require_moderator(moderator)
-    reason = (reason or "").strip()
-    _suspension_reason_check(reason)
-    _suspension_target_check(moderator=moderator, user=user)
-    return _suspension_create(moderator=moderator, user=user, reason=reason, until=until, report=None, request=request)
-
-
-@transaction.atomic(durable=True)
-def user_suspension_lift(*, moderator: Any, user: Any, note: str = "", request: HttpRequest | None = None) -> int:
-    """A moderator lifts every suspension of ``user`` in force (or yet to start). Tells the user; audited. Returns
-    how many were lifted; refuses when there is none."""
-    _require_moderator(moderator)
-    now = timezone.now()
-    user = user_lock(user_id=user.pk)
-    lifting = list(
-        Suspension.objects.filter(user_id=user.pk, lifted_at__isnull=True)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .values_list("pk", flat=True)
-    )
-    if not lifting:
-        raise InvalidStateError("This user is not suspended.")
-    Suspension.objects.filter(pk__in=lifting).update(lifted_at=now, lifted_by=moderator)
-    notify(
-        user=user,
-        kind=SUSPENSION_LIFTED_KIND,
-        title="Your suspension is lifted",
-        body="A moderator lifted the suspension of your account. You can post, message and book again.",
-        email=True,
-    )
-    audit_log_record(
-        actor=moderator,
-        action="moderation.user_suspension_lifted",
-        target=user,
-        details={"suspension_ids": lifting, "note": (note or "").strip()[:REPORT_DETAILS_MAX_LENGTH]},
-        request=request,
-    )
-    suspension_cache_clear(user)
-    return len(lifting)
-
-
-# --- Moderators and trust levels (admins only) ---------------------------------------------------------------
-
-
-@transaction.atomic(durable=True)
-def moderator_grant(*, actor: Any, user: Any, request: HttpRequest | None = None) -> ModeratorGrant:
-    """An admin makes ``user`` a moderator. Audited; the user is told."""
-    _require_admin(actor)
-    user = user_lock(user_id=user.pk)
-    if user.is_staff:
-        raise InvalidInputError("Admins are moderators already.")
-    if ModeratorGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True).exists():
-        raise InvalidStateError("This user is already a moderator.")
-    grant = ModeratorGrant.objects.create(user=user, granted_by=actor, granted_at=timezone.now())
-    notify(
-        user=user,
-        kind=MODERATOR_ROLE_KIND,
-        title="You are now a moderator",
-        body="You can work the moderation queue once two-factor authentication is on for your account.",
-        email=True,
-    )
-    audit_log_record(
-        actor=actor, action="moderation.moderator_granted", target=user, details={"grant_id": grant.pk}, request=request
-    )
-    moderator_cache_clear(user)
-    return grant
-
-
-@transaction.atomic(durable=True)
-def moderator_revoke(*, actor: Any, user: Any, request: HttpRequest | None = None) -> ModeratorGrant:
-    """An admin takes the moderator role back from ``user``. Audited; the user is told."""
-    _require_admin(actor)
-    user = user_lock(user_id=user.pk)
-    grant = ModeratorGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True).first()
-    if grant is None:
-        raise InvalidStateError("This user is not a moderator.")
-    grant.revoked_at = timezone.now()
-    grant.revoked_by = actor
-    grant.save(update_fields=["revoked_at", "revoked_by"])
-    notify(user=user, kind=MODERATOR_ROLE_KIND, title="You are no longer a moderator", email=True)
-    audit_log_record(
-        actor=actor, action="moderation.moderator_revoked", target=user, details={"grant_id": grant.pk}, request=request
-    )
-    moderator_cache_clear(user)
-    return grant
-
-
-@transaction.atomic(durable=True)
-def trust_override_set(
-    *, actor: Any, user: Any, level: int | None, request: HttpRequest | None = None
-) -> TrustOverride | None:
-    """An admin sets ``user``'s trust level by hand (None: back to the computed level). Audited."""
-    _require_admin(actor)
-    if level is not None and level not in {level.value for level in TrustLevel}:
-        raise InvalidInputError("Choose a trust level.")
-    user = user_lock(user_id=user.pk)
-    previous = TrustOverride.objects.filter(user_id=user.pk).values_list("level", flat=True).first()
-    if level is None:
-        if previous is None:
-            raise InvalidStateError("This user's trust level is already the computed one.")
-        TrustOverride.objects.filter(user_id=user.pk).delete()
-        override = None
-    else:
-        override, _ = TrustOverride.objects.update_or_create(
-            user=user, defaults={"level": level, "set_by": actor, "set_at": timezone.now()}
-        )
-    audit_log_record(
-        actor=actor,
-        action="moderation.trust_level_set",
-        target=user,
-        details={"level": level, "previous": previous},
-        request=request,
-    )
-    trust_cache_clear(user)
-    return override
