@@ -181,3 +181,22 @@ def test_report_create_third_and_fourth_flag_at_once_hide_once():
     assert review.is_hidden
     assert AutoHide.objects.count() == 1
     assert AuditLog.objects.filter(action="moderation.content_auto_hidden").count() == 1
+
+
+@pytest.mark.django_db
+def test_reviews_panel_warns_beside_a_review_with_a_pending_flag_only(client):
+    # given a reader's two reviews, one flagged
+    from apps.readers.models import ReaderProfile
+
+    flagged = _review("Flagged words")
+    other_session_review = _review("Calm words")
+    Review.objects.filter(pk=other_session_review.pk).update(reader=flagged.reader)
+    report = _flag(UserFactory(), flagged)
+    panel = reverse("readings:reviews_panel", args=[ReaderProfile.objects.get(user=flagged.reader).pk])
+    # when / then the warning is beside the flagged one
+    body = client.get(panel).content.decode()
+    assert body.count('data-testid="review-flagged"') == 1
+    assert body.index("review-flagged") < body.index("Flagged words")
+    # when a moderator dismisses the flag, the warning goes
+    services.report_decide(actor=AdminFactory(), report_id=report.pk, action="dismiss")
+    assert 'data-testid="review-flagged"' not in client.get(panel).content.decode()
