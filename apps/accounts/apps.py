@@ -8,3 +8,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import emails  # noqa: F401  (registers this app's outbox handlers)
+        from . import privacy  # noqa: F401  (registers this app's personal data)

@@ -8,3 +8,4 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import services  # noqa: F401  (registers the "notifications.email" outbox handler)
+        from . import privacy  # noqa: F401  (registers this app's personal data)

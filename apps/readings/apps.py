@@ -33,3 +33,4 @@ class ReadingsConfig(AppConfig):
         presence_subscribe(PRESENCE_USE, on_presence_signal)
         moderatable_register(REVIEW_MODERATION)
         moderatable_register(CHAT_MESSAGE_MODERATION)
+        from . import privacy  # noqa: F401  (registers this app's personal data)
