@@ -45,9 +45,7 @@ def _export(user: Any) -> dict[str, Any]:
         "reader_applications": list(
             ReaderApplication.objects.filter(applicant=user)
             .order_by("pk")
-            .values(
-                "id", "bio", "specialties", "tools", "years_experience", "status", "decision_reason", "created_at"
-            )
+            .values("id", "bio", "specialties", "tools", "years_experience", "status", "decision_reason", "created_at")
         ),
     }
 

@@ -44,7 +44,9 @@ def _export(user: Any) -> dict[str, Any]:
             StreamMessage.objects.filter(sender=user).order_by("pk").values("stream_id", "body", "created_at")
         ),
         "gifts_sent": list(
-            StreamGift.objects.filter(sender=user).order_by("pk").values("stream_id", "name", "price_amount", "created_at")
+            StreamGift.objects.filter(sender=user)
+            .order_by("pk")
+            .values("stream_id", "name", "price_amount", "created_at")
         ),
         "tickets": list(
             StreamTicket.objects.filter(user=user).order_by("pk").values("stream_id", "price_amount", "created_at")

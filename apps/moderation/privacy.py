@@ -12,7 +12,9 @@ def _export(user: Any) -> list[dict[str, Any]]:
     return list(
         Report.objects.filter(reporter=user)
         .order_by("pk")
-        .values("content_type__app_label", "content_type__model", "object_id", "reason", "details", "status", "created_at")
+        .values(
+            "content_type__app_label", "content_type__model", "object_id", "reason", "details", "status", "created_at"
+        )
     )
 
 

@@ -38,5 +38,7 @@ def _erase(user: Any) -> None:
 
 
 personal_data_register(
-    PersonalData(key="notifications.notifications", export=_export, erase=_erase, models=("notifications.Notification",))
+    PersonalData(
+        key="notifications.notifications", export=_export, erase=_erase, models=("notifications.Notification",)
+    )
 )

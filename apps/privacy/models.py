@@ -71,9 +71,7 @@ class DeletionRequest(models.Model):
                 condition=Q(status__in=sorted(OPEN_DELETION_STATUSES)),
                 name="privacy_deletion_one_open_per_user",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=DeletionStatus.values), name="privacy_deletion_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=DeletionStatus.values), name="privacy_deletion_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status__in=[DeletionStatus.SCHEDULED, DeletionStatus.COMPLETED])
                 | Q(confirmed_at__isnull=False, scheduled_for__isnull=False),

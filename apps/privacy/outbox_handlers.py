@@ -40,7 +40,10 @@ def export_ready_email_send(*, export_id: int) -> None:
     }
     context["action_url"] = context["download_url"]
     email_send(
-        to=[export.user.email], subject="Your SoulSeer data export is ready", template="privacy/emails/export_ready", context=context
+        to=[export.user.email],
+        subject="Your SoulSeer data export is ready",
+        template="privacy/emails/export_ready",
+        context=context,
     )
     cache.set(sent_key, True, timeout=SENT_MARK_SECONDS)
 

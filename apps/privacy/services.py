@@ -186,7 +186,9 @@ def export_build(*, export_id: int, now: datetime | None = None) -> DataExport |
             body="Download it within 24 hours from your export page; you can get a new link there until it expires.",
             url=reverse("privacy:export_download"),
         )
-        outbox_enqueue(name=EXPORT_READY_EMAIL, kwargs={"export_id": export.pk}, dedupe_key=f"privacy:export:{export.pk}:email")
+        outbox_enqueue(
+            name=EXPORT_READY_EMAIL, kwargs={"export_id": export.pk}, dedupe_key=f"privacy:export:{export.pk}:email"
+        )
         audit_log_record(
             actor=None,
             action="privacy.export_ready",
@@ -238,7 +240,9 @@ def deletion_token_request(*, user: Any, token: str) -> DeletionRequest:
     if deletion is None:
         raise NoDeletionRequest("This confirmation link is not for the account you are signed in to.")
     if deletion.status not in OPEN_DELETION_STATUSES:
-        raise InvalidStateError("This deletion request was cancelled. Ask again if you still want to delete your account.")
+        raise InvalidStateError(
+            "This deletion request was cancelled. Ask again if you still want to delete your account."
+        )
     return deletion
 
 
@@ -262,7 +266,8 @@ def deletion_request(
     balance = wallet_balance(user=user)
     if balance > 0 and not forfeit_balance:
         raise InvalidInputError(
-            f"Your wallet still holds ${balance:.2f}. Confirm that you give it up, or spend it or ask for a refund first."
+            f"Your wallet still holds ${balance:.2f}. Confirm that you give it up, "
+            "or spend it or ask for a refund first."
         )
     now = timezone.now()
     with transaction.atomic(durable=True):
@@ -298,7 +303,9 @@ def deletion_confirm(*, user: Any, token: str, request: HttpRequest | None = Non
         user_lock(user_id=user.pk)
         deletion = deletion_lock(request_id=deletion.pk)  # type: ignore[assignment]
         if deletion is None or deletion.status not in OPEN_DELETION_STATUSES:
-            raise InvalidStateError("This deletion request was cancelled. Ask again if you still want to delete your account.")
+            raise InvalidStateError(
+                "This deletion request was cancelled. Ask again if you still want to delete your account."
+            )
         if deletion.status == DeletionStatus.SCHEDULED:
             return deletion
         deletion.status = DeletionStatus.SCHEDULED

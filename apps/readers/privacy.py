@@ -4,7 +4,6 @@ row stays for the ratings of the reviews it received."""
 
 from typing import Any
 
-
 from apps.core.privacy import FileRef, PersonalData, personal_data_register
 
 from .cache import reader_directory_changed

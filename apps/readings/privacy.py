@@ -80,7 +80,9 @@ def _blockers(user: Any) -> list[str]:
     if readings.filter(state__in=sorted(LIVE_STATES)).exists():
         reasons.append("A reading of yours is still in progress or waiting to start. End it first.")
     if readings.filter(state=SessionState.ENDED).exists():
-        reasons.append("A reading of yours has ended but its payment is still being settled. Try again in a few minutes.")
+        reasons.append(
+            "A reading of yours has ended but its payment is still being settled. Try again in a few minutes."
+        )
     return reasons
 
 
