@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from apps.core.privacy import PersonalData, personal_data_register
+from apps.notifications.services import notification_texts_remove
 
 from .enums import EndReason, StreamState
 from .models import (
@@ -71,6 +72,8 @@ def _blockers(user: Any) -> list[str]:
 
 def _erase(user: Any) -> None:
     StreamMessage.objects.filter(sender=user).update(body=REMOVED)
+    # Followers' and invitees' notifications quoted the host's stream titles.
+    notification_texts_remove(texts=Stream.objects.filter(host=user).values_list("title", flat=True), replacement="")
     Stream.objects.filter(host=user).update(title="Livestream", description="")
     Stream.objects.filter(host=user, state=StreamState.SCHEDULED).update(
         state=StreamState.ENDED, ended_at=timezone.now(), end_reason=EndReason.CANCELLED

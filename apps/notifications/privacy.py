@@ -3,12 +3,10 @@ are removed, and other people's notifications that named the user ("A message fr
 
 from typing import Any
 
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
-
 from apps.core.privacy import PersonalData, personal_data_register
 
 from .models import Notification
+from .services import notification_texts_remove
 
 FORMER_MEMBER = "a former member"
 
@@ -25,16 +23,12 @@ def names_of(user: Any) -> list[str]:
     """How other people's texts may have named ``user``: their names and address (longest first)."""
     profile = getattr(user, "reader_profile", None) if hasattr(user, "reader_profile") else None
     names = {user.email, user.display_name, user.email.split("@")[0], getattr(profile, "display_name", "")}
-    return sorted((name for name in names if len(name) >= 3), key=len, reverse=True)
+    return [name for name in names if name]
 
 
 def _erase(user: Any) -> None:
     Notification.objects.filter(user=user).delete()
-    for name in names_of(user):
-        Notification.objects.filter(Q(title__contains=name) | Q(body__contains=name)).update(
-            title=Replace("title", Value(name), Value(FORMER_MEMBER)),
-            body=Replace("body", Value(name), Value(FORMER_MEMBER)),
-        )
+    notification_texts_remove(texts=names_of(user), replacement=FORMER_MEMBER)
 
 
 personal_data_register(

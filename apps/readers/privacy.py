@@ -5,6 +5,7 @@ row stays for the ratings of the reviews it received."""
 from typing import Any
 
 from apps.core.privacy import FileRef, PersonalData, personal_data_register
+from apps.notifications.services import notification_texts_remove
 
 from .cache import reader_directory_changed
 from .models import Favorite, OnlineAlert, OnlineAlertDelivery, ReaderProfile
@@ -60,6 +61,8 @@ def _erase(user: Any) -> None:
     OnlineAlert.objects.filter(user=user).delete()
     OnlineAlertDelivery.objects.filter(user=user).delete()
     profile = ReaderProfile.objects.filter(user=user)
+    # Online alerts to followers quoted the headline.
+    notification_texts_remove(texts=profile.values_list("headline", flat=True), replacement="")
     if profile.update(
         display_name="Former reader",
         headline="",

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q
 
 from apps.core.privacy import PersonalData, personal_data_register
+from apps.notifications.services import notification_texts_remove
 
 from .enums import LIVE_STATES, SessionState
 from .models import ReadingSession, Review, SessionMessage, SessionNote
@@ -87,6 +88,10 @@ def _blockers(user: Any) -> list[str]:
 
 
 def _erase(user: Any) -> None:
+    # The reader's notifications quoted the client's intake notes and reviews (the first 200 characters).
+    quoted = [note[:200] for note in ReadingSession.objects.filter(client=user).values_list("intake_note", flat=True)]
+    quoted += [body[:200] for body in Review.objects.filter(client=user).values_list("body", flat=True)]
+    notification_texts_remove(texts=quoted, replacement=REMOVED)
     ReadingSession.objects.filter(client=user).exclude(intake_note="").update(intake_note="")
     SessionMessage.objects.filter(sender=user).update(body=REMOVED)
     SessionNote.objects.filter(author=user).delete()

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q
 
 from apps.core.privacy import PersonalData, personal_data_register
+from apps.notifications.services import notification_texts_remove
 
 from .enums import ACTIVE_BOOKING_STATUSES, CancelledBy
 from .models import Booking, DateException, ReaderSchedule, TimeBlock, WeeklyWindow
@@ -74,9 +75,12 @@ def _blockers(user: Any) -> list[str]:
 
 def _erase(user: Any) -> None:
     Booking.objects.filter(client=user).exclude(intake_note="").update(intake_note="")
-    Booking.objects.filter(
+    own_reasons = Booking.objects.filter(
         Q(client=user, cancelled_by=CancelledBy.CLIENT) | Q(reader=user, cancelled_by=CancelledBy.READER)
-    ).exclude(cancel_reason="").update(cancel_reason="")
+    ).exclude(cancel_reason="")
+    # The other party's notification of the cancellation quoted the reason.
+    notification_texts_remove(texts=own_reasons.values_list("cancel_reason", flat=True), replacement="")
+    own_reasons.update(cancel_reason="")
     TimeBlock.objects.filter(reader=user).delete()
     WeeklyWindow.objects.filter(reader=user).delete()
     DateException.objects.filter(reader=user).delete()

@@ -94,11 +94,11 @@ def person_with_data(marker: str, *, reader: Any) -> Person:
         user=user,
         amount=Decimal("5.00"),
         status=TopUp.Status.PAID,
-        stripe_checkout_session_id=f"cs_{marker}",
-        stripe_payment_intent_id=f"pi_{marker}",
+        stripe_checkout_session_id=f"cs_test_{user.pk}",
+        stripe_payment_intent_id=f"pi_test_{user.pk}",
     )
     StripeEvent.objects.create(
-        stripe_event_id=f"evt_{marker}",
+        stripe_event_id=f"evt_test_{user.pk}",
         type="checkout.session.completed",
         payload={"data": {"object": {"customer_details": {"email": user.email, "name": f"{marker} Name"}}}},
         status=StripeEvent.Status.DONE,
