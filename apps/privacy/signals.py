@@ -27,5 +27,7 @@ def deletion_banner_on_sign_in(sender: Any, request: Any, user: Any, **kwargs: A
         return
     request.session[SESSION_DELETION_KEY] = scheduled.isoformat()
     messages.warning(
-        request, "Your account is scheduled for deletion. You can still keep it: cancel the deletion below."
+        request,
+        "Your account is scheduled for deletion. You can still keep it: cancel the deletion below.",
+        fail_silently=True,  # sign-ins without the messages middleware (Client.login) still get the banner
     )
