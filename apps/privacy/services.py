@@ -61,8 +61,10 @@ from .exceptions import (
     NoDeletionRequest,
     WrongPassword,
 )
+from .links import export_link_issue
 from .locks import deletion_lock, export_lock
 from .models import DataExport, DeletionRequest
+from .selectors import export_ready_get
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +198,14 @@ def export_build(*, export_id: int, now: datetime | None = None) -> DataExport |
             details={"size_bytes": size, "files": len(refs) - len(missing), "missing_files": len(missing)},
         )
     return export
+
+
+def export_download_link(*, user: Any) -> str:
+    """A fresh download link (valid 24 hours, bound to ``user``) to their ready export; ``ExportNotAvailable``
+    when they have none whose file is still kept. Opening it is logged by ``apps.core.files``."""
+    export = export_ready_get(viewer=user)
+    with transaction.atomic(durable=True):
+        return export_link_issue(export=export, user=user)
 
 
 def exports_expire(*, now: datetime | None = None) -> int:

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,15 +11,20 @@ from apps.core.exceptions import DomainError
 
 from .constants import DELETION_GRACE, EXPORT_RATE_LIMIT, SESSION_DELETION_KEY
 from .forms import DeletionRequestForm
-from .links import export_link_issue
 from .selectors import (
     deletion_blockers,
     deletion_open,
     deletion_wallet_balance,
     export_latest,
-    export_ready_get,
 )
-from .services import deletion_cancel, deletion_confirm, deletion_request, deletion_token_request, export_request
+from .services import (
+    deletion_cancel,
+    deletion_confirm,
+    deletion_request,
+    deletion_token_request,
+    export_download_link,
+    export_request,
+)
 
 
 @login_required
@@ -39,10 +43,7 @@ def export_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_download_view(request: HttpRequest) -> HttpResponse:
     """A fresh download link (valid 24 hours, bound to the viewer) to their ready export."""
-    export = export_ready_get(viewer=request.user)
-    with transaction.atomic(durable=True):
-        url = export_link_issue(export=export, user=request.user)
-    return redirect(url)
+    return redirect(export_download_link(user=request.user))
 
 
 @login_required
