@@ -13,4 +13,4 @@ class CoreConfig(AppConfig):
 
         checks.register(navigation_check, checks.Tags.urls)
         checks.register(personal_data_check, checks.Tags.models)
-        from . import privacy_audit  # noqa: F401  (registers the audit log's personal data)
+        from . import personal_data  # noqa: F401  (registers the audit log's and file links' personal data)

@@ -90,6 +90,7 @@ def test_export_ready_tells_the_user_in_the_app_and_by_email_with_a_link():
     # when
     export = export_request(user=person.user)
     outbox_drain()
+    outbox_drain()  # the email the build recorded
     # then
     notification = Notification.objects.get(user=person.user, kind="account.export_ready", title__startswith="Your")
     assert notification.url == "/accounts/export/download/"

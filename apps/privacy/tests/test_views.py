@@ -107,3 +107,49 @@ def test_sign_in_while_scheduled_shows_the_banner():
     # then
     assert b"Your account is scheduled for deletion." in page.content
     assert b"keep your account" in page.content
+
+
+def _ready_export_link(user):
+    from apps.privacy.services import export_request
+
+    export_request(user=user)
+    outbox_drain()
+    outbox_drain()  # the email the build recorded
+    [email] = [message for message in mail.outbox if "data export" in message.subject and message.to == [user.email]]
+    link = next(word for word in email.body.split() if "/files/" in word)
+    return link[link.index("/files/") :]
+
+
+def test_emailed_export_link_serves_the_zip_to_its_owner_only():
+    # given
+    owner, other = UserFactory(), UserFactory()
+    path = _ready_export_link(owner)
+    # when
+    served = _client_for(owner).get(path)
+    refused = _client_for(other).get(path)
+    # then
+    assert served.status_code == 200
+    assert served["Content-Disposition"].startswith('attachment; filename="soulseer-data-')
+    assert b"".join(served.streaming_content)[:2] == b"PK"
+    assert refused.status_code == 404
+
+
+def test_export_link_after_24_hours_is_gone_and_a_fresh_one_works():
+    # given: the emailed link, a day and a minute later
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.core.models import FileLink
+
+    owner = UserFactory()
+    path = _ready_export_link(owner)
+    link = FileLink.objects.get(user=owner, purpose="privacy.export")
+    assert timedelta(hours=23, minutes=59) < link.expires_at - link.created_at <= timedelta(hours=24)
+    FileLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    browser = _client_for(owner)
+    # when / then
+    assert browser.get(path).status_code == 410
+    fresh = browser.get(reverse("privacy:export_download"))
+    assert fresh.status_code == 302 and fresh["Location"].startswith("/files/")
+    assert browser.get(fresh["Location"]).status_code == 200
