@@ -181,10 +181,12 @@ def test_deletions_run_anonymises_every_trace_and_keeps_the_ledger_clean(django_
     review = Review.objects.get(client=user)
     deletion = _confirmed(user)
     outbox_drain()
+    written_in = {row.rsplit(" #", 1)[0] for row in rows_containing([amber.marker, user.email])}
+    assert len(written_in) >= 15, written_in  # the world wrote everywhere: the scan sees it
     # when
     with django_capture_on_commit_callbacks(execute=True):
         assert deletions_run(now=deletion.scheduled_for + timedelta(minutes=1)) == 1
-    # then: no table holds their email, names or anything they wrote
+    # then: no table holds their email, names or anything they wrote (which many did before)
     left = rows_containing([amber.marker, user.email])
     assert left == [], left
     # the other person's data is untouched
@@ -211,9 +213,16 @@ def test_deletions_run_anonymises_every_trace_and_keeps_the_ledger_clean(django_
 
 
 def test_deletions_run_of_a_reader_removes_the_public_profile(django_capture_on_commit_callbacks):
-    # given: a reader with a published profile and photo, reviewed by a client
+    # given: a reader with a published profile and photo (names no other row could contain), reviewed by a client
     reader = shared_reader()
+    User.objects.filter(pk=reader.pk).update(email="juniperreader@example.com", display_name="Juniper Quillfeather")
+    type(reader.reader_profile).objects.filter(user=reader).update(
+        display_name="Juniper Starquill", headline="Juniperlight guidance"
+    )
+    reader.refresh_from_db()
     client = person_with_data("IvyMark", reader=reader)
+    names = ["juniperreader", "Juniper Quillfeather", "Juniper Starquill", "Juniperlight"]
+    assert len(rows_containing(names)) > 3  # profile, user, email address, the client's notifications
     profile = reader.reader_profile
     photo = profile.photo.name
     assert photo and storages["public"].exists(photo)
@@ -242,6 +251,8 @@ def test_deletions_run_of_a_reader_removes_the_public_profile(django_capture_on_
         False,
     )
     assert not storages["public"].exists(photo)
+    left = rows_containing(names)
+    assert left == [], left
     review = Review.objects.get(client=client.user)
     assert review.rating == 4 and review.reply_body == "[Removed when the account was deleted.]"
     assert ledger_check_run().is_ok
