@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,42 +14,131 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DataExport',
+            name="DataExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('building', 'Being prepared'), ('ready', 'Ready to download'), ('failed', 'Failed'), ('expired', 'Expired')], default='requested', max_length=10)),
-                ('storage_key', models.CharField(blank=True, max_length=300)),
-                ('size_bytes', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('ready_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='data_exports', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("building", "Being prepared"),
+                            ("ready", "Ready to download"),
+                            ("failed", "Failed"),
+                            ("expired", "Expired"),
+                        ],
+                        default="requested",
+                        max_length=10,
+                    ),
+                ),
+                ("storage_key", models.CharField(blank=True, max_length=300)),
+                ("size_bytes", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("ready_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="data_exports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
-                'indexes': [models.Index(condition=models.Q(('status', 'ready')), fields=['expires_at'], name='privacy_export_due_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['building', 'requested'])), fields=('user',), name='privacy_export_one_active_per_user'), models.CheckConstraint(condition=models.Q(('status__in', ['requested', 'building', 'ready', 'failed', 'expired'])), name='privacy_export_status_valid'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'ready'), _negated=True), models.Q(models.Q(('storage_key', ''), _negated=True), ('expires_at__isnull', False), ('ready_at__isnull', False)), _connector='OR'), name='privacy_export_ready_has_file')],
+                "ordering": ["-requested_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "ready")), fields=["expires_at"], name="privacy_export_due_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["building", "requested"])),
+                        fields=("user",),
+                        name="privacy_export_one_active_per_user",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["requested", "building", "ready", "failed", "expired"])),
+                        name="privacy_export_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "ready"), _negated=True),
+                            models.Q(
+                                models.Q(("storage_key", ""), _negated=True),
+                                ("expires_at__isnull", False),
+                                ("ready_at__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="privacy_export_ready_has_file",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DeletionRequest',
+            name="DeletionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for the emailed confirmation'), ('scheduled', 'Scheduled'), ('cancelled', 'Cancelled'), ('completed', 'Completed')], default='pending', max_length=10)),
-                ('requested_at', models.DateTimeField()),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('scheduled_for', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('blocked_reasons', models.JSONField(blank=True, default=list)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deletion_requests', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for the emailed confirmation"),
+                            ("scheduled", "Scheduled"),
+                            ("cancelled", "Cancelled"),
+                            ("completed", "Completed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField()),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("scheduled_for", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("blocked_reasons", models.JSONField(blank=True, default=list)),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deletion_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
-                'indexes': [models.Index(condition=models.Q(('status', 'scheduled')), fields=['scheduled_for'], name='privacy_deletion_due_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['pending', 'scheduled'])), fields=('user',), name='privacy_deletion_one_open_per_user'), models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'scheduled', 'cancelled', 'completed'])), name='privacy_deletion_status_valid'), models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['scheduled', 'completed']), _negated=True), models.Q(('confirmed_at__isnull', False), ('scheduled_for__isnull', False)), _connector='OR'), name='privacy_deletion_confirmed_has_date')],
+                "ordering": ["-requested_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "scheduled")),
+                        fields=["scheduled_for"],
+                        name="privacy_deletion_due_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["pending", "scheduled"])),
+                        fields=("user",),
+                        name="privacy_deletion_one_open_per_user",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["pending", "scheduled", "cancelled", "completed"])),
+                        name="privacy_deletion_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status__in", ["scheduled", "completed"]), _negated=True),
+                            models.Q(("confirmed_at__isnull", False), ("scheduled_for__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="privacy_deletion_confirmed_has_date",
+                    ),
+                ],
             },
         ),
     ]
