@@ -49,8 +49,12 @@ def export_ready_email_send(*, export_id: int) -> None:
 
 
 @outbox_handler(DELETION_CONFIRM_EMAIL)
-def deletion_confirm_email_send(*, request_id: int) -> None:
-    """Email the confirmation link of an unconfirmed deletion request (nothing once it is confirmed or cancelled)."""
+def deletion_confirm_email_send(*, request_id: int, asked_at: str = "") -> None:
+    """Email the confirmation link of an unconfirmed deletion request (nothing once it is confirmed or cancelled),
+    once per time the user asked."""
+    sent_key = f"privacy:deletion-confirm-emailed:{request_id}:{asked_at}"
+    if cache.get(sent_key):
+        return
     deletion = DeletionRequest.objects.select_related("user").filter(pk=request_id).first()
     if deletion is None or deletion.status != DeletionStatus.PENDING:
         return
@@ -68,3 +72,4 @@ def deletion_confirm_email_send(*, request_id: int) -> None:
         template="privacy/emails/deletion_confirm",
         context=context,
     )
+    cache.set(sent_key, True, timeout=SENT_MARK_SECONDS)

@@ -292,8 +292,8 @@ def deletion_request(
             deletion.save(update_fields=["requested_at"])
         outbox_enqueue(
             name=DELETION_CONFIRM_EMAIL,
-            kwargs={"request_id": deletion.pk},
-            dedupe_key=f"privacy:deletion:{deletion.pk}:confirm:{now.timestamp()}",
+            kwargs={"request_id": deletion.pk, "asked_at": now.isoformat()},
+            dedupe_key=f"privacy:deletion:{deletion.pk}:confirm:{now.isoformat()}",
         )
         audit_log_record(
             actor=user,

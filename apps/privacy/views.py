@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.errors import domain_errors_redirect
@@ -35,7 +36,13 @@ def export_view(request: HttpRequest) -> HttpResponse:
         export_request(user=request.user, request=request)
         messages.success(request, "We are preparing your export. We will email you a download link when it is ready.")
         return redirect("privacy:export")
-    context = {"export": export_latest(viewer=request.user), "rate_limit": EXPORT_RATE_LIMIT}
+    export = export_latest(viewer=request.user)
+    context = {
+        "export": export,
+        # A ready export whose file's time is over (before the hourly job marks it) reads as expired.
+        "is_expired": export is not None and export.expires_at is not None and export.expires_at <= timezone.now(),
+        "rate_limit": EXPORT_RATE_LIMIT,
+    }
     return render(request, "privacy/export.html", context)
 
 
