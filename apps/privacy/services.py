@@ -34,7 +34,7 @@ from apps.core.privacy import (
     personal_data_export,
     personal_data_files,
 )
-from apps.core.ratelimit import rate_limit_consume
+from apps.core.ratelimit import rate_limit_consume, rate_limit_for
 from apps.core.services import audit_log_record
 from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
@@ -44,11 +44,9 @@ from .constants import (
     DELETION_CONFIRM_MAX_AGE,
     DELETION_CONFIRM_SALT,
     DELETION_GRACE,
-    DELETION_RATE_LIMIT,
-    DELETION_RATE_WINDOW_SECONDS,
+    DELETION_RATE_SCOPE,
     EXPORT_KEEP,
-    EXPORT_RATE_LIMIT,
-    EXPORT_RATE_WINDOW_SECONDS,
+    EXPORT_RATE_SCOPE,
     EXPORT_STALE_AFTER,
     EXPORT_STORAGE,
 )
@@ -98,12 +96,13 @@ def export_request(*, user: Any, request: HttpRequest | None = None) -> DataExpo
     loses it."""
     if DataExport.objects.filter(user=user, status__in=sorted(ACTIVE_EXPORT_STATUSES)).exists():
         raise ExportInProgress("Your export is already being prepared. We will email you when it is ready.")
+    limit = rate_limit_for(EXPORT_RATE_SCOPE)
     rate_limit_consume(
-        scope="privacy.export",
+        scope=EXPORT_RATE_SCOPE,
         subject_id=user.pk,
-        limit=EXPORT_RATE_LIMIT,
-        window_seconds=EXPORT_RATE_WINDOW_SECONDS,
-        message=f"You can ask for {EXPORT_RATE_LIMIT} exports a day. Please try again tomorrow.",
+        limit=limit.limit,
+        window_seconds=limit.window_seconds,
+        message=f"You can ask for {limit.limit} exports {limit.period}. Please try again later.",
     )
     with transaction.atomic(durable=True):
         user_lock(user_id=user.pk)
@@ -261,12 +260,13 @@ def deletion_request(
 ) -> DeletionRequest:
     """Ask to delete the account: re-authenticated by password, refused while something blocks it, confirmed by
     an emailed link. Asking again while unconfirmed sends a new link. Audited."""
+    limit = rate_limit_for(DELETION_RATE_SCOPE)
     rate_limit_consume(
-        scope="privacy.deletion",
+        scope=DELETION_RATE_SCOPE,
         subject_id=user.pk,
-        limit=DELETION_RATE_LIMIT,
-        window_seconds=DELETION_RATE_WINDOW_SECONDS,
-        message="Too many deletion requests today. Please try again tomorrow.",
+        limit=limit.limit,
+        window_seconds=limit.window_seconds,
+        message=f"You can ask to delete your account {limit.limit} times {limit.period}. Please try again later.",
     )
     if not user.check_password(password):
         raise WrongPassword("That password is not right.")

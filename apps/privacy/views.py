@@ -9,8 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
+from apps.core.ratelimit import rate_limit_for
 
-from .constants import DELETION_GRACE, EXPORT_RATE_LIMIT, SESSION_DELETION_KEY
+from .constants import DELETION_GRACE, EXPORT_RATE_SCOPE, SESSION_DELETION_KEY
 from .forms import DeletionRequestForm
 from .selectors import (
     deletion_blockers,
@@ -41,7 +42,7 @@ def export_view(request: HttpRequest) -> HttpResponse:
         "export": export,
         # A ready export whose file's time is over (before the hourly job marks it) reads as expired.
         "is_expired": export is not None and export.expires_at is not None and export.expires_at <= timezone.now(),
-        "rate_limit": EXPORT_RATE_LIMIT,
+        "rate_limit": rate_limit_for(EXPORT_RATE_SCOPE),
     }
     return render(request, "privacy/export.html", context)
 

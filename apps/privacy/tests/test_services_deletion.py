@@ -303,3 +303,14 @@ def test_deletion_request_while_scheduled_is_refused():
     with pytest.raises(InvalidStateError):
         deletion_request(user=user, password=PASSWORD)
     assert User.objects.get(pk=user.pk).is_active
+
+
+def test_deletion_request_past_five_a_day_is_rate_limited():
+    from apps.core.exceptions import RateLimitedError
+
+    user = UserFactory()
+    for _ in range(5):
+        deletion_request(user=user, password=PASSWORD)
+    with pytest.raises(RateLimitedError):
+        deletion_request(user=user, password=PASSWORD)
+    assert DeletionRequest.objects.filter(user=user).count() == 1
