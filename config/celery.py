@@ -87,3 +87,14 @@ app.conf.beat_schedule["payouts-batch-weekly"] = {
     # crontab counts days from Sunday (0), datetime.weekday() from Monday (0).
     "schedule": crontab(hour=BATCH_HOUR_UTC, minute=0, day_of_week=(BATCH_WEEKDAY + 1) % 7),
 }
+
+# Privacy: anonymise the accounts whose deletion grace period is over (each locked and re-checked, so overlapping
+# runs delete nobody twice), and delete the files of expired data exports.
+app.conf.beat_schedule["privacy-deletions-run"] = {
+    "task": "privacy.deletions_run",
+    "schedule": crontab(minute=23),
+}
+app.conf.beat_schedule["privacy-exports-expire"] = {
+    "task": "privacy.exports_expire",
+    "schedule": crontab(minute=53),
+}

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("", include("apps.pages.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("accounts/", include("apps.privacy.urls")),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("dashboard/", include("apps.dashboards.urls")),

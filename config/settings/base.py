@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.live",
     "apps.payouts",
     "apps.analytics",
+    "apps.privacy",
 ]
 
 MIDDLEWARE = [
@@ -338,6 +339,9 @@ RATE_LIMITS = {
     "payouts.request": "5/h",
     "scheduling.availability": "60/h",  # weekly windows, days off and blocked times
     "scheduling.reschedule": "10/h",
+    # Counted by apps.privacy.services (one entry point each, but a request in progress uses no slot).
+    "privacy.export": "3/d",  # data exports: each one builds a ZIP of everything
+    "privacy.deletion": "5/d",  # account deletion requests: each one sends a confirmation email
 }
 
 # --- I18N ------------------------------------------------------------------------------------------

@@ -103,6 +103,13 @@ RULES: dict[str, Rule] = {
     "accounts:settings": SIGNED_IN,
     "accounts:avatar": Rule("signed_in", why="the viewer's own avatar: 404 until they upload one"),
     "accounts:reader_application": SIGNED_IN,
+    "privacy:export": SIGNED_IN,
+    "privacy:export_download": Rule("signed_in", why="the viewer's own ready export: 404 until they have one"),
+    "privacy:delete": SIGNED_IN,
+    "privacy:delete_confirm": Rule(
+        "signed_in", why="the emailed link: the viewer's own signed token, 400 without it, 404 for another's"
+    ),
+    "privacy:delete_cancel": SIGNED_IN,
     "dashboards:home": SIGNED_IN,
     "dashboards:client": SIGNED_IN,
     "wallet:topup": SIGNED_IN,

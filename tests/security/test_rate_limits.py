@@ -37,6 +37,8 @@ LIMITED_IN_SERVICE = {
     "scheduling:confirm": "scheduling.services.booking (10 bookings an hour): apps/scheduling/tests",
     "readings:chat": "readings.services.chat (20 lines in 10 seconds): apps/readings/tests/test_views.py",
     "live:chat": "live.services.chat (10 lines a minute): apps/live/tests",
+    "privacy:export": "privacy.services.export_request (3 a day): apps/privacy/tests/test_services_export.py",
+    "privacy:delete": "privacy.services.deletion_request (5 a day): apps/privacy/tests",
 }
 
 # Views that take POST but create nothing a person could pile up: state changes of one existing object,
@@ -66,6 +68,8 @@ CREATES_NOTHING = {
     "scheduling:block_remove": "removes one of the reader's rows",
     "scheduling_manage:cancel": "a transition of one booking",
     "scheduling_join:join": "opens the booked reading's one room (idempotent per booking)",
+    "privacy:delete_confirm": "a transition of the viewer's one deletion request",
+    "privacy:delete_cancel": "a transition of the viewer's one deletion request",
 }
 
 UNSAFE = ("post", "put", "patch", "delete")
