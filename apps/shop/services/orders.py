@@ -65,14 +65,22 @@ def _client_key_clean(raw: Any) -> str:
     return key
 
 
-def _order_from_cart(*, user: Any, client_key: str, method: Any, expires_at: datetime | None) -> Order:
-    """Create the order and its lines from the cart, taking the stock of its physical items. Inner helper: the
-    caller holds the transaction. Refused with nothing written: an empty cart, an item no longer for sale, a
-    quantity above the stock."""
+def _order_from_cart(*, user: Any, client_key: str, method: Any, expires_at: datetime | None) -> tuple[Order, bool]:
+    """Create the order and its lines from the cart, taking the stock of its physical items; (order, created).
+    The order a racing submit of the same form created first is returned instead. Inner helper: the caller holds
+    the transaction. Refused with nothing written: an empty cart, an item no longer for sale, a quantity above the
+    stock."""
+    product_ids = list(CartItem.objects.filter(user=user).values_list("product_id", flat=True))
+    products = locks.products_lock(product_ids=product_ids)
+    # Read again under the locks: a racing submit may have committed its order and emptied the cart meanwhile.
+    existing = Order.objects.filter(user=user, client_key=client_key).first()
+    if existing is not None:
+        return existing, False
     cart = list(CartItem.objects.filter(user=user).order_by("product_id"))
     if not cart:
         raise CartEmpty()
-    products = locks.products_lock(product_ids=[item.product_id for item in cart])
+    if {item.product_id for item in cart} - set(products):
+        raise InvalidStateError("Your cart changed while checking out; please try again.")
     selling = {p.pk: p for p in for_sale().filter(pk__in=products)}
     lines = []
     for item in cart:
@@ -124,7 +132,7 @@ def _order_from_cart(*, user: Any, client_key: str, method: Any, expires_at: dat
                 expires_at=expires_at or timezone.now(),
                 status=ReservationStatus.HELD if method == PaymentMethod.STRIPE else ReservationStatus.CONSUMED,
             )
-    return order
+    return order, True
 
 
 @transaction.atomic(durable=True)
@@ -133,7 +141,11 @@ def _checkout_order_create(*, user: Any, client_key: str) -> tuple[Order, bool]:
     if existing is not None:
         return existing, False
     expires_at = timezone.now() + timedelta(minutes=settings.SHOP_CHECKOUT_MINUTES)
-    order = _order_from_cart(user=user, client_key=client_key, method=PaymentMethod.STRIPE, expires_at=expires_at)
+    order, created = _order_from_cart(
+        user=user, client_key=client_key, method=PaymentMethod.STRIPE, expires_at=expires_at
+    )
+    if not created:
+        return order, False
     audit_log_record(
         actor=user, action="shop.checkout_started", target=order, details={"total": str(order.total_amount)}
     )
@@ -232,7 +244,9 @@ def order_wallet_pay(*, user: Any, client_key: Any) -> Order:
     existing = Order.objects.filter(user=user, client_key=client_key).first()
     if existing is not None:
         return existing
-    order = _order_from_cart(user=user, client_key=client_key, method=PaymentMethod.WALLET, expires_at=None)
+    order, created = _order_from_cart(user=user, client_key=client_key, method=PaymentMethod.WALLET, expires_at=None)
+    if not created:
+        return order
     items = list(order.items.select_related("creator"))
     ledger_post(
         kind=TransactionKind.SHOP_ORDER,
