@@ -29,7 +29,6 @@ from apps.wallet.alerts import RECONCILIATION_MISMATCH, admin_alert
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Posting, ReconciliationRun
 
-
 # Ledger kinds that record money a Stripe charge brought in: a wallet top-up, a shop order paid by card.
 CHARGE_KINDS = (TransactionKind.TOP_UP, TransactionKind.SHOP_ORDER)
 
