@@ -11,13 +11,16 @@ class ShopConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from apps.wallet.services.ledger_check import ledger_check_register
         from apps.wallet.services.webhooks import stripe_event_handler_register
         from apps.wallet.stripe_purposes import stripe_purpose_register
 
         from . import outbox_handlers  # noqa: F401  (registers the shop's outbox handlers)
+        from .checks import orders_paid_in_ledger
         from .constants import PURPOSE
         from .services import catalog, orders
 
+        ledger_check_register("shop_orders_paid_in_ledger")(orders_paid_in_ledger)
         for event_type in catalog.CATALOG_EVENT_TYPES:
             stripe_event_handler_register(event_type, catalog.catalog_event_apply)
         stripe_purpose_register(

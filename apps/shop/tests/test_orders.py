@@ -243,3 +243,37 @@ def test_partial_refund_by_card_goes_through_the_outbox_and_reverses_the_ledger(
         order_refund_request(actor=admin, order_id=order.pk, amount="30.01", reason="Too much", restock=False)
     assert ledger_check_run().is_ok
     assert reconcile_stripe(since=timezone.now().date() - timedelta(days=1)).is_clean
+
+
+def test_ledger_check_reports_a_paid_order_without_its_ledger_transaction(stripe_server):
+    buyer = UserFactory()
+    Order.objects.create(
+        user=buyer,
+        client_key="no-ledger-order",
+        payment_method="stripe",
+        status=OrderStatus.PAID,
+        subtotal_amount=Decimal("5.00"),
+        total_amount=Decimal("5.00"),
+    )
+    run = ledger_check_run()
+    assert not run.is_ok
+    assert [v["check"] for v in run.report["violations"]] == ["shop_orders_paid_in_ledger"]
+
+
+def test_wallet_order_partial_refund_returns_money_to_the_wallet_in_proportion(stripe_server):
+    admin = UserFactory(is_staff=True)
+    reader = make_reader()
+    buyer = UserFactory()
+    credit(buyer, Decimal("10.00"))
+    product = stripe_product(stripe_server, "Reader's PDF", cents=1000, reader=reader)
+    cart_set(user=buyer, product_id=product.pk, quantity=1)
+    order = order_wallet_pay(user=buyer, client_key="wallet-refund-key")
+    refund = order_refund_request(actor=admin, order_id=order.pk, amount="2.50", reason="Wrong file", restock=False)
+    assert refund.status == "succeeded"
+    txn = Transaction.objects.get(idempotency_key=f"shop-refund:{refund.pk}")
+    assert _legs(txn) == {
+        f"wallet:{buyer.pk}": Decimal("2.50"),
+        f"earnings:{reader.pk}": Decimal("-1.75"),
+        "platform:revenue": Decimal("-0.75"),
+    }
+    assert ledger_check_run().is_ok

@@ -433,7 +433,7 @@ class StripeTestServer:
             )
         subtotal = sum(line["amount_subtotal"] for line in lines)
         expires_at = int(params.get("expires_at") or time.time() + 86400)
-        if not time.time() + 1800 - 60 <= expires_at <= time.time() + 86400:
+        if not time.time() + 1800 <= expires_at <= time.time() + 86400:
             return 400, _error("expires_at must be between 30 minutes and 24 hours.", "invalid_request_error", None)
         options = [o["shipping_rate"] for o in params.get("shipping_options") or []]
         if any(rate not in self.shipping_rates for rate in options):
