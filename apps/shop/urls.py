@@ -12,4 +12,5 @@ urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
     path("orders/", views.orders, name="orders"),
     path("orders/<int:pk>/", views.order, name="order"),
+    path("orders/<int:pk>/items/<int:item_pk>/link/", views.download_link, name="download_link"),
 ]

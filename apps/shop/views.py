@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import domain_errors_redirect
@@ -19,9 +21,11 @@ from . import selectors
 from .enums import PAID_STATUSES, PaymentMethod, ProductKind
 from .exceptions import ProductNotFound
 from .services.cart import cart_remove, cart_set
+from .services.downloads import download_link_issue
 from .services.orders import order_checkout_start, order_wallet_pay
 
 PRODUCTS_PAGE_SIZE = 24
+SESSION_LINKS = "shop_download_links"
 ORDERS_PAGE_SIZE = 20
 
 
@@ -117,5 +121,27 @@ def orders(request: HttpRequest) -> HttpResponse:
 @require_GET
 def order(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.order_get(viewer=request.user, order_id=pk)
-    context = {"order": found, "items": list(found.items.all()), "downloadable": [str(s) for s in PAID_STATUSES]}
+    now = timezone.now()
+    fresh = {
+        int(item_id): {"url": link["url"], "expires_at": datetime.fromisoformat(link["expires_at"])}
+        for item_id, link in request.session.get(SESSION_LINKS, {}).items()
+        if datetime.fromisoformat(link["expires_at"]) > now
+    }
+    items = list(found.items.all())
+    for item in items:
+        item.fresh_link = fresh.get(item.pk)  # type: ignore[attr-defined]
+    context = {"order": found, "items": items, "downloadable": [str(s) for s in PAID_STATUSES]}
     return render(request, "shop/order.html", context)
+
+
+@login_required
+@require_POST
+def download_link(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """A fresh link to the item's file, bound to the buyer; the order page shows it (kept in the session only, as
+    the link's token is stored nowhere else)."""
+    url, expires_at = download_link_issue(viewer=request.user, order_id=pk, item_id=item_pk)
+    links = request.session.get(SESSION_LINKS, {})
+    links[str(item_pk)] = {"url": url, "expires_at": expires_at.isoformat()}
+    request.session[SESSION_LINKS] = links
+    messages.success(request, "Your download link is ready.")
+    return redirect("shop:order", pk=pk)

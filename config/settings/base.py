@@ -319,8 +319,8 @@ SHOP_RESERVATION_GRACE_MINUTES = env.int("SHOP_RESERVATION_GRACE_MINUTES", defau
 # Where physical items ship (ISO country codes), and the Stripe shipping rates offered at checkout.
 SHOP_SHIPPING_COUNTRIES = env.list("SHOP_SHIPPING_COUNTRIES", default=["US", "CA"])
 SHOP_SHIPPING_RATE_IDS = env.list("SHOP_SHIPPING_RATE_IDS", default=[])
-# How long a download link of a digital product works.
-SHOP_DOWNLOAD_LINK_HOURS = env.int("SHOP_DOWNLOAD_LINK_HOURS", default=24)
+# How long a download link of a digital product works (the buyer can always get a fresh one from the order page).
+SHOP_DOWNLOAD_LINK_TTL = timedelta(hours=24)
 # Reader payouts (apps.payouts): the least a reader may ask for, and the least the weekly batch pays.
 PAYOUT_REQUEST_MINIMUM = env("PAYOUT_REQUEST_MINIMUM", default="15.00")
 PAYOUT_BATCH_MINIMUM = env("PAYOUT_BATCH_MINIMUM", default="1.00")

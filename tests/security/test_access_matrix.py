@@ -257,6 +257,7 @@ RULES: dict[str, Rule] = {
     "shop:checkout": SIGNED_IN,
     "shop:orders": SIGNED_IN,
     "shop:order": owner("shop_order", pk="pk"),
+    "shop:download_link": owner("shop_order_item", pk="order_id", item_pk="pk"),
     "staff_shop:products": STAFF,
     "staff_shop:products_sync": STAFF,
     "staff_shop:orders": STAFF,
@@ -420,6 +421,7 @@ def world(settings, tmp_path):
         "stream_invite": [reader],
         "stream_viewer": [reader],
         "shop_order": [client],
+        "shop_order_item": [client],
     }
     return {
         "users": {"client": client, "other_client": other_client, "reader": reader, "other_reader": other_reader},
@@ -463,7 +465,7 @@ def _shop_objects(client: Any) -> dict[str, Any]:
         quantity=1,
         total_amount=Decimal("5.00"),
     )
-    return {"shop_product": product, "shop_order": order}
+    return {"shop_product": product, "shop_order": order, "shop_order_item": order.items.get()}
 
 
 def _url(name: str, rule: Rule, world: dict[str, Any]) -> str:
