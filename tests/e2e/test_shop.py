@@ -1,15 +1,21 @@
 """The shop in a real browser. Products are created in the local Stripe and reach the shop by signed webhooks; a
-client buys a digital product with a promotion code through Stripe Checkout and a signed
-checkout.session.completed webhook; then buys a physical item, an admin ships it, and the client sees the tracking
+client buys a digital product with a promotion code through Stripe Checkout and a signed checkout.session.completed
+webhook and downloads its file; then buys a physical item, an admin ships it, and the client sees the tracking
 number. axe-core runs on the shop, product, cart, order and staff order pages."""
 
+from pathlib import Path
+
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp
 from apps.shop.models import Order
 from apps.wallet.services.webhooks import stripe_events_process_received
 from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in_with_session
+
+JOURNAL = b"%PDF-1.4 moon journal pages\n"
 
 
 def _publish(live_server, stripe_server, name, *, cents, metadata):
@@ -57,6 +63,8 @@ def test_shop_digital_with_promotion_code_then_physical_shipped(live_server, pag
         metadata={"kind": "physical", "stock": "2", "category": "decks"},
     )
     stripe_server.promotion_code_create("FALL25", percent_off=25)
+    default_storage.delete("shop/moon-journal.pdf")  # left by an earlier run on this machine's test storage
+    assert default_storage.save("shop/moon-journal.pdf", ContentFile(JOURNAL)) == "shop/moon-journal.pdf"
     buyer = UserFactory(email="shop.buyer@example.com")
     sign_in_with_session(page, live_server.url, buyer)
 
@@ -79,6 +87,16 @@ def test_shop_digital_with_promotion_code_then_physical_shipped(live_server, pag
     assert page.get_by_test_id("discount").inner_text() == "−$3.00"
     assert page.get_by_test_id("order-total").inner_text() == "$9.00"
     assert_axe_clean(page)
+
+    # and the client gets a download link and downloads the file
+    page.get_by_role("button", name="Get a download link").click()
+    page.get_by_test_id("download-link").wait_for()
+    assert_axe_clean(page)
+    with page.expect_download() as download_info:
+        page.get_by_test_id("download-link").click()
+    download = download_info.value
+    assert download.suggested_filename == "Moon journal.pdf"
+    assert Path(download.path()).read_bytes() == JOURNAL
 
     # when: the client buys the physical deck, with a shipping address on Checkout
     page.goto(live_server.url + reverse("shop:home") + "?category=decks")
