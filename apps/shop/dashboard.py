@@ -25,3 +25,18 @@ dashboard_section_register(
         context="apps.shop.dashboard.client_orders",
     ),
 )
+
+
+def admin_shop(request: HttpRequest) -> dict[str, Any]:
+    from .selectors import order_staff_summary
+
+    return {"summary": order_staff_summary(viewer=request.user)}
+
+
+dashboard_section_register(
+    role="admin",
+    order=55,
+    section=Section(
+        "shop", "Shop", template="shop/staff/_admin_section.html", context="apps.shop.dashboard.admin_shop"
+    ),
+)

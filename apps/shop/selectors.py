@@ -130,3 +130,12 @@ def order_get_for_admin(*, viewer: Any, order_id: int) -> Order:
     if order is None:
         raise OrderNotFound()
     return order
+
+
+def order_staff_summary(*, viewer: Any) -> dict[str, Any]:
+    """Counts for the admin dashboard: paid orders waiting to ship, and the last catalog sync."""
+    _staff(viewer)
+    return {
+        "to_ship": Order.objects.filter(status=OrderStatus.PAID, has_physical=True).count(),
+        "sync": catalog_sync_last(),
+    }
