@@ -277,3 +277,25 @@ def test_wallet_order_partial_refund_returns_money_to_the_wallet_in_proportion(s
         "platform:revenue": Decimal("-0.75"),
     }
     assert ledger_check_run().is_ok
+
+
+def test_stripe_refund_events_about_a_shop_charge_are_not_taken_for_a_wallet_top_up(client, stripe_server):
+    admin = UserFactory(is_staff=True)
+    buyer = UserFactory()
+    stripe_server.refund_status = "succeeded"
+    product = stripe_product(stripe_server, "Guide", cents=2000)
+    order = pay(client, stripe_server, checkout(buyer, (product, 1)))
+    refund = order_refund_request(actor=admin, order_id=order.pk, amount="20.00", reason="Asked", restock=False)
+    outbox_drain()
+    refund.refresh_from_db()
+    stripe_refund = stripe_server.refunds[refund.stripe_refund_id]
+    charge = stripe_server.charges[stripe_refund["charge"]]
+    for event_type, obj in (("refund.created", stripe_refund), ("charge.refunded", charge)):
+        assert deliver(client, stripe_server, event_type, obj).status_code == 200
+    stripe_events_process_received()
+    assert set(StripeEvent.objects.values_list("status", flat=True)) == {"done"}
+    assert Transaction.objects.filter(kind=TransactionKind.REFUND).count() == 1
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert ledger_check_run().is_ok
+    assert reconcile_stripe(since=timezone.now().date() - timedelta(days=1)).is_clean
