@@ -128,3 +128,48 @@ def test_admin_sees_sync_status(client, stripe_server):
     client.post(reverse("staff_shop:products_sync"))
     response = client.get(reverse("shop:home"))
     assert b"Catalog last synced" in response.content and b"Oil" in response.content
+
+
+def test_staff_lists_run_a_constant_number_of_queries(client, stripe_server):
+    buyer = UserFactory()
+    credit(buyer, Decimal("100.00"))
+    _admin_client(client)
+
+    def buy(n):
+        product = stripe_product(stripe_server, f"PDF {n}", cents=100, reader=make_reader())
+        CartItem.objects.create(user=buyer, product=product, quantity=1)
+        from apps.shop.services.orders import order_wallet_pay
+
+        order_wallet_pay(user=buyer, client_key=f"staff-list-{n:04d}")
+
+    def counts() -> list[int]:
+        return [
+            _queries(lambda url=reverse(name): client.get(url)) for name in ("staff_shop:orders", "staff_shop:products")
+        ]
+
+    buy(0)
+    few = counts()
+    for n in range(1, 6):
+        buy(n)
+    assert counts() == few
+
+
+def test_admin_refund_from_the_order_page_is_audited(client, stripe_server):
+    from apps.core.models import AuditLog
+
+    buyer = UserFactory()
+    credit(buyer, Decimal("10.00"))
+    product = stripe_product(stripe_server, "PDF", cents=800)
+    CartItem.objects.create(user=buyer, product=product, quantity=1)
+    from apps.shop.services.orders import order_wallet_pay
+
+    order = order_wallet_pay(user=buyer, client_key="audited-refund")
+    admin = _admin_client(client)
+    url = reverse("staff_shop:order_refund", args=[order.pk])
+    refused = client.post(url, {"amount": "9.00", "reason": "Too much"}, follow=True)
+    assert b"At most $8.00" in refused.content
+    client.post(url, {"amount": "8.00", "reason": "Duplicate purchase"})
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    entry = AuditLog.objects.get(action="shop.order_refunded")
+    assert entry.actor == admin and entry.details["reason"] == "Duplicate purchase"
