@@ -1,6 +1,7 @@
 """The shop's pages: catalog, product, cart, checkout, orders, and the staff pages; other people's orders are 404."""
 
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -142,10 +143,10 @@ def test_staff_lists_run_a_constant_number_of_queries(client, stripe_server):
 
         order_wallet_pay(user=buyer, client_key=f"staff-list-{n:04d}")
 
+    urls = [reverse("staff_shop:orders"), reverse("staff_shop:products")]
+
     def counts() -> list[int]:
-        return [
-            _queries(lambda url=reverse(name): client.get(url)) for name in ("staff_shop:orders", "staff_shop:products")
-        ]
+        return [_queries(partial(client.get, url)) for url in urls]
 
     buy(0)
     few = counts()
