@@ -17,8 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
+from apps.core.headers import media_capture_allowed
 from apps.core.htmx import htmx_error
 from apps.core.permissions import reader_required, staff_required
+from apps.core.ratelimit import rate_limited
+from apps.moderation.selectors import flagged_object_ids
 from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_public_get
 from apps.readers.services import reader_presence_heartbeat
@@ -28,6 +31,7 @@ from apps.readings.constants import HEARTBEAT_INTERVAL_SECONDS
 from apps.readings.enums import LIVE_STATES, Modality, SessionState
 from apps.readings.exceptions import SessionNotFound
 from apps.readings.forms import MessageForm, NoteForm, ReplyForm, ReviewForm, SessionRequestForm
+from apps.readings.moderation import REVIEW_TYPE_KEY
 from apps.readings.services import session_accept, session_decline, session_end, session_heartbeat, session_request
 from apps.readings.services.chat import CHAT_OPEN_STATES, chat_closed_message, session_message_post
 from apps.readings.services.reviews import review_allowed, review_create, review_reply, session_note_save
@@ -80,6 +84,7 @@ def start_panel(request: HttpRequest, reader_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("readings.request", what="reading requests")
 def start(request: HttpRequest, reader_id: int) -> HttpResponse:
     context = _start_context(request, reader_id)
     reader = context["reader"]
@@ -106,8 +111,10 @@ def start(request: HttpRequest, reader_id: int) -> HttpResponse:
 def reviews_panel(request: HttpRequest, reader_id: int) -> HttpResponse:
     """Visible reviews of a listed reader (and the reader's replies), for their public profile."""
     reader = reader_public_get(viewer=request.user, reader_id=reader_id)
-    reviews = selectors.review_public_list(reader_user_id=reader.user_id)
-    return render(request, "readings/partials/_reviews.html", {"reader": reader, "reviews": reviews})
+    reviews = list(selectors.review_public_list(reader_user_id=reader.user_id))
+    flagged = flagged_object_ids(type_key=REVIEW_TYPE_KEY, object_ids=[review.pk for review in reviews])
+    context = {"reader": reader, "reviews": reviews, "flagged": flagged}
+    return render(request, "readings/partials/_reviews.html", context)
 
 
 # --- The reader's incoming requests ---------------------------------------------------------------------
@@ -152,6 +159,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The room ---------------------------------------------------------------------------------------------
 
 
+@media_capture_allowed
 @login_required
 @require_GET
 def room(request: HttpRequest, pk: int) -> HttpResponse:
@@ -338,6 +346,7 @@ def transcript(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("readings.note", what="note saves")
 @domain_errors_redirect("readings:summary", "pk")
 def note(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST)
@@ -352,6 +361,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("readings.review", what="reviews")
 @domain_errors_redirect("readings:summary", "pk")
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST)
@@ -368,6 +378,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("readings.review_reply", what="replies to reviews")
 @domain_errors_redirect("readings:summary", "pk")
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for_participant(viewer=request.user, session_id=pk)
