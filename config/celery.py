@@ -78,6 +78,14 @@ app.conf.beat_schedule["live-streams-timeout"] = {
     "options": {"expires": 60},
 }
 
+# Shop: pending orders past their Checkout Session's expiry (plus grace) end and give their reserved stock back,
+# when Stripe's checkout.session.expired did not do it first (each order re-checked under its lock).
+app.conf.beat_schedule["shop-reservations-release"] = {
+    "task": "shop.reservations_release",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+
 # Payouts: the weekly batch (Mondays 09:00 UTC, apps.payouts.constants). Idempotent per reader and ISO week, and
 # each reader is taken with SKIP LOCKED, so overlapping runs on several workers pay nobody twice.
 from apps.payouts.constants import BATCH_HOUR_UTC, BATCH_WEEKDAY  # noqa: E402  (plain constants, no Django)

@@ -33,6 +33,7 @@ urlpatterns = [
     path("bookings/", include("apps.scheduling.urls")),
     path("moderation/", include("apps.moderation.urls")),
     path("live/", include("apps.live.urls")),
+    path("shop/", include("apps.shop.urls")),
     path("payouts/", include("apps.payouts.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),

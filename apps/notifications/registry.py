@@ -16,6 +16,8 @@ EMAIL_PREFERENCE_BY_CATEGORY: dict[str, str] = {
     "readings": "notify_email_readings",
     "account": "notify_email_account",
     "scheduling": "notify_email_readings",
+    # Orders, shipping and refunds are about the account's purchases.
+    "shop": "notify_email_account",
 }
 
 _KIND = re.compile(r"^([a-z]+)\.[a-z][a-z0-9_]*$")

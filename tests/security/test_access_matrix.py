@@ -89,6 +89,8 @@ RULES: dict[str, Rule] = {
     "readers:directory": PUBLIC,
     "readers:presence": PUBLIC,
     "live:home": PUBLIC,
+    "shop:home": PUBLIC,
+    "shop:product": Rule("public", obj="shop_product", kwargs={"pk": "pk"}),
     "live:profile_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
     "notifications:bell": Rule("public", why="the header's bell: an empty count for visitors"),
     "messaging:unread_badge": Rule("public", why="the header's badge: an empty count for visitors"),
@@ -264,6 +266,19 @@ RULES: dict[str, Rule] = {
     "staff_moderation:user": staff_object("client", user_id="pk"),
     "staff_analytics:index": STAFF,
     "staff_analytics:export": STAFF,
+    "shop:cart": SIGNED_IN,
+    "shop:cart_add": Rule("signed_in", obj="shop_product", kwargs={"pk": "pk"}),
+    "shop:cart_update": Rule("signed_in", obj="shop_product", kwargs={"pk": "pk"}, why="the viewer's own cart line"),
+    "shop:checkout": SIGNED_IN,
+    "shop:orders": SIGNED_IN,
+    "shop:order": owner("shop_order", pk="pk"),
+    "shop:download_link": owner("shop_order_item", pk="order_id", item_pk="pk"),
+    "staff_shop:products": STAFF,
+    "staff_shop:products_sync": STAFF,
+    "staff_shop:orders": STAFF,
+    "staff_shop:order": staff_object("shop_order", pk="pk"),
+    "staff_shop:order_ship": staff_object("shop_order", pk="pk"),
+    "staff_shop:order_refund": staff_object("shop_order", pk="pk"),
     "staff_live:gifts": STAFF,
     "staff_live:gift_edit": staff_object("gift_kind", pk="pk"),
     # Not pages: checked by their own tests
@@ -403,6 +418,7 @@ def world(settings, tmp_path):
         "stream_viewer": stream_viewer,
         "gift_kind": gift_kind(),
         "file_link": file_link,
+        **_shop_objects(client),
     }
     # Who the object belongs to (its parties); everyone else is a stranger.
     parties = {
@@ -422,6 +438,8 @@ def world(settings, tmp_path):
         "hosted_stream": [reader],
         "stream_invite": [reader],
         "stream_viewer": [reader],
+        "shop_order": [client],
+        "shop_order_item": [client],
     }
     return {
         "users": {"client": client, "other_client": other_client, "reader": reader, "other_reader": other_reader},
@@ -430,6 +448,43 @@ def world(settings, tmp_path):
         "objects": objects,
         "parties": parties,
     }
+
+
+def _shop_objects(client: Any) -> dict[str, Any]:
+    """A product for sale (mirrored as the catalog sync writes it) and a paid order of the client."""
+    from apps.shop.models import Order, OrderItem, Price, Product
+
+    product = Product.objects.create(
+        stripe_product_id="prod_matrix",
+        name="Matrix guide",
+        kind="digital",
+        file_key="shop/matrix.pdf",
+        default_price_id="price_matrix",
+        is_active=True,
+        stripe_version=1,
+    )
+    Price.objects.create(
+        stripe_price_id="price_matrix", product=product, unit_amount=Decimal("5.00"), is_active=True, stripe_version=1
+    )
+    order = Order.objects.create(
+        user=client,
+        client_key="matrix-order-key",
+        payment_method="wallet",
+        status="fulfilled",
+        subtotal_amount=Decimal("5.00"),
+        total_amount=Decimal("5.00"),
+    )
+    OrderItem.objects.create(
+        order=order,
+        product=product,
+        stripe_price_id="price_matrix",
+        name=product.name,
+        kind="digital",
+        unit_amount=Decimal("5.00"),
+        quantity=1,
+        total_amount=Decimal("5.00"),
+    )
+    return {"shop_product": product, "shop_order": order, "shop_order_item": order.items.get()}
 
 
 def _url(name: str, rule: Rule, world: dict[str, Any]) -> str:
