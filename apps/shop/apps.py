@@ -15,7 +15,10 @@ class ShopConfig(AppConfig):
         from apps.wallet.services.webhooks import stripe_event_handler_register
         from apps.wallet.stripe_purposes import stripe_purpose_register
 
-        from . import outbox_handlers  # noqa: F401  (registers the shop's outbox handlers)
+        from . import (
+            outbox_handlers,  # noqa: F401  (registers the shop's outbox handlers)
+            privacy,  # noqa: F401  (registers the shop's personal data)
+        )
         from .checks import orders_paid_in_ledger
         from .constants import PURPOSE
         from .services import catalog, orders
