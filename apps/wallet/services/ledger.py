@@ -16,7 +16,8 @@ import json
 import re
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import psycopg
 from django.conf import settings
@@ -63,21 +64,74 @@ LEGACY_SUBJECT_FIELDS = {"session_id": "session", "booking_id": "booking", "orde
 # --- accounts ----------------------------------------------------------------------------------------
 
 
-def _account(code: str, kind: Any, user: Any = None, **subject: Any) -> Account:
-    # get_or_create retries the read after an IntegrityError inside a savepoint: safe when two requests
-    # create the same account at once.
-    account, _ = Account.objects.get_or_create(code=code, defaults={"kind": kind, "user": user, **subject})
-    return account
+class AccountSpec(NamedTuple):
+    """One account named by its code, with what creating it on first use needs."""
+
+    code: str
+    kind: Any  # an AccountKind
+    user_id: int | None = None
+    subject_type: str = ""
+    subject_id: int | None = None
+
+
+def wallet_spec(user: Any) -> AccountSpec:
+    return AccountSpec(f"wallet:{user.pk}", AccountKind.WALLET, user.pk)
+
+
+def earnings_spec(user: Any) -> AccountSpec:
+    return AccountSpec(f"earnings:{user.pk}", AccountKind.EARNINGS, user.pk)
+
+
+def house_spec(code: str) -> AccountSpec:
+    try:
+        return AccountSpec(code, HOUSE_ACCOUNT_CODES[code])
+    except KeyError:
+        raise ValueError(f"Unknown house account {code!r}; expected one of {sorted(HOUSE_ACCOUNT_CODES)}.")
+
+
+@lru_cache(maxsize=1)
+def _accounts_by_code_sql() -> tuple[str, tuple[str, ...]]:
+    fields = tuple(field.attname for field in Account._meta.concrete_fields)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in Account._meta.concrete_fields)
+    return f"SELECT {columns} FROM wallet_account WHERE code = ANY(%s)", fields  # noqa: S608 (model columns)
+
+
+def accounts_get(*specs: AccountSpec) -> list[Account]:
+    """The accounts ``specs`` name, in their order, read in ONE query; one that does not exist yet is created.
+
+    A payment names its three accounts at once (the payer's wallet, the reader's earnings, platform:revenue)
+    instead of one query per getter. Creating is rare (an account's first use) and goes through
+    ``get_or_create``, which is safe when two requests create the same account at once.
+    """
+    if not specs:
+        return []
+    sql, fields = _accounts_by_code_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[spec.code for spec in specs]])
+        rows = cursor.fetchall()
+    found = {account.code: account for account in (Account.from_db(connection.alias, fields, row) for row in rows)}
+    for spec in specs:
+        if spec.code not in found:
+            found[spec.code], _ = Account.objects.get_or_create(
+                code=spec.code,
+                defaults={
+                    "kind": spec.kind,
+                    "user_id": spec.user_id,
+                    "subject_type": spec.subject_type,
+                    "subject_id": spec.subject_id,
+                },
+            )
+    return [found[spec.code] for spec in specs]
 
 
 def wallet_account(user: Any) -> Account:
     """The client wallet of ``user`` (created on first use)."""
-    return _account(f"wallet:{user.pk}", AccountKind.WALLET, user)
+    return accounts_get(wallet_spec(user))[0]
 
 
 def earnings_account(user: Any) -> Account:
     """The reader earnings account of ``user`` (created on first use)."""
-    return _account(f"earnings:{user.pk}", AccountKind.EARNINGS, user)
+    return accounts_get(earnings_spec(user))[0]
 
 
 def hold_account(subject_type: str, subject_id: int) -> Account:
@@ -86,21 +140,19 @@ def hold_account(subject_type: str, subject_id: int) -> Account:
     with ``apps.wallet.hold_subjects.hold_subject_register``. An unknown type raises ``ValueError``."""
     subject = hold_subject_get(subject_type)
     subject_id = int(subject_id)
-    return _account(
-        f"hold:{subject.subject_type}:{subject_id}",
-        subject.account_kind,
-        subject_type=subject.subject_type,
-        subject_id=subject_id,
-    )
+    return accounts_get(
+        AccountSpec(
+            f"hold:{subject.subject_type}:{subject_id}",
+            subject.account_kind,
+            subject_type=subject.subject_type,
+            subject_id=subject_id,
+        )
+    )[0]
 
 
 def house_account(code: str) -> Account:
     """One of the platform's own accounts: platform:revenue, platform:losses, stripe:cash, payouts:in_transit."""
-    try:
-        kind = HOUSE_ACCOUNT_CODES[code]
-    except KeyError:
-        raise ValueError(f"Unknown house account {code!r}; expected one of {sorted(HOUSE_ACCOUNT_CODES)}.")
-    return _account(code, kind)
+    return accounts_get(house_spec(code))[0]
 
 
 # A freeze only an admin lifts is never replaced by a dispute freeze.
@@ -240,6 +292,19 @@ def _by_key(idempotency_key: str) -> Transaction | None:
     return None if row is None else Transaction.objects.get(pk=row[0])
 
 
+def _refusal(kind: Any, lockable: list[tuple[Account, Decimal]], locked: dict[int, Any]) -> Exception | None:
+    """Why the locked accounts cannot take these postings (a frozen account, a wallet or hold below zero)."""
+    for account, amount in lockable:
+        current = locked[account.pk]
+        if amount < 0 and current.is_frozen and kind not in FROZEN_DEBIT_KINDS:
+            return AccountFrozen()
+        if amount < 0 and current.kind in NON_NEGATIVE_ACCOUNT_KINDS and current.balance + amount < 0:
+            return InsufficientFunds(
+                f"There is not enough money for this: {usd(current.balance)} available, {usd(-amount)} needed."
+            )
+    return None
+
+
 def _transaction_insert_sql(txn: Transaction) -> tuple[str, list[Any]]:
     """INSERT of the transaction row that does nothing when its idempotency key exists.
 
@@ -343,18 +408,15 @@ def ledger_post(
 
     lockable = [(account, amount) for account, amount in legs if account.kind in LOCKABLE_ACCOUNT_KINDS]
     locked = account_balances_lock(account.pk for account, _ in lockable)
-    # Checked after the locks: a racer with the same key may have committed while this one waited.
-    existing = _by_key(idempotency_key)
-    if existing is not None:
-        return _replay(existing, params_hash)
-    for account, amount in lockable:
-        current = locked[account.pk]
-        if amount < 0 and current.is_frozen and kind not in FROZEN_DEBIT_KINDS:
-            raise AccountFrozen()
-        if amount < 0 and current.kind in NON_NEGATIVE_ACCOUNT_KINDS and current.balance + amount < 0:
-            raise InsufficientFunds(
-                f"There is not enough money for this: {usd(current.balance)} available, {usd(-amount)} needed."
-            )
+    # The key is not looked up before writing: the write inserts nothing when the key exists (committed before,
+    # or by a racer this one waited for at the locks or at the key's unique index), and the replay is read then.
+    # A refusal looks the key up first, so replaying a posting that spent the last of a wallet still returns it.
+    refusal = _refusal(kind, lockable, locked)
+    if refusal is not None:
+        existing = _by_key(idempotency_key)
+        if existing is not None:
+            return _replay(existing, params_hash)
+        raise refusal
 
     txn = Transaction(
         kind=kind,
@@ -368,7 +430,7 @@ def ledger_post(
     new_balances = {account.pk: locked[account.pk].balance + amount for account, amount in lockable}
     written = _write(txn, legs, new_balances)
     if not written:
-        # Two callers raced with the same new key (no lockable account serialised them); the other won.
+        # The key was posted before, or by a racer that committed while this one waited for it.
         existing = _by_key(idempotency_key)
         if existing is None:  # pragma: no cover - the conflicting row was rolled back; let the caller retry
             raise IdempotencyConflict("A concurrent request with this key did not complete; try again.")
