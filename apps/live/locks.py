@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Model
 
+from apps.core.db import prepared_cursor
 from apps.core.permissions import has_verified_email_sql
 
 from .access import AccessFacts, access_facts_sql
@@ -94,7 +95,7 @@ def stream_gift_lock(*, stream_id: int, sender_id: int, gift_kind_id: int, clien
     the earlier gift up itself."""
     sql, parts = _gift_payment_sql()
     params = {"stream": stream_id, "payer": sender_id, "gift_kind": gift_kind_id, "key": client_key}
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

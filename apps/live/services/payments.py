@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from apps.core.db import prepared_cursor
 from apps.core.exceptions import PermissionDeniedError
 from apps.core.permissions import has_verified_email
 from apps.core.services import audit_log_record
@@ -220,12 +221,12 @@ def _gift_with_event_insert(gift: StreamGift) -> bool:
     used by a gift that committed first. Inner helper: the caller holds the transaction."""
     values = [getattr(gift, field) for field in _GIFT_FIELDS]
     placeholders = ", ".join(["%s"] * len(values))
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"WITH g AS (INSERT INTO {StreamGift._meta.db_table} ({', '.join(_GIFT_FIELDS)}) "  # noqa: S608 (fixed columns)
             f"VALUES ({placeholders}) ON CONFLICT (sender_id, client_key) DO NOTHING RETURNING id, created_at), "
             f"e AS (INSERT INTO {StreamEvent._meta.db_table} (stream_id, kind, user_id, gift_id, created_at) "
-            "SELECT %s, %s, %s, g.id, g.created_at FROM g) "
+            "SELECT %s::bigint, %s::text, %s::bigint, g.id, g.created_at FROM g) "
             "SELECT id FROM g",
             [*values, gift.stream_id, EventKind.GIFT, gift.sender_id],
         )

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core.db import prepared_cursor
 from apps.wallet.enums import (
     FROZEN_DEBIT_KINDS,
     HOUSE_ACCOUNT_CODES,
@@ -55,6 +56,8 @@ REFERENCE_FIELDS = frozenset(
         "stripe_dispute_id",
     }
 )
+# ``TransactionKind.values`` builds a list on every access; every posting checks its kind.
+_TRANSACTION_KINDS = frozenset(TransactionKind.values)
 # Text reference columns: empty, never NULL.
 _TEXT_REFS = frozenset(field for field in REFERENCE_FIELDS if field.startswith("stripe_") or field == "subject_type")
 # The per-domain reference columns that predate the subject pair; each implies its subject.
@@ -106,7 +109,7 @@ def accounts_get(*specs: AccountSpec) -> list[Account]:
     if not specs:
         return []
     sql, fields = _accounts_by_code_sql()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [[spec.code for spec in specs]])
         rows = cursor.fetchall()
     found = {account.code: account for account in (Account.from_db(connection.alias, fields, row) for row in rows)}
@@ -305,20 +308,41 @@ def _refusal(kind: Any, lockable: list[tuple[Account, Decimal]], locked: dict[in
     return None
 
 
-def _transaction_insert_sql(txn: Transaction) -> tuple[str, list[Any]]:
-    """INSERT of the transaction row that does nothing when its idempotency key exists.
+@lru_cache(maxsize=1)
+def _transaction_insert_sql() -> tuple[str, tuple[str, ...]]:
+    """INSERT of the transaction row that does nothing when its idempotency key exists, and the attributes whose
+    values it takes (built once: every posting runs it).
 
     ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll back and never
     aborts the caller's transaction, so no savepoint is needed around it.
     """
     fields = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    values = [field.get_db_prep_save(field.pre_save(txn, add=True), connection) for field in fields]
     sql = (
         f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 (model columns)
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
     )
-    return sql, values
+    # Every column is a plain value (text, number, time, id) that the driver adapts as it is.
+    return sql, tuple(field.attname for field in fields)
+
+
+@lru_cache(maxsize=32)
+def _write_sql(legs: int, balances: int) -> str:
+    insert_sql, _ = _transaction_insert_sql()
+    legs_sql = ", ".join(["(%s::bigint, %s::numeric)"] * legs)
+    sql = (
+        f"WITH t AS ({insert_sql}), "  # noqa: S608 (placeholders only; values are parameters)
+        "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
+        f"SELECT t.id, v.account_id, v.amount FROM t, (VALUES {legs_sql}) AS v(account_id, amount))"
+    )
+    if balances:
+        balances_sql = ", ".join(["(%s::bigint, %s::numeric)"] * balances)
+        # The rows are locked by this transaction (accounts_lock), so the computed balances are exact.
+        sql += (
+            ", u AS (UPDATE wallet_account AS a SET balance = b.balance "  # noqa: S608 (placeholders only)
+            f"FROM (VALUES {balances_sql}) AS b(id, balance) WHERE a.id = b.id AND EXISTS (SELECT 1 FROM t))"
+        )
+    return sql + " SELECT id FROM t"  # noqa: S608 (placeholders only)
 
 
 def _mark_saved(txn: Transaction, pk: int) -> None:
@@ -333,25 +357,12 @@ def _write(txn: Transaction, legs: list[tuple[Account, Decimal]], new_balances: 
     Data-modifying CTEs run exactly once; when the key already exists ``t`` is empty, so no posting and no
     balance is written. False when the key existed.
     """
-    insert_sql, params = _transaction_insert_sql(txn)
-    legs_sql = ", ".join(["(%s::bigint, %s::numeric)"] * len(legs))
+    _, attnames = _transaction_insert_sql()
+    params = [getattr(txn, attname) for attname in attnames]
     params += [value for account, amount in legs for value in (account.pk, amount)]
-    sql = (
-        f"WITH t AS ({insert_sql}), "  # noqa: S608 (placeholders only; values are parameters)
-        "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
-        f"SELECT t.id, v.account_id, v.amount FROM t, (VALUES {legs_sql}) AS v(account_id, amount))"
-    )
-    if new_balances:
-        balances_sql = ", ".join(["(%s::bigint, %s::numeric)"] * len(new_balances))
-        params += [value for pk, balance in new_balances.items() for value in (pk, balance)]
-        # The rows are locked by this transaction (accounts_lock), so the computed balances are exact.
-        sql += (
-            ", u AS (UPDATE wallet_account AS a SET balance = b.balance "  # noqa: S608 (placeholders only)
-            f"FROM (VALUES {balances_sql}) AS b(id, balance) WHERE a.id = b.id AND EXISTS (SELECT 1 FROM t))"
-        )
-    sql += " SELECT id FROM t"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    params += [value for pk, balance in new_balances.items() for value in (pk, balance)]
+    with prepared_cursor() as cursor:
+        cursor.execute(_write_sql(len(legs), len(new_balances)), params)
         row = cursor.fetchone()
     if row is None:
         return False
@@ -395,7 +406,7 @@ def ledger_post(
     ``ValueError`` for malformed input) with nothing written.
     """
     _require_atomic()
-    if kind not in TransactionKind.values:
+    if kind not in _TRANSACTION_KINDS:
         raise ValueError(f"Unknown transaction kind {kind!r}.")
     if not idempotency_key or len(idempotency_key) > 200:
         raise ValueError("An idempotency key of 1 to 200 characters is required.")
@@ -633,7 +644,7 @@ def ledger_post_many(*, kind: Any, entries: Sequence[BatchEntry], memo: str = ""
     result = BatchResult()
     if not entries:
         return result
-    if kind not in TransactionKind.values:
+    if kind not in _TRANSACTION_KINDS:
         raise ValueError(f"Unknown transaction kind {kind!r}.")
     keys = [entry.idempotency_key for entry in entries]
     if len(set(keys)) != len(keys):
