@@ -15,12 +15,28 @@ a cast in the SQL (``%s::bigint``).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.postgresql.base import CursorDebugWrapper
 
 _ONLY_WHEN_ASKED = 2**31 - 1
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Logs a prepared statement with its values, as Django logs its own: psycopg keeps no such text of a
+    statement it sent prepared."""
+
+    def debug_sql(  # type: ignore[no-untyped-def]
+        self, sql: Any = None, params: Any = None, use_last_executed_query: bool = False, many: bool = False
+    ):
+        if use_last_executed_query and not many:
+            # As Django: a value it cannot quote leaves the statement as written.
+            with contextlib.suppress(psycopg.DataError):
+                sql = self.db.ops.compose_sql(sql, params)
+        return super().debug_sql(sql, params, use_last_executed_query=False, many=many)
 
 
 class _PreparingCursor(psycopg.Cursor):  # type: ignore[type-arg]
@@ -42,4 +58,4 @@ def prepared_cursor() -> Any:
         # what this cursor asks for (Django's own cursors bind values on the client and never prepare).
         raw.prepare_threshold = _ONLY_WHEN_ASKED
     cursor = _PreparingCursor(raw)
-    return db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
+    return _PreparedDebugWrapper(cursor, db) if db.queries_logged else db.make_cursor(cursor)
