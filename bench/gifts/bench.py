@@ -43,7 +43,7 @@ def prepare(viewers: int, streams: int) -> dict:
     from apps.accounts.models import User
     from apps.live.models import GiftKind
     from apps.live.services.streams import stream_go_live
-    from apps.wallet.services.ledger import house_account, ledger_post, wallet_account
+    from apps.wallet.services.ledger import earnings_account, house_account, ledger_post, wallet_account
 
     tag = uuid.uuid4().hex[:8]
     viewer_users = User.objects.bulk_create(
@@ -67,6 +67,8 @@ def prepare(viewers: int, streams: int) -> dict:
                 user=user,
             )
     stream_ids = [stream_go_live(actor=host, title=f"Bench stream {tag} {host.pk}").pk for host in hosts]
+    for host in hosts:  # a reader's first gift creates their earnings account; the run measures the ones after
+        earnings_account(host)
     gift, _ = GiftKind.objects.get_or_create(
         name=f"Bench star {tag}", defaults={"price_amount": Decimal("1.00"), "animation": "star"}
     )
