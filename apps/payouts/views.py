@@ -16,7 +16,7 @@ from apps.core.errors import domain_errors_redirect
 from apps.core.integrations import stripe_enabled
 from apps.core.permissions import reader_required, verified_email_required
 from apps.wallet import stripe_gateway
-from apps.wallet.services.webhooks import stripe_event_record
+from apps.wallet.services.webhooks import stripe_event_payload_problem, stripe_event_record
 
 from . import selectors, services
 
@@ -119,7 +119,8 @@ def stripe_connect_webhook(request: HttpRequest) -> HttpResponse:
         payload = json.loads(request.body)
     except (stripe_gateway.SignatureVerificationError, ValueError):
         return HttpResponse("Invalid payload or signature.", status=400, content_type="text/plain")
-    if not isinstance(payload, dict) or payload.get("object") != "event" or not payload.get("id"):
-        return HttpResponse("Not a Stripe event.", status=400, content_type="text/plain")
+    problem = stripe_event_payload_problem(payload)
+    if problem:
+        return HttpResponse(problem, status=400, content_type="text/plain")
     _, created = stripe_event_record(payload=payload)
     return JsonResponse({"received": True, "duplicate": not created})

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.htmx import htmx_error
+from apps.core.parsing import id_or_none
 from apps.core.permissions import reader_required, staff_required
 from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_public_get
@@ -246,7 +247,7 @@ def chat(request: HttpRequest, pk: int) -> HttpResponse:
         response["HX-Trigger"] = "chat-refresh"
         return response
     after = request.GET.get("after", "0")
-    after_id = int(after) if after.isdigit() else 0
+    after_id = id_or_none(after) or 0
     items = list(selectors.session_message_list(viewer=request.user, session_id=pk, after_id=after_id))
     last_id = items[-1].pk if items else after_id
     return render(request, "readings/partials/_chat_messages.html", {"items": items, "last_id": last_id, "pk": pk})

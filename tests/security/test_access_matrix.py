@@ -26,7 +26,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-pytestmark = pytest.mark.django_db
+# Part of the attack suite (``pytest -m attack``), like everything under tests/attack/.
+pytestmark = [pytest.mark.django_db, pytest.mark.attack]
 
 LOGIN = "/accounts/login/"
 

@@ -250,7 +250,7 @@ def _transaction_insert_sql(txn: Transaction) -> tuple[str, list[Any]]:
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     values = [field.get_db_prep_save(field.pre_save(txn, add=True), connection) for field in fields]
     sql = (
-        f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 (model columns)
+        f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608  # nosec B608: model columns
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
     )
     return sql, values
@@ -272,7 +272,7 @@ def _write(txn: Transaction, legs: list[tuple[Account, Decimal]], new_balances: 
     legs_sql = ", ".join(["(%s::bigint, %s::numeric)"] * len(legs))
     params += [value for account, amount in legs for value in (account.pk, amount)]
     sql = (
-        f"WITH t AS ({insert_sql}), "  # noqa: S608 (placeholders only; values are parameters)
+        f"WITH t AS ({insert_sql}), "  # noqa: S608  # nosec B608: placeholders only, values are parameters
         "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
         f"SELECT t.id, v.account_id, v.amount FROM t, (VALUES {legs_sql}) AS v(account_id, amount))"
     )
@@ -281,7 +281,7 @@ def _write(txn: Transaction, legs: list[tuple[Account, Decimal]], new_balances: 
         params += [value for pk, balance in new_balances.items() for value in (pk, balance)]
         # The rows are locked by this transaction (accounts_lock), so the computed balances are exact.
         sql += (
-            ", u AS (UPDATE wallet_account AS a SET balance = b.balance "  # noqa: S608 (placeholders only)
+            ", u AS (UPDATE wallet_account AS a SET balance = b.balance "  # noqa: S608  # nosec B608: placeholders only
             f"FROM (VALUES {balances_sql}) AS b(id, balance) WHERE a.id = b.id AND EXISTS (SELECT 1 FROM t))"
         )
     sql += " SELECT id FROM t"
@@ -540,7 +540,7 @@ def _many_insert_sql(
     params += [touched, [balances[pk] for pk in touched]]
     column_sql = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     sql = (
-        f"WITH t AS (INSERT INTO wallet_transaction ({column_sql}) "  # noqa: S608 (model columns; values are parameters)
+        f"WITH t AS (INSERT INTO wallet_transaction ({column_sql}) "  # noqa: S608  # nosec B608: model columns, values are parameters
         f"SELECT {', '.join(select)} FROM unnest({unnest_sql}) AS v({alias}) "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key), "
         "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
