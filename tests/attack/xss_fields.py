@@ -17,7 +17,7 @@ COVERED: dict[str, tuple[str, ...]] = {
     "readers.ReaderProfile.headline": ("readers:profile", "readers:directory"),
     "readers.ReaderProfile.bio": ("readers:profile",),
     "messaging.Message.body": ("messaging:conversation",),
-    "livesessions.SessionMessage.body": ("readings:transcript",),
+    "livesessions.SessionMessage.body": ("readings:summary",),
     "livesessions.SessionNote.body": ("readings:summary",),
     "livesessions.Review.body": ("readers:profile",),
     "livesessions.Review.reply_body": ("readers:profile",),
