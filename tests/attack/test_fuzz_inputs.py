@@ -1,11 +1,11 @@
 """Every URL of the site, from the URL resolver, fed the input that broke pages when tried by hand.
 
-For each route the test first requests it plainly (GET and POST, as a user its access rule lets in) while
-recording every query-string and form key the view reads; it then sends those keys, and a few every list page
-reads (``q``, ``after``, ``page``...), with each hostile value below, and POSTs JSON bodies of the wrong shape
-and depth. Whatever a view does with them, it never answers 5xx: a value it cannot use is ignored or refused
-with a 4xx. The signed webhooks get bodies signed exactly as their providers sign them, with wrong types and
-oversized fields, and must answer 400.
+First, each URL is POSTed without a CSRF token by a user its access rule lets in, and must answer 403. Then
+each route is requested plainly (GET and POST) while every query-string and form key the view reads is
+recorded; those keys, and a few every list page reads (``q``, ``after``, ``page``...), are sent with each
+hostile value below, and JSON bodies of the wrong shape and depth are POSTed. Whatever a view does with them,
+it never answers 5xx: a value it cannot use is ignored or refused with a 4xx. The signed webhooks get bodies
+signed exactly as their providers sign them, with wrong types and oversized fields, and must answer 400.
 
 A new app's URLs are fuzzed as soon as they exist: the routes come from the resolver and the rules (who may
 use each URL) from ``tests/security/test_access_matrix.py``, where every URL must have one already.
@@ -134,10 +134,30 @@ def _send(problems: list[str], label: str, call: Any) -> Any:
 
 
 def test_no_url_answers_5xx_to_hostile_query_strings_forms_and_json(world):
+    # One world for both checks (building it costs seconds): CSRF first, while every object is as built.
+    csrf_refusals_missing = [problem for name, url, user in _targets(world) for problem in _csrf(name, url, user)]
     problems: list[str] = []
     for name, url, user in _targets(world):
         problems += _fuzz(name, url, _browser(user))
     assert problems == [], "\n".join(problems)
+    assert csrf_refusals_missing == [], "POSTs without a CSRF token that were not refused:\n" + "\n".join(
+        csrf_refusals_missing
+    )
+
+
+def _csrf(name: str, url: str, user: Any) -> list[str]:
+    """CSRF is enforced on every state-changing view: a POST without a token, from a user the URL's rule lets
+    in, answers 403. Only the providers' signed webhooks (and allauth's headless API, which authenticates apps
+    by a session token header) take a POST without one."""
+    if name.startswith("headless:"):
+        return []
+    browser = Client(enforce_csrf_checks=True)
+    if user is not None:
+        browser.force_login(user)
+    response = browser.post(url, {"anything": "1"})
+    if response.status_code == 403:
+        return []
+    return [f"{name} ({url}) as {'anonymous' if user is None else user.role}: {response.status_code}"]
 
 
 def _fuzz(name: str, url: str, browser: Client) -> list[str]:
