@@ -254,9 +254,9 @@ RULES: dict[str, Rule] = {
     # Not pages: checked by their own tests
     "wallet:stripe_webhook": exempt("Stripe's signed webhook: a bad signature answers 400 (apps/wallet/tests)"),
     "rtc:ncs-webhook": exempt("Agora's signed NCS webhook: a bad signature answers 401 (apps/rtc/tests)"),
-    "rtc_api:token": exempt("object named in the body; the access registry is tested in apps/rtc/tests/test_api"),
-    "rtc_api:token-renew": exempt("object named in the body; tested in apps/rtc/tests/test_api"),
-    "rtc_api:presence": exempt("object named in the body; tested in apps/rtc/tests/test_api"),
+    "rtc_api:token": exempt("object named in the body: tests/attack/test_api_access.py, per access check"),
+    "rtc_api:token-renew": exempt("object named in the body: tests/attack/test_api_access.py"),
+    "rtc_api:presence": exempt("object named in the body: tests/attack/test_api_access.py"),
 }
 
 
