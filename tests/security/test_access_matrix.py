@@ -465,6 +465,10 @@ def _check(name: str, world: dict[str, Any]) -> list[str]:
         answers = {method: getattr(_as(user), method.lower())(url).status_code for method in ("GET", "POST")}
         if not (set(answers.values()) <= {404, 405} and 404 in answers.values()):
             outcomes.append(f"as {who}: {answers}")
+        # The same from HTMX (pages fetch their panels so, and errors take another path for it): still no leak.
+        htmx = _as(user).get(url, HTTP_HX_REQUEST="true").status_code
+        if htmx not in (404, 405):
+            outcomes.append(f"HTMX GET as {who}: {htmx}")
 
     # when / then
     if rule.who == "public":
