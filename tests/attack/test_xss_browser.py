@@ -61,8 +61,8 @@ def _payload(key: str) -> str:
 
 def _world() -> dict[str, Any]:
     """One of each kind of user-written text, with the payloads, written through the apps' services."""
-    from apps.accounts.services import user_update_profile
-    from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp
+    from apps.accounts.services import reader_application_submit, user_update_profile
+    from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp, image_upload
     from apps.live.services.chat import chat_post
     from apps.live.services.streams import stream_go_live, viewer_heartbeat
     from apps.messaging.services import message_send
@@ -138,6 +138,18 @@ def _world() -> dict[str, Any]:
         message=_payload("pages.SupportTicket.message"),
         requester=client,
     )
+    # Written last: a reading still waiting for the reader (its note is on their incoming list), an application.
+    waiting = session_request(
+        client=client, reader=reader, modality="text", intake_note=_payload("livesessions.ReadingSession.intake_note")
+    )
+    application = reader_application_submit(
+        applicant=UserFactory(),
+        bio=_payload("accounts.ReaderApplication.bio"),
+        specialties=_payload("accounts.ReaderApplication.specialties"),
+        tools=_payload("accounts.ReaderApplication.tools"),
+        years_experience=3,
+        photo=image_upload(),
+    )
     written = {
         "accounts.User.display_name": client,
         "readers.ReaderProfile.display_name": profile,
@@ -156,6 +168,10 @@ def _world() -> dict[str, Any]:
         "pages.SupportTicket.subject": ticket,
         "pages.SupportTicket.message": ticket,
         "moderation.Report.details": report,
+        "livesessions.ReadingSession.intake_note": waiting,
+        "accounts.ReaderApplication.bio": application,
+        "accounts.ReaderApplication.specialties": application,
+        "accounts.ReaderApplication.tools": application,
     }
     # Who looks at which page: (viewer, URL).
     pages = {
@@ -169,6 +185,11 @@ def _world() -> dict[str, Any]:
         "staff_accounts:user_detail": (admin, reverse("staff_accounts:user_detail", kwargs={"user_id": client.pk})),
         "staff_pages:ticket_detail": (admin, reverse("staff_pages:ticket_detail", kwargs={"pk": ticket.pk})),
         "staff_moderation:report_detail": (admin, reverse("staff_moderation:report_detail", kwargs={"pk": report.pk})),
+        "readings:incoming_panel": (reader, reverse("readings:incoming_panel")),
+        "staff_accounts:application_detail": (
+            admin,
+            reverse("staff_accounts:application_detail", kwargs={"application_id": application.pk}),
+        ),
         # Not a stored field: the help centre's search echoes the query.
         "pages:help": (None, reverse("pages:help") + "?" + urlencode({"q": _payload("search")})),
     }

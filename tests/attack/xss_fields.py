@@ -29,6 +29,10 @@ COVERED: dict[str, tuple[str, ...]] = {
     "pages.SupportTicket.subject": ("staff_pages:ticket_detail",),
     "pages.SupportTicket.message": ("staff_pages:ticket_detail",),
     "moderation.Report.details": ("staff_moderation:report_detail",),
+    "livesessions.ReadingSession.intake_note": ("readings:incoming_panel",),
+    "accounts.ReaderApplication.bio": ("staff_accounts:application_detail",),
+    "accounts.ReaderApplication.specialties": ("staff_accounts:application_detail",),
+    "accounts.ReaderApplication.tools": ("staff_accounts:application_detail",),
 }
 
 NOT_USER_TEXT = "written by the code (ids, keys, codes, names of things), never by a user"
@@ -43,7 +47,7 @@ EXCUSED: dict[str, str] = {
     "accounts.User.email": "validated as an email address (no markup characters get through)",
     "pages.SupportTicket.email": "validated as an email address (no markup characters get through)",
     "accounts.User.timezone": "chosen from the IANA zone names (validated)",
-    "accounts.ReaderApplication": NOT_YET,
+    "accounts.ReaderApplication.decision_reason": STAFF_TEXT,
     "pages.Policy": STAFF_TEXT,
     "pages.HelpArticle": STAFF_TEXT,
     "pages.SupportReply": STAFF_TEXT,
@@ -65,7 +69,6 @@ EXCUSED: dict[str, str] = {
     "readers.Language": STAFF_TEXT,
     "readers.ReaderProfile.suspension_reason": STAFF_TEXT,
     "notifications.Notification": "built by the code from the covered fields (names, titles), shown escaped",
-    "livesessions.ReadingSession.intake_note": NOT_YET,
     "livesessions.ReadingSession.prepaid_subject_type": NOT_USER_TEXT,
     "livesessions.ReadingSession.channel_name": NOT_USER_TEXT,
     "livesessions.ReadingSession.settlement_error": NOT_USER_TEXT,
