@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
+from apps.core.parsing import id_or_none
 from apps.rtc.access import AccessDecision, AccessRefused, rtc_uid_for
 from apps.rtc.channels import channel_name_for
 from apps.rtc.enums import ChannelProfile, Modality, RtcRole
@@ -118,9 +119,10 @@ def stream_access_for(*, viewer: Any, stream: Stream, facts: AccessFacts | None 
 
 def stream_rtc_access(*, user: Any, object_id: str) -> AccessDecision:
     """Agora token check of a stream (asked again on every renewal): the host publishes, members only watch."""
-    if not str(object_id).isdigit():
+    stream_id = id_or_none(object_id)
+    if stream_id is None:
         raise AccessRefused("This stream does not exist.", not_found=True)
-    stream = Stream.objects.filter(pk=int(object_id)).first()
+    stream = Stream.objects.filter(pk=stream_id).first()
     if stream is None:
         raise AccessRefused("This stream does not exist.", not_found=True)
     access = stream_access_for(viewer=user, stream=stream)

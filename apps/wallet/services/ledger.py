@@ -319,7 +319,7 @@ def _transaction_insert_sql() -> tuple[str, tuple[str, ...]]:
     fields = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     sql = (
-        f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 (model columns)
+        f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608  # nosec B608: model columns
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
     )
     # Every column is a plain value (text, number, time, id) that the driver adapts as it is.
@@ -331,7 +331,7 @@ def _write_sql(legs: int, balances: int) -> str:
     insert_sql, _ = _transaction_insert_sql()
     legs_sql = ", ".join(["(%s::bigint, %s::numeric)"] * legs)
     sql = (
-        f"WITH t AS ({insert_sql}), "  # noqa: S608 (placeholders only; values are parameters)
+        f"WITH t AS ({insert_sql}), "  # noqa: S608  # nosec B608: placeholders only, values are parameters
         "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
         f"SELECT t.id, v.account_id, v.amount FROM t, (VALUES {legs_sql}) AS v(account_id, amount))"
     )
@@ -339,10 +339,10 @@ def _write_sql(legs: int, balances: int) -> str:
         balances_sql = ", ".join(["(%s::bigint, %s::numeric)"] * balances)
         # The rows are locked by this transaction (accounts_lock), so the computed balances are exact.
         sql += (
-            ", u AS (UPDATE wallet_account AS a SET balance = b.balance "  # noqa: S608 (placeholders only)
+            ", u AS (UPDATE wallet_account AS a SET balance = b.balance "  # noqa: S608  # nosec B608: placeholders only
             f"FROM (VALUES {balances_sql}) AS b(id, balance) WHERE a.id = b.id AND EXISTS (SELECT 1 FROM t))"
         )
-    return sql + " SELECT id FROM t"  # noqa: S608 (placeholders only)
+    return sql + " SELECT id FROM t"  # noqa: S608  # nosec B608: placeholders only
 
 
 def _mark_saved(txn: Transaction, pk: int) -> None:
@@ -613,7 +613,7 @@ def _many_insert_sql(
     params += [touched, [balances[pk] for pk in touched]]
     column_sql = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     sql = (
-        f"WITH t AS (INSERT INTO wallet_transaction ({column_sql}) "  # noqa: S608 (model columns; values are parameters)
+        f"WITH t AS (INSERT INTO wallet_transaction ({column_sql}) "  # noqa: S608  # nosec B608: model columns, values are parameters
         f"SELECT {', '.join(select)} FROM unnest({unnest_sql}) AS v({alias}) "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key), "
         "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
