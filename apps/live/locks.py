@@ -69,7 +69,7 @@ def _gift_payment_sql() -> tuple[str, tuple[tuple[type[Model], tuple[str, ...]],
     selects = {alias: _columns(model, alias) for model, alias in parts}
     user_table = get_user_model()._meta.db_table
     sql = (
-        f"SELECT {selects['s'][0]}, {selects['u'][0]}, "  # noqa: S608 (model tables and columns; values are parameters)
+        f"SELECT {selects['s'][0]}, {selects['u'][0]}, "  # noqa: S608  # nosec B608: model tables and columns; values are parameters
         f"{access_facts_sql(stream='s', viewer_param='%(payer)s')}, {has_verified_email_sql('%(payer)s')}, "
         f"{selects['k'][0]}, {selects['g'][0]} "
         f"FROM {Stream._meta.db_table} s JOIN {user_table} u ON u.id = s.host_id "

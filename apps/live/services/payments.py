@@ -225,7 +225,7 @@ def _gift_with_event_insert(gift: StreamGift) -> bool:
     placeholders = ", ".join(["%s"] * len(values))
     with prepared_cursor() as cursor:
         cursor.execute(
-            f"WITH g AS (INSERT INTO {StreamGift._meta.db_table} ({', '.join(_GIFT_FIELDS)}) "  # noqa: S608 (fixed columns)
+            f"WITH g AS (INSERT INTO {StreamGift._meta.db_table} ({', '.join(_GIFT_FIELDS)}) "  # noqa: S608  # nosec B608: fixed columns
             f"VALUES ({placeholders}) ON CONFLICT (sender_id, client_key) DO NOTHING RETURNING id, created_at), "
             f"e AS (INSERT INTO {StreamEvent._meta.db_table} (stream_id, kind, user_id, gift_id, created_at) "
             "SELECT %s::bigint, %s::text, %s::bigint, g.id, g.created_at FROM g) "

@@ -96,7 +96,7 @@ def house_spec(code: str) -> AccountSpec:
 def _accounts_by_code_sql() -> tuple[str, tuple[str, ...]]:
     fields = tuple(field.attname for field in Account._meta.concrete_fields)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in Account._meta.concrete_fields)
-    return f"SELECT {columns} FROM wallet_account WHERE code = ANY(%s)", fields  # noqa: S608 (model columns)
+    return f"SELECT {columns} FROM wallet_account WHERE code = ANY(%s)", fields  # noqa: S608  # nosec B608: model columns
 
 
 def accounts_get(*specs: AccountSpec) -> list[Account]:
