@@ -304,8 +304,8 @@ def test_xss_payloads_in_every_user_text_field_stay_text_on_every_page(live_serv
     transcript = browser.get(transcript_url)
     assert transcript["Content-Type"].startswith("text/plain") and SHORT in transcript.content.decode()
 
-    # A download's name (the product's) is only in the file response's Content-Disposition header: one attachment
-    # whose file name is the product's name as it is, never a header broken open by its quotes.
+    # A download's name (the order line's) is only in the file response's Content-Disposition header: one
+    # attachment whose file name is the line's name as it is, never a header broken open by its quotes.
     from django.core.files.base import ContentFile
     from django.core.files.storage import storages
 
@@ -323,6 +323,9 @@ def test_xss_payloads_in_every_user_text_field_stay_text_on_every_page(live_serv
     assert download.status_code == 200 and header.get_content_disposition() == "attachment"
     assert header.get_filename() == f"{item.name}.pdf".replace("/", "_")
     assert download["Content-Type"] == "application/pdf" and download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 the guide"
+    download.close()
+    storage.delete(item.product.file_key)
 
     problems: list[str] = []
     signed_in: dict[Any, Any] = {}

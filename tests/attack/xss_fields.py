@@ -101,7 +101,7 @@ EXCUSED: dict[str, str] = {
     "payouts": STAFF_TEXT + "; Stripe's ids",
     "core.FileLink.storage": NOT_USER_TEXT,
     "core.FileLink.storage_key": "a key the code chose (a product's file_key, an export's path), never shown",
-    "core.FileLink.content_type": "guessed by the code from the file's key, sent only as the download's header",
+    "core.FileLink.content_type": "set by the code (guessed from the file's key, or fixed), sent only as a header",
     "core.FileLink.purpose": NOT_USER_TEXT,
     "core.FileLink.token_hash": NOT_USER_TEXT,
     "core.FileLink.filename": (
@@ -115,7 +115,7 @@ EXCUSED: dict[str, str] = {
     "shop.Product.default_price_id": PROVIDER,
     "shop.Product.file_key": "a key in private storage, never shown (checked on use: no '..', no leading '/')",
     "shop.Product.stock_metadata": "digits only (a product whose stock is not a whole number is not for sale)",
-    "shop.Order.client_key": "8 to 64 letters, digits and dashes (checked by the checkout), never shown",
+    "shop.Order.client_key": "8 to 64 letters, digits and dashes (the checkout refuses anything else)",
     "shop.Order.currency": NOT_USER_TEXT,
     "shop.Order.stripe_checkout_session_id": PROVIDER,
     "shop.Order.stripe_payment_intent_id": PROVIDER,
