@@ -10,7 +10,7 @@ from apps.accounts.tests.factories import AdminFactory, ReaderFactory, UserFacto
 from apps.readers import cache as directory_cache
 
 # A real S3 server (SeaweedFS) for tests of files on R2: the ``s3_server`` and ``s3_storage`` fixtures.
-pytest_plugins = ["tests.support.s3"]
+pytest_plugins = ["tests.support.s3", "tests.support.browser"]
 
 # Filled by post_migrate from the installed models and kept right by it after every test; no test writes them.
 KEPT_TABLES = frozenset({"django_content_type", "auth_permission"})

@@ -354,7 +354,7 @@ def test_gift_and_ticket_unverified_email_refused_nothing_written():
 # --- the gift's statements and the access facts read with the stream ----------------------------------------------
 
 
-def test_gift_send_runs_six_statements_in_its_transaction():
+def test_gift_send_runs_seven_statements_in_its_transaction():
     # given: a viewer and a reader whose accounts exist (a first gift creates the reader's earnings account)
     stream = live_stream()
     kind = gift_kind("1.00")
@@ -363,10 +363,11 @@ def test_gift_send_runs_six_statements_in_its_transaction():
     # when
     with CaptureQueriesContext(connection) as captured:
         gift_send(actor=viewer, stream_id=stream.pk, gift_kind_id=kind.pk, client_key="counted-key-1")
-    # then: the stream held with what the gift checks, the reader's rate, the three accounts, the ledger's lock and
-    # write, the gift with its event
+    # then: the stream held with what the gift checks, the sender's suspension (moderation's write guard), the
+    # reader's rate, the three accounts, the ledger's lock and write, the gift with its event
     statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    assert len(statements) == 6, statements
+    assert len(statements) == 7, statements
+    assert "moderation_suspension" in statements[1]
     assert "FOR KEY SHARE" in statements[0]
     assert statements[-1].startswith("WITH g AS (INSERT INTO live_streamgift")
     assert StreamEvent.objects.filter(kind=EventKind.GIFT, user=viewer).count() == 1

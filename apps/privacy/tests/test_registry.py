@@ -17,9 +17,9 @@ def _erase(user):
     "entry",
     [
         PersonalData(key="Shop", export=_export, erase=_erase),
-        PersonalData(key="shop.orders", export=_export, erase="not callable"),  # type: ignore[arg-type]
-        PersonalData(key="shop.orders", export=lambda: {}, erase=_erase),
-        PersonalData(key="shop.orders", export=_export, erase=_erase, models=("no-dot",)),
+        PersonalData(key="example.things", export=_export, erase="not callable"),  # type: ignore[arg-type]
+        PersonalData(key="example.things", export=lambda: {}, erase=_erase),
+        PersonalData(key="example.things", export=_export, erase=_erase, models=("no-dot",)),
     ],
 )
 def test_personal_data_register_refuses_a_bad_entry(entry):

@@ -1,0 +1,57 @@
+"""The browser fixtures shared by the e2e and the attack tests: one Playwright and one Chromium per test process.
+
+Playwright's sync API runs its own event loop in this thread and refuses to start a second one, so these fixtures
+must be defined once (this plugin, loaded by the root ``conftest.py``), never imported into another conftest.
+"""
+
+import os
+import re
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Factory for isolated pages (own cookies), e.g. a client and a reader side by side."""
+    contexts = []
+
+    def make(**context_options):
+        # axe-core is injected as an inline script, which our Content-Security-Policy rightly forbids.
+        context_options.setdefault("bypass_csp", True)
+        context = browser.new_context(**context_options)
+        context.set_default_timeout(10_000)
+        # The seed's brand images are on an external host this machine cannot reach; fail them fast so
+        # the pages' fallbacks are what the tests see.
+        context.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost).*"), lambda route: route.abort())
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
