@@ -31,6 +31,7 @@ urlpatterns = [
     path("bookings/", include("apps.scheduling.urls")),
     path("moderation/", include("apps.moderation.urls")),
     path("live/", include("apps.live.urls")),
+    path("community/", include("apps.community.urls")),
     path("payouts/", include("apps.payouts.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),

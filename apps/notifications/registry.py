@@ -16,6 +16,9 @@ EMAIL_PREFERENCE_BY_CATEGORY: dict[str, str] = {
     "readings": "notify_email_readings",
     "account": "notify_email_account",
     "scheduling": "notify_email_readings",
+    # Forum replies are emailed per followed thread (each email has its own unsubscribe link), not by this
+    # preference; a kind of this category is only ever sent in-app by ``notify``.
+    "community": "notify_email_messages",
 }
 
 _KIND = re.compile(r"^([a-z]+)\.[a-z][a-z0-9_]*$")

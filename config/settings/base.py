@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.live",
     "apps.payouts",
     "apps.analytics",
+    "apps.community",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,336 @@
+"""Write services of the forums: categories (admins), threads, replies, edits, pin and lock (moderators),
+subscriptions. Each opens one durable transaction; nothing is written when a domain error is raised."""
+
+from typing import Any
+
+from django.contrib.postgres.search import SearchVector
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.core.exceptions import PermissionDeniedError
+from apps.core.outbox import outbox_enqueue
+from apps.core.ratelimit import rate_limit_consume
+from apps.core.services import audit_log_record
+from apps.notifications.registry import notification_kind_register
+from apps.notifications.services import notify
+
+from .access import category_postable, forum_moderator, is_signed_in
+from .constants import POST_MAX_LENGTH, POST_RATE_LIMIT, POST_RATE_WINDOW_SECONDS, SEARCH_CONFIG, TITLE_MAX_LENGTH
+from .enums import CategoryPosting, CategoryVisibility
+from .exceptions import (
+    CategoryNotFound,
+    InvalidCategory,
+    InvalidPost,
+    InvalidUnsubscribeLink,
+    PostingNotAllowed,
+    PostNotFound,
+    ThreadLocked,
+    ThreadNotFound,
+)
+from .locks import post_lock, thread_lock
+from .markdown import markdown_render
+from .models import Category, Post, PostRevision, Subscription, Thread
+from .selectors import category_get, post_get_for_edit, thread_get
+
+REPLY_KIND = notification_kind_register("community.reply", label="A reply in a thread you follow")
+REPLY_EMAIL = "community.reply_email"
+UNSUBSCRIBE_SALT = "community.unsubscribe"
+
+# --- input -------------------------------------------------------------------------------------------------
+
+
+def post_body_clean(body: Any) -> str:
+    text = str(body or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise InvalidPost()
+    if len(text) > POST_MAX_LENGTH:
+        raise InvalidPost(f"A post can be at most {POST_MAX_LENGTH} characters long ({len(text)} given).")
+    return text
+
+
+def thread_title_clean(title: Any) -> str:
+    text = " ".join(str(title or "").split())
+    if not text:
+        raise InvalidPost("Give the thread a title.")
+    if len(text) > TITLE_MAX_LENGTH:
+        raise InvalidPost(f"A title can be at most {TITLE_MAX_LENGTH} characters long.")
+    return text
+
+
+def _write_checks(actor: Any) -> None:
+    """Before any write of ``actor``: signed in, and within the posting rate limit."""
+    if not is_signed_in(actor):
+        raise PostingNotAllowed("Sign in to post.")
+    rate_limit_consume(
+        scope="community_post",
+        subject_id=actor.pk,
+        limit=POST_RATE_LIMIT,
+        window_seconds=POST_RATE_WINDOW_SECONDS,
+        message=(
+            f"You can post up to {POST_RATE_LIMIT} times a minute. Your post was not saved; "
+            "please wait a moment and send it again."
+        ),
+    )
+
+
+def _search_refresh(*, post: Post) -> None:
+    """Recompute the searchable text of ``post`` (and of its thread's title for an opening post). Inner helper:
+    the caller holds the transaction."""
+    Post.objects.filter(pk=post.pk).update(search_vector=SearchVector("body", config=SEARCH_CONFIG))
+    if post.is_first:
+        Thread.objects.filter(pk=post.thread_id).update(search_vector=SearchVector("title", config=SEARCH_CONFIG))
+
+
+# --- categories (admins) -----------------------------------------------------------------------------------
+
+
+def _category_values(*, name: Any, description: Any, position: Any, visibility: Any, posting: Any) -> dict[str, Any]:
+    name = " ".join(str(name or "").split())
+    if not name or len(name) > 80:
+        raise InvalidCategory("Give the forum a name of at most 80 characters.")
+    if visibility not in CategoryVisibility.values:
+        raise InvalidCategory("Choose who may read the forum.")
+    if posting not in CategoryPosting.values:
+        raise InvalidCategory("Choose who may post in the forum.")
+    description = str(description or "").strip()
+    if len(description) > 500:
+        raise InvalidCategory("Keep the description under 500 characters.")
+    try:
+        position = int(position or 0)
+    except (TypeError, ValueError):
+        raise InvalidCategory("The order must be a whole number.")
+    if not 0 <= position <= 32767:
+        raise InvalidCategory("The order must be between 0 and 32767.")
+    slug = slugify(name)[:80]
+    if not slug:
+        raise InvalidCategory("The forum's name needs letters or digits.")
+    return {
+        "name": name,
+        "slug": slug,
+        "description": description,
+        "position": position,
+        "visibility": visibility,
+        "posting": posting,
+    }
+
+
+def _require_admin(actor: Any) -> None:
+    if not (is_signed_in(actor) and actor.is_staff):
+        raise PermissionDeniedError("Only admins manage forums.")
+
+
+@transaction.atomic(durable=True)
+def category_create(
+    *, actor: Any, name: str, description: str = "", position: int = 0, visibility: str, posting: str
+) -> Category:
+    """An admin opens a new forum."""
+    _require_admin(actor)
+    values = _category_values(
+        name=name, description=description, position=position, visibility=visibility, posting=posting
+    )
+    if Category.objects.filter(slug=values["slug"]).exists():
+        raise InvalidCategory("A forum with this name already exists.")
+    try:
+        with transaction.atomic():
+            category = Category.objects.create(**values)
+    except IntegrityError:
+        raise InvalidCategory("A forum with this name already exists.")
+    audit_log_record(actor=actor, action="community.category_created", target=category, details=values)
+    return category
+
+
+@transaction.atomic(durable=True)
+def category_update(
+    *, actor: Any, category_id: int, name: str, description: str = "", position: int = 0, visibility: str, posting: str
+) -> Category:
+    """An admin changes a forum (its address follows its name)."""
+    _require_admin(actor)
+    category = Category.objects.select_for_update().filter(pk=category_id).first()
+    if category is None:
+        raise CategoryNotFound()
+    values = _category_values(
+        name=name, description=description, position=position, visibility=visibility, posting=posting
+    )
+    if Category.objects.filter(slug=values["slug"]).exclude(pk=category.pk).exists():
+        raise InvalidCategory("A forum with this name already exists.")
+    before = {key: getattr(category, key) for key in values}
+    for key, value in values.items():
+        setattr(category, key, value)
+    category.save(update_fields=list(values))
+    audit_log_record(
+        actor=actor, action="community.category_updated", target=category, details={"before": before, "after": values}
+    )
+    return category
+
+
+# --- threads and posts -------------------------------------------------------------------------------------
+
+
+def _post_insert(*, actor: Any, thread: Thread, body: str, is_first: bool) -> Post:
+    """Inner helper: the caller holds the transaction."""
+    post = Post.objects.create(
+        thread=thread, author=actor, is_first=is_first, body=body, body_html=markdown_render(body)
+    )
+    _search_refresh(post=post)
+    Subscription.objects.get_or_create(user=actor, thread=thread)
+    return post
+
+
+@transaction.atomic(durable=True)
+def thread_create(*, actor: Any, category_slug: str, title: str, body: str) -> Thread:
+    """``actor`` starts a thread in a forum they may post in; they follow it from then on."""
+    category = category_get(viewer=actor, slug=category_slug)
+    if not category_postable(viewer=actor, category=category):
+        raise PostingNotAllowed()
+    title = thread_title_clean(title)
+    body = post_body_clean(body)
+    _write_checks(actor)
+    thread = Thread.objects.create(category=category, author=actor, title=title, last_posted_at=timezone.now())
+    _post_insert(actor=actor, thread=thread, body=body, is_first=True)
+    return thread
+
+
+@transaction.atomic(durable=True)
+def post_reply(*, actor: Any, thread_id: int, body: str) -> Post:
+    """``actor`` replies in a thread; its other followers are told in the app and by email."""
+    thread = thread_get(viewer=actor, thread_id=thread_id)
+    if not category_postable(viewer=actor, category=thread.category):
+        raise PostingNotAllowed()
+    body = post_body_clean(body)
+    _write_checks(actor)
+    thread = thread_lock(thread_id=thread.pk)
+    if thread.is_locked:
+        raise ThreadLocked()
+    if thread.is_hidden:
+        raise ThreadNotFound()
+    post = _post_insert(actor=actor, thread=thread, body=body, is_first=False)
+    thread.reply_count += 1
+    thread.last_posted_at = post.created_at
+    thread.save(update_fields=["reply_count", "last_posted_at"])
+    _followers_tell(thread=thread, post=post)
+    return post
+
+
+def _followers_tell(*, thread: Thread, post: Post) -> None:
+    """Tell every follower but the author of a new reply: in the app now, by email through the outbox. Inner
+    helper: the caller holds the transaction."""
+    url = reverse("community:post", args=[post.pk])
+    author = post.author.public_name
+    followers = (
+        Subscription.objects.filter(thread=thread, user__is_active=True)
+        .exclude(user_id=post.author_id)
+        .select_related("user")
+        .order_by("pk")
+    )
+    for subscription in followers.iterator(chunk_size=500):
+        notify(
+            user=subscription.user,
+            kind=REPLY_KIND,
+            title=f"{author} replied in “{thread.title}”"[:160],
+            url=url,
+        )
+        outbox_enqueue(
+            name=REPLY_EMAIL,
+            kwargs={"post_id": post.pk, "user_id": subscription.user_id},
+            dedupe_key=f"community:post:{post.pk}:email:{subscription.user_id}",
+        )
+
+
+@transaction.atomic(durable=True)
+def post_edit(*, actor: Any, post_id: int, body: str, title: str | None = None) -> Post:
+    """The author changes their post (and the title, for an opening post); the earlier text is kept as a
+    revision and the post shows "edited"."""
+    post_get_for_edit(viewer=actor, post_id=post_id)
+    body = post_body_clean(body)
+    _write_checks(actor)
+    post = post_lock(post_id=post_id)
+    thread = thread_lock(thread_id=post.thread_id)
+    if post.is_hidden:
+        raise PostNotFound()
+    if thread.is_locked:
+        raise ThreadLocked()
+    new_title = thread_title_clean(title) if post.is_first and title is not None else thread.title
+    if body == post.body and new_title == thread.title:
+        return post
+    PostRevision.objects.create(post=post, body=post.body, title=thread.title if post.is_first else "", edited_by=actor)
+    post.body, post.body_html, post.edited_at = body, markdown_render(body), timezone.now()
+    post.save(update_fields=["body", "body_html", "edited_at"])
+    if post.is_first and new_title != thread.title:
+        thread.title = new_title
+        thread.save(update_fields=["title"])
+    _search_refresh(post=post)
+    return post
+
+
+# --- moderators: pin and lock ------------------------------------------------------------------------------
+
+
+def _thread_flag_set(*, actor: Any, thread_id: int, field: str, value: bool, action: str) -> Thread:
+    if not forum_moderator(actor):
+        raise ThreadNotFound()
+    try:
+        thread = thread_lock(thread_id=thread_id)
+    except Thread.DoesNotExist:
+        raise ThreadNotFound()
+    if getattr(thread, field) == value:
+        return thread
+    setattr(thread, field, value)
+    thread.save(update_fields=[field])
+    audit_log_record(actor=actor, action=action, target=thread, details={field: value})
+    return thread
+
+
+@transaction.atomic(durable=True)
+def thread_pin(*, actor: Any, thread_id: int, pinned: bool) -> Thread:
+    """A moderator pins a thread to the top of its forum (or unpins it)."""
+    action = "community.thread_pinned" if pinned else "community.thread_unpinned"
+    return _thread_flag_set(actor=actor, thread_id=thread_id, field="is_pinned", value=pinned, action=action)
+
+
+@transaction.atomic(durable=True)
+def thread_lock_set(*, actor: Any, thread_id: int, locked: bool) -> Thread:
+    """A moderator locks a thread (no new replies or edits) or opens it again."""
+    action = "community.thread_locked" if locked else "community.thread_unlocked"
+    return _thread_flag_set(actor=actor, thread_id=thread_id, field="is_locked", value=locked, action=action)
+
+
+# --- subscriptions -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def subscription_set(*, actor: Any, thread_id: int, subscribed: bool) -> bool:
+    """``actor`` follows a thread they may read, or stops; returns whether they follow it now."""
+    thread = thread_get(viewer=actor, thread_id=thread_id)
+    if not is_signed_in(actor):
+        raise ThreadNotFound()
+    if subscribed:
+        Subscription.objects.get_or_create(user=actor, thread=thread)
+    else:
+        Subscription.objects.filter(user=actor, thread=thread).delete()
+    return subscribed
+
+
+def unsubscribe_token(*, user_id: int, thread_id: int) -> str:
+    """The signed token of an email's unsubscribe link: it names one follower and one thread, nothing else."""
+    return signing.dumps({"u": user_id, "t": thread_id}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_token_read(token: str) -> tuple[int, int]:
+    """The (user id, thread id) a token names; ``InvalidUnsubscribeLink`` if it was not made here."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        return int(data["u"]), int(data["t"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise InvalidUnsubscribeLink()
+
+
+@transaction.atomic(durable=True)
+def unsubscribe_by_token(*, token: str) -> Thread | None:
+    """Stop the emails of the follower and thread a signed link names (no sign-in needed: the link is the proof).
+    Returns the thread, or None when it no longer exists."""
+    user_id, thread_id = unsubscribe_token_read(token)
+    Subscription.objects.filter(user_id=user_id, thread_id=thread_id).delete()
+    return Thread.objects.filter(pk=thread_id).first()
