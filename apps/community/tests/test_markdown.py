@@ -21,6 +21,7 @@ def _elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
     parser.feed(html)
     return parser.elements
 
+
 XSS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
@@ -66,7 +67,9 @@ def test_markdown_has_links_finds_every_way_of_writing_one():
 
 
 def test_markdown_quote_attributes_and_escapes_the_name():
-    quoted = markdown_quote(text="line one\n\nline two", author_name="[evil](javascript:x)", permalink="/community/p/3/")
+    quoted = markdown_quote(
+        text="line one\n\nline two", author_name="[evil](javascript:x)", permalink="/community/p/3/"
+    )
     assert quoted.startswith("[\\[evil\\]\\(javascript:x\\) wrote](/community/p/3/):")
     assert "> line one\n>\n> line two" in quoted
     html = markdown_render(quoted)
