@@ -1,11 +1,13 @@
 """Pages of the forums. Reads go through selectors scoped to the viewer (signed-out visitors read public forums);
 every write is a service call that checks the actor itself."""
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,7 +17,7 @@ from apps.core.exceptions import DomainError
 from apps.core.parsing import id_or_none
 
 from . import selectors, services
-from .access import category_postable
+from .access import category_postable, forum_moderator
 from .exceptions import PostNotFound
 from .forms import PostEditForm, PostForm, SearchForm, ThreadForm
 from .markdown import markdown_quote
@@ -136,6 +138,18 @@ def post_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "community/post_history.html", {"post": post, "revisions": revisions})
 
 
+def moderator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Forum moderators only; anyone else gets 404, whatever the method, so the page does not reveal itself."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not forum_moderator(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _checked(request: HttpRequest) -> bool:
     return request.POST.get("value") == "on"
 
@@ -150,6 +164,7 @@ def follow(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@moderator_required
 @require_POST
 @domain_errors_redirect("community:thread", "pk")
 def pin(request: HttpRequest, pk: int) -> HttpResponse:
@@ -159,6 +174,7 @@ def pin(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@moderator_required
 @require_POST
 @domain_errors_redirect("community:thread", "pk")
 def lock(request: HttpRequest, pk: int) -> HttpResponse:

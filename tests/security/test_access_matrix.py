@@ -83,6 +83,16 @@ RULES: dict[str, Rule] = {
     "readers:directory": PUBLIC,
     "readers:presence": PUBLIC,
     "live:home": PUBLIC,
+    "community:home": PUBLIC,
+    "community:search": PUBLIC,
+    "community:category": Rule("public", obj="community_category", kwargs={"slug": "slug"}),
+    "community:thread": Rule("public", obj="community_thread", kwargs={"pk": "pk"}),
+    "community:post": Rule("public", obj="community_post", kwargs={"pk": "pk"}),
+    "community:post_history": Rule("public", obj="community_post", kwargs={"pk": "pk"}),
+    "community:unsubscribe": Rule("public", obj="community_unsubscribe", kwargs={"token": "token"}),
+    "community:thread_new": Rule("signed_in", obj="community_category", kwargs={"slug": "slug"}),
+    "community:reply": Rule("signed_in", obj="community_thread", kwargs={"pk": "pk"}),
+    "community:follow": Rule("signed_in", obj="community_thread", kwargs={"pk": "pk"}),
     "live:profile_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
     "notifications:bell": Rule("public", why="the header's bell: an empty count for visitors"),
     "messaging:unread_badge": Rule("public", why="the header's badge: an empty count for visitors"),
@@ -176,6 +186,9 @@ RULES: dict[str, Rule] = {
     "scheduling:window_remove": owner("weekly_window", window_id="pk"),
     "scheduling:exception_remove": owner("date_exception", exception_id="pk"),
     "scheduling:block_remove": owner("time_block", block_id="pk"),
+    "community:post_edit": owner("community_post", pk="pk"),
+    "community:pin": staff_object("community_thread", pk="pk"),
+    "community:lock": staff_object("community_thread", pk="pk"),
     "live:stream": owner("private_stream", pk="pk"),
     "live:ticket": owner("private_stream", pk="pk"),
     "live:events": owner("private_stream", pk="pk"),
@@ -250,6 +263,8 @@ RULES: dict[str, Rule] = {
     "staff_moderation:content": staff_object("reportable_message", type_key="type_key", object_id="pk"),
     "staff_live:gifts": STAFF,
     "staff_live:gift_edit": staff_object("gift_kind", pk="pk"),
+    "staff_community:categories": STAFF,
+    "staff_community:category_edit": staff_object("community_category", pk="pk"),
     # Not pages: checked by their own tests
     "wallet:stripe_webhook": exempt("Stripe's signed webhook: a bad signature answers 400 (apps/wallet/tests)"),
     "rtc:ncs-webhook": exempt("Agora's signed NCS webhook: a bad signature answers 401 (apps/rtc/tests)"),
@@ -299,7 +314,11 @@ def test_access_rules_name_only_existing_urls():
 
 @pytest.fixture
 def world():
+    from types import SimpleNamespace
+
     from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp, reader_application_create
+    from apps.community.services import unsubscribe_token
+    from apps.community.tests.factories import forum, thread_by
     from apps.live.services.streams import stream_go_live, stream_invite, viewer_heartbeat
     from apps.live.tests.factories import gift_kind
     from apps.messaging.tests.factories import conversation_with, listed_reader, paid_reply
@@ -349,7 +368,15 @@ def world():
     private_stream = stream_go_live(actor=reader, title="Matrix stream", visibility="private")
     stream_invite_row = stream_invite(actor=reader, stream_id=private_stream.pk, user_id=client.pk)
     stream_viewer = viewer_heartbeat(actor=client, stream=private_stream)
+    # A public forum with the client's thread (its opening post is the client's).
+    community_thread = thread_by(client, category=forum())
     objects = {
+        "community_category": community_thread.category,
+        "community_thread": community_thread,
+        "community_post": community_thread.posts.get(),
+        "community_unsubscribe": SimpleNamespace(
+            token=unsubscribe_token(user_id=client.pk, thread_id=community_thread.pk)
+        ),
         "help_article": HelpArticleFactory(),
         "reader_profile": reader.reader_profile,
         "application": reader_application_create(client),
@@ -392,6 +419,7 @@ def world():
         "hosted_stream": [reader],
         "stream_invite": [reader],
         "stream_viewer": [reader],
+        "community_post": [client],
     }
     return {
         "users": {"client": client, "other_client": other_client, "reader": reader, "other_reader": other_reader},
