@@ -166,6 +166,18 @@ def post_revision_list(*, viewer: Any, post: Post) -> QuerySet[PostRevision]:
     return PostRevision.objects.filter(post=post).select_related("edited_by").order_by("-created_at", "-id")
 
 
+def followed_thread_list(*, viewer: Any, limit: int = 5) -> list[Thread]:
+    """The threads ``viewer`` follows and may still read, most recent activity first (at most ``limit``)."""
+    if not is_signed_in(viewer):
+        return []
+    return list(
+        Thread.objects.filter(subscriptions__user_id=viewer.pk)
+        .filter(_visible_threads_q(viewer))
+        .select_related("category")
+        .order_by("-last_posted_at", "-id")[:limit]
+    )
+
+
 def attachment_get(*, viewer: Any, attachment_id: int) -> Attachment:
     """An attachment of a post ``viewer`` may read."""
     attachment = Attachment.objects.filter(pk=attachment_id).first()

@@ -224,3 +224,13 @@ def test_staff_opens_a_forum_and_bad_input_changes_nothing(admin_client):
     edit = reverse("staff_community:category_edit", args=[category.pk])
     assert admin_client.post(edit, {**fields, "name": "Tarot talk"}).status_code == 302
     assert Category.objects.get().slug == "tarot-talk"
+
+
+def test_dashboard_lists_followed_threads(client):
+    member = UserFactory()
+    thread_by(member, title="My question about runes")
+    thread_by(title="Someone else's thread")
+    client.force_login(member)
+    html = client.get(reverse("dashboards:client")).content.decode()
+    assert "Threads you follow" in html and "My question about runes" in html
+    assert "Someone else&#x27;s thread" not in html and "Someone else's thread" not in html
