@@ -9,6 +9,9 @@ from django.test import TransactionTestCase
 from apps.accounts.tests.factories import AdminFactory, ReaderFactory, UserFactory
 from apps.readers import cache as directory_cache
 
+# A real S3 server (SeaweedFS) for tests of files on R2: the ``s3_server`` and ``s3_storage`` fixtures.
+pytest_plugins = ["tests.support.s3"]
+
 # Filled by post_migrate from the installed models and kept right by it after every test; no test writes them.
 KEPT_TABLES = frozenset({"django_content_type", "auth_permission"})
 _flush_with_truncate = TransactionTestCase._fixture_teardown

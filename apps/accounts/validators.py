@@ -1,19 +1,26 @@
 """Checks for uploaded images (avatars, reader application photos).
 
-The type is decided by decoding the file's content with Pillow, never by its name or the browser's
-Content-Type. Only JPEG, PNG and WebP are accepted.
+The type is decided by decoding the file's content with Pillow (``apps.core.uploads.image_inspect``), never by
+its name or the browser's Content-Type. Only JPEG, PNG and WebP are accepted. The file is stored as sent (only
+admins and its owner see it); ``apps.core.uploads.upload_check`` is the check that also strips metadata.
 """
 
 import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, UnidentifiedImageError
+
+from apps.core.uploads import MAX_IMAGE_PIXELS, UploadRefused, image_inspect
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000  # far above any real photo; refuses decompression bombs early
-ALLOWED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
+# The shared image check's refusals (apps.core.uploads.image_inspect), in this form's words.
+IMAGE_REFUSALS = {
+    "bad_type": "This file is not an image we can read. Please upload a JPEG, PNG or WebP image.",
+    "bad_format": "Please upload a JPEG, PNG or WebP image.",
+    "too_many_pixels": "The image dimensions are too large.",
+}
+IMAGE_REFUSAL_CODES = {"bad_type": "bad_type", "bad_format": "bad_type", "too_many_pixels": "too_many_pixels"}
 
 
 def image_upload_validate(file: UploadedFile) -> str:
@@ -26,24 +33,10 @@ def image_upload_validate(file: UploadedFile) -> str:
     if file.size == 0:
         raise ValidationError("The file is empty.", code="empty")
     try:
-        file.seek(0)
-        with Image.open(file) as image:
-            image_format = image.format
-            width, height = image.size
-            if image_format not in ALLOWED_IMAGE_FORMATS:
-                raise ValidationError("Please upload a JPEG, PNG or WebP image.", code="bad_type")
-            if width * height > MAX_IMAGE_PIXELS:
-                raise ValidationError("The image dimensions are too large.", code="too_many_pixels")
-            image.verify()
-    except ValidationError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(
-            "This file is not an image we can read. Please upload a JPEG, PNG or WebP image.", code="bad_type"
-        )
-    finally:
-        file.seek(0)
-    return ALLOWED_IMAGE_FORMATS[image_format]  # type: ignore[index]
+        facts = image_inspect(file, max_pixels=MAX_IMAGE_PIXELS)
+    except UploadRefused as refused:
+        raise ValidationError(IMAGE_REFUSALS[refused.code], code=IMAGE_REFUSAL_CODES[refused.code]) from None
+    return facts.extension
 
 
 def image_upload_prepare(file: UploadedFile) -> UploadedFile:

@@ -29,7 +29,7 @@ from apps.readings.selectors import (
 )
 from apps.wallet.enums import AccountKind, TransactionKind
 from apps.wallet.models import Dispute, LedgerCheckRun, Posting, ReconciliationRun, Refund
-from apps.wallet.selectors import ledger_check_last
+from apps.wallet.selectors import EARNING_KINDS, EARNING_SOURCES, ledger_check_last
 from apps.wallet.selectors_stripe import reconciliation_last
 
 from .charts import Chart, Series
@@ -39,23 +39,6 @@ ZERO = Decimal("0.00")
 K = TransactionKind
 
 
-@dataclass(frozen=True)
-class EarningSource:
-    key: str
-    label: str
-    kind: Any  # a TransactionKind
-
-
-# Where a reader's earnings come from, by the kind of the ledger transaction that credited them.
-EARNING_SOURCES = (
-    EarningSource("readings", "Readings", K.SESSION_SETTLEMENT),
-    EarningSource("paid_replies", "Paid replies", K.PAID_REPLY),
-    EarningSource("bookings", "Bookings", K.BOOKING),
-    EarningSource("gifts", "Gifts", K.GIFT),
-    EarningSource("tickets", "Tickets", K.TICKET),
-    EarningSource("shop", "Shop", K.SHOP_ORDER),
-)
-EARNING_KINDS = frozenset(source.kind for source in EARNING_SOURCES)
 TOP_READERS = 10
 
 

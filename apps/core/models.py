@@ -81,3 +81,56 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.status}, {self.attempts} attempts)"
+
+
+class FileLink(models.Model):
+    """A link to one private file, for one user, until it expires (see ``apps.core.files``).
+
+    Only the SHA-256 of the link's token is stored: the token itself is in the URL given to the user once, so
+    neither a database dump nor a staff page can open anyone's file. Issuing a link is recorded by this row.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="file_links")
+    storage = models.CharField(max_length=40, default="default")
+    storage_key = models.CharField(max_length=500)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100, default="application/octet-stream")
+    purpose = models.CharField(max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "purpose", "-created_at"], name="filelink_user_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.filename} for user {self.user_id}"
+
+
+class FileDownloadOutcome(models.TextChoices):
+    SERVED = "served", "Served"
+    EXPIRED = "expired", "Expired"
+    WRONG_USER = "wrong_user", "Another user's link"
+    UNKNOWN = "unknown", "No such link"
+    MISSING = "missing", "File missing from storage"
+
+
+class FileDownload(models.Model):
+    """One attempt to open a file link, whatever its outcome (``link`` is empty for a token that matches none)."""
+
+    link = models.ForeignKey(FileLink, null=True, blank=True, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=FileDownloadOutcome.choices)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["link", "-at"], name="filedownload_link_at"),
+            models.Index(fields=["user", "-at"], name="filedownload_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.outcome} link {self.link_id}"

@@ -23,6 +23,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.readers.selectors import reader_follower_list
+from apps.readings.selectors import reader_client_ids
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Posting
 
@@ -229,3 +231,18 @@ def gift_kind_get_for_admin(*, viewer: Any, gift_kind_id: int) -> GiftKind:
     if gift_kind is None:
         raise GiftKindNotFound()
     return gift_kind
+
+
+def invitable_user_list(*, host_user_id: int) -> QuerySet[Any]:
+    """Who the host may invite to a private stream: active people who keep them among their favorite readers or
+    have had a reading with them (one query when evaluated)."""
+    from django.contrib.auth import get_user_model
+
+    followers = reader_follower_list(reader_user_id=host_user_id).values("pk")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(pk__in=followers) | Q(pk__in=reader_client_ids(reader_user_id=host_user_id)))
+        .exclude(pk=host_user_id)
+        .order_by("display_name", "email", "pk")
+    )

@@ -21,7 +21,7 @@ from apps.core.exceptions import DomainError
 from apps.core.htmx import htmx_error
 from apps.core.integrations import stripe_enabled
 from apps.core.permissions import reader_required, verified_email_required
-from apps.readers.selectors import reader_follower_list, reader_public_get
+from apps.readers.selectors import reader_public_get
 from apps.rtc.selectors import rtc_doorbell_context, rtc_room_context
 from apps.wallet.exceptions import InsufficientFunds
 from apps.wallet.selectors import wallet_balance
@@ -350,7 +350,7 @@ def host(request: HttpRequest, pk: int) -> HttpResponse:
             "invites": invited,
             "invite_candidates": [
                 user
-                for user in reader_follower_list(reader_user_id=request.user.pk)[:200]
+                for user in selectors.invitable_user_list(host_user_id=request.user.pk)[:200]
                 if user.pk not in invited_ids
             ]
             if stream.visibility == Visibility.PRIVATE and stream.state != StreamState.ENDED

@@ -11,11 +11,12 @@ from typing import Any
 from django.core.files.base import ContentFile, File
 from PIL import Image, ImageOps
 
+from apps.core.uploads import IMAGE_READ_ERRORS
+
 from .models import ReaderProfile
 
-# What Pillow raises for a file it cannot read (UnidentifiedImageError is an OSError; truncated or corrupt data
-# raise SyntaxError or ValueError; a decompression bomb raises its own error).
-PHOTO_READ_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+# What Pillow raises for a file it cannot read.
+PHOTO_READ_ERRORS = IMAGE_READ_ERRORS
 
 # Pixel sizes: cards show photos at 72 px (small), the profile page and editor at 160 px (large).
 THUMBNAIL_SIZES = {"photo_small": 144, "photo_large": 320}

@@ -152,6 +152,9 @@ class ReadingSession(models.Model):
             # (minutes, amount, billed_until_at, heartbeats), so with the table's fillfactor (migration
             # 0003) those updates are HOT: no index entry is written per minute or per heartbeat.
             models.Index(fields=["id"], condition=Q(state=SessionState.ACTIVE), name="livesession_active_idx"),
+            # Date ranges of finished readings (analytics). Written once, when a reading ends, so the tick's
+            # updates stay HOT.
+            models.Index(fields=["ended_at"], condition=Q(ended_at__isnull=False), name="livesession_ended_idx"),
             models.Index(
                 fields=["state", "created_at"],
                 condition=Q(state__in=[SessionState.WAITING, SessionState.PAUSED, SessionState.RECONNECTING]),

@@ -333,3 +333,9 @@ def review_ratings_by_bucket(
         .order_by("bucket")
     )
     return {row["bucket"]: {"reviews": row["reviews"], "stars": row["stars"] or 0} for row in rows}
+
+
+def reader_client_ids(*, reader_user_id: int) -> QuerySet[Any]:
+    """Ids (a ``client_id`` values query) of the people who have had a reading with the reader: a reading the
+    reader accepted, whatever its end. A livestream host may invite them to a private stream."""
+    return ReadingSession.objects.filter(reader_id=reader_user_id, accepted_at__isnull=False).values("client_id")

@@ -1,5 +1,6 @@
 """Reads of the wallet app. Permission scoping happens here: a viewer only ever gets their own rows."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -63,21 +64,32 @@ def earnings_balance(*, user: Any) -> Decimal:
     return balance if balance is not None else Decimal("0.00")
 
 
-# What each kind of ledger transaction that pays a reader is called on their dashboard ("earnings by source").
-EARNINGS_SOURCES = {
-    TransactionKind.SESSION_SETTLEMENT: "Readings",
-    TransactionKind.BOOKING: "Scheduled readings",
-    TransactionKind.PAID_REPLY: "Paid replies",
-    TransactionKind.GIFT: "Livestream gifts",
-    TransactionKind.TICKET: "Livestream tickets",
-    TransactionKind.SHOP_ORDER: "Shop",
-}
+@dataclass(frozen=True)
+class EarningSource:
+    """One kind of ledger transaction that pays a reader, as the reader's dashboard and the analytics name it."""
+
+    key: str
+    label: str
+    kind: Any  # a TransactionKind
+
+
+# Where a reader's earnings come from ("earnings by source"), by the kind of the transaction that credited them:
+# the one list both the reader dashboard and the analytics pages read.
+EARNING_SOURCES = (
+    EarningSource("readings", "Readings", TransactionKind.SESSION_SETTLEMENT),
+    EarningSource("bookings", "Scheduled readings", TransactionKind.BOOKING),
+    EarningSource("paid_replies", "Paid replies", TransactionKind.PAID_REPLY),
+    EarningSource("gifts", "Livestream gifts", TransactionKind.GIFT),
+    EarningSource("tickets", "Livestream tickets", TransactionKind.TICKET),
+    EarningSource("shop", "Shop", TransactionKind.SHOP_ORDER),
+)
+EARNING_KINDS = frozenset(source.kind for source in EARNING_SOURCES)
 
 
 def earnings_by_source(*, user: Any) -> dict[str, Any]:
     """What ``user`` earned as a reader, by source, summed from the credits to their earnings account (one query).
 
-    Sources are the transaction kinds that pay a reader (``EARNINGS_SOURCES``); any other credit (an admin
+    Sources are the transaction kinds that pay a reader (``EARNING_SOURCES``); any other credit (an admin
     adjustment, a payout returned) is "Other". Debits (payouts, clawbacks) are not earnings and are left out.
     """
     rows = (
@@ -87,8 +99,8 @@ def earnings_by_source(*, user: Any) -> dict[str, Any]:
     )
     totals = {row["transaction__kind"]: row["total"] for row in rows}
     sources = [
-        {"kind": str(kind), "label": label, "amount": totals.pop(kind, Decimal("0.00"))}
-        for kind, label in EARNINGS_SOURCES.items()
+        {"kind": str(source.kind), "label": source.label, "amount": totals.pop(source.kind, Decimal("0.00"))}
+        for source in EARNING_SOURCES
     ]
     other = sum(totals.values(), Decimal("0.00"))
     if other:

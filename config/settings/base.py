@@ -4,6 +4,7 @@ Optional integrations (Stripe, Agora, R2, Sentry, SMTP) are switched on only whe
 set; the ``integrations`` helpers in ``apps.core.integrations`` tell the rest of the code whether they are.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -265,6 +266,10 @@ STORAGES = {
 # Public files kept on this machine's disk are served by the app itself (under MEDIA_URL public/); on R2 the
 # storage serves them. Private files are never served from a URL path.
 SERVE_PUBLIC_MEDIA = not (R2_BUCKET and R2_ENDPOINT_URL)
+# Links to private files (apps.core.files): how long a link given to a user lasts, and how long the signed R2 URL
+# it redirects to lasts (just long enough for the browser to follow the redirect).
+FILE_LINK_TTL = timedelta(hours=24)
+FILE_PRESIGNED_SECONDS = 60
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -72,9 +72,9 @@ def test_reader_and_admin_open_their_analytics_with_charts_tables_and_no_axe_vio
         )
         assert _chart_drawn(page, key)
     earnings_table = page.get_by_test_id("table-earnings")
-    expect(earnings_table.get_by_role("columnheader", name="Gifts")).to_be_visible()
+    expect(earnings_table.get_by_role("columnheader", name="Livestream gifts")).to_be_visible()
     expect(earnings_table.locator("tfoot")).to_contain_text("$64.40")
-    expect(page.get_by_test_id("earnings-by-source")).to_contain_text("Bookings")
+    expect(page.get_by_test_id("earnings-by-source")).to_contain_text("Scheduled readings")
     assert_axe_clean(page)
 
     # and the last 30 days by month redraw with one bar per month, and the CSV link carries that range

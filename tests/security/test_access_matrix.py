@@ -156,6 +156,7 @@ RULES: dict[str, Rule] = {
     # Objects: only their parties
     "accounts:reader_application_photo": owner("application", application_id="pk"),
     "wallet:transaction_detail": owner("wallet_transaction", transaction_id="pk"),
+    "core:file_download": owner("file_link", token="token"),
     "notifications:mark_read": owner("notification", pk="pk"),
     "messaging:conversation": owner("conversation", pk="pk"),
     "messaging:older": owner("conversation", pk="pk"),
@@ -313,12 +314,16 @@ def test_access_rules_name_only_existing_urls():
 
 
 @pytest.fixture
-def world():
+def world(settings, tmp_path):
     from types import SimpleNamespace
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
 
     from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp, reader_application_create
     from apps.community.services import unsubscribe_token
     from apps.community.tests.factories import forum, thread_by
+    from apps.core.files import file_link_issue
     from apps.live.services.streams import stream_go_live, stream_invite, viewer_heartbeat
     from apps.live.tests.factories import gift_kind
     from apps.messaging.tests.factories import conversation_with, listed_reader, paid_reply
@@ -370,6 +375,11 @@ def world():
     stream_viewer = viewer_heartbeat(actor=client, stream=private_stream)
     # A public forum with the client's thread (its opening post is the client's).
     community_thread = thread_by(client, category=forum())
+    settings.MEDIA_ROOT = tmp_path
+    # A private file and a link to it for the client (the token exists only in the URL given once).
+    file_key = storages["default"].save("matrix/file.txt", ContentFile(b"private"))
+    file_link, file_url = file_link_issue(user=client, storage_key=file_key, filename="f.txt", purpose="core.matrix")
+    file_link.token = file_url.split("/")[-2]
     objects = {
         "community_category": community_thread.category,
         "community_thread": community_thread,
@@ -401,11 +411,13 @@ def world():
         "stream_invite": stream_invite_row,
         "stream_viewer": stream_viewer,
         "gift_kind": gift_kind(),
+        "file_link": file_link,
     }
     # Who the object belongs to (its parties); everyone else is a stranger.
     parties = {
         "application": [client],
         "wallet_transaction": [client],
+        "file_link": [client],
         "notification": [client],
         "conversation": [client, reader],
         "paid_reply": [client],

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from apps.accounts.tests.factories import AdminFactory, ReaderFactory, UserFactory
 from apps.analytics.enums import Grain
 from apps.analytics.periods import Period
-from apps.analytics.selectors import EARNING_KINDS, EARNING_SOURCES, admin_report, reader_report
+from apps.analytics.selectors import admin_report, reader_report
 from apps.wallet.models import Posting
+from apps.wallet.selectors import EARNING_KINDS, EARNING_SOURCES
 from apps.wallet.services.ledger_check import ledger_check_collect
 
 from .helpers import adjust_at, chargeback_at, earn_at, reading_settled, refund_at

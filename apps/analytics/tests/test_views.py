@@ -92,9 +92,9 @@ def test_reader_page_shows_earnings_by_source_charts_and_tables(client, reader):
     assert dict(report.earnings_by_source) == {
         "Readings": D("0.00"),
         "Paid replies": D("0.70"),
-        "Bookings": D("0.00"),
-        "Gifts": D("7.00"),
-        "Tickets": D("0.00"),
+        "Scheduled readings": D("0.00"),
+        "Livestream gifts": D("7.00"),
+        "Livestream tickets": D("0.00"),
         "Shop": D("0.00"),
     }
     assert (report.readings, report.minutes, report.reviews, report.average_rating) == (1, 12, 1, D("4.00"))
@@ -219,7 +219,7 @@ def test_reader_csv_export_has_the_same_numbers_as_the_page(client, reader):
     assert header[0] == "Period starting" and march[0] == "2026-03-01" and whole[0] == "Whole period"
     values = dict(zip(header, march, strict=True))
     assert values["Earnings by source: Readings"] == "14.00"
-    assert values["Earnings by source: Gifts"] == "7.00"
+    assert values["Earnings by source: Livestream gifts"] == "7.00"
     assert values["Earnings by source: Shop"] == "0.00"
     assert values["Earnings by source: All sources"] == "21.00"
     assert values["Readings and minutes: Minutes"] == "10"

@@ -41,6 +41,7 @@ from ..exceptions import (
 )
 from ..locks import stream_lock, viewer_lock
 from ..models import Stream, StreamEvent, StreamInvite, StreamViewer
+from ..selectors import invitable_user_list
 
 logger = logging.getLogger(__name__)
 
@@ -281,14 +282,17 @@ def _hosted_locked(*, actor: Any, stream_id: int) -> Stream:
 
 @transaction.atomic(durable=True)
 def stream_invite(*, actor: Any, stream_id: int, user_id: int) -> StreamInvite:
-    """The host invites one of their followers to a private stream (again, if the invite had been revoked)."""
+    """The host invites one of their followers or clients to a private stream (again, if the invite had been
+    revoked)."""
     stream = _hosted_locked(actor=actor, stream_id=stream_id)
     if stream.visibility != Visibility.PRIVATE:
         raise StreamStateConflict("Only private streams take invitations; anyone signed in may watch this one.")
     if stream.state == StreamState.ENDED:
         raise StreamStateConflict("This stream has ended.")
-    if not reader_follower_list(reader_user_id=actor.pk).filter(pk=user_id).exists():
-        raise InvalidStream("You can invite people who keep you among their favorite readers.")
+    if not invitable_user_list(host_user_id=actor.pk).filter(pk=user_id).exists():
+        raise InvalidStream(
+            "You can invite people who keep you among their favorite readers or have had a reading with you."
+        )
     invite, created = StreamInvite.objects.get_or_create(stream=stream, user_id=user_id)
     if not created and invite.revoked_at is not None:
         invite.revoked_at = None

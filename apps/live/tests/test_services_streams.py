@@ -260,6 +260,36 @@ def test_stream_invite_non_follower_refused():
     assert not StreamInvite.objects.exists()
 
 
+def test_stream_invite_reaches_clients_of_an_accepted_reading_only():
+    # given: one person had a reading the host accepted, another only asked for one that was never accepted
+    from apps.readings.enums import Modality, SessionState
+    from apps.readings.models import ReadingSession
+
+    host = make_host()
+    client, asked_only = UserFactory(), UserFactory()
+    now = timezone.now()
+    ReadingSession.objects.create(
+        client=client,
+        reader=host,
+        modality=Modality.TEXT,
+        rate_amount=Decimal("2.00"),
+        state=SessionState.ENDED,
+        accepted_at=now,
+        ended_at=now,
+    )
+    ReadingSession.objects.create(
+        client=asked_only, reader=host, modality=Modality.TEXT, rate_amount=Decimal("2.00"), state=SessionState.ENDED
+    )
+    stream = scheduled_stream(host, visibility=Visibility.PRIVATE)
+    # when
+    invite = stream_invite(actor=host, stream_id=stream.pk, user_id=client.pk)
+    # then: the client is invited; the one whose reading never started is not invitable
+    assert invite.user_id == client.pk
+    with pytest.raises(InvalidStream, match="had a reading with you"):
+        stream_invite(actor=host, stream_id=stream.pk, user_id=asked_only.pk)
+    assert list(StreamInvite.objects.values_list("user_id", flat=True)) == [client.pk]
+
+
 def test_stream_invite_public_stream_refused():
     # given
     host = make_host()

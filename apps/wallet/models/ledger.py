@@ -139,6 +139,8 @@ class Transaction(AppendOnlyModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="wallet_txn_user_created"),
+            # Date ranges over the whole ledger (the admin analytics, reconciliation windows).
+            models.Index(fields=["created_at"], name="wallet_txn_created"),
             models.Index(
                 fields=["subject_type", "subject_id"], condition=~models.Q(subject_type=""), name="wallet_txn_subject"
             ),
