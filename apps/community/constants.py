@@ -7,3 +7,7 @@ POST_MAX_LENGTH = 20_000
 POST_RATE_LIMIT = 10
 POST_RATE_WINDOW_SECONDS = 60
 SEARCH_CONFIG = "english"
+ATTACHMENTS_PER_POST = 4
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+# How long a link to an attachment lives: enough to load the page's pictures, not to pass the link around.
+ATTACHMENT_LINK_MINUTES = 10

@@ -1,7 +1,36 @@
+from typing import Any
+
 from django import forms
 
-from .constants import POST_MAX_LENGTH, TITLE_MAX_LENGTH
+from .constants import ATTACHMENT_MAX_BYTES, ATTACHMENTS_PER_POST, POST_MAX_LENGTH, TITLE_MAX_LENGTH
 from .enums import CategoryPosting, CategoryVisibility
+
+ATTACHMENT_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; what each file really is gets checked by the service, not here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ATTACHMENT_ACCEPT, "class": "form-input"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+ATTACHMENTS_HELP = (
+    f"Up to {ATTACHMENTS_PER_POST} files: JPEG, PNG or WebP pictures, or PDFs, up to "
+    f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB each. Pictures are saved without their location and camera details."
+)
 
 MARKDOWN_HELP = "Markdown works: **bold**, *italic*, > quotes, lists, `code` and links."
 
@@ -13,6 +42,7 @@ class PostForm(forms.Form):
         help_text=MARKDOWN_HELP,
         widget=forms.Textarea(attrs={"rows": 6, "class": "form-input"}),
     )
+    attachments = MultipleFileField(label="Pictures or PDFs (optional)", help_text=ATTACHMENTS_HELP)
 
 
 class ThreadForm(forms.Form):
@@ -25,6 +55,7 @@ class ThreadForm(forms.Form):
         help_text=MARKDOWN_HELP,
         widget=forms.Textarea(attrs={"rows": 10, "class": "form-input"}),
     )
+    attachments = MultipleFileField(label="Pictures or PDFs (optional)", help_text=ATTACHMENTS_HELP)
 
 
 class PostEditForm(ThreadForm):
@@ -32,6 +63,7 @@ class PostEditForm(ThreadForm):
 
     def __init__(self, *args: object, with_title: bool, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        del self.fields["attachments"]  # files stay as they were posted
         if not with_title:
             del self.fields["title"]
 

@@ -1,24 +1,42 @@
 """Write services of the forums: categories (admins), threads, replies, edits, pin and lock (moderators),
 subscriptions. Each opens one durable transaction; nothing is written when a domain error is raised."""
 
-from typing import Any
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core import signing
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
 from apps.core.exceptions import PermissionDeniedError
+from apps.core.files import file_link_issue
 from apps.core.outbox import outbox_enqueue
 from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record
+from apps.core.uploads import CheckedUpload, UploadRefused, private_file_save, upload_check, upload_name_clean
 from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
 
 from .access import category_postable, forum_moderator, is_signed_in
-from .constants import POST_MAX_LENGTH, POST_RATE_LIMIT, POST_RATE_WINDOW_SECONDS, SEARCH_CONFIG, TITLE_MAX_LENGTH
+from .constants import (
+    ATTACHMENT_LINK_MINUTES,
+    ATTACHMENT_MAX_BYTES,
+    ATTACHMENTS_PER_POST,
+    POST_MAX_LENGTH,
+    POST_RATE_LIMIT,
+    POST_RATE_WINDOW_SECONDS,
+    SEARCH_CONFIG,
+    TITLE_MAX_LENGTH,
+)
 from .enums import CategoryPosting, CategoryVisibility
 from .exceptions import (
     CategoryNotFound,
@@ -32,9 +50,11 @@ from .exceptions import (
 )
 from .locks import post_lock, thread_lock
 from .markdown import markdown_render
-from .models import Category, Post, PostRevision, Subscription, Thread
-from .selectors import category_get, post_get_for_edit, thread_get
+from .models import Attachment, Category, Post, PostRevision, Subscription, Thread
+from .selectors import attachment_get, category_get, post_get_for_edit, thread_get
 
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 REPLY_KIND = notification_kind_register("community.reply", label="A reply in a thread you follow")
 REPLY_EMAIL = "community.reply_email"
 UNSUBSCRIBE_SALT = "community.unsubscribe"
@@ -169,44 +189,128 @@ def category_update(
 # --- threads and posts -------------------------------------------------------------------------------------
 
 
-def _post_insert(*, actor: Any, thread: Thread, body: str, is_first: bool) -> Post:
+# --- attachments ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A checked upload already in private storage, waiting for its post's row."""
+
+    upload: CheckedUpload
+    storage_key: str
+
+
+def attachments_check(files: Sequence[Any]) -> list[CheckedUpload]:
+    """Each file checked by its content (JPEG, PNG, WebP or PDF; images re-encoded without metadata). A refused
+    file raises ``UploadRefused`` naming the file and the reason; nothing is stored."""
+    if len(files) > ATTACHMENTS_PER_POST:
+        raise UploadRefused(f"Attach at most {ATTACHMENTS_PER_POST} files to a post ({len(files)} given).")
+    checked = []
+    for file in files:
+        try:
+            checked.append(upload_check(file, kinds={"image", "pdf"}, max_bytes=ATTACHMENT_MAX_BYTES))
+        except UploadRefused as refused:
+            name = upload_name_clean(getattr(file, "name", "") or "")
+            raise UploadRefused(f"{name}: {refused.message}.", code=refused.code) from None
+    return checked
+
+
+def _files_store(checked: list[CheckedUpload]) -> list[StoredFile]:
+    """Put checked files in private storage before the post's transaction (storage is not transactional)."""
+    return [
+        StoredFile(
+            upload=upload,
+            storage_key=private_file_save(content=upload.content, prefix="community", extension=upload.extension),
+        )
+        for upload in checked
+    ]
+
+
+def _files_discard(stored: list[StoredFile]) -> None:
+    """The post was refused after its files were stored: remove them again (best effort)."""
+    for item in stored:
+        try:
+            storages["default"].delete(item.storage_key)
+        except Exception:  # an orphan file costs little; the refusal must still reach the user
+            logger.warning("community: could not remove the refused post's file %s", item.storage_key)
+
+
+def _with_files(files: Sequence[Any], write: Callable[[list[StoredFile]], T]) -> T:
+    """Check and store ``files``, then run ``write`` (the durable transaction) with them; remove the stored
+    files if it raises."""
+    stored = _files_store(attachments_check(files)) if files else []
+    try:
+        return write(stored)
+    except BaseException:
+        _files_discard(stored)
+        raise
+
+
+def _post_insert(*, actor: Any, thread: Thread, body: str, is_first: bool, files: list[StoredFile]) -> Post:
     """Inner helper: the caller holds the transaction."""
     post = Post.objects.create(
         thread=thread, author=actor, is_first=is_first, body=body, body_html=markdown_render(body)
+    )
+    Attachment.objects.bulk_create(
+        Attachment(
+            post=post,
+            storage_key=item.storage_key,
+            filename=item.upload.original_name[:150],
+            content_type=item.upload.content_type,
+            size_bytes=len(item.upload.content),
+            width=item.upload.width,
+            height=item.upload.height,
+        )
+        for item in files
     )
     _search_refresh(post=post)
     Subscription.objects.get_or_create(user=actor, thread=thread)
     return post
 
 
-@transaction.atomic(durable=True)
-def thread_create(*, actor: Any, category_slug: str, title: str, body: str) -> Thread:
-    """``actor`` starts a thread in a forum they may post in; they follow it from then on."""
-    category = category_get(viewer=actor, slug=category_slug)
+def _post_checks(*, actor: Any, category: Category, body: str, files: Sequence[Any]) -> str:
+    """Whether ``actor`` may post this here (before anything is stored); returns the cleaned body."""
     if not category_postable(viewer=actor, category=category):
         raise PostingNotAllowed()
-    title = thread_title_clean(title)
     body = post_body_clean(body)
     _write_checks(actor)
-    thread = Thread.objects.create(category=category, author=actor, title=title, last_posted_at=timezone.now())
-    _post_insert(actor=actor, thread=thread, body=body, is_first=True)
-    return thread
+    return body
+
+
+def thread_create(*, actor: Any, category_slug: str, title: str, body: str, attachments: Sequence[Any] = ()) -> Thread:
+    """``actor`` starts a thread in a forum they may post in, with up to 4 checked files; they follow it from
+    then on."""
+    category = category_get(viewer=actor, slug=category_slug)
+    title = thread_title_clean(title)
+    body = _post_checks(actor=actor, category=category, body=body, files=attachments)
+
+    @transaction.atomic(durable=True)
+    def write(files: list[StoredFile]) -> Thread:
+        thread = Thread.objects.create(category=category, author=actor, title=title, last_posted_at=timezone.now())
+        _post_insert(actor=actor, thread=thread, body=body, is_first=True, files=files)
+        return thread
+
+    return _with_files(attachments, write)
+
+
+def post_reply(*, actor: Any, thread_id: int, body: str, attachments: Sequence[Any] = ()) -> Post:
+    """``actor`` replies in a thread, with up to 4 checked files; its other followers are told in the app and
+    by email."""
+    thread = thread_get(viewer=actor, thread_id=thread_id)
+    body = _post_checks(actor=actor, category=thread.category, body=body, files=attachments)
+    return _with_files(
+        attachments, lambda files: _reply_write(actor=actor, thread_id=thread.pk, body=body, files=files)
+    )
 
 
 @transaction.atomic(durable=True)
-def post_reply(*, actor: Any, thread_id: int, body: str) -> Post:
-    """``actor`` replies in a thread; its other followers are told in the app and by email."""
-    thread = thread_get(viewer=actor, thread_id=thread_id)
-    if not category_postable(viewer=actor, category=thread.category):
-        raise PostingNotAllowed()
-    body = post_body_clean(body)
-    _write_checks(actor)
-    thread = thread_lock(thread_id=thread.pk)
+def _reply_write(*, actor: Any, thread_id: int, body: str, files: list[StoredFile]) -> Post:
+    thread = thread_lock(thread_id=thread_id)
     if thread.is_locked:
         raise ThreadLocked()
     if thread.is_hidden:
         raise ThreadNotFound()
-    post = _post_insert(actor=actor, thread=thread, body=body, is_first=False)
+    post = _post_insert(actor=actor, thread=thread, body=body, is_first=False, files=files)
     thread.reply_count += 1
     thread.last_posted_at = post.created_at
     thread.save(update_fields=["reply_count", "last_posted_at"])
@@ -263,6 +367,45 @@ def post_edit(*, actor: Any, post_id: int, body: str, title: str | None = None) 
         thread.save(update_fields=["title"])
     _search_refresh(post=post)
     return post
+
+
+@dataclass(frozen=True)
+class AttachmentOpening:
+    attachment: Attachment
+    redirect_url: str = ""  # a link bound to the member, or a storage URL signed for a short time
+    local_path: str = ""  # a signed-out visitor, files on this machine's disk
+
+
+def attachment_open(*, viewer: Any, attachment_id: int) -> AttachmentOpening:
+    """How ``viewer`` gets one attachment of a post they may read (``AttachmentNotFound`` otherwise).
+
+    A member gets a file link of their own (``apps.core.files``: bound to them, 10 minutes, every opening
+    logged). A signed-out visitor of a public forum cannot hold such a link; the check above is their
+    permission, and the file comes from this machine's disk or from a storage URL signed for
+    ``FILE_PRESIGNED_SECONDS``.
+    """
+    attachment = attachment_get(viewer=viewer, attachment_id=attachment_id)
+    if is_signed_in(viewer):
+        _, url = file_link_issue(
+            user=viewer,
+            storage_key=attachment.storage_key,
+            filename=attachment.filename,
+            purpose="community.attachment",
+            content_type=attachment.content_type,
+            ttl=timedelta(minutes=ATTACHMENT_LINK_MINUTES),
+        )
+        return AttachmentOpening(attachment=attachment, redirect_url=url)
+    storage = storages["default"]
+    try:
+        return AttachmentOpening(attachment=attachment, local_path=storage.path(attachment.storage_key))
+    except NotImplementedError:  # R2/S3: no path on this machine
+        disposition = content_disposition_header(as_attachment=not attachment.is_image, filename=attachment.filename)
+        url = storage.url(  # type: ignore[call-arg]
+            attachment.storage_key,
+            parameters={"ResponseContentDisposition": disposition, "ResponseContentType": attachment.content_type},
+            expire=settings.FILE_PRESIGNED_SECONDS,
+        )
+        return AttachmentOpening(attachment=attachment, redirect_url=url)
 
 
 # --- moderators: pin and lock ------------------------------------------------------------------------------

@@ -17,4 +17,5 @@ urlpatterns = [
     path("p/<int:pk>/", views.post, name="post"),
     path("p/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("p/<int:pk>/history/", views.post_history, name="post_history"),
+    path("files/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -52,7 +52,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def thread_new(request: HttpRequest, slug: str) -> HttpResponse:
     forum = selectors.category_get(viewer=request.user, slug=slug)
-    form = ThreadForm(request.POST or None)
+    form = ThreadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             created = services.thread_create(actor=request.user, category_slug=slug, **form.cleaned_data)
@@ -95,10 +95,10 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.thread_get(viewer=request.user, thread_id=pk)
-    form = PostForm(request.POST)
+    form = PostForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            post = services.post_reply(actor=request.user, thread_id=pk, body=form.cleaned_data["body"])
+            post = services.post_reply(actor=request.user, thread_id=pk, **form.cleaned_data)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -192,6 +192,25 @@ def search(request: HttpRequest) -> HttpResponse:
             viewer=request.user, query=form.cleaned_data["q"], page_number=request.GET.get("page")
         )
     return render(request, "community/search.html", {"form": form, "page": page})
+
+
+@require_GET
+def attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A post's file, for anyone who may read its thread. Members get a fresh link bound to them (10 minutes);
+    signed-out visitors of a public forum get the file from here (or a storage URL signed for a minute)."""
+    opening = services.attachment_open(viewer=request.user, attachment_id=pk)
+    if opening.redirect_url:
+        response: HttpResponse = HttpResponseRedirect(opening.redirect_url)
+    else:
+        response = FileResponse(
+            open(opening.local_path, "rb"),  # noqa: SIM115 - FileResponse closes it
+            as_attachment=not opening.attachment.is_image,
+            filename=opening.attachment.filename,
+            content_type=opening.attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
