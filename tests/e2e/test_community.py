@@ -3,10 +3,13 @@ element or event handler reaches the page); forum pages are axe-core clean on a 
 screen; the journey of a member posting a thread, three others reporting it, the post hidden, and a moderator
 deciding."""
 
+import io
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import UserFactory
@@ -23,7 +26,17 @@ PAYLOADS = [
     "<a href=\"javascript:alert('raw-link')\">raw</a>",
     "<iframe src=\"javascript:alert('frame')\"></iframe>",
 ]
+CLEAN_PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
 TITLE = "<img src=x onerror=\"alert('title')\"><script>alert('title-script')</script>"
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), (200, 120, 160)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _inert(page) -> None:
@@ -47,12 +60,17 @@ def _inert(page) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_xss_in_titles_posts_and_quotes_is_inert(live_server, new_page):
-    # given a thread whose title and posts are hostile, by a member signed in in the browser
+def test_xss_in_titles_posts_quotes_and_file_names_is_inert(live_server, new_page, settings, tmp_path):
+    # given a thread whose title, posts and file names are hostile, and a member signed in in the browser
+    settings.MEDIA_ROOT = tmp_path
     base = live_server.url
     author, member = UserFactory(display_name="<b onmouseover=alert('name')>Eve</b>"), UserFactory()
     thread = thread_by(author, title=TITLE, body="\n\n".join(PAYLOADS))
-    post_reply(actor=author, thread_id=thread.pk, body=PAYLOADS[1])
+    files = [
+        SimpleUploadedFile("\"><img src=x onerror=alert('file')>.png", _png(), content_type="image/png"),
+        SimpleUploadedFile("<script>alert('pdf')</script>.pdf", CLEAN_PDF, content_type="application/pdf"),
+    ]
+    post_reply(actor=author, thread_id=thread.pk, body=PAYLOADS[1], attachments=files)
     page = new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -61,6 +79,8 @@ def test_xss_in_titles_posts_and_quotes_is_inert(live_server, new_page):
     # when the member reads the thread, quotes the hostile post and sends the reply
     page.goto(base + reverse("community:thread", args=[thread.pk]))
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(page.get_by_role("list", name="Attached files").get_by_role("img")).to_be_visible()
+    assert page.evaluate("() => document.querySelector('.forum-image').naturalWidth") == 60  # the picture loads
     _inert(page)
     opening = Post.objects.get(thread=thread, is_first=True)
     page.locator(f"#post-{opening.pk}").get_by_role("link", name=re.compile("^Quote")).click()
