@@ -126,3 +126,63 @@ def test_forum_pages_are_axe_clean(live_server, new_page, viewport):
         assert_axe_clean(page)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{url} scrolls sideways at {viewport['width']} px"
+
+
+@pytest.mark.xfail(strict=True, reason="hiding after three distinct reports is the moderation app's, not merged yet")
+@pytest.mark.django_db(transaction=True)
+def test_thread_with_picture_reported_by_three_members_is_hidden_and_its_author_suspended(
+    live_server, new_page, settings, tmp_path
+):
+    # given a public forum, its author-to-be, three other members and a moderator with TOTP
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from apps.accounts.tests.factories import AdminFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    base = live_server.url
+    category = forum(name="Crystal healing")
+    author = UserFactory(display_name="Spammy")
+    reporters = [UserFactory() for _ in range(3)]
+    moderator = AdminFactory(email="keeper@example.com")
+    secret = generate_totp_secret()
+    TOTP.activate(moderator, secret)
+    picture = tmp_path / "offer.png"
+    picture.write_bytes(_png())
+
+    # when the author starts a thread with a picture through the form
+    author_page = new_page()
+    sign_in_with_session(author_page, base, author)
+    author_page.goto(base + reverse("community:category", args=[category.slug]))
+    author_page.get_by_role("link", name="Start a thread").click()
+    author_page.get_by_label("Title").fill("Cheap crystals, pay me outside SoulSeer")
+    author_page.get_by_label("Your post").fill("Write to me at **cheap@example.com**.")
+    author_page.get_by_label("Pictures or PDFs (optional)").set_input_files(str(picture))
+    author_page.get_by_role("button", name="Post the thread").click()
+    author_page.wait_for_url(re.compile(r".*/community/t/\d+/$"))
+    expect(author_page.get_by_role("list", name="Attached files").get_by_role("img")).to_be_visible()
+    thread_url = author_page.url
+    post = Post.objects.get(is_first=True)
+
+    # and three members report it, each from the thread page
+    for number, reporter in enumerate(reporters, start=1):
+        page = new_page()
+        sign_in_with_session(page, base, reporter)
+        page.goto(thread_url)
+        page.locator(f"#post-{post.pk}").get_by_role("link", name=re.compile("^Report")).click()
+        page.get_by_label("Scam or request for off-platform payment").check()
+        page.get_by_role("button", name="Send report").click()
+        expect(page.get_by_text("Thank you. A moderator will review your report.")).to_be_visible()
+        if number == 1:
+            # then the post carries the pending-report warning for everyone
+            page.goto(thread_url)
+            expect(page.get_by_test_id("post-flagged")).to_be_visible()
+        page.context.close()
+
+    # then after the third distinct report the thread is hidden from everyone but its author and moderators
+    visitor = new_page()
+    response = visitor.goto(thread_url)
+    assert response is not None and response.status == 404
+    visitor.goto(base + reverse("community:category", args=[category.slug]))
+    expect(visitor.get_by_text("Cheap crystals")).to_have_count(0)
+    author_page.goto(thread_url)
+    expect(author_page.get_by_test_id("post-hidden-notice")).to_be_visible()
