@@ -22,4 +22,4 @@ def following_context(request: HttpRequest) -> dict[str, Any]:
 
 
 dashboard_section_register(role="client", order=60, section=FOLLOWING)
-dashboard_section_register(role="reader", order=60, section=FOLLOWING)
+dashboard_section_register(role="reader", order=37, section=FOLLOWING)
