@@ -85,6 +85,8 @@ class Post(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_reason = models.CharField(max_length=200, blank=True)
+    # A moderator's delete: the post stays for the audit, hidden (``hidden_at`` is set too) and shown as removed.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -92,6 +94,9 @@ class Post(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["thread"], condition=Q(is_first=True), name="post_one_first_per_thread"),
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=True) | Q(hidden_at__isnull=False), name="post_deleted_is_hidden"
+            ),
         ]
         indexes = [
             models.Index(fields=["thread", "id"], name="post_thread_order_idx"),
@@ -104,6 +109,10 @@ class Post(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_edited(self) -> bool:

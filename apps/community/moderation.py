@@ -6,6 +6,8 @@ list and search, and only moderators and its author still open it.
 
 from typing import Any
 
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.moderation.registry import ContentSummary, ModeratableType
@@ -38,9 +40,25 @@ def post_hide(*, obj: Post, actor: Any, reason: str) -> bool:
     return changed == 1
 
 
+def post_delete(*, obj: Post, actor: Any, reason: str) -> bool:
+    """A moderator's delete: the post (and its thread, for an opening post) is hidden and shown as removed; the
+    row and its text stay for the audit, and ``post_unhide`` can still bring it back. Inner helper, like
+    ``post_hide``."""
+    now = timezone.now()
+    changed = Post.objects.filter(pk=obj.pk, deleted_at__isnull=True).update(
+        deleted_at=now, hidden_at=Coalesce(F("hidden_at"), Value(now)), hidden_reason=reason[:200]
+    )
+    if changed and obj.is_first:
+        Thread.objects.filter(pk=obj.thread_id, hidden_at__isnull=True).update(hidden_at=now)
+    return changed == 1
+
+
 def post_unhide(*, obj: Post, actor: Any) -> bool:
-    """Show a hidden post (and its thread, for an opening post) again. Inner helper, like ``post_hide``."""
-    changed = Post.objects.filter(pk=obj.pk, hidden_at__isnull=False).update(hidden_at=None, hidden_reason="")
+    """Show a hidden or deleted post (and its thread, for an opening post) again. Inner helper, like
+    ``post_hide``."""
+    changed = Post.objects.filter(pk=obj.pk, hidden_at__isnull=False).update(
+        hidden_at=None, deleted_at=None, hidden_reason=""
+    )
     if changed and obj.is_first:
         Thread.objects.filter(pk=obj.thread_id).update(hidden_at=None)
     return changed == 1

@@ -245,3 +245,20 @@ def test_search_finds_titles_and_bodies_in_readable_forums_only():
     # then
     assert found == {by_title.posts.get(is_first=True).pk, by_body.pk}
     assert len(found_member) == 3
+
+
+def test_post_delete_keeps_the_row_hidden_and_unhide_restores_it():
+    from apps.community.moderation import post_delete, post_unhide
+
+    # given
+    thread = thread_by()
+    reply = reply_by(UserFactory(), thread, body="Rude words")
+    # when
+    assert post_delete(obj=reply, actor=AdminFactory(), reason="Abuse")
+    # then
+    reply.refresh_from_db()
+    assert reply.is_deleted and reply.is_hidden and reply.body == "Rude words"
+    assert not post_delete(obj=reply, actor=AdminFactory(), reason="Again")
+    assert post_unhide(obj=reply, actor=AdminFactory())
+    reply.refresh_from_db()
+    assert not reply.is_deleted and not reply.is_hidden
