@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from apps.accounts.admin_login import admin_login_through_allauth
+from apps.core.headers import content_security_policy
 from apps.core.storages import public_media_serve
 
 # Django's admin has its own password-only login form; everyone signs in through allauth (rate limits, 2FA) instead.
@@ -37,7 +38,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        content_security_policy("api_docs")(SpectacularRedocView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
 ]
 
 if settings.SERVE_PUBLIC_MEDIA:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.core.exceptions import DomainError
 from apps.core.permissions import has_verified_email
+from apps.core.ratelimit import rate_limited
 
 from .enums import ApplicationStatus
 from .forms import ProfileForm, ReaderApplicationForm
@@ -34,6 +35,7 @@ def file_response(field_file: FieldFile) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("accounts.settings", what="settings changes")
 def settings_view(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, request.FILES or None, initial=ProfileForm.initial_for(request.user))
     if request.method == "POST" and form.is_valid():
@@ -55,6 +57,7 @@ def avatar_view(request: HttpRequest) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("accounts.reader_application", what="reader applications")
 def reader_application_view(request: HttpRequest) -> HttpResponse:
     latest = reader_application_latest_for_applicant(viewer=request.user)
     is_verified = has_verified_email(request.user)

@@ -1,29 +1,34 @@
 import re
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .errors import domain_error_payload, domain_error_response
 from .exceptions import InvalidInputError
+from .headers import csp_headers, permissions_policy_header, view_allows_media_capture, view_csp_name
 
 
 class ContentSecurityPolicyMiddleware:
-    """Sends the Content-Security-Policy built from ``settings.CONTENT_SECURITY_POLICY``.
+    """Sends the Content-Security-Policy and the Permissions-Policy each view declares (``apps.core.headers``).
 
-    No inline scripts or styles are allowed; every script is a static file.
+    No page allows inline scripts: every script is a static file. The site's pages run under
+    ``settings.CONTENT_SECURITY_POLICY``, Django's admin under ``CONTENT_SECURITY_POLICY_ADMIN``, and a view may
+    name another policy with ``@content_security_policy(...)``. The camera and microphone are off except on the
+    pages whose view is marked ``@media_capture_allowed``.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        policy = settings.CONTENT_SECURITY_POLICY
-        self.header = "; ".join(f"{name} {' '.join(values)}" for name, values in policy.items())
+        self.csp = csp_headers()
+        self.permissions = {flag: permissions_policy_header(media_capture=flag) for flag in (False, True)}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith("/admin/") and not request.path.startswith("/api/docs"):
-            response.headers.setdefault("Content-Security-Policy", self.header)
-        response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()")
+        match = getattr(request, "resolver_match", None)
+        view = match.func if match else None
+        namespaces = match.namespaces if match else []
+        response.headers.setdefault("Content-Security-Policy", self.csp[view_csp_name(view, namespaces=namespaces)])
+        response.headers.setdefault("Permissions-Policy", self.permissions[view_allows_media_capture(view)])
         return response
 
 

@@ -18,9 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
+from apps.core.headers import media_capture_allowed
 from apps.core.htmx import htmx_error
 from apps.core.integrations import stripe_enabled
 from apps.core.permissions import reader_required, verified_email_required
+from apps.core.ratelimit import rate_limited
 from apps.readers.selectors import reader_public_get
 from apps.rtc.selectors import rtc_doorbell_context, rtc_room_context
 from apps.wallet.exceptions import InsufficientFunds
@@ -132,6 +134,7 @@ def stream(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("live.ticket", what="ticket purchases")
 @domain_errors_redirect("live:stream", "pk")
 def ticket(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -194,6 +197,7 @@ def chat(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("live.gift", what="gifts")
 def gift(request: HttpRequest, pk: int) -> HttpResponse:
     """Send one gift; the answer is the gift buttons again, with fresh keys and what happened."""
     selectors.stream_get_member(viewer=request.user, stream_id=pk)
@@ -251,6 +255,7 @@ def _top_up_and_send_offer(kind_id: str, key: str) -> dict[str, Any] | None:
 
 @verified_email_required
 @require_POST
+@rate_limited("wallet.topup", what="top-ups")
 @domain_errors_redirect("live:stream", "pk")
 def gift_topup(request: HttpRequest, pk: int) -> HttpResponse:
     """Top up and send: pay by card through Stripe Checkout; back here, the wallet is credited first and the
@@ -336,6 +341,7 @@ def _host_context(request: HttpRequest, stream: Stream) -> dict[str, Any]:
     }
 
 
+@media_capture_allowed
 @reader_required
 @require_GET
 def host(request: HttpRequest, pk: int) -> HttpResponse:
@@ -391,6 +397,7 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reader_required
 @require_POST
+@rate_limited("live.invite", what="stream invitations")
 @domain_errors_redirect("live:host", "pk")
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
     user_id = request.POST.get("user", "")
@@ -431,6 +438,7 @@ def _studio_context(request: HttpRequest, form: StreamForm | None = None) -> dic
 
 @reader_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("live.stream", what="new streams")
 def studio(request: HttpRequest) -> HttpResponse:
     """Go live now or schedule a stream; the history of the reader's streams with their earnings."""
     if request.method == "GET":

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.core.exceptions import DomainError
 from apps.core.parsing import id_or_none
 from apps.core.permissions import verified_email_required
+from apps.core.ratelimit import rate_limited
 from apps.rtc.selectors import rtc_doorbell_context
 from apps.wallet.exceptions import InsufficientFunds
 from apps.wallet.selectors import wallet_balance
@@ -155,6 +156,7 @@ def find_reader(request: HttpRequest) -> HttpResponse:
 
 @verified_email_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("messaging.unlock", what="unlocked replies")
 def unlock(request: HttpRequest, message_pk: int) -> HttpResponse:
     """Confirm the price, then pay for and open a paid reply."""
     item = selectors.message_get(viewer=request.user, message_id=message_pk)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.core.errors import domain_errors_redirect
 from apps.core.integrations import stripe_enabled
 from apps.core.permissions import reader_required, verified_email_required
+from apps.core.ratelimit import rate_limited
 from apps.wallet import stripe_gateway
 from apps.wallet.services.webhooks import stripe_event_record
 
@@ -63,6 +64,7 @@ def _onboarding_redirect(request: HttpRequest) -> HttpResponse:
 @reader_required
 @verified_email_required
 @require_POST
+@rate_limited("payouts.onboard", what="payout account set-ups")
 @domain_errors_redirect("payouts:home")
 def onboard(request: HttpRequest) -> HttpResponse:
     return _onboarding_redirect(request)
@@ -95,6 +97,7 @@ def onboard_return(request: HttpRequest) -> HttpResponse:
 @reader_required
 @verified_email_required
 @require_POST
+@rate_limited("payouts.request", what="payout requests")
 @domain_errors_redirect("payouts:home")
 def request_payout(request: HttpRequest) -> HttpResponse:
     payout = services.payout_request(reader=request.user, request=request)

@@ -1,7 +1,8 @@
 """Reader photos: stored in the public storage with two square thumbnails made by Pillow at upload time.
 
 Pages show the thumbnails (twice the displayed size, for high-density screens), never the original upload.
-The thumbnails are re-encoded, so nothing of the upload's metadata (camera, location) reaches visitors.
+The kept photo and the thumbnails are all re-encoded (``apps.core.uploads.upload_check``), so nothing of the
+upload's metadata (camera, location) is stored in the public storage.
 """
 
 import io
@@ -11,12 +12,13 @@ from typing import Any
 from django.core.files.base import ContentFile, File
 from PIL import Image, ImageOps
 
-from apps.core.uploads import IMAGE_READ_ERRORS
+from apps.core.uploads import IMAGE_READ_ERRORS, UploadRefused, upload_check
 
+from .constants import PHOTO_MAX_BYTES
 from .models import ReaderProfile
 
-# What Pillow raises for a file it cannot read.
-PHOTO_READ_ERRORS = IMAGE_READ_ERRORS
+# What Pillow raises for a file it cannot read, and the upload check's refusal.
+PHOTO_READ_ERRORS = (*IMAGE_READ_ERRORS, UploadRefused)
 
 # Pixel sizes: cards show photos at 72 px (small), the profile page and editor at 160 px (large).
 THUMBNAIL_SIZES = {"photo_small": 144, "photo_large": 320}
@@ -40,11 +42,12 @@ def reader_photo_store(*, profile: ReaderProfile, source: File | Any, name: str)
 
     Returns the names of the files it replaced, for the caller to delete once its transaction commits.
     """
+    checked = upload_check(source, kinds={"image"}, max_bytes=PHOTO_MAX_BYTES)  # re-encoded: no EXIF or GPS
     replaced = [field.name for field in (profile.photo, profile.photo_small, profile.photo_large) if field]
     stem = os.path.splitext(os.path.basename(name))[0][:60] or "photo"
-    profile.photo.save(os.path.basename(name), source, save=False)
+    profile.photo.save(f"{stem}.{checked.extension}", ContentFile(checked.content), save=False)
     for field_name, size in THUMBNAIL_SIZES.items():
-        data = thumbnail_bytes(source, size=size)
+        data = thumbnail_bytes(io.BytesIO(checked.content), size=size)
         getattr(profile, field_name).save(f"{stem}-{size}.webp", ContentFile(data), save=False)
     return replaced
 

@@ -14,6 +14,7 @@ from apps.core.exceptions import DomainError
 from apps.core.integrations import integrations_status
 from apps.core.parsing import ids_from_csv
 from apps.core.permissions import reader_required
+from apps.core.ratelimit import rate_limited
 
 from . import selectors, services
 from .cache import directory_fragments
@@ -86,6 +87,7 @@ def presence(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("readers.favorite", what="favorite changes")
 @domain_errors_redirect("readers:profile", "pk")
 def favorite(request: HttpRequest, pk: int) -> HttpResponse:
     services.reader_favorite_set(user=request.user, reader_id=pk, favorite=request.POST.get("favorite") == "1")
@@ -94,6 +96,7 @@ def favorite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("readers.online_alert", what="online alert changes")
 @domain_errors_redirect("readers:profile", "pk")
 def online_alert(request: HttpRequest, pk: int) -> HttpResponse:
     services.reader_online_alert_set(user=request.user, reader_id=pk, enabled=request.POST.get("enabled") == "1")

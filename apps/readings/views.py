@@ -17,8 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
+from apps.core.headers import media_capture_allowed
 from apps.core.htmx import htmx_error
 from apps.core.permissions import reader_required, staff_required
+from apps.core.ratelimit import rate_limited
 from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_public_get
 from apps.readers.services import reader_presence_heartbeat
@@ -80,6 +82,7 @@ def start_panel(request: HttpRequest, reader_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("readings.request", what="reading requests")
 def start(request: HttpRequest, reader_id: int) -> HttpResponse:
     context = _start_context(request, reader_id)
     reader = context["reader"]
@@ -152,6 +155,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The room ---------------------------------------------------------------------------------------------
 
 
+@media_capture_allowed
 @login_required
 @require_GET
 def room(request: HttpRequest, pk: int) -> HttpResponse:
@@ -338,6 +342,7 @@ def transcript(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("readings.note", what="note saves")
 @domain_errors_redirect("readings:summary", "pk")
 def note(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST)
@@ -352,6 +357,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("readings.review", what="reviews")
 @domain_errors_redirect("readings:summary", "pk")
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST)
@@ -368,6 +374,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("readings.review_reply", what="replies to reviews")
 @domain_errors_redirect("readings:summary", "pk")
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for_participant(viewer=request.user, session_id=pk)

@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.exceptions import DomainError
+from apps.core.headers import media_capture_allowed
 from apps.core.permissions import staff_required
 
 from . import selectors
@@ -57,6 +58,7 @@ def staff_status(request: HttpRequest) -> HttpResponse:
     return render(request, "rtc/staff/status.html", context)
 
 
+@media_capture_allowed
 @staff_required
 @require_GET
 def staff_test_room(request: HttpRequest) -> HttpResponse:

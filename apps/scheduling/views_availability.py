@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.exceptions import DomainError
 from apps.core.permissions import reader_required
+from apps.core.ratelimit import rate_limited
 
 from .constants import DURATION_CHOICES
 from .forms import DateExceptionForm, ScheduleForm, TimeBlockForm, WeeklyWindowForm
@@ -101,6 +102,7 @@ def settings_save(request: HttpRequest) -> HttpResponse:
 
 @reader_required
 @require_POST
+@rate_limited("scheduling.availability", what="availability changes")
 def window_add(request: HttpRequest) -> HttpResponse:
     form = WeeklyWindowForm(request.POST, prefix="window")
     return _post(
@@ -114,6 +116,7 @@ def window_add(request: HttpRequest) -> HttpResponse:
 
 @reader_required
 @require_POST
+@rate_limited("scheduling.availability", what="availability changes")
 def exception_add(request: HttpRequest) -> HttpResponse:
     form = DateExceptionForm(request.POST, prefix="exception")
     return _post(
@@ -134,6 +137,7 @@ def exception_add(request: HttpRequest) -> HttpResponse:
 
 @reader_required
 @require_POST
+@rate_limited("scheduling.availability", what="availability changes")
 def block_add(request: HttpRequest) -> HttpResponse:
     form = TimeBlockForm(request.POST, prefix="block")
     return _post(

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import NotFound
 from apps.core.permissions import reader_required
+from apps.core.ratelimit import rate_limited
 
 from . import selectors_manage as selectors
 from .enums import BookingStatus, CancelledBy
@@ -144,6 +145,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("scheduling.reschedule", what="reschedules")
 @domain_errors_redirect("scheduling_manage:reschedule", "pk")
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the open times of a day (the viewer's zone). POST: move the booking to the time picked."""

@@ -16,6 +16,7 @@ from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.integrations import stripe_enabled, stripe_webhooks_enabled
 from apps.core.permissions import staff_required, verified_email_required
+from apps.core.ratelimit import rate_limited
 from apps.wallet import selectors_stripe, stripe_gateway
 from apps.wallet.forms_stripe import RefundForm, TopUpConfirmForm, TopUpForm
 from apps.wallet.selectors import wallet_balance
@@ -32,6 +33,7 @@ def _topup_page(request: HttpRequest, form: TopUpForm, status: int = 200) -> Htt
 
 @verified_email_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("wallet.topup", what="top-ups")
 @domain_errors_redirect("wallet:topup")
 def topup(request: HttpRequest) -> HttpResponse:
     """Choose an amount (step 1) → confirm it (step 2) → redirect to Stripe Checkout."""

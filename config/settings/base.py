@@ -314,6 +314,32 @@ PAYOUT_BATCH_MINIMUM = env("PAYOUT_BATCH_MINIMUM", default="1.00")
 # Stripe signs Connect events (readers' accounts) with the Connect endpoint's own secret.
 STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 
+# --- Rate limits (apps/core/ratelimit.py) --------------------------------------------------------------------
+# Every view where a person creates something declares one of these with @rate_limited(scope, what=...):
+# "count/window" in any sliding window (s, m, h, d; "5/10m" is 5 in any 10 minutes), per signed-in person or, for
+# visitors, per client address. Limits kept inside services (messages, reports, contact, bookings, chat lines) and
+# the RTC API's throttles are listed in tests/security/test_rate_limits.py.
+RATE_LIMITS = {
+    "accounts.settings": "30/h",  # the settings form stores an uploaded avatar
+    "accounts.reader_application": "5/d",
+    "readers.favorite": "60/h",
+    "readers.online_alert": "60/h",
+    "readings.request": "20/h",
+    "readings.review": "20/h",
+    "readings.review_reply": "30/h",
+    "readings.note": "60/h",
+    "messaging.unlock": "60/h",
+    "live.stream": "10/h",
+    "live.invite": "60/h",
+    "live.ticket": "20/h",
+    "live.gift": "30/m",
+    "wallet.topup": "10/h",  # Stripe Checkout Sessions, from the wallet and from a stream's gift offer
+    "payouts.onboard": "10/h",
+    "payouts.request": "5/h",
+    "scheduling.availability": "60/h",  # weekly windows, days off and blocked times
+    "scheduling.reschedule": "10/h",
+}
+
 # --- I18N ------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -323,6 +349,11 @@ USE_TZ = True
 # --- Security ------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
+# Lax, not Strict: a person coming back from Stripe Checkout (a top-level GET from stripe.com) must arrive signed in.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -352,6 +383,53 @@ CONTENT_SECURITY_POLICY = {
     "form-action": ["'self'", "https://checkout.stripe.com"],
     "base-uri": ["'self'"],
     "object-src": ["'none'"],
+}
+# Django's admin (its change lists, date and raw-id widgets, popups) runs on its own static scripts and styles only.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "style-src": ["'self'"],
+    "script-src": ["'self'"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+# The API reference (Redoc, from drf-spectacular-sidecar's static files): Redoc writes its styles into <style>
+# elements at run time (styled-components) and runs its search index in a blob: worker. Scripts stay static files.
+# Its bundle also asks Redocly's CDN for its "API docs by Redocly" logo: refused here (nothing is fetched from
+# a third party at run time); the page works without it.
+CONTENT_SECURITY_POLICY_API_DOCS = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "script-src": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+# Browser features no page of ours uses, turned off for every page (and anything it embeds). The camera and
+# microphone are turned on for this origin only by the room pages' views (apps.core.headers.media_capture_allowed).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "camera": [],
+    "microphone": [],
+    "display-capture": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "hid": [],
+    "midi": [],
+    "accelerometer": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "browsing-topics": [],
 }
 
 LOGGING: dict = {

@@ -56,6 +56,89 @@ def test_check_deploy_with_production_settings_reports_no_issues():
     assert "no issues" in result.stdout
 
 
+# Run under production settings: a visitor signs in over HTTPS (behind Heroku's router) and the answers' headers
+# and cookies are printed as JSON.
+_SIGN_IN_OVER_HTTPS = """
+import json
+import django
+from django.conf import settings
+# The manifest storage needs collectstatic, which a test does not run; every other setting is production's.
+static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+settings.STORAGES = {**settings.STORAGES, "staticfiles": static}
+django.setup()
+from django.test import Client
+from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+user = UserFactory(email="deploy-check@example.com")
+browser = Client(HTTP_HOST="soulseer.example.com", HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_FOR="203.0.113.9")
+plain = Client(HTTP_HOST="soulseer.example.com").get("/accounts/login/")
+page = browser.get("/accounts/login/")
+signed_in = browser.post("/accounts/login/", {"login": user.email, "password": DEFAULT_PASSWORD})
+cookies = {
+    name: {key: str(morsel[key]) for key in ("secure", "samesite", "httponly")}
+    for response in (page, signed_in)
+    for name, morsel in response.cookies.items()
+}
+print(json.dumps({
+    "plain": [plain.status_code, plain.headers.get("Location", "")],
+    "page": [page.status_code, dict(page.headers)],
+    "signed_in": signed_in.status_code,
+    "cookies": cookies,
+}))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_production_settings_send_strict_headers_and_secure_cookies_on_a_real_response():
+    # given
+    env = _prod_env()
+    # when
+    result = subprocess.run(
+        [sys.executable, "-c", _SIGN_IN_OVER_HTTPS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # then
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answers["plain"] == [301, "https://soulseer.example.com/accounts/login/"]
+    status, headers = answers["page"]
+    assert status == 200
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "script-src 'self' 'wasm-unsafe-eval';" in policy
+    assert headers["Permissions-Policy"].startswith("camera=(), microphone=(), ")
+    assert answers["signed_in"] == 302
+    cookies = answers["cookies"]
+    assert cookies["csrftoken"] == {"secure": "True", "samesite": "Lax", "httponly": ""}
+    assert cookies["sessionid"] == {"secure": "True", "samesite": "Lax", "httponly": "True"}
+
+
+def test_production_settings_make_every_cookie_secure_and_same_site():
+    # given: the language cookie is set by no page today, but any that sets it later gets these flags
+    env = _prod_env()
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print([(n, getattr(s, n + '_COOKIE_SECURE'), getattr(s, n + '_COOKIE_SAMESITE')) "
+        "for n in ('SESSION', 'CSRF', 'LANGUAGE')])"
+    )
+    # when
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    # then
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[('SESSION', True, 'Lax'), ('CSRF', True, 'Lax'), ('LANGUAGE', True, 'Lax')]"
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

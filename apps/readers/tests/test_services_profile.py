@@ -169,6 +169,28 @@ def test_reader_profile_update_new_photo_stored_with_square_thumbnails(django_ca
     assert not storages["public"].exists(old_names[0])
 
 
+def test_reader_profile_update_photo_with_gps_stored_without_its_metadata():
+    # given: a JPEG carrying a camera location (EXIF GPS) and a comment, named as a PNG
+    import io
+
+    source = Image.new("RGB", (400, 300), "purple")
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}  # GPSInfo
+    exif[0x010F] = "Camera maker"
+    buffer = io.BytesIO()
+    source.save(buffer, format="JPEG", exif=exif, comment=b"home")
+    upload = SimpleUploadedFile("holiday.png", buffer.getvalue(), "image/png")
+    profile = ReaderProfileFactory()
+    # when
+    reader_profile_update(actor=profile.user, data={}, photo=upload)
+    # then: the public copy is a fresh JPEG with no EXIF and no comment, under the name of what it really is
+    profile.refresh_from_db()
+    assert profile.photo.name.endswith(".jpg")
+    with Image.open(profile.photo.open("rb")) as stored:
+        assert stored.format == "JPEG" and stored.size == (400, 300)
+        assert not stored.getexif() and "exif" not in stored.info and "comment" not in stored.info
+
+
 def test_reader_profile_update_refused_change_keeps_no_uploaded_files():
     # given: a published profile; the edit would leave it without a rate
     profile = ReaderProfileFactory()
