@@ -37,6 +37,9 @@ LIMITED_IN_SERVICE = {
     "scheduling:confirm": "scheduling.services.booking (10 bookings an hour): apps/scheduling/tests",
     "readings:chat": "readings.services.chat (20 lines in 10 seconds): apps/readings/tests/test_views.py",
     "live:chat": "live.services.chat (10 lines a minute): apps/live/tests",
+    "community:thread_new": "community.services (10 posts a minute, fewer for new accounts): apps/community/tests",
+    "community:reply": "community.services (10 posts a minute, fewer for new accounts): apps/community/tests",
+    "community:post_edit": "community.services (edits count as posts): apps/community/tests",
 }
 
 # Views that take POST but create nothing a person could pile up: state changes of one existing object,
@@ -66,6 +69,8 @@ CREATES_NOTHING = {
     "scheduling:block_remove": "removes one of the reader's rows",
     "scheduling_manage:cancel": "a transition of one booking",
     "scheduling_join:join": "opens the booked reading's one room (idempotent per booking)",
+    "community:follow": "follows or stops following one thread (one row per person and thread)",
+    "community:unsubscribe": "removes one follow, from the signed link of an email",
 }
 
 UNSAFE = ("post", "put", "patch", "delete")
