@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.permissions import staff_required
+from apps.moderation.selectors import user_moderation_summary
 
 from .enums import ApplicationStatus
 from .forms import ApplicationRejectForm, RoleChangeForm, UserSearchForm
@@ -109,5 +110,6 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         "history": user_role_history_for_admin(viewer=request.user, user=subject),
         "applications": reader_application_history_for_review(viewer=request.user, applicant=subject),
         "is_self": subject.pk == request.user.pk,
+        "moderation": user_moderation_summary(subject),
     }
     return render(request, "accounts/staff/user_detail.html", context, status=400 if form.errors else 200)

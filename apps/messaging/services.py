@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.accounts.enums import Role
 from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record
+from apps.moderation.guards import write_guard
 from apps.notifications.services import notification_wants_email, notify
 from apps.readers.constants import PAID_REPLY_DEFAULT_AMOUNT, PAID_REPLY_MAX_AMOUNT, PAID_REPLY_MIN_AMOUNT
 from apps.readers.models import ReaderProfile
@@ -147,6 +148,7 @@ def client_message_send(*, actor: Any, reader_id: int, body: Any) -> Message:
     text = message_body_clean(body)
     if not (getattr(actor, "is_authenticated", False) and actor.role == Role.CLIENT):
         raise RecipientUnavailable("Only clients can start a conversation with a reader.")
+    write_guard(actor)
     _send_rate_limit_consume(actor)
     return _client_message_insert(actor=actor, reader_id=reader_id, text=text)
 
@@ -186,6 +188,7 @@ def reader_reply_send(
         price = paid_reply_price_clean(
             price_amount if price_amount not in (None, "") else paid_reply_default_price(reader=actor)
         )
+    write_guard(actor)
     _send_rate_limit_consume(actor)
     return _reader_reply_insert(actor=actor, conversation_id=conversation_id, text=text, price=price)
 

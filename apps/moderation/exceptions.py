@@ -1,4 +1,4 @@
-from apps.core.exceptions import DomainError, InvalidStateError, NotFound
+from apps.core.exceptions import DomainError, InvalidStateError, NotFound, PermissionDeniedError
 
 
 class ReportTargetNotFound(NotFound):
@@ -15,3 +15,13 @@ class ReportAlreadyClosed(InvalidStateError):
 
 class ActionNotAvailable(DomainError):
     default_message = "That action is not available for this kind of content."
+
+
+class UserSuspended(PermissionDeniedError):
+    """The user's account is suspended: they may read, top up and see their wallet, but not write."""
+
+    default_message = "Your account is suspended."
+
+
+class NotAModerator(NotFound):
+    """Someone who is not a moderator asked for a moderators' page or action: it does not exist for them."""

@@ -1,7 +1,8 @@
 """Which kinds of content can be reported, and how the moderation queue handles each.
 
 Each app that has user-written content registers its model once (in its AppConfig.ready) with one hideable-content
-interface: ``reportable_get`` (what a user may report), ``hide``, ``unhide`` and ``summary``. The queue, the report
+interface: ``reportable_get`` (what a user may report), ``hide``, ``unhide``, ``summary`` and, optionally,
+``delete``. The queue, the report
 form and the moderators' content page know nothing about messages, reviews or reading chat lines beyond what is
 registered here. A registration with a malformed key, a key or model registered twice, or a missing or
 wrongly-shaped callable raises ``ImproperlyConfigured`` when the app starts, never later inside a request.
@@ -25,6 +26,7 @@ class ContentSummary:
     text: str
     is_hidden: bool
     context: str = ""
+    is_deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class ModeratableType:
       caller holds the transaction and audits the decision.
     - ``unhide(*, obj, actor)``: show it again; False if it was not hidden. Inner helper, like ``hide``.
     - ``summary(obj)``: what a moderator sees of it (author, text, whether it is hidden, context).
+    - ``delete(*, obj, actor, reason)`` (optional): a soft delete, kept for the audit (a ``deleted`` state the
+      type's ``unhide`` may still reverse). Types without one are hidden when a moderator chooses "delete".
     """
 
     key: str
@@ -47,6 +51,7 @@ class ModeratableType:
     hide: Callable[..., bool]
     unhide: Callable[..., bool]
     summary: Callable[[models.Model], ContentSummary]
+    delete: Callable[..., bool] | None = None
 
 
 # The keyword arguments the moderation app calls each callable with.
@@ -55,6 +60,9 @@ _CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "hide": ((), {"obj": None, "actor": None, "reason": ""}),
     "unhide": ((), {"obj": None, "actor": None}),
     "summary": ((None,), {}),
+}
+_OPTIONAL_CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
+    "delete": ((), {"obj": None, "actor": None, "reason": ""}),
 }
 _KEY = re.compile(r"^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$")
 
@@ -69,7 +77,9 @@ def _check(moderatable: ModeratableType) -> None:
         raise ImproperlyConfigured(f"Moderatable content {key!r} needs a label.")
     if not (isinstance(moderatable.model, type) and issubclass(moderatable.model, models.Model)):
         raise ImproperlyConfigured(f"Moderatable content {key!r}: model must be a Django model class.")
-    for name, (args, kwargs) in _CALLS.items():
+    calls = dict(_CALLS)
+    calls.update({name: call for name, call in _OPTIONAL_CALLS.items() if getattr(moderatable, name) is not None})
+    for name, (args, kwargs) in calls.items():
         function = getattr(moderatable, name, None)
         if not callable(function):
             raise ImproperlyConfigured(f"Moderatable content {key!r}: {name} must be a callable.")

@@ -1,4 +1,7 @@
-"""Admin-only pages of this app, mounted under /staff/moderation/ (MFA required, non-admins get 404)."""
+"""Admin-only pages of this app, mounted under /staff/moderation/ (MFA required, non-admins get 404).
+
+The moderation queue itself is under /moderation/queue/ (``urls.py``), open to moderators who are not admins.
+"""
 
 from django.urls import path
 
@@ -6,7 +9,5 @@ from . import staff_views
 
 app_name = "staff_moderation"
 urlpatterns = [
-    path("", staff_views.queue, name="queue"),
-    path("<int:pk>/", staff_views.report_detail, name="report_detail"),
-    path("content/<str:type_key>/<int:object_id>/", staff_views.content, name="content"),
+    path("users/<int:user_id>/", staff_views.user, name="user"),
 ]

@@ -1,87 +1,59 @@
-"""Admin pages of the moderation queue, under /staff/moderation/."""
+"""Admin-only page of this app, under /staff/moderation/: a user's moderator role and trust level."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from apps.core.exceptions import DomainError
 from apps.core.permissions import staff_required
 
 from . import selectors, services
-from .enums import ReportStatus
-from .forms import ContentHideForm, ContentUnhideForm, ReportDecisionForm
-
-REPORTS_PER_PAGE = 30
-
-
-@staff_required
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", ReportStatus.OPEN)
-    reports = selectors.report_queue_list(viewer=request.user, status=status)
-    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [(report, selectors.report_type_label(report)) for report in page.object_list]
-    return render(
-        request,
-        "moderation/staff/queue.html",
-        {"page": page, "status": status, "statuses": ReportStatus.choices, "rows": rows},
-    )
+from .forms import TrustOverrideForm
+from .roles import is_moderator
+from .trust import computed_trust_level, trust_level, trust_override_get
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    detail = selectors.report_detail_get(viewer=request.user, report_id=pk)
-    form = ReportDecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.report_decide(actor=request.user, report_id=pk, request=request, **form.cleaned_data)
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, "Decision recorded.")
-            return redirect("staff_moderation:queue")
-    return render(request, "moderation/staff/report_detail.html", {"detail": detail, "form": form})
-
-
-def _back(request: HttpRequest, target: str, default: str) -> str:
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
-
-
-@staff_required
-@require_http_methods(["GET", "POST"])
-def content(request: HttpRequest, type_key: str, object_id: int) -> HttpResponse:
-    """One piece of content (any registered type) and its reports: hide it with a reason, or show it again.
-
-    The admin pages that list content (e.g. the reviews of readings) link here; the report page's "show again"
-    posts here too and comes back with ``next``.
-    """
-    detail = selectors.content_detail_get(viewer=request.user, type_key=type_key, object_id=object_id)
-    here = reverse("staff_moderation:content", args=[type_key, object_id])
+def user(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Grant or revoke the moderator role, or set the trust level by hand (each audited)."""
+    detail = selectors.user_moderation_get(viewer=request.user, user_id=user_id)
+    subject = detail.subject
+    override = trust_override_get(subject)
     action = request.POST.get("action") if request.method == "POST" else None
-    initial = {"next": request.GET.get("next", "")}
-    hide_form = ContentHideForm(request.POST if action == "hide" else None, initial=initial)
-    unhide_form = ContentUnhideForm(request.POST if action == "unhide" else None, initial=initial)
-    form: Form | None = {"hide": hide_form, "unhide": unhide_form}.get(action or "")
-    if form is not None and form.is_valid():
-        fields = dict(form.cleaned_data)
-        back = _back(request, fields.pop("next"), here)
-        service = services.content_hide if action == "hide" else services.content_unhide
+    trust_form = TrustOverrideForm(
+        request.POST if action == "trust" else None, initial={"level": "" if override is None else override.level}
+    )
+    error = ""
+    if action is not None:
         try:
-            service(actor=request.user, type_key=type_key, object_id=object_id, request=request, **fields)
-        except DomainError as error:
-            form.add_error(None, error.message)
+            if action == "grant":
+                services.moderator_grant(actor=request.user, user=subject, request=request)
+                messages.success(request, f"{subject.email} is now a moderator.")
+            elif action == "revoke":
+                services.moderator_revoke(actor=request.user, user=subject, request=request)
+                messages.success(request, f"{subject.email} is no longer a moderator.")
+            elif action == "trust" and trust_form.is_valid():
+                level = trust_form.cleaned_data["level"]
+                services.trust_override_set(
+                    actor=request.user, user=subject, level=int(level) if level else None, request=request
+                )
+                messages.success(request, "Trust level saved.")
+            else:
+                raise DomainError("Choose what to change.")
+        except DomainError as refusal:
+            error = refusal.message
         else:
-            messages.success(request, "Hidden." if action == "hide" else "Shown again.")
-            return redirect(back)
-    # A refusal (e.g. "not hidden" after another moderator acted) shows above whichever form the page now offers.
-    refusals = form.non_field_errors() if form is not None else []
-    context = {"detail": detail, "hide_form": hide_form, "unhide_form": unhide_form, "refusals": refusals}
-    return render(request, "moderation/staff/content.html", context, status=400 if request.method == "POST" else 200)
+            return redirect("staff_moderation:user", user_id=subject.pk)
+    context = {
+        "detail": detail,
+        "subject": subject,
+        "is_moderator": is_moderator(subject),
+        "trust_level": trust_level(subject),
+        "computed_level": computed_trust_level(subject),
+        "override": override,
+        "trust_form": trust_form,
+        "error": error,
+    }
+    return render(request, "moderation/staff/user.html", context, status=400 if error else 200)

@@ -23,17 +23,20 @@ def report(request: HttpRequest, type_key: str, object_id: int) -> HttpResponse:
     """Report one piece of content (any registered type) to the moderators."""
     target = services.report_target_get(reporter=request.user, type_key=type_key, object_id=object_id)
     form = ReportForm(request.POST or None, initial={"next": request.GET.get("next", "")})
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.report_create(reporter=request.user, type_key=type_key, object_id=target.pk, **_fields(form))
         except DomainError as error:
             form.add_error(None, error.message)
+            status = error.status_code  # 429 past the flag rate limit, 409 for a second flag
         else:
             messages.success(request, "Thank you. A moderator will review your report.")
             return redirect(_safe_next(request, form.cleaned_data["next"]))
-    return render(
-        request, "moderation/report.html", {"form": form, "back_url": _safe_next(request, form["next"].value() or "")}
-    )
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "back_url": _safe_next(request, form["next"].value() or "")}
+    return render(request, "moderation/report.html", context, status=status)
 
 
 def _fields(form: ReportForm) -> dict[str, str]:

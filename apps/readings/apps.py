@@ -15,6 +15,7 @@ class ReadingsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.moderation.registry import moderatable_register
+        from apps.moderation.trust import trust_activity_register
         from apps.rtc.access import register_access_check
         from apps.rtc.presence import presence_subscribe
         from apps.wallet.hold_subjects import hold_subject_register
@@ -23,7 +24,7 @@ class ReadingsConfig(AppConfig):
         from . import checks
         from .access import READING_CHAT_USE, reading_chat_rtc_access, session_presence_access, session_rtc_access
         from .constants import SESSION_SUBJECT
-        from .moderation import CHAT_MESSAGE_MODERATION, REVIEW_MODERATION
+        from .moderation import CHAT_MESSAGE_MODERATION, REVIEW_MODERATION, has_completed_reading
         from .services.presence import PRESENCE_USE, on_presence_signal
 
         hold_subject_register(SESSION_SUBJECT, finished=checks.finalized_sessions)
@@ -33,3 +34,4 @@ class ReadingsConfig(AppConfig):
         presence_subscribe(PRESENCE_USE, on_presence_signal)
         moderatable_register(REVIEW_MODERATION)
         moderatable_register(CHAT_MESSAGE_MODERATION)
+        trust_activity_register(has_completed_reading)

@@ -16,7 +16,8 @@ from apps.moderation.registry import ContentSummary, ModeratableType
 from apps.readers.models import ReaderProfile
 from apps.readers.selectors import reader_listed_q
 
-from .models import Review, SessionMessage
+from .enums import SessionState
+from .models import ReadingSession, Review, SessionMessage
 from .services.reviews import reader_rating_refresh
 
 REVIEW_TYPE_KEY = "readings.review"
@@ -121,3 +122,15 @@ CHAT_MESSAGE_MODERATION = ModeratableType(
     unhide=chat_message_unhide,
     summary=chat_message_summary,
 )
+
+
+# --- Trust levels ----------------------------------------------------------------------------------------------
+
+
+def has_completed_reading(user: Any) -> bool:
+    """Activity that lifts an account past the NEW trust level: a finished reading, as client or reader."""
+    return (
+        ReadingSession.objects.filter(Q(client_id=user.pk) | Q(reader_id=user.pk))
+        .filter(state=SessionState.FINALIZED)
+        .exists()
+    )

@@ -21,6 +21,7 @@ from apps.core.headers import media_capture_allowed
 from apps.core.htmx import htmx_error
 from apps.core.permissions import reader_required, staff_required
 from apps.core.ratelimit import rate_limited
+from apps.moderation.selectors import flagged_object_ids
 from apps.readers.models import ReaderProfile
 from apps.readers.selectors import available_modalities, rate_field, reader_public_get
 from apps.readers.services import reader_presence_heartbeat
@@ -30,6 +31,7 @@ from apps.readings.constants import HEARTBEAT_INTERVAL_SECONDS
 from apps.readings.enums import LIVE_STATES, Modality, SessionState
 from apps.readings.exceptions import SessionNotFound
 from apps.readings.forms import MessageForm, NoteForm, ReplyForm, ReviewForm, SessionRequestForm
+from apps.readings.moderation import REVIEW_TYPE_KEY
 from apps.readings.services import session_accept, session_decline, session_end, session_heartbeat, session_request
 from apps.readings.services.chat import CHAT_OPEN_STATES, chat_closed_message, session_message_post
 from apps.readings.services.reviews import review_allowed, review_create, review_reply, session_note_save
@@ -109,8 +111,10 @@ def start(request: HttpRequest, reader_id: int) -> HttpResponse:
 def reviews_panel(request: HttpRequest, reader_id: int) -> HttpResponse:
     """Visible reviews of a listed reader (and the reader's replies), for their public profile."""
     reader = reader_public_get(viewer=request.user, reader_id=reader_id)
-    reviews = selectors.review_public_list(reader_user_id=reader.user_id)
-    return render(request, "readings/partials/_reviews.html", {"reader": reader, "reviews": reviews})
+    reviews = list(selectors.review_public_list(reader_user_id=reader.user_id))
+    flagged = flagged_object_ids(type_key=REVIEW_TYPE_KEY, object_ids=[review.pk for review in reviews])
+    context = {"reader": reader, "reviews": reviews, "flagged": flagged}
+    return render(request, "readings/partials/_reviews.html", context)
 
 
 # --- The reader's incoming requests ---------------------------------------------------------------------

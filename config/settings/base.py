@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
+                "apps.moderation.context_processors.moderation",
             ],
         },
     }
@@ -462,3 +463,7 @@ OUTBOX_MAX_ATTEMPTS = 15
 # A claimed message is due again after this long if its worker died mid-call.
 OUTBOX_LEASE_SECONDS = 300
 OUTBOX_SWEEP_BATCH = 200
+
+# --- Moderation ------------------------------------------------------------------------------
+# Distinct users with an open flag on one piece of content before it is hidden until a moderator reviews it.
+MODERATION_AUTO_HIDE_FLAGS = env.int("MODERATION_AUTO_HIDE_FLAGS", default=3)

@@ -36,7 +36,8 @@ class Rule:
     """Who may use a URL.
 
     ``who``: "public" (anyone), "signed_in", "reader" (readers only; others 404), "staff" (admins only;
-    others 404), "owner" (the parties of the object named by ``obj``; everybody else 404), or "exempt"
+    others 404), "moderator" (admins and users given the moderator role; others 404), "owner" (the parties of
+    the object named by ``obj``; everybody else 404), or "exempt"
     (not a page of ours to check this way, with the reason in ``why``).
     """
 
@@ -50,6 +51,7 @@ PUBLIC = Rule("public")
 SIGNED_IN = Rule("signed_in")
 READER = Rule("reader")
 STAFF = Rule("staff")
+MODERATOR = Rule("moderator")
 
 
 def owner(obj: str, **kwargs: str) -> Rule:
@@ -58,6 +60,10 @@ def owner(obj: str, **kwargs: str) -> Rule:
 
 def staff_object(obj: str, **kwargs: str) -> Rule:
     return Rule("staff", obj=obj, kwargs=kwargs)
+
+
+def moderator_object(obj: str, **kwargs: str) -> Rule:
+    return Rule("moderator", obj=obj, kwargs=kwargs)
 
 
 def exempt(why: str) -> Rule:
@@ -257,11 +263,13 @@ RULES: dict[str, Rule] = {
     "staff_scheduling:no_shows": STAFF,
     "staff_scheduling:booking_detail": staff_object("booking", pk="pk"),
     "staff_scheduling:booking_cancel": staff_object("booking", pk="pk"),
-    "staff_moderation:queue": STAFF,
+    "moderation:queue": MODERATOR,
+    "moderation:report_detail": moderator_object("report", pk="pk"),
+    "moderation:content": moderator_object("reportable_message", type_key="type_key", object_id="pk"),
+    "moderation:user": moderator_object("client", user_id="pk"),
+    "staff_moderation:user": staff_object("client", user_id="pk"),
     "staff_analytics:index": STAFF,
     "staff_analytics:export": STAFF,
-    "staff_moderation:report_detail": staff_object("report", pk="pk"),
-    "staff_moderation:content": staff_object("reportable_message", type_key="type_key", object_id="pk"),
     "staff_live:gifts": STAFF,
     "staff_live:gift_edit": staff_object("gift_kind", pk="pk"),
     "staff_community:categories": STAFF,
@@ -327,7 +335,7 @@ def world(settings, tmp_path):
     from apps.live.services.streams import stream_go_live, stream_invite, viewer_heartbeat
     from apps.live.tests.factories import gift_kind
     from apps.messaging.tests.factories import conversation_with, listed_reader, paid_reply
-    from apps.moderation.services import report_create
+    from apps.moderation.services import moderator_grant, report_create
     from apps.notifications.models import Notification
     from apps.pages.tests.factories import HelpArticleFactory, SupportTicketFactory, ensure_initial_policies
     from apps.readers.models import Favorite
@@ -344,6 +352,9 @@ def world(settings, tmp_path):
     other_reader = listed_reader().user
     admin = AdminFactory()
     give_totp(admin)
+    moderator = UserFactory()
+    moderator_grant(actor=admin, user=moderator)
+    give_totp(moderator)
     credit(client, Decimal("20.00"))
     reading = session_request(client=client, reader=reader, modality="text")
     session_accept(reader=reader, session_id=reading.pk)
@@ -436,6 +447,7 @@ def world(settings, tmp_path):
     return {
         "users": {"client": client, "other_client": other_client, "reader": reader, "other_reader": other_reader},
         "admin": admin,
+        "moderator": moderator,
         "objects": objects,
         "parties": parties,
     }
@@ -528,6 +540,16 @@ def _check(name: str, world: dict[str, Any]) -> list[str]:
             expect(who, user, "GET", lambda r: r.status_code == 404)
             expect(who, user, "POST", lambda r: r.status_code == 404)
         expect("admin", admin, "GET", lambda r: r.status_code < 500 and r.status_code != 404)
+        expect("moderator", world["moderator"], "GET", lambda r: r.status_code == 404)
+        expect("moderator", world["moderator"], "POST", lambda r: r.status_code == 404)
+    elif rule.who == "moderator":
+        expect("anonymous", None, "GET", anon_denied)
+        expect("anonymous", None, "POST", anon_denied)
+        for who, user in users.items():
+            expect(who, user, "GET", lambda r: r.status_code == 404)
+            expect(who, user, "POST", lambda r: r.status_code == 404)
+        expect("admin", admin, "GET", lambda r: r.status_code < 500 and r.status_code != 404)
+        expect("moderator", world["moderator"], "GET", lambda r: r.status_code == 200)
     elif rule.who == "owner":
         parties = world["parties"][rule.obj]
         expect("anonymous", None, "GET", anon_denied)

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.core.ratelimit import rate_limit_consume
+from apps.moderation.guards import write_guard
 
 from ..constants import CHAT_MAX_LENGTH, CHAT_RATE_LIMIT, CHAT_RATE_WINDOW_SECONDS
 from ..enums import StreamState
@@ -28,6 +29,7 @@ def chat_post(*, actor: Any, stream: Stream, body: Any) -> StreamMessage:
 
     At most CHAT_RATE_LIMIT lines a minute per person; a refused line writes nothing.
     """
+    write_guard(actor)
     text = chat_body_clean(body)
     if stream.state != StreamState.LIVE:
         raise StreamNotLive("The chat is open while the stream is live.")

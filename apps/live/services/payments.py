@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from apps.core.exceptions import PermissionDeniedError
 from apps.core.permissions import has_verified_email
 from apps.core.services import audit_log_record
+from apps.moderation.guards import write_guard
 from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import IdempotencyConflict
 from apps.wallet.services.ledger import ledger_post, wallet_account
@@ -149,6 +150,7 @@ def gift_send(*, actor: Any, stream_id: int, gift_kind_id: int, client_key: Any)
         raise RemovedFromStream()
     if access.is_host:
         raise NotForHost("Gifts are for your viewers to send; you cannot send one in your own stream.")
+    write_guard(actor)
     if stream.state != StreamState.LIVE:
         raise StreamNotLive("Gifts can be sent while the stream is live.")
     gift_kind = GiftKind.objects.filter(pk=gift_kind_id, is_active=True).first()

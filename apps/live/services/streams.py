@@ -18,6 +18,7 @@ from apps.accounts.enums import Role
 from apps.core.exceptions import PermissionDeniedError
 from apps.core.outbox import outbox_enqueue
 from apps.core.services import audit_log_record
+from apps.moderation.guards import write_guard
 from apps.notifications.services import notify
 from apps.readers.selectors import reader_follower_list
 from apps.rtc.kicking import rtc_kick_enqueue
@@ -128,6 +129,7 @@ def stream_create(
 ) -> Stream:
     """A reader schedules a stream (it shows under "Upcoming" on the Live page until they go live)."""
     _require_reader(actor)
+    write_guard(actor)
     details = _details_clean(
         title=title,
         description=description,
@@ -149,6 +151,7 @@ def stream_go_live(
 ) -> Stream:
     """Create a stream and start it at once (the dashboard's "Go live")."""
     _require_reader(actor)
+    write_guard(actor)
     details = _details_clean(
         title=title,
         description=description,
@@ -174,6 +177,7 @@ def stream_start(*, actor: Any, stream_id: int) -> Stream:
         raise StreamNotFound()
     if stream.state == StreamState.LIVE:
         return stream
+    write_guard(actor)
     if stream.state != StreamState.SCHEDULED:
         raise StreamStateConflict("This stream has ended; create a new one to go live again.")
     return _start(stream=stream, actor=actor)

@@ -52,3 +52,38 @@ def test_content_hide_or_unhide_concurrent_twice_one_lands_one_refused(action):
     profile = ReaderProfile.objects.get(user=review.reader)
     assert review.is_hidden is (action == "hide")
     assert profile.rating_count == (0 if action == "hide" else 1)
+
+
+@pytest.mark.parametrize("second", ["suspend", "lift"])
+def test_user_suspend_concurrent_with_another_suspend_or_lift_leaves_one_outcome(second):
+    # given a user (already suspended when the race is about lifting)
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from apps.moderation.models import Suspension
+
+    user = UserFactory()
+    first, other = AdminFactory(), AdminFactory()
+    if second == "lift":
+        services.user_suspend(moderator=first, user=user, reason="Earlier", until=None)
+
+    def suspend():
+        return services.user_suspend(moderator=first, user=user, reason="Spam", until=None)
+
+    def act():
+        if second == "suspend":
+            return services.user_suspend(moderator=other, user=user, reason="Threats", until=None)
+        return services.user_suspension_lift(moderator=other, user=user)
+
+    # when
+    outcomes = race(suspend, act)
+    # then the user's row lock put them in order: at most one suspension in force, each action audited once
+    assert not any(isinstance(outcome, Exception) for outcome in outcomes), outcomes
+    now = timezone.now()
+    in_force = Suspension.objects.filter(user=user, lifted_at__isnull=True).filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    )
+    # two suspensions: the later replaced the earlier; a lift and a suspension: whichever came last stands
+    assert in_force.count() == 1 if second == "suspend" else in_force.count() <= 1
+    assert AuditLog.objects.filter(action="moderation.user_suspended").count() == 2
+    assert AuditLog.objects.filter(action="moderation.user_suspension_lifted").count() == (second == "lift")

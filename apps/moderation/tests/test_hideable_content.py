@@ -62,25 +62,25 @@ def _report_via_view(browser: Client, type_key: str, object_id: int, reason: str
 
 def _hide_via_report_page(browser: Client, report: Report, action: str = "hide") -> None:
     response = browser.post(
-        reverse("staff_moderation:report_detail", args=[report.pk]), {"action": action, "note": "Internal note"}
+        reverse("moderation:report_detail", args=[report.pk]), {"action": action, "note": "Internal note"}
     )
     assert response.status_code == 302
 
 
 def _unhide_via_report_page(browser: Client, report: Report, type_key: str) -> None:
-    page = browser.get(reverse("staff_moderation:report_detail", args=[report.pk])).content.decode()
-    content_url = reverse("staff_moderation:content", args=[type_key, report.object_id])
+    page = browser.get(reverse("moderation:report_detail", args=[report.pk])).content.decode()
+    content_url = reverse("moderation:content", args=[type_key, report.object_id])
     assert f'action="{content_url}"' in page and "Show it again" in page
     response = browser.post(
         content_url,
         {
             "action": "unhide",
             "note": "Reported in bad faith",
-            "next": reverse("staff_moderation:report_detail", args=[report.pk]),
+            "next": reverse("moderation:report_detail", args=[report.pk]),
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("staff_moderation:report_detail", args=[report.pk])
+    assert response["Location"] == reverse("moderation:report_detail", args=[report.pk])
 
 
 # --- Messages -----------------------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_report_hide_unhide_chat_line_through_the_views(client_user, moderator):
     assert f'{report_url}?next={reverse("readings:history")}" target="_blank"' in room_chat
     # when the client reports it from the room and a moderator hides it
     report = _report_via_view(party, CHAT, line.pk, reason="scam")
-    assert f"Reading chat message #{line.pk}" in admin.get(reverse("staff_moderation:queue")).content.decode()
+    assert f"Reading chat message #{line.pk}" in admin.get(reverse("moderation:queue")).content.decode()
     _hide_via_report_page(admin, report)
     # then both parties see "hidden by a moderator" in the room, the summary and the transcript, never the text
     for browser in (party, _browser(reader)):
@@ -222,7 +222,7 @@ def test_report_hide_unhide_chat_line_through_the_views(client_user, moderator):
     assert "PayPal" in party.get(reverse("readings:transcript", args=[session.pk])).content.decode()
     audit = AuditLog.objects.get(action="moderation.content_unhidden")
     assert audit.target_type == "livesessions.sessionmessage" and audit.target_id == str(line.pk)
-    assert audit.details["author_told"] is False
+    assert audit.details["author_told"] is True  # told when it was hidden, so told it is back
 
 
 def test_report_chat_line_from_the_transcript_after_the_reading(client_user):
@@ -266,7 +266,7 @@ def test_content_hide_closes_open_reports_and_audits(client_user, moderator):
     report = services.report_create(reporter=client_user, type_key=CHAT, object_id=line.pk, reason="harassment")
     # when a moderator hides it from its content page
     response = _browser(moderator).post(
-        reverse("staff_moderation:content", args=[CHAT, line.pk]), {"action": "hide", "reason": "Abusive language"}
+        reverse("moderation:content", args=[CHAT, line.pk]), {"action": "hide", "reason": "Abusive language"}
     )
     # then
     assert response.status_code == 302
@@ -282,9 +282,7 @@ def test_content_unhide_not_hidden_refused_nothing_changes(client_user, moderato
     conversation = conversation_with(client=client_user)
     message = Message.objects.create(conversation=conversation, sender=conversation.reader, body="Fine words")
     # when a moderator asks to show it again
-    response = _browser(moderator).post(
-        reverse("staff_moderation:content", args=[MESSAGE, message.pk]), {"action": "unhide"}
-    )
+    response = _browser(moderator).post(reverse("moderation:content", args=[MESSAGE, message.pk]), {"action": "unhide"})
     # then
     assert response.status_code == 400 and "is not hidden" in response.content.decode()
     assert not AuditLog.objects.filter(action__startswith="moderation.").exists()
@@ -293,7 +291,7 @@ def test_content_unhide_not_hidden_refused_nothing_changes(client_user, moderato
 @pytest.mark.parametrize("type_key", ["messaging.nothing", MESSAGE])
 def test_content_page_unknown_type_or_object_is_404(moderator, type_key):
     # when
-    response = _browser(moderator).get(reverse("staff_moderation:content", args=[type_key, 987654]))
+    response = _browser(moderator).get(reverse("moderation:content", args=[type_key, 987654]))
     # then
     assert response.status_code == 404
 
@@ -305,7 +303,7 @@ def test_content_unhide_by_non_moderator_not_found_nothing_changes(client_user):
     Message.objects.filter(pk=message.pk).update(hidden_at=message.created_at)
     # when a party tries the moderators' page
     response = _browser(client_user).post(
-        reverse("staff_moderation:content", args=[MESSAGE, message.pk]), {"action": "unhide"}
+        reverse("moderation:content", args=[MESSAGE, message.pk]), {"action": "unhide"}
     )
     # then
     assert response.status_code == 404
@@ -318,11 +316,11 @@ def test_content_page_anonymous_sent_to_sign_in_nothing_shown(client_user):
     conversation = conversation_with(client=client_user)
     message = Message.objects.create(conversation=conversation, sender=conversation.reader, body="private words")
     # when nobody is signed in
-    response = _browser(None).get(reverse("staff_moderation:content", args=[MESSAGE, message.pk]))
+    response = _browser(None).get(reverse("moderation:content", args=[MESSAGE, message.pk]))
     # then
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
 
 def test_report_page_unknown_report_is_404(moderator):
-    response = _browser(moderator).get(reverse("staff_moderation:report_detail", args=[987654]))
+    response = _browser(moderator).get(reverse("moderation:report_detail", args=[987654]))
     assert response.status_code == 404

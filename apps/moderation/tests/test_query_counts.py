@@ -41,9 +41,9 @@ def test_staff_queue_many_reports_same_queries_as_few(admin_client, admin_user, 
     # given
     decide = status == ReportStatus.RESOLVED
     _reports(FEW, admin_user, decide)
-    few_count = _queries(lambda: admin_client.get(reverse("staff_moderation:queue"), {"status": status}))
+    few_count = _queries(lambda: admin_client.get(reverse("moderation:queue"), {"status": status}))
     _reports(MANY, admin_user, decide)
     # when
-    many_count = _queries(lambda: admin_client.get(reverse("staff_moderation:queue"), {"status": status}))
+    many_count = _queries(lambda: admin_client.get(reverse("moderation:queue"), {"status": status}))
     # then
     assert many_count == few_count

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.core.exceptions import DomainError
 from apps.core.ratelimit import rate_limit_consume
+from apps.moderation.guards import write_guard
 from apps.readings.enums import SessionState
 from apps.readings.exceptions import InvalidTransition, SessionNotFound
 from apps.readings.models import MESSAGE_MAX_LENGTH, ReadingSession, SessionMessage
@@ -49,6 +50,7 @@ def session_message_post(*, sender: Any, session_id: int, body: str, now: dateti
     session = ReadingSession.objects.filter(pk=session_id).only("id", "client_id", "reader_id", "state").first()
     if session is None or sender.pk not in (session.client_id, session.reader_id):
         raise SessionNotFound()
+    write_guard(sender)
     text = (body or "").strip()
     if not text:
         raise DomainError("Write a message first.")

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, Greatest, Least, Now
 
 from apps.core.permissions import has_verified_email
 from apps.core.services import audit_log_record
+from apps.moderation.guards import write_guard
 from apps.notifications.services import notify
 from apps.readers.enums import Presence
 from apps.readers.selectors import available_modalities, rate_field, reader_listed_list
@@ -89,6 +90,7 @@ def session_request(
     """
     if not getattr(client, "is_authenticated", False) or not client.is_active:
         raise SessionRefused("Sign in to request a reading.")
+    write_guard(client)
     if client.pk == getattr(reader, "pk", None):
         raise SessionRefused("You cannot request a reading from yourself.")
     if not has_verified_email(client):
@@ -172,6 +174,7 @@ def session_accept(*, reader: Any, session_id: int, now: datetime | None = None)
     session, role = _locked_for_party(user=reader, session_id=session_id)
     if role != "reader":
         raise SessionNotFound()
+    write_guard(reader)
     if session.is_prepaid:
         raise InvalidTransition("A booked reading starts by itself when both of you have joined.")
     engaged = ReadingSession.objects.filter(reader_id=session.reader_id, state__in=ENGAGED_STATES)

@@ -11,6 +11,7 @@ from django.db.models import Avg, Count
 from django.utils import timezone
 
 from apps.core.exceptions import DomainError
+from apps.moderation.guards import write_guard
 from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
 from apps.readers.locks import reader_profile_lock
@@ -79,6 +80,7 @@ def review_create(*, client: Any, session_id: int, rating: int, body: str = "", 
     session = _party_session(user=client, session_id=session_id)
     if client.pk != session.client_id:
         raise SessionNotFound()
+    write_guard(client)
     if not review_allowed(session):
         raise DomainError("You can review a reading once it is finished and paid.")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -123,6 +125,7 @@ def review_reply(*, reader: Any, review_id: int, body: str, now: datetime | None
         raise DomainError(f"A reply can be at most {REVIEW_MAX_LENGTH} characters.")
     if not Review.objects.filter(pk=review_id, reader=reader).exists():
         raise ReviewNotFound()
+    write_guard(reader)
     # A conditional UPDATE: of two replies sent at once, exactly one lands.
     replied = Review.objects.filter(pk=review_id, reader=reader, replied_at__isnull=True).update(
         reply_body=text, replied_at=now or timezone.now()

@@ -593,7 +593,7 @@ def test_staff_review_hide_through_moderation_is_audited_and_the_rating_recomput
     # when the admin follows the reviews page's link to the moderation page and hides the abusive one, first
     # without a reason, then with one
     listing = client.get(reverse("staff_readings:reviews")).content.decode()
-    url = reverse("staff_moderation:content", args=["readings.review", abusive.pk])
+    url = reverse("moderation:content", args=["readings.review", abusive.pk])
     assert url in listing
     refused = client.post(url, {"action": "hide", "reason": ""})
     abusive.refresh_from_db()

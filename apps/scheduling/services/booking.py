@@ -19,6 +19,7 @@ from django.utils import timezone as dj_timezone
 from apps.core.exceptions import InvalidInputError, InvalidStateError
 from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record
+from apps.moderation.guards import write_guard
 from apps.wallet.enums import TransactionKind
 from apps.wallet.exceptions import IdempotencyConflict, InsufficientFunds
 from apps.wallet.selectors import wallet_balance
@@ -93,6 +94,7 @@ def booking_create(
     ``InsufficientFunds`` (the wallet cannot pay), ``RateLimitedError``. The same ``idempotency_key`` again
     returns the first booking.
     """
+    write_guard(client)
     if not idempotency_key or len(idempotency_key) > 64:
         raise InvalidInputError("This booking form has expired. Please pick the slot again.")
     if starts_at.tzinfo is None:

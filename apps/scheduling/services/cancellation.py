@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from apps.core.exceptions import InvalidInputError, InvalidStateError, NotFound, PermissionDeniedError
 from apps.core.services import audit_log_record
+from apps.moderation.guards import write_guard
 from apps.readings.enums import EndReason
 from apps.readings.services.prepaid import reading_prepaid_end
 from apps.wallet.enums import TransactionKind
@@ -345,6 +346,7 @@ def booking_reschedule(*, client: Any, booking_id: int, starts_at: datetime, at:
         raise NotFound("No such booking.")
     if booking.client_id != client.pk:
         raise NotFound("No such booking.")
+    write_guard(client)
     refusal = booking_reschedule_refusal(booking=booking, at=at)
     if refusal:
         raise InvalidStateError(refusal, code="reschedule_refused")
