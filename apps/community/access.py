@@ -14,7 +14,9 @@ def is_signed_in(user: Any) -> bool:
 
 def forum_moderator(user: Any) -> bool:
     """Whether ``user`` may pin, lock and see hidden posts: the moderators of the moderation app."""
-    return is_signed_in(user) and bool(user.is_staff)
+    from apps.moderation.roles import is_moderator
+
+    return is_moderator(user)
 
 
 def readable_categories_q(viewer: Any, prefix: str = "") -> Q:

@@ -11,8 +11,11 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.moderation.registry import moderatable_register
+        from apps.moderation.trust import trust_activity_register
 
         from . import outbox_handlers  # noqa: F401  (registers the outbox handlers)
         from .moderation import POST_MODERATION
+        from .selectors import user_has_visible_post
 
         moderatable_register(POST_MODERATION)
+        trust_activity_register(user_has_visible_post)

@@ -72,6 +72,7 @@ def post_summary(post: Post) -> ContentSummary:
         author=post.author,
         text=text,
         is_hidden=post.is_hidden,
+        is_deleted=post.is_deleted,
         context=f"{kind} in the thread “{thread.title}” (forum {thread.category.name})",
     )
 
@@ -84,4 +85,5 @@ POST_MODERATION = ModeratableType(
     hide=post_hide,
     unhide=post_unhide,
     summary=post_summary,
+    delete=post_delete,
 )

@@ -82,6 +82,7 @@ class ThreadView:
     thread: Thread
     page: Page
     can_reply: bool
+    is_suspended: bool
     can_moderate: bool
     is_subscribed: bool
     flagged_post_ids: frozenset[int]
@@ -108,10 +109,15 @@ def thread_view(*, viewer: Any, thread: Thread, page_number: Any) -> ThreadView:
     is_subscribed = (
         is_signed_in(viewer) and Subscription.objects.filter(user_id=viewer.pk, thread_id=thread.pk).exists()
     )
+    from apps.moderation.guards import active_suspension
+
+    is_suspended = active_suspension(viewer) is not None
     return ThreadView(
         thread=thread,
         page=page,
-        can_reply=(
+        is_suspended=is_suspended,
+        can_reply=not is_suspended
+        and (
             not thread.is_locked and not thread.is_hidden and category_postable(viewer=viewer, category=thread.category)
         ),
         can_moderate=can_moderate,
@@ -121,20 +127,10 @@ def thread_view(*, viewer: Any, thread: Thread, page_number: Any) -> ThreadView:
 
 
 def _flagged_ids(post_ids: list[int]) -> set[int]:
-    """Posts of ``post_ids`` with a report that no moderator has decided yet (one query)."""
-    from django.contrib.contenttypes.models import ContentType
+    """Posts of ``post_ids`` with a report no moderator has decided yet (one query; none for an empty page)."""
+    from apps.moderation.selectors import flagged_object_ids
 
-    from apps.moderation.enums import ReportStatus
-    from apps.moderation.models import Report
-
-    if not post_ids:
-        return set()
-    content_type = ContentType.objects.get_for_model(Post)
-    return set(
-        Report.objects.filter(content_type=content_type, object_id__in=post_ids, status=ReportStatus.OPEN)
-        .values_list("object_id", flat=True)
-        .distinct()
-    )
+    return flagged_object_ids(type_key="community.post", object_ids=post_ids)
 
 
 def post_get(*, viewer: Any, post_id: int) -> Post:
@@ -176,6 +172,11 @@ def followed_thread_list(*, viewer: Any, limit: int = 5) -> list[Thread]:
         .select_related("category")
         .order_by("-last_posted_at", "-id")[:limit]
     )
+
+
+def user_has_visible_post(user: Any) -> bool:
+    """Whether ``user`` has a post others can see: activity that lifts a new account's trust level."""
+    return Post.objects.filter(author_id=user.pk, hidden_at__isnull=True, thread__hidden_at__isnull=True).exists()
 
 
 def attachment_get(*, viewer: Any, attachment_id: int) -> Attachment:

@@ -20,9 +20,10 @@ from django.utils.text import slugify
 from apps.core.exceptions import PermissionDeniedError
 from apps.core.files import file_link_issue
 from apps.core.outbox import outbox_enqueue
-from apps.core.ratelimit import rate_limit_consume
 from apps.core.services import audit_log_record
 from apps.core.uploads import CheckedUpload, UploadRefused, private_file_save, upload_check, upload_name_clean
+from apps.moderation.guards import write_guard
+from apps.moderation.trust import may_attach_files, may_post_links, trust_rate_limit
 from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
 
@@ -32,8 +33,8 @@ from .constants import (
     ATTACHMENT_MAX_BYTES,
     ATTACHMENTS_PER_POST,
     POST_MAX_LENGTH,
-    POST_RATE_LIMIT,
-    POST_RATE_WINDOW_SECONDS,
+    POST_RATE_NEW,
+    POST_RATE_NORMAL,
     SEARCH_CONFIG,
     TITLE_MAX_LENGTH,
 )
@@ -49,7 +50,7 @@ from .exceptions import (
     ThreadNotFound,
 )
 from .locks import post_lock, thread_lock
-from .markdown import markdown_render
+from .markdown import markdown_has_links, markdown_render
 from .models import Attachment, Category, Post, PostRevision, Subscription, Thread
 from .selectors import attachment_get, category_get, post_get_for_edit, thread_get
 
@@ -80,20 +81,23 @@ def thread_title_clean(title: Any) -> str:
     return text
 
 
-def _write_checks(actor: Any) -> None:
-    """Before any write of ``actor``: signed in, and within the posting rate limit."""
+def _write_checks(actor: Any, *, body: str, files: Sequence[Any] = ()) -> None:
+    """Before any post or edit of ``actor``: signed in and not suspended; links and files only once their account
+    is trusted past NEW; within the posting rate limit (stricter for new accounts). Nothing is written yet."""
     if not is_signed_in(actor):
         raise PostingNotAllowed("Sign in to post.")
-    rate_limit_consume(
-        scope="community_post",
-        subject_id=actor.pk,
-        limit=POST_RATE_LIMIT,
-        window_seconds=POST_RATE_WINDOW_SECONDS,
-        message=(
-            f"You can post up to {POST_RATE_LIMIT} times a minute. Your post was not saved; "
-            "please wait a moment and send it again."
-        ),
-    )
+    write_guard(actor)
+    if markdown_has_links(body) and not may_post_links(actor):
+        raise InvalidPost(
+            "New accounts cannot post links yet. Take part for a day (a reading, or a post of your own) and "
+            "links open up; or write the address without making it a link."
+        )
+    if files and not may_attach_files(actor):
+        raise InvalidPost(
+            "New accounts cannot attach files yet. Take part for a day (a reading, or a post of your own) and "
+            "attachments open up."
+        )
+    trust_rate_limit(actor, action="community_post", normal=POST_RATE_NORMAL, new=POST_RATE_NEW)
 
 
 def _search_refresh(*, post: Post) -> None:
@@ -273,7 +277,7 @@ def _post_checks(*, actor: Any, category: Category, body: str, files: Sequence[A
     if not category_postable(viewer=actor, category=category):
         raise PostingNotAllowed()
     body = post_body_clean(body)
-    _write_checks(actor)
+    _write_checks(actor, body=body, files=files)
     return body
 
 
@@ -349,7 +353,7 @@ def post_edit(*, actor: Any, post_id: int, body: str, title: str | None = None) 
     revision and the post shows "edited"."""
     post_get_for_edit(viewer=actor, post_id=post_id)
     body = post_body_clean(body)
-    _write_checks(actor)
+    _write_checks(actor, body=body)
     post = post_lock(post_id=post_id)
     thread = thread_lock(thread_id=post.thread_id)
     if post.is_hidden:

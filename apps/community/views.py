@@ -52,16 +52,18 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def thread_new(request: HttpRequest, slug: str) -> HttpResponse:
     forum = selectors.category_get(viewer=request.user, slug=slug)
+    status = 400
     form = ThreadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             created = services.thread_create(actor=request.user, category_slug=slug, **form.cleaned_data)
         except DomainError as error:
             form.add_error(None, error.message)
+            status = error.status_code
         else:
             messages.success(request, "Your thread is posted. You will hear of replies.")
             return redirect("community:thread", pk=created.pk)
-    status = 400 if request.method == "POST" else 200
+    status = status if request.method == "POST" else 200
     return render(request, "community/thread_new.html", {"category": forum, "form": form}, status=status)
 
 
@@ -96,15 +98,17 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.thread_get(viewer=request.user, thread_id=pk)
     form = PostForm(request.POST, request.FILES)
+    status = 400
     if form.is_valid():
         try:
             post = services.post_reply(actor=request.user, thread_id=pk, **form.cleaned_data)
         except DomainError as error:
             form.add_error(None, error.message)
+            status = error.status_code
         else:
             messages.success(request, "Your reply is posted.", extra_tags="announce")
             return redirect(_post_url(post))
-    return _thread_render(request, pk, form, status=400)
+    return _thread_render(request, pk, form, status=status)
 
 
 @require_GET
@@ -119,15 +123,16 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_get_for_edit(viewer=request.user, post_id=pk)
     initial = {"body": post.body, "title": post.thread.title}
     form = PostEditForm(request.POST or None, initial=initial, with_title=post.is_first)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.post_edit(actor=request.user, post_id=pk, **form.cleaned_data)
         except DomainError as error:
             form.add_error(None, error.message)
+            status = error.status_code
         else:
             messages.success(request, "Your changes are saved.")
             return redirect(_post_url(post))
-    status = 400 if request.method == "POST" else 200
     return render(request, "community/post_edit.html", {"post": post, "form": form}, status=status)
 
 

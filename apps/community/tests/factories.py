@@ -39,6 +39,18 @@ def reply_by(author: Any, thread: Thread, body: str = "It means change.") -> Pos
     return post_reply(actor=author, thread_id=thread.pk, body=body)
 
 
+def established_member(**fields: Any) -> Any:
+    """A member past the NEW trust level by the site's own rule: an account over a day old with a visible forum
+    post (so they may post links and attach files)."""
+    from datetime import timedelta
+
+    user = UserFactory(date_joined=timezone.now() - timedelta(days=2), **fields)
+    category = Category.objects.order_by("pk").first() or forum(name=f"Forum {next(_names)}")
+    thread = Thread.objects.create(category=category, author=user, title="Hello", last_posted_at=timezone.now())
+    Post.objects.create(thread=thread, author=user, is_first=True, body="Hello", body_html="<p>Hello</p>")
+    return user
+
+
 def posts_written(thread: Thread, count: int, author: Any = None) -> list[Post]:
     """``count`` replies written straight into the table (a long thread, quickly), with the thread's counters."""
     author = author or UserFactory()

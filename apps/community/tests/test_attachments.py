@@ -12,7 +12,7 @@ from PIL import Image
 from apps.accounts.tests.factories import AdminFactory, UserFactory
 from apps.community.models import Attachment, Post, Thread
 from apps.community.services import post_reply
-from apps.community.tests.factories import forum, thread_by
+from apps.community.tests.factories import established_member, forum, thread_by
 from apps.moderation.services import content_hide
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def _new_thread(client, category, *files, title="With a picture"):
 def test_thread_form_photo_loses_its_gps_and_camera(client, _private_files):
     # given
     category = forum()
-    client.force_login(UserFactory())
+    client.force_login(established_member())
     assert Image.open(io.BytesIO(_jpeg_with_gps())).getexif().get_ifd(0x8825)  # the photo does carry a location
     # when
     response = _new_thread(client, category, _file(_jpeg_with_gps(), "holiday.jpg", "image/jpeg"))
@@ -98,19 +98,20 @@ def test_thread_form_lying_file_is_refused_with_a_reason_and_nothing_kept(
 ):
     # given
     category = forum()
-    client.force_login(UserFactory())
+    client.force_login(established_member())
+    stored_before = _stored_files(_private_files)
     # when
     response = _new_thread(client, category, _file(_png(), "fine.png"), _file(content, name, content_type))
     # then
     assert response.status_code == 400
     assert name in response.content.decode()
-    assert not Thread.objects.exists() and not Attachment.objects.exists()
-    assert _stored_files(_private_files) == []
+    assert not Thread.objects.exclude(title="Hello").exists() and not Attachment.objects.exists()
+    assert _stored_files(_private_files) == stored_before
 
 
 def test_reply_form_refuses_a_fifth_file(client, _private_files):
     thread = thread_by()
-    client.force_login(UserFactory())
+    client.force_login(established_member())
     files = [_file(_png(), f"p{n}.png") for n in range(5)]
     response = client.post(reverse("community:reply", args=[thread.pk]), {"body": "Five", "attachments": files})
     assert response.status_code == 400 and "at most 4 files" in response.content.decode()
@@ -119,7 +120,7 @@ def test_reply_form_refuses_a_fifth_file(client, _private_files):
 
 def test_reply_form_takes_a_pdf_and_the_page_lists_it(client):
     thread = thread_by()
-    client.force_login(UserFactory())
+    client.force_login(established_member())
     response = client.post(
         reverse("community:reply", args=[thread.pk]),
         {"body": "Notes attached", "attachments": [_file(CLEAN_PDF, "<b>notes</b>.pdf", "application/pdf")]},
@@ -133,7 +134,9 @@ def test_reply_form_takes_a_pdf_and_the_page_lists_it(client):
 
 def _thread_with_picture(category=None, author=None) -> tuple[Thread, Attachment]:
     thread = thread_by(author, category=category or forum())
-    post_reply(actor=UserFactory(), thread_id=thread.pk, body="A picture", attachments=[_file(_png(), "card.png")])
+    post_reply(
+        actor=established_member(), thread_id=thread.pk, body="A picture", attachments=[_file(_png(), "card.png")]
+    )
     return thread, Attachment.objects.get(post__thread=thread)
 
 
@@ -176,3 +179,13 @@ def test_visitor_gets_a_short_signed_storage_url_when_files_are_on_r2(client, s3
     response = client.get(reverse("community:attachment", args=[attachment.pk]))
     assert response.status_code == 302
     assert "X-Amz-Expires=60" in response["Location"] and "X-Amz-Signature=" in response["Location"]
+
+
+def test_new_account_cannot_attach_files_and_nothing_is_kept(client, _private_files):
+    thread = thread_by()
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("community:reply", args=[thread.pk]), {"body": "Mine", "attachments": [_file(_png(), "a.png")]}
+    )
+    assert response.status_code == 400 and "New accounts cannot attach files yet" in response.content.decode()
+    assert Post.objects.filter(thread=thread).count() == 1 and _stored_files(_private_files) == []

@@ -31,7 +31,7 @@ from apps.community.services import (
     unsubscribe_by_token,
     unsubscribe_token,
 )
-from apps.community.tests.factories import forum, reply_by, thread_by
+from apps.community.tests.factories import established_member, forum, reply_by, thread_by
 from apps.core.exceptions import PermissionDeniedError, RateLimitedError
 from apps.core.models import AuditLog
 from apps.core.outbox import outbox_drain
@@ -159,15 +159,77 @@ def test_post_reply_locked_thread_is_refused():
 
 
 def test_post_reply_eleventh_in_a_minute_is_rate_limited():
-    # given
+    # given: an established member (over a day old, with a visible post)
     thread = thread_by()
-    member = UserFactory()
+    member = established_member()
     for n in range(10):
         post_reply(actor=member, thread_id=thread.pk, body=f"Reply {n}")
     # when / then
     with pytest.raises(RateLimitedError):
         post_reply(actor=member, thread_id=thread.pk, body="One more")
-    assert Post.objects.filter(author=member).count() == 10
+    assert Post.objects.filter(author=member, thread=thread).count() == 10
+
+
+def test_post_reply_new_account_gets_the_stricter_limit():
+    thread = thread_by()
+    newcomer = UserFactory()
+    for n in range(3):
+        post_reply(actor=newcomer, thread_id=thread.pk, body=f"Reply {n}")
+    with pytest.raises(RateLimitedError, match="New accounts"):
+        post_reply(actor=newcomer, thread_id=thread.pk, body="A fourth")
+    assert Post.objects.filter(author=newcomer).count() == 3
+
+
+def test_links_refused_for_a_new_account_and_taken_from_an_established_one():
+    # given
+    thread = thread_by()
+    body = "See [my site](https://example.com)"
+    # when / then
+    with pytest.raises(InvalidPost, match="cannot post links"):
+        post_reply(actor=UserFactory(), thread_id=thread.pk, body=body)
+    with pytest.raises(InvalidPost, match="cannot post links"):
+        post_reply(actor=UserFactory(), thread_id=thread.pk, body="or www.example.com")
+    post = post_reply(actor=established_member(), thread_id=thread.pk, body=body)
+    assert 'href="https://example.com"' in post.body_html
+    assert Post.objects.filter(thread=thread).count() == 2
+
+
+def test_trust_rises_by_itself_with_a_visible_post():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.moderation.trust import TrustLevel, trust_level
+
+    # given: an account over a day old without activity
+    member = UserFactory(date_joined=timezone.now() - timedelta(days=2))
+    assert trust_level(member) == TrustLevel.NEW
+    # when it posts
+    thread_by(member)
+    member = type(member).objects.get(pk=member.pk)  # the level is cached per user object
+    # then
+    assert trust_level(member) == TrustLevel.BASIC
+
+
+def test_suspended_member_cannot_start_reply_or_edit_and_nothing_changes():
+    from apps.moderation.exceptions import UserSuspended
+    from apps.moderation.services.suspensions import user_suspend
+
+    # given
+    member = UserFactory()
+    category = forum()
+    thread = thread_by(member, category=category)
+    opening = thread.posts.get()
+    user_suspend(moderator=AdminFactory(), user=member, reason="Spam", until=None)
+    member = type(member).objects.get(pk=member.pk)  # as on the next request (the guard caches per user object)
+    # when / then
+    with pytest.raises(UserSuspended, match="Spam"):
+        thread_create(actor=member, category_slug=category.slug, title="Again", body="Buy")
+    with pytest.raises(UserSuspended):
+        post_reply(actor=member, thread_id=thread.pk, body="Buy")
+    with pytest.raises(UserSuspended):
+        post_edit(actor=member, post_id=opening.pk, body="Buy")
+    assert Post.objects.filter(author=member).count() == 1 and not PostRevision.objects.exists()
 
 
 def test_post_edit_keeps_the_earlier_text_and_title():

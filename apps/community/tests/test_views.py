@@ -234,3 +234,20 @@ def test_dashboard_lists_followed_threads(client):
     html = client.get(reverse("dashboards:client")).content.decode()
     assert "Threads you follow" in html and "My question about runes" in html
     assert "Someone else&#x27;s thread" not in html and "Someone else's thread" not in html
+
+
+def test_suspended_member_reply_and_new_thread_answer_403_with_the_reason(client):
+    from apps.moderation.services.suspensions import user_suspend
+
+    # given
+    member = UserFactory()
+    thread = thread_by()
+    user_suspend(moderator=AdminFactory(), user=member, reason="Spamming the forums", until=None)
+    client.force_login(member)
+    # when
+    reply = client.post(reverse("community:reply", args=[thread.pk]), {"body": "Hello"})
+    new = client.post(reverse("community:thread_new", args=[thread.category.slug]), {"title": "Hi", "body": "Hello"})
+    # then
+    assert reply.status_code == new.status_code == 403
+    assert "Spamming the forums" in reply.content.decode()
+    assert Thread.objects.count() == 1 and Post.objects.count() == 1
