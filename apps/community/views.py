@@ -18,7 +18,7 @@ from apps.core.parsing import id_or_none
 
 from . import selectors, services
 from .access import category_postable, forum_moderator
-from .exceptions import PostNotFound
+from .exceptions import InvalidPost, PostNotFound
 from .forms import PostEditForm, PostForm, SearchForm, ThreadForm
 from .markdown import markdown_quote
 from .models import Post
@@ -168,24 +168,31 @@ def follow(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("community:thread", pk=pk)
 
 
-@login_required
-@moderator_required
-@require_POST
-@domain_errors_redirect("community:thread", "pk")
-def pin(request: HttpRequest, pk: int) -> HttpResponse:
-    done = services.thread_pin(actor=request.user, thread_id=pk, pinned=_checked(request))
-    messages.success(request, "Thread pinned." if done.is_pinned else "Thread unpinned.")
-    return redirect("community:thread", pk=pk)
+THREAD_ACTIONS = {
+    "pin": (services.thread_pin, {"pinned": True}, "Thread pinned to the top of its forum."),
+    "unpin": (services.thread_pin, {"pinned": False}, "Thread unpinned."),
+    "lock": (services.thread_lock_set, {"locked": True}, "Thread locked: no new replies or edits."),
+    "unlock": (services.thread_lock_set, {"locked": False}, "Thread open for replies again."),
+}
 
 
 @login_required
 @moderator_required
-@require_POST
-@domain_errors_redirect("community:thread", "pk")
-def lock(request: HttpRequest, pk: int) -> HttpResponse:
-    done = services.thread_lock_set(actor=request.user, thread_id=pk, locked=_checked(request))
-    messages.success(request, "Thread locked." if done.is_locked else "Thread open for replies again.")
-    return redirect("community:thread", pk=pk)
+@require_http_methods(["GET", "POST"])
+@domain_errors_redirect("community:moderate", "pk")
+def moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    """A moderator's tools for one thread: pin or unpin, lock or unlock (each audited)."""
+    thread = selectors.thread_get(viewer=request.user, thread_id=pk)
+    if request.method == "POST":
+        action = THREAD_ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
+            raise InvalidPost("Choose what to do with the thread.")
+        service, values, done = action
+        service(actor=request.user, thread_id=pk, **values)
+        messages.success(request, done)
+        return redirect("community:thread", pk=pk)
+    opening = thread.posts.filter(is_first=True).only("pk").first()
+    return render(request, "community/moderate.html", {"thread": thread, "opening": opening})
 
 
 @require_GET

@@ -194,8 +194,8 @@ RULES: dict[str, Rule] = {
     "scheduling:exception_remove": owner("date_exception", exception_id="pk"),
     "scheduling:block_remove": owner("time_block", block_id="pk"),
     "community:post_edit": owner("community_post", pk="pk"),
-    "community:pin": staff_object("community_thread", pk="pk"),
-    "community:lock": staff_object("community_thread", pk="pk"),
+    "community:moderate": moderator_object("community_thread", pk="pk"),
+    "community:attachment": Rule("public", obj="community_attachment", kwargs={"pk": "pk"}),
     "live:stream": owner("private_stream", pk="pk"),
     "live:ticket": owner("private_stream", pk="pk"),
     "live:events": owner("private_stream", pk="pk"),
@@ -329,6 +329,7 @@ def world(settings, tmp_path):
     from django.core.files.storage import storages
 
     from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp, reader_application_create
+    from apps.community.models import Attachment
     from apps.community.services import unsubscribe_token
     from apps.community.tests.factories import forum, thread_by
     from apps.core.files import file_link_issue
@@ -391,7 +392,15 @@ def world(settings, tmp_path):
     file_key = storages["default"].save("matrix/file.txt", ContentFile(b"private"))
     file_link, file_url = file_link_issue(user=client, storage_key=file_key, filename="f.txt", purpose="core.matrix")
     file_link.token = file_url.split("/")[-2]
+    community_attachment = Attachment.objects.create(
+        post=community_thread.posts.get(),
+        storage_key=storages["default"].save("community/matrix.png", ContentFile(b"not served as a page")),
+        filename="matrix.png",
+        content_type="image/png",
+        size_bytes=20,
+    )
     objects = {
+        "community_attachment": community_attachment,
         "community_category": community_thread.category,
         "community_thread": community_thread,
         "community_post": community_thread.posts.get(),

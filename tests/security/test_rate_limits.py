@@ -71,6 +71,7 @@ CREATES_NOTHING = {
     "scheduling_join:join": "opens the booked reading's one room (idempotent per booking)",
     "community:follow": "follows or stops following one thread (one row per person and thread)",
     "community:unsubscribe": "removes one follow, from the signed link of an email",
+    "community:moderate": "a moderator pins, unpins, locks or unlocks one thread (audited)",
 }
 
 UNSAFE = ("post", "put", "patch", "delete")

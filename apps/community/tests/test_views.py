@@ -186,7 +186,7 @@ def test_pin_by_admin_puts_the_thread_first(client):
     thread_by(UserFactory(), category=category, title="Newer thread")
     admin = AdminFactory()
     client.force_login(admin)
-    client.post(reverse("community:pin", args=[older.pk]), {"value": "on"})
+    client.post(reverse("community:moderate", args=[older.pk]), {"action": "pin"})
     html = client.get(reverse("community:category", args=[category.slug])).content.decode()
     assert html.index("Older thread") < html.index("Newer thread")
 
@@ -251,3 +251,23 @@ def test_suspended_member_reply_and_new_thread_answer_403_with_the_reason(client
     assert reply.status_code == new.status_code == 403
     assert "Spamming the forums" in reply.content.decode()
     assert Thread.objects.count() == 1 and Post.objects.count() == 1
+
+
+def test_moderate_by_a_granted_moderator_locks_and_a_member_gets_404(client):
+    from apps.moderation.services import moderator_grant
+
+    # given
+    thread = thread_by()
+    moderator = UserFactory()
+    moderator_grant(actor=AdminFactory(), user=moderator)
+    url = reverse("community:moderate", args=[thread.pk])
+    # when a member tries, then the moderator
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404 and client.post(url, {"action": "lock"}).status_code == 404
+    client.force_login(moderator)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"action": "lock"}).status_code == 302
+    # then
+    assert Thread.objects.get(pk=thread.pk).is_locked
+    assert client.post(url, {"action": "explode"}).status_code == 302  # refused, flashed, nothing changed
+    assert Thread.objects.get(pk=thread.pk).is_locked
