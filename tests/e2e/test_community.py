@@ -83,7 +83,8 @@ def test_xss_in_titles_posts_quotes_and_file_names_is_inert(live_server, new_pag
     page.goto(base + reverse("community:thread", args=[thread.pk]))
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.get_by_role("list", name="Attached files").get_by_role("img")).to_be_visible()
-    assert page.evaluate("() => document.querySelector('.forum-image').naturalWidth") == 60  # the picture loads
+    # the picture loads (through the member's own short-lived link)
+    page.wait_for_function("() => document.querySelector('.forum-image').naturalWidth === 60")
     _inert(page)
     opening = Post.objects.get(thread=thread, is_first=True)
     page.locator(f"#post-{opening.pk}").get_by_role("link", name=re.compile("^Quote")).click()
