@@ -78,6 +78,14 @@ app.conf.beat_schedule["live-streams-timeout"] = {
     "options": {"expires": 60},
 }
 
+# Shop: pending orders past their Checkout Session's expiry (plus grace) end and give their reserved stock back,
+# when Stripe's checkout.session.expired did not do it first (each order re-checked under its lock).
+app.conf.beat_schedule["shop-reservations-release"] = {
+    "task": "shop.reservations_release",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+
 # Payouts: the weekly batch (Mondays 09:00 UTC, apps.payouts.constants). Idempotent per reader and ISO week, and
 # each reader is taken with SKIP LOCKED, so overlapping runs on several workers pay nobody twice.
 from apps.payouts.constants import BATCH_HOUR_UTC, BATCH_WEEKDAY  # noqa: E402  (plain constants, no Django)
@@ -86,4 +94,15 @@ app.conf.beat_schedule["payouts-batch-weekly"] = {
     "task": "payouts.batch_weekly",
     # crontab counts days from Sunday (0), datetime.weekday() from Monday (0).
     "schedule": crontab(hour=BATCH_HOUR_UTC, minute=0, day_of_week=(BATCH_WEEKDAY + 1) % 7),
+}
+
+# Privacy: anonymise the accounts whose deletion grace period is over (each locked and re-checked, so overlapping
+# runs delete nobody twice), and delete the files of expired data exports.
+app.conf.beat_schedule["privacy-deletions-run"] = {
+    "task": "privacy.deletions_run",
+    "schedule": crontab(minute=23),
+}
+app.conf.beat_schedule["privacy-exports-expire"] = {
+    "task": "privacy.exports_expire",
+    "schedule": crontab(minute=53),
 }

@@ -6,6 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api import API_ERROR_RESPONSES
+
 from .models import User
 
 
@@ -21,6 +23,6 @@ class MeSerializer(serializers.ModelSerializer):
 class MeView(APIView):
     """The signed-in user's own account."""
 
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(responses={200: MeSerializer, **API_ERROR_RESPONSES})
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)

@@ -7,4 +7,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import emails  # noqa: F401  (registers this app's outbox handlers)
+        from . import (
+            emails,  # noqa: F401  (registers this app's outbox handlers)
+            privacy,  # noqa: F401  (registers this app's personal data)
+        )

@@ -23,3 +23,20 @@ def ids_from_csv(value: str, *, limit: int = 200) -> list[int]:
     """The valid ids of a comma-separated list (at most ``limit`` of them); anything else is left out."""
     ids = (id_or_none(part) for part in (value or "").split(",")[:limit])
     return [number for number in ids if number is not None]
+
+
+def json_contains_nul(value: Any) -> bool:
+    """Whether a parsed JSON value holds a NUL character in any key or string: PostgreSQL's text and jsonb cannot
+    store one, so such a value ends in a database error unless it is refused first."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
+from apps.core.parsing import id_or_none
 from apps.rtc.access import AccessDecision, AccessRefused, rtc_uid_for
 from apps.rtc.channels import channel_name_for
 from apps.rtc.enums import ChannelProfile, Modality, RtcRole
@@ -61,29 +62,67 @@ class StreamAccess:
         return self.is_host or (self.can_see and not self.is_removed and not self.needs_ticket)
 
 
-def stream_access_for(*, viewer: Any, stream: Stream) -> StreamAccess:
+@dataclass(frozen=True)
+class AccessFacts:
+    """The rows that decide a signed-in viewer's access to one stream, read in the statement that locks the stream
+    for a payment (``access_facts_sql``) instead of one query each."""
+
+    viewer_id: int
+    is_invited: bool
+    has_ticket_row: bool
+    is_removed: bool
+
+
+def access_facts_sql(*, stream: str, viewer_param: str) -> str:
+    """The select list of ``AccessFacts`` (after ``viewer_id``): SQL booleans for the stream aliased ``stream`` and
+    the viewer whose id is the placeholder ``viewer_param``. The same rows ``stream_access_for`` queries."""
+    invite, ticket, viewer = StreamInvite._meta.db_table, StreamTicket._meta.db_table, StreamViewer._meta.db_table
+    return (
+        f"EXISTS (SELECT 1 FROM {invite} WHERE stream_id = {stream}.id AND user_id = {viewer_param} "  # noqa: S608  # nosec B608: model tables, placeholders
+        "AND revoked_at IS NULL), "
+        f"EXISTS (SELECT 1 FROM {ticket} WHERE stream_id = {stream}.id AND user_id = {viewer_param}), "
+        f"EXISTS (SELECT 1 FROM {viewer} WHERE stream_id = {stream}.id AND user_id = {viewer_param} "
+        "AND removed_at IS NOT NULL)"
+    )
+
+
+def stream_access_for(*, viewer: Any, stream: Stream, facts: AccessFacts | None = None) -> StreamAccess:
+    """What ``viewer`` may do in ``stream``; ``facts`` (read with the stream) spare the queries."""
     if not getattr(viewer, "is_authenticated", False):
         return StreamAccess()
     if stream.host_id == viewer.pk:
         return StreamAccess(is_host=True, can_see=True, has_ticket=True)
+    if facts is not None and facts.viewer_id != viewer.pk:
+        raise ValueError("These access facts are another viewer's.")
     if stream.visibility == Visibility.PRIVATE:
-        can_see = StreamInvite.objects.filter(stream=stream, user_id=viewer.pk, revoked_at__isnull=True).exists()
+        can_see = (
+            facts.is_invited
+            if facts is not None
+            else StreamInvite.objects.filter(stream=stream, user_id=viewer.pk, revoked_at__isnull=True).exists()
+        )
     else:
         can_see = True
     if not can_see:
         return StreamAccess()
     has_ticket = stream.visibility != Visibility.PREMIUM or (
-        StreamTicket.objects.filter(stream=stream, user_id=viewer.pk).exists()
+        facts.has_ticket_row
+        if facts is not None
+        else StreamTicket.objects.filter(stream=stream, user_id=viewer.pk).exists()
     )
-    is_removed = StreamViewer.objects.filter(stream=stream, user_id=viewer.pk, removed_at__isnull=False).exists()
+    is_removed = (
+        facts.is_removed
+        if facts is not None
+        else StreamViewer.objects.filter(stream=stream, user_id=viewer.pk, removed_at__isnull=False).exists()
+    )
     return StreamAccess(can_see=True, has_ticket=has_ticket, is_removed=is_removed)
 
 
 def stream_rtc_access(*, user: Any, object_id: str) -> AccessDecision:
     """Agora token check of a stream (asked again on every renewal): the host publishes, members only watch."""
-    if not str(object_id).isdigit():
+    stream_id = id_or_none(object_id)
+    if stream_id is None:
         raise AccessRefused("This stream does not exist.", not_found=True)
-    stream = Stream.objects.filter(pk=int(object_id)).first()
+    stream = Stream.objects.filter(pk=stream_id).first()
     if stream is None:
         raise AccessRefused("This stream does not exist.", not_found=True)
     access = stream_access_for(viewer=user, stream=stream)

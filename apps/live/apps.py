@@ -24,3 +24,4 @@ class LiveConfig(AppConfig):
         presence_subscribe(STREAM_USE, on_presence_signal)
         moderatable_register(STREAM_MESSAGE_MODERATION)
         ledger_check_register("live_payments_match_ledger")(checks.payments_match_ledger)
+        from . import privacy  # noqa: F401  (registers this app's personal data)

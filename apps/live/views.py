@@ -21,6 +21,7 @@ from apps.core.exceptions import DomainError
 from apps.core.headers import media_capture_allowed
 from apps.core.htmx import htmx_error
 from apps.core.integrations import stripe_enabled
+from apps.core.parsing import id_or_none
 from apps.core.permissions import reader_required, verified_email_required
 from apps.core.ratelimit import rate_limited
 from apps.readers.selectors import reader_public_get
@@ -152,7 +153,7 @@ def events(request: HttpRequest, pk: int) -> HttpResponse:
     """The events after ``after``, appended to the page's list; the poller is replaced to ask for what follows."""
     stream = selectors.stream_get_member(viewer=request.user, stream_id=pk)
     after = request.GET.get("after", "0")
-    after_id = int(after) if after.isdigit() else 0
+    after_id = id_or_none(after) or 0
     items = selectors.event_list(stream=stream, after_id=after_id)
     last_id = items[-1].pk if items else after_id
     return render(
@@ -206,7 +207,7 @@ def gift(request: HttpRequest, pk: int) -> HttpResponse:
         sent = gift_send(
             actor=request.user,
             stream_id=pk,
-            gift_kind_id=int(kind_id) if kind_id.isdigit() else 0,
+            gift_kind_id=id_or_none(kind_id) or 0,
             client_key=request.POST.get("key"),
         )
     except DomainError as error:
@@ -246,7 +247,7 @@ def _topup_url(pk: int) -> str:
 
 def _top_up_and_send_offer(kind_id: str, key: str) -> dict[str, Any] | None:
     """What the "top up and send" form offers: this gift, its key, and a card payment of at least its price."""
-    kind = selectors.gift_kind_list_active().filter(pk=int(kind_id) if kind_id.isdigit() else 0).first()
+    kind = selectors.gift_kind_list_active().filter(pk=id_or_none(kind_id) or 0).first()
     if kind is None:
         return None
     low, high = topup_limits()
@@ -261,7 +262,7 @@ def gift_topup(request: HttpRequest, pk: int) -> HttpResponse:
     """Top up and send: pay by card through Stripe Checkout; back here, the wallet is credited first and the
     page offers to send the gift (with the same key, so it is sent once)."""
     selectors.stream_get_member(viewer=request.user, stream_id=pk)
-    kind = selectors.gift_kind_list_active().filter(pk=request.POST.get("gift_kind") or 0).first()
+    kind = selectors.gift_kind_list_active().filter(pk=id_or_none(request.POST.get("gift_kind")) or 0).first()
     if kind is None or not request.POST.get("key"):
         messages.error(request, "Choose a gift again.")
         return redirect("live:stream", pk=pk)
@@ -286,7 +287,7 @@ def gift_topup_return(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("live:stream", pk=pk)
     topup = topup_refresh(topup=topup_get_for_session(viewer=request.user, session_id=session_id))
     kind_id = request.GET.get("gift_kind", "")
-    kind = selectors.gift_kind_list_active().filter(pk=int(kind_id) if kind_id.isdigit() else 0).first()
+    kind = selectors.gift_kind_list_active().filter(pk=id_or_none(kind_id) or 0).first()
     context = {
         "stream": stream,
         "topup": topup,
@@ -401,7 +402,7 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors_redirect("live:host", "pk")
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
     user_id = request.POST.get("user", "")
-    stream_invite(actor=request.user, stream_id=pk, user_id=int(user_id) if user_id.isdigit() else 0)
+    stream_invite(actor=request.user, stream_id=pk, user_id=id_or_none(user_id) or 0)
     messages.success(request, "Invitation sent: they can open the stream from the Live page.")
     return redirect("live:host", pk=pk)
 

@@ -15,3 +15,4 @@ class MessagingConfig(AppConfig):
 
         moderatable_register(MESSAGE_MODERATION)
         register_access_check(CONVERSATION_USE, conversation_rtc_access)
+        from . import privacy  # noqa: F401  (registers this app's personal data)

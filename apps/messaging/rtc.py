@@ -36,7 +36,7 @@ def conversation_rtc_access(*, user: Any, object_id: str) -> AccessDecision:
         raise AccessRefused("Live updates need Agora RTM; new messages arrive by polling.", code="rtm_off")
     return AccessDecision(
         role=str(RtcRole.SUBSCRIBER),
-        channel_name=conversation_channel_name(int(object_id)),
+        channel_name=conversation_channel_name(conversation_id),
         uid=rtc_uid_for(user),
         modality=str(Modality.VOICE),
     )

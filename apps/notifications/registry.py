@@ -16,6 +16,8 @@ EMAIL_PREFERENCE_BY_CATEGORY: dict[str, str] = {
     "readings": "notify_email_readings",
     "account": "notify_email_account",
     "scheduling": "notify_email_readings",
+    # Orders, shipping and refunds are about the account's purchases.
+    "shop": "notify_email_account",
     # Forum replies are emailed per followed thread (each email has its own unsubscribe link), not by this
     # preference; a kind of this category is only ever sent in-app by ``notify``.
     "community": "notify_email_messages",

@@ -109,3 +109,19 @@ def notification_mark_all_read(*, user: Any) -> int:
 
 class NotificationNotFound(NotFound):
     default_message = "That notification does not exist."
+
+
+def notification_texts_remove(*, texts: Any, replacement: str = "[removed]") -> int:
+    """Replace every occurrence of each of ``texts`` in anyone's notification titles and bodies (a deleted account's
+    name, or the words it wrote that a notification quoted). Texts shorter than 3 characters are left alone: they
+    would match inside ordinary words. Inner helper: the caller holds the transaction. Returns rows changed."""
+    from django.db.models import Q, Value
+    from django.db.models.functions import Replace
+
+    changed = 0
+    for text in sorted({text for text in texts if text and len(text) >= 3}, key=len, reverse=True):
+        changed += Notification.objects.filter(Q(title__contains=text) | Q(body__contains=text)).update(
+            title=Replace("title", Value(text), Value(replacement)),
+            body=Replace("body", Value(text), Value(replacement)),
+        )
+    return changed

@@ -7,4 +7,7 @@ class PagesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import services  # noqa: F401  (registers this app's outbox handlers)
+        from . import (
+            privacy,  # noqa: F401  (registers this app's personal data)
+            services,  # noqa: F401  (registers this app's outbox handlers)
+        )

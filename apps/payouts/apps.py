@@ -22,3 +22,4 @@ class PayoutsConfig(AppConfig):
         for event_type, handler in EVENT_HANDLERS.items():
             stripe_event_handler_register(event_type, handler)
         ledger_check_register("payouts_in_transit_matches_pending")(in_transit_matches_pending)
+        from . import privacy  # noqa: F401  (registers this app's personal data)

@@ -14,6 +14,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from apps.accounts.enums import Role
+from apps.core.db import prepared_cursor
 from apps.wallet.models import Account
 
 from .constants import BATCH_HOUR_UTC, BATCH_WEEKDAY, REQUIREMENT_WORDS
@@ -27,7 +28,12 @@ def share_rate_of(reader: Any) -> Decimal | None:
     calls this, and only it."""
     if reader is None or getattr(reader, "pk", None) is None:
         return None
-    return PayoutAccount.objects.filter(reader_id=reader.pk).values_list("share_rate", flat=True).first()
+    # Read by every payment to a reader (each gift, ticket, paid reply): one plain statement, not a queryset
+    # compiled on every call.
+    with prepared_cursor() as cursor:
+        cursor.execute(f"SELECT share_rate FROM {PayoutAccount._meta.db_table} WHERE reader_id = %s", [reader.pk])  # noqa: S608  # nosec B608: a model table
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def payout_account_of(*, reader: Any) -> PayoutAccount | None:

@@ -17,7 +17,7 @@ from apps.core.integrations import stripe_enabled
 from apps.core.permissions import reader_required, verified_email_required
 from apps.core.ratelimit import rate_limited
 from apps.wallet import stripe_gateway
-from apps.wallet.services.webhooks import stripe_event_record
+from apps.wallet.services.webhooks import stripe_event_payload_problem, stripe_event_record
 
 from . import selectors, services
 
@@ -122,7 +122,8 @@ def stripe_connect_webhook(request: HttpRequest) -> HttpResponse:
         payload = json.loads(request.body)
     except (stripe_gateway.SignatureVerificationError, ValueError):
         return HttpResponse("Invalid payload or signature.", status=400, content_type="text/plain")
-    if not isinstance(payload, dict) or payload.get("object") != "event" or not payload.get("id"):
-        return HttpResponse("Not a Stripe event.", status=400, content_type="text/plain")
+    problem = stripe_event_payload_problem(payload)
+    if problem:
+        return HttpResponse(problem, status=400, content_type="text/plain")
     _, created = stripe_event_record(payload=payload)
     return JsonResponse({"received": True, "duplicate": not created})

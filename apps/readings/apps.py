@@ -35,3 +35,4 @@ class ReadingsConfig(AppConfig):
         moderatable_register(REVIEW_MODERATION)
         moderatable_register(CHAT_MESSAGE_MODERATION)
         trust_activity_register(has_completed_reading)
+        from . import privacy  # noqa: F401  (registers this app's personal data)

@@ -19,6 +19,7 @@ from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.headers import media_capture_allowed
 from apps.core.htmx import htmx_error
+from apps.core.parsing import id_or_none
 from apps.core.permissions import reader_required, staff_required
 from apps.core.ratelimit import rate_limited
 from apps.moderation.selectors import flagged_object_ids
@@ -254,7 +255,7 @@ def chat(request: HttpRequest, pk: int) -> HttpResponse:
         response["HX-Trigger"] = "chat-refresh"
         return response
     after = request.GET.get("after", "0")
-    after_id = int(after) if after.isdigit() else 0
+    after_id = id_or_none(after) or 0
     items = list(selectors.session_message_list(viewer=request.user, session_id=pk, after_id=after_id))
     last_id = items[-1].pk if items else after_id
     return render(request, "readings/partials/_chat_messages.html", {"items": items, "last_id": last_id, "pk": pk})

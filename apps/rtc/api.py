@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from apps.core.api import API_ERROR_RESPONSES
+
 from .enums import ConnectionState
 from .services import rtc_connection_event_record, rtc_token_issue, rtc_token_renew
 
@@ -60,10 +62,15 @@ class CredentialsSerializer(serializers.Serializer):
     rtm = serializers.DictField(allow_null=True)
 
 
+class PresenceRecordedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=ConnectionState.choices)
+
+
 class RtcTokenIssueView(APIView):
     throttle_classes = [RtcTokenThrottle]
 
-    @extend_schema(request=TokenSerializer, responses={200: CredentialsSerializer})
+    @extend_schema(request=TokenSerializer, responses={200: CredentialsSerializer, **API_ERROR_RESPONSES})
     def post(self, request: Request) -> Response:
         data = TokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -74,7 +81,7 @@ class RtcTokenIssueView(APIView):
 class RtcTokenRenewView(APIView):
     throttle_classes = [RtcTokenThrottle]
 
-    @extend_schema(request=RenewSerializer, responses={200: CredentialsSerializer})
+    @extend_schema(request=RenewSerializer, responses={200: CredentialsSerializer, **API_ERROR_RESPONSES})
     def post(self, request: Request) -> Response:
         data = RenewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -92,7 +99,7 @@ class RtcTokenRenewView(APIView):
 class RtcPresenceView(APIView):
     throttle_classes = [RtcPresenceThrottle]
 
-    @extend_schema(request=PresenceSerializer, responses={201: None})
+    @extend_schema(request=PresenceSerializer, responses={201: PresenceRecordedSerializer, **API_ERROR_RESPONSES})
     def post(self, request: Request) -> Response:
         data = PresenceSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -12,3 +12,4 @@ class RtcConfig(AppConfig):
         from .diagnostics import DIAGNOSTICS_USE, diagnostics_rtc_access
 
         register_access_check(DIAGNOSTICS_USE, diagnostics_rtc_access)
+        from . import privacy  # noqa: F401  (registers this app's personal data)

@@ -144,7 +144,7 @@ def agora_kick_rule_create(*, channel_name: str, uid: int, minutes: int) -> dict
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=settings.AGORA_REST_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=settings.AGORA_REST_TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310: https Agora URL
             raw = response.read()
     except urllib.error.HTTPError as error:
         detail = error.read()[:300].decode("utf-8", "replace")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.core.exceptions import DomainError, IntegrationNotConfigured
 from apps.core.integrations import agora_enabled
+from apps.core.parsing import json_contains_nul
 
 from . import tokens
 from .access import AccessDecision, AccessRefused, access_decide
@@ -289,15 +290,23 @@ def ncs_signature_valid(*, body: bytes, signature_v2: str | None, signature_v1: 
     return False
 
 
+# The columns the numbers go to: bigint, and (product and event type) a positive integer.
+_BIGINT_MAX = 2**63 - 1
+_POSITIVE_INT_MAX = 2**31 - 1
+
+
 def _int_or_none(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
+    if isinstance(value, bool) or not isinstance(value, int | str) or len(str(value)) > 20:
         raise DomainError("A numeric NCS field is malformed.", code="invalid_ncs")
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise DomainError("A numeric NCS field is malformed.", code="invalid_ncs")
+    if not -_BIGINT_MAX <= number <= _BIGINT_MAX:
+        raise DomainError("A numeric NCS field is out of range.", code="invalid_ncs")
+    return number
 
 
 @transaction.atomic(durable=True)
@@ -313,13 +322,20 @@ def ncs_event_record(*, payload: dict[str, Any]) -> tuple[NcsEvent, bool]:
     event_type = _int_or_none(payload.get("eventType"))
     if not isinstance(notice_id, str) or not notice_id or event_type is None or not isinstance(body, dict):
         raise DomainError("Not an Agora notification.", code="invalid_ncs")
+    if not 0 <= event_type <= _POSITIVE_INT_MAX or json_contains_nul(payload):
+        raise DomainError("Not an Agora notification.", code="invalid_ncs")
     existing = NcsEvent.objects.filter(notice_id=notice_id).first()
     if existing is not None:
         return existing, False
     product_id = _int_or_none(payload.get("productId")) or 0
+    if not 0 <= product_id <= _POSITIVE_INT_MAX:
+        raise DomainError("Not an Agora notification.", code="invalid_ncs")
     uid = _int_or_none(body.get("uid"))
     client_seq = _int_or_none(body.get("clientSeq"))
-    channel_name = str(body.get("channelName") or "")[:64]
+    channel_name = body.get("channelName") or ""
+    if not isinstance(channel_name, str):
+        raise DomainError("Not an Agora notification.", code="invalid_ncs")
+    channel_name = channel_name[:64]
     event = NcsEvent(
         notice_id=notice_id[:128],
         product_id=product_id,

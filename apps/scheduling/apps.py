@@ -22,3 +22,4 @@ class SchedulingConfig(AppConfig):
         hold_subject_register(BOOKING_SUBJECT, finished=finished_bookings)
         # The booked reading's room is a prepaid reading of the readings app, which calls back when it is over.
         prepaid_subject_register(BOOKING_SUBJECT, on_finished=booking_reading_finished)
+        from . import privacy  # noqa: F401  (registers this app's personal data)

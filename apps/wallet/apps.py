@@ -12,3 +12,4 @@ class WalletConfig(AppConfig):
         from apps.wallet.services.refunds import REFUND_SUBJECT, refunds_finished
 
         hold_subject_register(REFUND_SUBJECT, finished=refunds_finished)
+        from . import privacy  # noqa: F401  (registers this app's personal data)

@@ -6,9 +6,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import QuerySet
 
+from apps.core.db import prepared_cursor
 from apps.wallet.models import Account, Dispute, Refund, TopUp
 
 
@@ -51,7 +51,7 @@ def account_balances_lock(account_ids: Iterable[int]) -> dict[int, LockedBalance
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_balances_lock_sql(len(ids)), ids)
         rows = cursor.fetchall()
     return {pk: LockedBalance(pk, kind, balance, is_frozen) for pk, kind, balance, is_frozen in rows}

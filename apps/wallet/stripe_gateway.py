@@ -158,6 +158,85 @@ def webhook_event_construct(*, payload: bytes, signature_header: str, secret: st
     )
 
 
+# --- The shop's catalog and checkout (apps.shop) ------------------------------------------------------
+
+
+def product_retrieve(product_id: str) -> dict[str, Any] | None:
+    """The product as Stripe holds it now, or None when Stripe no longer has it (deleted)."""
+    try:
+        return as_dict(_client().v1.products.retrieve(product_id))
+    except stripe.InvalidRequestError as exc:
+        if exc.code == "resource_missing":
+            return None
+        raise
+
+
+def price_retrieve(price_id: str) -> dict[str, Any] | None:
+    """The price as Stripe holds it now, or None when Stripe no longer has it."""
+    try:
+        return as_dict(_client().v1.prices.retrieve(price_id))
+    except stripe.InvalidRequestError as exc:
+        if exc.code == "resource_missing":
+            return None
+        raise
+
+
+def products_iter() -> Iterator[dict[str, Any]]:
+    """Every product, active or archived, page by page."""
+    page = _client().v1.products.list(params={"limit": 100})
+    for product in page.auto_paging_iter():
+        yield as_dict(product)
+
+
+def prices_iter() -> Iterator[dict[str, Any]]:
+    """Every price, active or archived, page by page."""
+    page = _client().v1.prices.list(params={"limit": 100})
+    for price in page.auto_paging_iter():
+        yield as_dict(price)
+
+
+def shop_checkout_session_create(
+    *,
+    line_items: list[dict[str, Any]],
+    metadata: dict[str, str],
+    customer_email: str,
+    shipping_countries: list[str] | None,
+    shipping_rate_ids: list[str],
+    expires_at: int,
+    success_url: str,
+    cancel_url: str,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """A Checkout Session for a shop order, with Stripe prices only and promotion codes allowed; a shipping address
+    (and shipping rates) only when ``shipping_countries`` is given (the cart holds physical items)."""
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "client_reference_id": metadata["order_id"],
+        "customer_email": customer_email,
+        "line_items": line_items,
+        "allow_promotion_codes": True,
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+        "expires_at": expires_at,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    if shipping_countries:
+        params["shipping_address_collection"] = {"allowed_countries": shipping_countries}
+        params["shipping_options"] = [{"shipping_rate": rate} for rate in shipping_rate_ids]
+    session = _client().v1.checkout.sessions.create(
+        params=params,  # type: ignore[arg-type]
+        options={"idempotency_key": idempotency_key},
+    )
+    return as_dict(session)
+
+
+def checkout_session_line_items(session_id: str) -> list[dict[str, Any]]:
+    """A Checkout Session's line items (not in its webhook payload): price, quantity and amounts of each."""
+    page = _client().v1.checkout.sessions.line_items.list(session_id, params={"limit": 100})
+    return [as_dict(item) for item in page.auto_paging_iter()]
+
+
 # --- Connect: reader accounts and transfers (apps.payouts) ------------------------------------------------
 
 

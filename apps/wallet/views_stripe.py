@@ -22,7 +22,7 @@ from apps.wallet.forms_stripe import RefundForm, TopUpConfirmForm, TopUpForm
 from apps.wallet.selectors import wallet_balance
 from apps.wallet.services.refunds import refund_limit, refund_request
 from apps.wallet.services.topups import topup_limits, topup_refresh, topup_start
-from apps.wallet.services.webhooks import stripe_event_record
+from apps.wallet.services.webhooks import stripe_event_payload_problem, stripe_event_record
 
 
 def _topup_page(request: HttpRequest, form: TopUpForm, status: int = 200) -> HttpResponse:
@@ -92,8 +92,9 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         payload = json.loads(request.body)
     except (stripe_gateway.SignatureVerificationError, ValueError):
         return HttpResponse("Invalid payload or signature.", status=400, content_type="text/plain")
-    if not isinstance(payload, dict) or payload.get("object") != "event" or not payload.get("id"):
-        return HttpResponse("Not a Stripe event.", status=400, content_type="text/plain")
+    problem = stripe_event_payload_problem(payload)
+    if problem:
+        return HttpResponse(problem, status=400, content_type="text/plain")
     _, created = stripe_event_record(payload=payload)
     return JsonResponse({"received": True, "duplicate": not created})
 

@@ -12,50 +12,21 @@ Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/soul
 
 import argparse
 import json
-import multiprocessing
 import os
 import random
-import re
-import resource
 import shutil
-import subprocess
 import sys
 import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/soulseer_bench")
-os.environ["DATABASE_URL"] = BENCH_URL
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 
+from bench import harness  # noqa: E402 (the repository root is on the path from here on)
 
-def pg_args(url: str) -> tuple[list[str], str]:
-    parts = urlparse(url)
-    args = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres"]
-    return args, parts.path.lstrip("/")
-
-
-def ensure_database() -> None:
-    args, name = pg_args(BENCH_URL)
-    exists = subprocess.run(
-        ["psql", *args, "-d", "postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not exists:
-        subprocess.run(["createdb", *args, name], check=True)
-
-
-def setup_django() -> None:
-    import django
-
-    django.setup()
+BENCH_URL = harness.configure(default_url="postgres://postgres@127.0.0.1:5432/soulseer_bench", redis_db=14)
 
 
 def prepare(clients: int, readers: int) -> dict:
@@ -101,9 +72,8 @@ def prepare(clients: int, readers: int) -> dict:
     return {"tag": tag, "wallet_ids": wallet_ids, "earnings_ids": earnings_ids}
 
 
-def worker(index: int, seconds: float, plan: dict, start_at: float, queue) -> None:
-    from django.db import connection
-
+def posting_step(index: int, plan: dict) -> harness.Step:
+    """One gift-like posting from a random client wallet to a random reader (built in each worker process)."""
     from apps.wallet.models import Account
     from apps.wallet.services.ledger import house_account, split_reader_share, transaction_post
 
@@ -112,107 +82,33 @@ def worker(index: int, seconds: float, plan: dict, start_at: float, queue) -> No
     rng = random.Random(index)
     amount = Decimal("1.00")
     reader_amount, platform_amount = split_reader_share(amount)
-    latencies: list[float] = []
-    refused = 0
-    while time.time() < start_at:
-        time.sleep(0.001)
-    deadline = start_at + seconds
-    n = 0
-    while True:
-        began = time.perf_counter()
-        if time.time() >= deadline:
-            break
+
+    def step(n: int) -> None:
         wallet = accounts[rng.choice(plan["wallet_ids"])]
         earnings = accounts[rng.choice(plan["earnings_ids"])]
-        try:
-            transaction_post(
-                kind="gift",
-                idempotency_key=f"bench:{plan['tag']}:{index}:{n}",
-                postings=[(wallet, -amount), (earnings, reader_amount), (revenue, platform_amount)],
-            )
-        except Exception:  # an InsufficientFunds would mean the seed was too small
-            refused += 1
-        latencies.append(time.perf_counter() - began)
-        n += 1
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    connection.close()
-    queue.put({"latencies": latencies, "refused": refused, "cpu": usage.ru_utime + usage.ru_stime})
+        transaction_post(
+            kind="gift",
+            idempotency_key=f"bench:{plan['tag']}:{index}:{n}",
+            postings=[(wallet, -amount), (earnings, reader_amount), (revenue, platform_amount)],
+        )
+
+    return step
 
 
 def queries_per_posting(plan: dict) -> list[str]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from apps.wallet.models import Account
     from apps.wallet.services.ledger import house_account, transaction_post
 
     wallet = Account.objects.get(pk=plan["wallet_ids"][0])
     earnings = Account.objects.get(pk=plan["earnings_ids"][0])
     revenue = house_account("platform:revenue")
-    with CaptureQueriesContext(connection) as captured:
-        transaction_post(
+    return harness.statements_of(
+        lambda: transaction_post(
             kind="gift",
             idempotency_key=f"bench:{plan['tag']}:probe",
             postings=[(wallet, Decimal("-1.00")), (earnings, Decimal("0.70")), (revenue, Decimal("0.30"))],
         )
-    return [q["sql"].split(" ")[0] + " " + q["sql"][:60] for q in captured.captured_queries]
-
-
-def cpu_busy() -> tuple[float, float]:
-    fields = [float(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
-
-
-def run_ledger(workers: int, seconds: float, plan: dict) -> dict:
-    from django.db import connections
-
-    connections.close_all()
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    start_at = time.time() + 2.0
-    procs = [ctx.Process(target=worker, args=(i, seconds, plan, start_at, queue)) for i in range(workers)]
-    for proc in procs:
-        proc.start()
-    time.sleep(max(0.0, start_at - time.time()))
-    busy0, total0 = cpu_busy()
-    results = [queue.get(timeout=seconds + 120) for _ in procs]
-    busy1, total1 = cpu_busy()
-    for proc in procs:
-        proc.join()
-    latencies = sorted(x for r in results for x in r["latencies"])
-    done = len(latencies) - sum(r["refused"] for r in results)
-    return {
-        "transactions": done,
-        "refused": sum(r["refused"] for r in results),
-        "tps": done / seconds,
-        "p50_ms": latencies[len(latencies) // 2] * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
-        "max_ms": latencies[-1] * 1000,
-        "worker_cpu_ms_per_txn": sum(r["cpu"] for r in results) / max(done, 1) * 1000,
-        "machine_cpu_busy": (busy1 - busy0) / max(total1 - total0, 1),
-    }
-
-
-def run_pgbench(clients: int, seconds: int, scale: int) -> dict:
-    args, name = pg_args(BENCH_URL)
-    subprocess.run(["pgbench", *args, "-i", "-q", "-s", str(scale), name], check=True, capture_output=True)
-    busy0, total0 = cpu_busy()
-    out = subprocess.run(
-        ["pgbench", *args, "-c", str(clients), "-j", "2", "-T", str(seconds), "-r", name],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    busy1, total1 = cpu_busy()
-    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
-    latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
-    return {
-        "tps": tps,
-        "latency_avg_ms": latency,
-        "scale": scale,
-        "machine_cpu_busy": (busy1 - busy0) / (total1 - total0),
-    }
+    )
 
 
 def run_pgbench_posting_sql(clients: int, seconds: int, plan: dict) -> dict:
@@ -234,7 +130,6 @@ def run_pgbench_posting_sql(clients: int, seconds: int, plan: dict) -> dict:
             f"\\set e random({emin}, {emax})",
             "BEGIN;",
             "SELECT id, kind, balance, is_frozen FROM wallet_account WHERE id IN (:w, :e) ORDER BY id FOR UPDATE;",
-            f"SELECT id FROM wallet_transaction WHERE idempotency_key = {key};",
             "WITH t AS (INSERT INTO wallet_transaction (kind, idempotency_key, params_hash, created_at,"
             " stripe_event_id, stripe_payment_intent_id, stripe_checkout_session_id, stripe_refund_id,"
             " stripe_dispute_id, memo)"
@@ -248,19 +143,7 @@ def run_pgbench_posting_sql(clients: int, seconds: int, plan: dict) -> dict:
             "COMMIT;",
         ]
     )
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ledger-posting-{plan['tag']}.sql"
-    path.write_text(script + "\n")
-    args, name = pg_args(BENCH_URL)
-    out = subprocess.run(
-        ["pgbench", *args, "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", str(path), name],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    path.unlink()
-    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
-    latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
-    return {"tps": tps, "latency_avg_ms": latency}
+    return harness.run_pgbench_script(BENCH_URL, clients=clients, seconds=seconds, script=script)
 
 
 def main() -> None:
@@ -276,8 +159,8 @@ def main() -> None:
         sys.exit("pgbench is not installed (apt-get install postgresql-client).")
 
     load_before = os.getloadavg()
-    ensure_database()
-    setup_django()
+    harness.ensure_database(BENCH_URL)
+    harness.setup_django()
     from django.db import connection
 
     plan = prepare(opts.clients, opts.readers)
@@ -285,14 +168,27 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         server_version = cursor.fetchone()[0]
-    ledger = run_ledger(opts.workers, opts.seconds, plan)
+    run = harness.run_workers(posting_step, workers=opts.workers, seconds=opts.seconds, plan=plan)
+    ledger = {
+        "transactions": run["done"],
+        "refused": run["refused"],
+        "tps": run["per_second"],
+        "p50_ms": run["p50_ms"],
+        "p99_ms": run["p99_ms"],
+        "max_ms": run["max_ms"],
+        "worker_cpu_ms_per_txn": run["worker_cpu_ms"],
+        "machine_cpu_busy": run["machine_cpu_busy"],
+    }
 
     from django.core.management import call_command
 
     call_command("ledger_check", stdout=open(os.devnull, "w"))  # noqa: SIM115 (raises on any violation)
     posting_sql = run_pgbench_posting_sql(opts.workers, opts.seconds, plan)
     call_command("ledger_check", stdout=open(os.devnull, "w"))  # noqa: SIM115 (the raw SQL kept every invariant)
-    pgbench = [run_pgbench(opts.workers, opts.seconds, scale) for scale in (opts.pgbench_scale or [1])]
+    pgbench = [
+        harness.run_pgbench(BENCH_URL, clients=opts.workers, seconds=opts.seconds, scale=scale)
+        for scale in (opts.pgbench_scale or [1])
+    ]
 
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -60,8 +60,10 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.moderation",
     "apps.live",
+    "apps.shop",
     "apps.payouts",
     "apps.analytics",
+    "apps.privacy",
     "apps.community",
 ]
 
@@ -309,6 +311,19 @@ WALLET_TOPUP_PRESETS = env.list("WALLET_TOPUP_PRESETS", default=["10", "25", "50
 WALLET_TOPUP_MIN = env("WALLET_TOPUP_MIN", default="5.00")
 WALLET_TOPUP_MAX = env("WALLET_TOPUP_MAX", default="500.00")
 READER_DEFAULT_RATE = "0.70"
+
+# Shop (docs/SHOP.md). A Checkout Session, and the stock it holds, lasts this long (Stripe allows 30 min to 24 h
+# from the session's creation, which comes a moment after the order's: hence at least 31);
+# the sweep releases what Stripe did not report expired after the grace period.
+SHOP_CHECKOUT_MINUTES = env.int("SHOP_CHECKOUT_MINUTES", default=35)
+if not 31 <= SHOP_CHECKOUT_MINUTES <= 23 * 60:
+    raise ImproperlyConfigured("SHOP_CHECKOUT_MINUTES must be between 31 and 1380 (Stripe's Checkout expiry limits).")
+SHOP_RESERVATION_GRACE_MINUTES = env.int("SHOP_RESERVATION_GRACE_MINUTES", default=10)
+# Where physical items ship (ISO country codes), and the Stripe shipping rates offered at checkout.
+SHOP_SHIPPING_COUNTRIES = env.list("SHOP_SHIPPING_COUNTRIES", default=["US", "CA"])
+SHOP_SHIPPING_RATE_IDS = env.list("SHOP_SHIPPING_RATE_IDS", default=[])
+# How long a download link of a digital product works (the buyer can always get a fresh one from the order page).
+SHOP_DOWNLOAD_LINK_TTL = timedelta(hours=24)
 # Reader payouts (apps.payouts): the least a reader may ask for, and the least the weekly batch pays.
 PAYOUT_REQUEST_MINIMUM = env("PAYOUT_REQUEST_MINIMUM", default="15.00")
 PAYOUT_BATCH_MINIMUM = env("PAYOUT_BATCH_MINIMUM", default="1.00")
@@ -339,6 +354,9 @@ RATE_LIMITS = {
     "payouts.request": "5/h",
     "scheduling.availability": "60/h",  # weekly windows, days off and blocked times
     "scheduling.reschedule": "10/h",
+    # Counted by apps.privacy.services (one entry point each, but a request in progress uses no slot).
+    "privacy.export": "3/d",  # data exports: each one builds a ZIP of everything
+    "privacy.deletion": "5/d",  # account deletion requests: each one sends a confirmation email
 }
 
 # --- I18N ------------------------------------------------------------------------------------------

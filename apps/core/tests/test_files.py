@@ -194,7 +194,7 @@ def test_file_links_for_lists_a_users_links_of_one_purpose(stored_key):
 
 def _fetch(url: str) -> tuple[int, bytes, dict[str, str]]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=10) as response:  # nosec B310: the test's own http URL of the local S3 server
             return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, error.read(), dict(error.headers)

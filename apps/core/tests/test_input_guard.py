@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.accounts.tests.factories import UserFactory
 from apps.core.middleware import MAX_JSON_DEPTH, json_depth
-from apps.core.parsing import MAX_ID, id_or_none, ids_from_csv
+from apps.core.parsing import MAX_ID, id_or_none, ids_from_csv, json_contains_nul
 from apps.readers.tests.factories import ReaderProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +101,19 @@ def test_id_or_none_accepts_only_ascii_digits_within_bigint(value, expected):
 def test_ids_from_csv_keeps_the_valid_ids_and_caps_their_number():
     assert ids_from_csv("3,²,x,,5") == [3, 5]
     assert len(ids_from_csv(",".join(["1"] * 500))) == 200
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"a": ["b", {"c": "d"}]}, False),
+        ({"a": ["b", {"c": "d\x00"}]}, True),
+        ({"a\x00": 1}, True),
+        (["\x00"], True),
+        ("plain", False),
+        (12, False),
+        (None, False),
+    ],
+)
+def test_json_contains_nul_finds_a_nul_in_any_key_or_string(value, expected):
+    assert json_contains_nul(value) is expected

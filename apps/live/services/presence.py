@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from apps.core.parsing import id_or_none
 from apps.rtc.models import PresenceSignal
 
 from ..access import stream_access_for
@@ -20,9 +21,10 @@ def stream_presence_apply(signal: PresenceSignal) -> str:
 
     Small conditional UPDATEs only, so it runs in the hook itself (after the signal's commit).
     """
-    if signal.user is None or not signal.object_id.isdigit():
+    stream_id = id_or_none(signal.object_id)
+    if signal.user is None or stream_id is None:
         return "ignored"
-    stream = Stream.objects.filter(pk=int(signal.object_id), state=StreamState.LIVE).first()
+    stream = Stream.objects.filter(pk=stream_id, state=StreamState.LIVE).first()
     if stream is None:
         return "ignored"
     user: Any = signal.user

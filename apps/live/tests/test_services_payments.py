@@ -5,8 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.accounts.tests.factories import UserFactory
+from apps.live.access import stream_access_for
 from apps.live.enums import EventKind, Visibility
 from apps.live.exceptions import (
     GiftKindNotFound,
@@ -17,7 +21,8 @@ from apps.live.exceptions import (
     StreamNotLive,
     TicketNotNeeded,
 )
-from apps.live.models import StreamEvent, StreamGift, StreamTicket
+from apps.live.locks import stream_gift_lock
+from apps.live.models import StreamEvent, StreamGift, StreamTicket, StreamViewer
 from apps.live.services.payments import gift_send, ticket_buy
 from apps.live.services.streams import stream_end, stream_invite, viewer_heartbeat, viewer_remove
 from apps.wallet.enums import TransactionKind
@@ -344,3 +349,78 @@ def test_gift_and_ticket_unverified_email_refused_nothing_written():
         ticket_buy(actor=viewer, stream_id=premium.pk)
     assert not StreamGift.objects.exists() and not StreamTicket.objects.exists()
     assert balance(f"wallet:{viewer.pk}") == D("20.00")
+
+
+# --- the gift's statements and the access facts read with the stream ----------------------------------------------
+
+
+def test_gift_send_runs_six_statements_in_its_transaction():
+    # given: a viewer and a reader whose accounts exist (a first gift creates the reader's earnings account)
+    stream = live_stream()
+    kind = gift_kind("1.00")
+    viewer = funded(amount="10.00")
+    gift_send(actor=funded(), stream_id=stream.pk, gift_kind_id=kind.pk, client_key="warm-up-key-1")
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        gift_send(actor=viewer, stream_id=stream.pk, gift_kind_id=kind.pk, client_key="counted-key-1")
+    # then: the stream held with what the gift checks, the reader's rate, the three accounts, the ledger's lock and
+    # write, the gift with its event
+    statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) == 6, statements
+    assert "FOR KEY SHARE" in statements[0]
+    assert statements[-1].startswith("WITH g AS (INSERT INTO live_streamgift")
+    assert StreamEvent.objects.filter(kind=EventKind.GIFT, user=viewer).count() == 1
+
+
+@pytest.mark.parametrize("visibility", [Visibility.PUBLIC, Visibility.PRIVATE, Visibility.PREMIUM])
+@pytest.mark.parametrize("invited", [False, True])
+@pytest.mark.parametrize("ticket", [False, True])
+@pytest.mark.parametrize("removed", [False, True])
+def test_stream_gift_lock_access_facts_decide_as_the_queries_do(visibility, invited, ticket, removed):
+    # given: a viewer in every combination of invite, ticket and removal
+    host = make_host()
+    viewer = funded(follower_of(host))
+    stream = live_stream(host, visibility=visibility, price="3.00" if visibility == Visibility.PREMIUM else None)
+    if invited and visibility == Visibility.PRIVATE:
+        stream_invite(actor=host, stream_id=stream.pk, user_id=viewer.pk)
+    if ticket and visibility == Visibility.PREMIUM:
+        ticket_buy(actor=viewer, stream_id=stream.pk)
+    if removed:
+        StreamViewer.objects.create(stream=stream, user=viewer, last_seen_at=timezone.now(), removed_at=timezone.now())
+    # when
+    with transaction.atomic():
+        found = stream_gift_lock(stream_id=stream.pk, sender_id=viewer.pk, gift_kind_id=0, client_key="facts-key")
+    # then
+    assert found.payment is not None and found.gift_kind is None and found.earlier_gift is None
+    assert found.payment.stream.host == host
+    assert found.payment.payer_email_verified
+    by_facts = stream_access_for(viewer=viewer, stream=found.payment.stream, facts=found.payment.facts)
+    assert by_facts == stream_access_for(viewer=viewer, stream=stream)
+
+
+def test_gift_send_key_used_in_another_stream_refused_even_if_this_stream_does_not_exist():
+    # given
+    stream = live_stream()
+    viewer = funded()
+    kind = gift_kind()
+    gift_send(actor=viewer, stream_id=stream.pk, gift_kind_id=kind.pk, client_key="moved-key-1")
+    # when / then
+    with pytest.raises(IdempotencyConflict):
+        gift_send(actor=viewer, stream_id=stream.pk + 1000, gift_kind_id=kind.pk, client_key="moved-key-1")
+    with pytest.raises(StreamNotFound):
+        gift_send(actor=viewer, stream_id=stream.pk + 1000, gift_kind_id=kind.pk, client_key="fresh-key-1")
+
+
+def test_gift_send_replayed_after_the_stream_ended_returns_the_gift():
+    # given
+    stream = live_stream()
+    viewer = funded(amount="1.00")
+    kind = gift_kind("1.00")
+    first = gift_send(actor=viewer, stream_id=stream.pk, gift_kind_id=kind.pk, client_key="before-end-1")
+    stream_end(actor=stream.host, stream_id=stream.pk)
+    # when
+    again = gift_send(actor=viewer, stream_id=stream.pk, gift_kind_id=kind.pk, client_key="before-end-1")
+    # then
+    assert again.pk == first.pk
+    assert StreamGift.objects.count() == 1
+    assert balance(f"wallet:{viewer.pk}") == D("0.00")

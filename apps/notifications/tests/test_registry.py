@@ -14,7 +14,7 @@ from apps.notifications.registry import (
 from apps.notifications.services import notify
 
 
-@pytest.mark.parametrize("key", ["nocategory", "Account.Thing", "account.", "account.two.dots", "shop.sold"])
+@pytest.mark.parametrize("key", ["nocategory", "Account.Thing", "account.", "account.two.dots", "forum.posted"])
 def test_notification_kind_register_bad_key_refused_at_start_up(key):
     with pytest.raises(ImproperlyConfigured):
         notification_kind_register(key, label="Bad")

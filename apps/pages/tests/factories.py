@@ -35,3 +35,6 @@ def ensure_initial_policies() -> None:
 
     migration = importlib.import_module("apps.pages.migrations.0002_initial_policies")
     migration.create_policies(apps, None)
+    importlib.import_module(
+        "apps.pages.migrations.0003_privacy_policy_export_and_deletion"
+    ).describe_export_and_deletion(apps, None)

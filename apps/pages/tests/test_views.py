@@ -21,21 +21,23 @@ CONTACT = {
 
 
 @pytest.mark.parametrize(
-    ("url_name", "path", "expected"),
+    ("url_name", "path", "expected", "version"),
     [
-        ("pages:terms", "/terms/", "Readers keep 70%"),
-        ("pages:privacy", "/privacy/", "They are NOT end-to-end encrypted."),
-        ("pages:refunds", "/refunds/", "You cancel between 24 hours and 2 hours before the start: 50% refund."),
+        ("pages:terms", "/terms/", "Readers keep 70%", 1),
+        ("pages:privacy", "/privacy/", "They are NOT end-to-end encrypted.", 2),
+        ("pages:privacy", "/privacy/", "Each download link works for 24 hours", 2),
+        ("pages:privacy", "/privacy/", "your account is deleted after 14 days", 2),
+        ("pages:refunds", "/refunds/", "You cancel between 24 hours and 2 hours before the start: 50% refund.", 1),
     ],
 )
-def test_policy_page_renders_current_text_and_version(client, policies, url_name, path, expected):
+def test_policy_page_renders_current_text_and_version(client, policies, url_name, path, expected, version):
     # when
     response = client.get(reverse(url_name))
     # then
     assert reverse(url_name) == path
     assert response.status_code == 200
     assert expected in response.content.decode()
-    assert "Version 1" in response.content.decode()
+    assert f"Version {version}" in response.content.decode()
 
 
 def test_policy_page_markup_in_body_is_shown_as_text(client, policies):

@@ -17,7 +17,7 @@ def slot_links(slots: list, confirm_url: str, duration: int) -> SafeString:
     Only the URL comes from outside this app and is escaped; every other part is written by ``slot_page`` from
     digits and English day and month names (``param``, ``clock``, ``label``) or is an int (``duration``)."""
     url, minutes = escape(confirm_url), int(duration)
-    return mark_safe(  # noqa: S308 - the parts are escaped or made of digits and day/month names (see above)
+    return mark_safe(  # noqa: S308  # nosec B308 B703: parts escaped or digits and day/month names (see above)
         "".join(
             f'<li><a class="btn btn-secondary btn-sm" data-slot="{slot.param}" '
             f'href="{url}?start={slot.param}&amp;duration={minutes}" '

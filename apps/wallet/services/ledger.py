@@ -16,13 +16,15 @@ import json
 import re
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core.db import prepared_cursor
 from apps.wallet.enums import (
     FROZEN_DEBIT_KINDS,
     HOUSE_ACCOUNT_CODES,
@@ -54,6 +56,8 @@ REFERENCE_FIELDS = frozenset(
         "stripe_dispute_id",
     }
 )
+# ``TransactionKind.values`` builds a list on every access; every posting checks its kind.
+_TRANSACTION_KINDS = frozenset(TransactionKind.values)
 # Text reference columns: empty, never NULL.
 _TEXT_REFS = frozenset(field for field in REFERENCE_FIELDS if field.startswith("stripe_") or field == "subject_type")
 # The per-domain reference columns that predate the subject pair; each implies its subject.
@@ -63,21 +67,74 @@ LEGACY_SUBJECT_FIELDS = {"session_id": "session", "booking_id": "booking", "orde
 # --- accounts ----------------------------------------------------------------------------------------
 
 
-def _account(code: str, kind: Any, user: Any = None, **subject: Any) -> Account:
-    # get_or_create retries the read after an IntegrityError inside a savepoint: safe when two requests
-    # create the same account at once.
-    account, _ = Account.objects.get_or_create(code=code, defaults={"kind": kind, "user": user, **subject})
-    return account
+class AccountSpec(NamedTuple):
+    """One account named by its code, with what creating it on first use needs."""
+
+    code: str
+    kind: Any  # an AccountKind
+    user_id: int | None = None
+    subject_type: str = ""
+    subject_id: int | None = None
+
+
+def wallet_spec(user: Any) -> AccountSpec:
+    return AccountSpec(f"wallet:{user.pk}", AccountKind.WALLET, user.pk)
+
+
+def earnings_spec(user: Any) -> AccountSpec:
+    return AccountSpec(f"earnings:{user.pk}", AccountKind.EARNINGS, user.pk)
+
+
+def house_spec(code: str) -> AccountSpec:
+    try:
+        return AccountSpec(code, HOUSE_ACCOUNT_CODES[code])
+    except KeyError:
+        raise ValueError(f"Unknown house account {code!r}; expected one of {sorted(HOUSE_ACCOUNT_CODES)}.")
+
+
+@lru_cache(maxsize=1)
+def _accounts_by_code_sql() -> tuple[str, tuple[str, ...]]:
+    fields = tuple(field.attname for field in Account._meta.concrete_fields)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in Account._meta.concrete_fields)
+    return f"SELECT {columns} FROM wallet_account WHERE code = ANY(%s)", fields  # noqa: S608  # nosec B608: model columns
+
+
+def accounts_get(*specs: AccountSpec) -> list[Account]:
+    """The accounts ``specs`` name, in their order, read in ONE query; one that does not exist yet is created.
+
+    A payment names its three accounts at once (the payer's wallet, the reader's earnings, platform:revenue)
+    instead of one query per getter. Creating is rare (an account's first use) and goes through
+    ``get_or_create``, which is safe when two requests create the same account at once.
+    """
+    if not specs:
+        return []
+    sql, fields = _accounts_by_code_sql()
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [[spec.code for spec in specs]])
+        rows = cursor.fetchall()
+    found = {account.code: account for account in (Account.from_db(connection.alias, fields, row) for row in rows)}
+    for spec in specs:
+        if spec.code not in found:
+            found[spec.code], _ = Account.objects.get_or_create(
+                code=spec.code,
+                defaults={
+                    "kind": spec.kind,
+                    "user_id": spec.user_id,
+                    "subject_type": spec.subject_type,
+                    "subject_id": spec.subject_id,
+                },
+            )
+    return [found[spec.code] for spec in specs]
 
 
 def wallet_account(user: Any) -> Account:
     """The client wallet of ``user`` (created on first use)."""
-    return _account(f"wallet:{user.pk}", AccountKind.WALLET, user)
+    return accounts_get(wallet_spec(user))[0]
 
 
 def earnings_account(user: Any) -> Account:
     """The reader earnings account of ``user`` (created on first use)."""
-    return _account(f"earnings:{user.pk}", AccountKind.EARNINGS, user)
+    return accounts_get(earnings_spec(user))[0]
 
 
 def hold_account(subject_type: str, subject_id: int) -> Account:
@@ -86,21 +143,19 @@ def hold_account(subject_type: str, subject_id: int) -> Account:
     with ``apps.wallet.hold_subjects.hold_subject_register``. An unknown type raises ``ValueError``."""
     subject = hold_subject_get(subject_type)
     subject_id = int(subject_id)
-    return _account(
-        f"hold:{subject.subject_type}:{subject_id}",
-        subject.account_kind,
-        subject_type=subject.subject_type,
-        subject_id=subject_id,
-    )
+    return accounts_get(
+        AccountSpec(
+            f"hold:{subject.subject_type}:{subject_id}",
+            subject.account_kind,
+            subject_type=subject.subject_type,
+            subject_id=subject_id,
+        )
+    )[0]
 
 
 def house_account(code: str) -> Account:
     """One of the platform's own accounts: platform:revenue, platform:losses, stripe:cash, payouts:in_transit."""
-    try:
-        kind = HOUSE_ACCOUNT_CODES[code]
-    except KeyError:
-        raise ValueError(f"Unknown house account {code!r}; expected one of {sorted(HOUSE_ACCOUNT_CODES)}.")
-    return _account(code, kind)
+    return accounts_get(house_spec(code))[0]
 
 
 # A freeze only an admin lifts is never replaced by a dispute freeze.
@@ -240,20 +295,54 @@ def _by_key(idempotency_key: str) -> Transaction | None:
     return None if row is None else Transaction.objects.get(pk=row[0])
 
 
-def _transaction_insert_sql(txn: Transaction) -> tuple[str, list[Any]]:
-    """INSERT of the transaction row that does nothing when its idempotency key exists.
+def _refusal(kind: Any, lockable: list[tuple[Account, Decimal]], locked: dict[int, Any]) -> Exception | None:
+    """Why the locked accounts cannot take these postings (a frozen account, a wallet or hold below zero)."""
+    for account, amount in lockable:
+        current = locked[account.pk]
+        if amount < 0 and current.is_frozen and kind not in FROZEN_DEBIT_KINDS:
+            return AccountFrozen()
+        if amount < 0 and current.kind in NON_NEGATIVE_ACCOUNT_KINDS and current.balance + amount < 0:
+            return InsufficientFunds(
+                f"There is not enough money for this: {usd(current.balance)} available, {usd(-amount)} needed."
+            )
+    return None
+
+
+@lru_cache(maxsize=1)
+def _transaction_insert_sql() -> tuple[str, tuple[str, ...]]:
+    """INSERT of the transaction row that does nothing when its idempotency key exists, and the attributes whose
+    values it takes (built once: every posting runs it).
 
     ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll back and never
     aborts the caller's transaction, so no savepoint is needed around it.
     """
     fields = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    values = [field.get_db_prep_save(field.pre_save(txn, add=True), connection) for field in fields]
     sql = (
-        f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 (model columns)
+        f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608  # nosec B608: model columns
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
     )
-    return sql, values
+    # Every column is a plain value (text, number, time, id) that the driver adapts as it is.
+    return sql, tuple(field.attname for field in fields)
+
+
+@lru_cache(maxsize=32)
+def _write_sql(legs: int, balances: int) -> str:
+    insert_sql, _ = _transaction_insert_sql()
+    legs_sql = ", ".join(["(%s::bigint, %s::numeric)"] * legs)
+    sql = (
+        f"WITH t AS ({insert_sql}), "  # noqa: S608  # nosec B608: placeholders only, values are parameters
+        "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
+        f"SELECT t.id, v.account_id, v.amount FROM t, (VALUES {legs_sql}) AS v(account_id, amount))"
+    )
+    if balances:
+        balances_sql = ", ".join(["(%s::bigint, %s::numeric)"] * balances)
+        # The rows are locked by this transaction (accounts_lock), so the computed balances are exact.
+        sql += (
+            ", u AS (UPDATE wallet_account AS a SET balance = b.balance "  # noqa: S608  # nosec B608: placeholders only
+            f"FROM (VALUES {balances_sql}) AS b(id, balance) WHERE a.id = b.id AND EXISTS (SELECT 1 FROM t))"
+        )
+    return sql + " SELECT id FROM t"  # noqa: S608  # nosec B608: placeholders only
 
 
 def _mark_saved(txn: Transaction, pk: int) -> None:
@@ -268,25 +357,12 @@ def _write(txn: Transaction, legs: list[tuple[Account, Decimal]], new_balances: 
     Data-modifying CTEs run exactly once; when the key already exists ``t`` is empty, so no posting and no
     balance is written. False when the key existed.
     """
-    insert_sql, params = _transaction_insert_sql(txn)
-    legs_sql = ", ".join(["(%s::bigint, %s::numeric)"] * len(legs))
+    _, attnames = _transaction_insert_sql()
+    params = [getattr(txn, attname) for attname in attnames]
     params += [value for account, amount in legs for value in (account.pk, amount)]
-    sql = (
-        f"WITH t AS ({insert_sql}), "  # noqa: S608 (placeholders only; values are parameters)
-        "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
-        f"SELECT t.id, v.account_id, v.amount FROM t, (VALUES {legs_sql}) AS v(account_id, amount))"
-    )
-    if new_balances:
-        balances_sql = ", ".join(["(%s::bigint, %s::numeric)"] * len(new_balances))
-        params += [value for pk, balance in new_balances.items() for value in (pk, balance)]
-        # The rows are locked by this transaction (accounts_lock), so the computed balances are exact.
-        sql += (
-            ", u AS (UPDATE wallet_account AS a SET balance = b.balance "  # noqa: S608 (placeholders only)
-            f"FROM (VALUES {balances_sql}) AS b(id, balance) WHERE a.id = b.id AND EXISTS (SELECT 1 FROM t))"
-        )
-    sql += " SELECT id FROM t"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    params += [value for pk, balance in new_balances.items() for value in (pk, balance)]
+    with prepared_cursor() as cursor:
+        cursor.execute(_write_sql(len(legs), len(new_balances)), params)
         row = cursor.fetchone()
     if row is None:
         return False
@@ -330,7 +406,7 @@ def ledger_post(
     ``ValueError`` for malformed input) with nothing written.
     """
     _require_atomic()
-    if kind not in TransactionKind.values:
+    if kind not in _TRANSACTION_KINDS:
         raise ValueError(f"Unknown transaction kind {kind!r}.")
     if not idempotency_key or len(idempotency_key) > 200:
         raise ValueError("An idempotency key of 1 to 200 characters is required.")
@@ -343,18 +419,15 @@ def ledger_post(
 
     lockable = [(account, amount) for account, amount in legs if account.kind in LOCKABLE_ACCOUNT_KINDS]
     locked = account_balances_lock(account.pk for account, _ in lockable)
-    # Checked after the locks: a racer with the same key may have committed while this one waited.
-    existing = _by_key(idempotency_key)
-    if existing is not None:
-        return _replay(existing, params_hash)
-    for account, amount in lockable:
-        current = locked[account.pk]
-        if amount < 0 and current.is_frozen and kind not in FROZEN_DEBIT_KINDS:
-            raise AccountFrozen()
-        if amount < 0 and current.kind in NON_NEGATIVE_ACCOUNT_KINDS and current.balance + amount < 0:
-            raise InsufficientFunds(
-                f"There is not enough money for this: {usd(current.balance)} available, {usd(-amount)} needed."
-            )
+    # The key is not looked up before writing: the write inserts nothing when the key exists (committed before,
+    # or by a racer this one waited for at the locks or at the key's unique index), and the replay is read then.
+    # A refusal looks the key up first, so replaying a posting that spent the last of a wallet still returns it.
+    refusal = _refusal(kind, lockable, locked)
+    if refusal is not None:
+        existing = _by_key(idempotency_key)
+        if existing is not None:
+            return _replay(existing, params_hash)
+        raise refusal
 
     txn = Transaction(
         kind=kind,
@@ -368,7 +441,7 @@ def ledger_post(
     new_balances = {account.pk: locked[account.pk].balance + amount for account, amount in lockable}
     written = _write(txn, legs, new_balances)
     if not written:
-        # Two callers raced with the same new key (no lockable account serialised them); the other won.
+        # The key was posted before, or by a racer that committed while this one waited for it.
         existing = _by_key(idempotency_key)
         if existing is None:  # pragma: no cover - the conflicting row was rolled back; let the caller retry
             raise IdempotencyConflict("A concurrent request with this key did not complete; try again.")
@@ -540,7 +613,7 @@ def _many_insert_sql(
     params += [touched, [balances[pk] for pk in touched]]
     column_sql = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     sql = (
-        f"WITH t AS (INSERT INTO wallet_transaction ({column_sql}) "  # noqa: S608 (model columns; values are parameters)
+        f"WITH t AS (INSERT INTO wallet_transaction ({column_sql}) "  # noqa: S608  # nosec B608: model columns, values are parameters
         f"SELECT {', '.join(select)} FROM unnest({unnest_sql}) AS v({alias}) "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key), "
         "p AS (INSERT INTO wallet_posting (transaction_id, account_id, amount) "
@@ -571,7 +644,7 @@ def ledger_post_many(*, kind: Any, entries: Sequence[BatchEntry], memo: str = ""
     result = BatchResult()
     if not entries:
         return result
-    if kind not in TransactionKind.values:
+    if kind not in _TRANSACTION_KINDS:
         raise ValueError(f"Unknown transaction kind {kind!r}.")
     keys = [entry.idempotency_key for entry in entries]
     if len(set(keys)) != len(keys):

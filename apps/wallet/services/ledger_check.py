@@ -81,7 +81,7 @@ CACHED_SQL = f"""
     WHERE (a.kind IN ({LOCKABLE_IN}) AND a.balance <> ROUND(COALESCE(s.total, 0), 2))
        OR (a.kind NOT IN ({LOCKABLE_IN}) AND a.balance <> 0)
     ORDER BY a.id
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608: LOCKABLE_IN is our enum's quoted values
 DERIVED_SQL = """
     SELECT a.id AS account_id, a.code, SUM(p.amount) AS derived
     FROM wallet_account a JOIN wallet_posting p ON p.account_id = a.id

@@ -2,7 +2,9 @@
 balance transactions for a period. Differences are listed (missing in the ledger, missing in Stripe,
 amount mismatch) and the run is stored for the admin dashboard.
 
-Top-ups are matched by PaymentIntent id (the charge's ``payment_intent``), refunds by refund id, reader payouts by
+Top-ups and shop orders paid by card (``shop_order`` transactions that move ``stripe:cash``; both are Stripe
+charges, reported under the kind "top_up") are matched by PaymentIntent id (the charge's ``payment_intent``),
+refunds by refund id (a shop order's too), reader payouts by
 their transfer group (``payout-<id>``: the ledger's payout subject, Stripe's transfer and its reversals). A refund that
 failed after it succeeded nets to zero on both sides: Stripe's ``refund_failure`` balance transaction against
 our ``refund_reversal`` entry. Both sides
@@ -27,6 +29,9 @@ from apps.wallet.alerts import RECONCILIATION_MISMATCH, admin_alert
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Posting, ReconciliationRun
 
+# Ledger kinds that record money a Stripe charge brought in: a wallet top-up, a shop order paid by card.
+CHARGE_KINDS = (TransactionKind.TOP_UP, TransactionKind.SHOP_ORDER)
+
 
 @dataclass
 class Item:
@@ -45,7 +50,7 @@ def _ledger_items(start: datetime, end: datetime) -> dict[tuple[str, str], Item]
     rows = (
         Posting.objects.filter(
             account__code="stripe:cash",
-            transaction__kind__in=[TransactionKind.TOP_UP, TransactionKind.REFUND, TransactionKind.REFUND_REVERSAL],
+            transaction__kind__in=[*CHARGE_KINDS, TransactionKind.REFUND, TransactionKind.REFUND_REVERSAL],
             transaction__created_at__gte=start,
             transaction__created_at__lt=end,
         )
@@ -60,7 +65,7 @@ def _ledger_items(start: datetime, end: datetime) -> dict[tuple[str, str], Item]
     )
     items: dict[tuple[str, str], Item] = {}
     for row in rows:
-        is_topup = row["transaction__kind"] == TransactionKind.TOP_UP
+        is_topup = row["transaction__kind"] in CHARGE_KINDS
         kind = "top_up" if is_topup else "refund"
         key = row["transaction__stripe_payment_intent_id"] if is_topup else row["transaction__stripe_refund_id"]
         # stripe:cash is credited negative by a top-up (money came in) and positive by a refund (went out);

@@ -12,7 +12,14 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.wallet.models import Account
-from apps.wallet.services.ledger import default_reader_rate, earnings_account, house_account, split_reader_share
+from apps.wallet.services.ledger import (
+    accounts_get,
+    default_reader_rate,
+    earnings_spec,
+    house_spec,
+    split_reader_share,
+    wallet_spec,
+)
 
 # Where a per-reader rate comes from: one function ``(reader) -> Decimal | None`` registered by the app that owns
 # the rate (payouts, from its ``AppConfig.ready()``), so the wallet never imports a feature app.
@@ -40,19 +47,32 @@ class ReaderSharePostings(NamedTuple):
 
 
 def reader_share_postings(
-    *, amount: Decimal, reader: Any, source_account: Account, rate: Decimal | None = None
+    *,
+    amount: Decimal,
+    reader: Any,
+    source_account: Account | None = None,
+    payer: Any = None,
+    rate: Decimal | None = None,
 ) -> ReaderSharePostings:
-    """The postings that pay ``amount`` out of ``source_account`` to ``reader`` and the platform.
+    """The postings that pay ``amount`` out of ``source_account`` (or ``payer``'s wallet) to ``reader`` and the
+    platform.
 
     ``earnings:<reader>`` gets floor(amount × rate) to the cent and ``platform:revenue`` the rest, so the
     legs sum to zero exactly; a zero leg is left out. ``rate`` defaults to ``reader_rate(reader)``; a use case
-    that fixed the rate earlier (a reading fixes it when requested) passes it.
+    that fixed the rate earlier (a reading fixes it when requested) passes it. With ``payer``, the payer's wallet
+    is read in the same query as the reader's and the platform's accounts.
     """
+    if (source_account is None) == (payer is None):
+        raise ValueError("Pay from either a source_account or a payer's wallet.")
     rate = reader_rate(reader) if rate is None else rate
     reader_amount, platform_amount = split_reader_share(amount, rate)
-    postings: list[tuple[Account, Decimal]] = [(source_account, -(reader_amount + platform_amount))]
+    specs = [] if payer is None else [wallet_spec(payer)]
     if reader_amount:
-        postings.append((earnings_account(reader), reader_amount))
+        specs.append(earnings_spec(reader))
     if platform_amount:
-        postings.append((house_account("platform:revenue"), platform_amount))
+        specs.append(house_spec("platform:revenue"))
+    accounts = accounts_get(*specs) if specs else []
+    source = source_account if source_account is not None else accounts.pop(0)
+    postings: list[tuple[Account, Decimal]] = [(source, -(reader_amount + platform_amount))]
+    postings.extend(zip(accounts, [amount for amount in (reader_amount, platform_amount) if amount], strict=True))
     return ReaderSharePostings(postings, reader_amount, platform_amount)

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from apps.core.models import OutboxMessage
 from apps.core.outbox import outbox_enqueue, outbox_handler
+from apps.core.parsing import json_contains_nul
 from apps.core.services import audit_log_record
 from apps.notifications.registry import notification_kind_register
 from apps.wallet import stripe_gateway
@@ -66,12 +67,44 @@ def _process_enqueue(event_pk: int, *, dedupe_key: str) -> None:
     outbox_enqueue(name=topups.STRIPE_EVENT_PROCESS, kwargs={"event_pk": event_pk}, dedupe_key=dedupe_key)
 
 
+# Unix times a datetime can hold (up to the last second of year 9999).
+_UNIX_TIME_MAX = 253_402_300_799
+
+
+def stripe_event_payload_problem(payload: Any) -> str:
+    """Why a verified webhook body cannot be stored as a Stripe event ("" when it can). The signature proves who
+    sent it, not its shape; a body Stripe would never send is refused with a 400 rather than stored half-broken."""
+    if not isinstance(payload, dict) or payload.get("object") != "event":
+        return "Not a Stripe event."
+    event_id, event_type = payload.get("id"), payload.get("type", "")
+    id_length = StripeEvent._meta.get_field("stripe_event_id").max_length or 0
+    type_length = StripeEvent._meta.get_field("type").max_length or 0
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= id_length:
+        return "The event's id is not a Stripe id."
+    if not isinstance(event_type, str) or len(event_type) > type_length:
+        return "The event's type is not a Stripe event type."
+    created = payload.get("created")
+    if created is not None and (
+        isinstance(created, bool) or not isinstance(created, int) or not 0 <= created <= _UNIX_TIME_MAX
+    ):
+        return "The event's creation time is not a Unix time."
+    if not isinstance(payload.get("livemode", False), bool):
+        return "The event's livemode is not true or false."
+    data = payload.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        return "The event has no object."
+    if json_contains_nul(payload):
+        return "The event contains a NUL character."
+    return ""
+
+
 @transaction.atomic(durable=True)
 def stripe_event_record(*, payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
     """Store one verified event (once per Stripe event id) and, in the same transaction, the outbox message
     that processes it.
 
-    Returns (event, created). A duplicate delivery returns the stored row and enqueues nothing.
+    Returns (event, created). A duplicate delivery returns the stored row and enqueues nothing. The caller
+    refuses a payload ``stripe_event_payload_problem`` finds fault with.
     """
     created_ts = payload.get("created")
     event, created = StripeEvent.objects.get_or_create(

@@ -27,6 +27,8 @@ import stripe
 FIXTURES_PATH = Path(__file__).resolve().parent / "stripe_fixtures.json"
 # … and for Connect (reader payouts): account, account_link, transfer, transfer_reversal, payout.
 CONNECT_FIXTURES_PATH = Path(__file__).resolve().parent / "stripe_connect_fixtures.json"
+# … and for the shop: product, price, coupon, promotion_code, shipping_rate, item (a Checkout line item).
+SHOP_FIXTURES_PATH = Path(__file__).resolve().parent / "stripe_shop_fixtures.json"
 
 API_KEY = "sk_test_51SoulSeerLocalServerKey0000000000000000000000000000"
 WEBHOOK_SECRET = "whsec_soulseer_local_test_secret_0123456789abcdef"
@@ -36,6 +38,7 @@ CONNECT_WEBHOOK_SECRET = "whsec_soulseer_local_connect_secret_0123456789ab"
 RESOURCES: dict[str, Any] = {
     **json.loads(FIXTURES_PATH.read_text())["resources"],
     **json.loads(CONNECT_FIXTURES_PATH.read_text())["resources"],
+    **json.loads(SHOP_FIXTURES_PATH.read_text())["resources"],
 }
 # What an Express account still owes Stripe before onboarding (the example account's list).
 ONBOARDING_REQUIREMENTS = ["external_account", "individual.verification.document", "tos_acceptance.date"]
@@ -99,6 +102,10 @@ class StripeTestServer:
     account_links: dict[str, dict[str, Any]] = field(default_factory=dict)
     transfers: dict[str, dict[str, Any]] = field(default_factory=dict)
     transfer_reversals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    promotion_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shipping_rates: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Like Stripe's current API: a Checkout Session has no PaymentIntent until the customer pays.
     lazy_payment_intent: bool = False
     failures: dict[str, list[int]] = field(default_factory=dict)
@@ -294,6 +301,235 @@ class StripeTestServer:
             failure_message="The bank account has been closed.",
         )
 
+    # --- the shop's catalog and checkout -------------------------------------------------------------------
+    def product_create(
+        self,
+        name: str,
+        *,
+        unit_amount: int,
+        metadata: dict[str, str],
+        active: bool = True,
+        images: list[str] | None = None,
+        description: str = "",
+    ) -> dict[str, Any]:
+        """A product with a one-time USD default price, as created in the Stripe Dashboard; returns the product."""
+        created = int(time.time())
+        product_id = new_id("prod")
+        product = example(
+            "product",
+            id=product_id,
+            name=name,
+            description=description or None,
+            metadata=dict(metadata),
+            active=active,
+            images=list(images or []),
+            created=created,
+            updated=created,
+            default_price=None,
+            type="good",
+        )
+        self.products[product_id] = product
+        price = self.price_create(product_id, unit_amount=unit_amount)
+        product["default_price"] = price["id"]
+        return self.public(product)
+
+    def price_create(self, product_id: str, *, unit_amount: int, active: bool = True) -> dict[str, Any]:
+        price = example(
+            "price",
+            id=new_id("price"),
+            product=product_id,
+            unit_amount=unit_amount,
+            unit_amount_decimal=str(unit_amount),
+            currency="usd",
+            active=active,
+            type="one_time",
+            recurring=None,
+            transform_quantity=None,
+            created=int(time.time()),
+        )
+        self.prices[price["id"]] = price
+        return self.public(price)
+
+    def product_update(self, product_id: str, **changes: Any) -> dict[str, Any]:
+        product = self.products[product_id]
+        product.update(changes, updated=int(time.time()))
+        return self.public(product)
+
+    def price_update(self, price_id: str, **changes: Any) -> dict[str, Any]:
+        self.prices[price_id].update(changes)
+        return self.public(self.prices[price_id])
+
+    def product_delete(self, product_id: str) -> dict[str, Any]:
+        """Deleted in Stripe: retrieving it answers 404 from now on; returns the event's deleted object."""
+        product = self.products.pop(product_id)
+        return {**self.public(product), "deleted": True}
+
+    def promotion_code_create(self, code: str, *, percent_off: float | None = None, amount_off: int | None = None):
+        coupon = example(
+            "coupon",
+            id=secrets.token_hex(4).upper(),
+            percent_off=percent_off,
+            amount_off=amount_off,
+            currency="usd" if amount_off else None,
+            duration="once",
+            name=code,
+            valid=True,
+        )
+        promo = example(
+            "promotion_code",
+            id=new_id("promo"),
+            code=code,
+            active=True,
+            expires_at=None,
+            created=int(time.time()),
+            promotion={"coupon": coupon["id"], "type": "coupon"},
+        )
+        promo["_coupon"] = coupon
+        self.promotion_codes[code] = promo
+        return self.public(promo)
+
+    def shipping_rate_create(self, display_name: str, *, amount: int) -> dict[str, Any]:
+        rate = example(
+            "shipping_rate",
+            id=new_id("shr"),
+            display_name=display_name,
+            fixed_amount={"amount": amount, "currency": "usd"},
+            created=int(time.time()),
+            delivery_estimate=None,
+        )
+        self.shipping_rates[rate["id"]] = rate
+        return self.public(rate)
+
+    def _shop_session_create(self, params: dict[str, Any]) -> tuple[int, Any]:
+        """Like Stripe: only active prices of active products; amounts from the prices."""
+        session_id = "cs_test_" + secrets.token_hex(24)
+        lines = []
+        for item in params["line_items"]:
+            price = self.prices.get(item.get("price", ""))
+            product = self.products.get(price["product"]) if price else None
+            if price is None:
+                return 400, _error(f"No such price: '{item.get('price')}'", "invalid_request_error", "resource_missing")
+            if not price["active"] or product is None or not product["active"]:
+                return 400, _error(
+                    f"The price specified is inactive: '{price['id']}'.", "invalid_request_error", "price_inactive"
+                )
+            quantity = int(item.get("quantity", 1))
+            amount = price["unit_amount"] * quantity
+            lines.append(
+                example(
+                    "item",
+                    id=new_id("li"),
+                    price=self.public(price),
+                    quantity=quantity,
+                    description=product["name"],
+                    amount_subtotal=amount,
+                    amount_discount=0,
+                    amount_tax=0,
+                    amount_total=amount,
+                    currency="usd",
+                    metadata=None,
+                    adjustable_quantity=None,
+                )
+            )
+        subtotal = sum(line["amount_subtotal"] for line in lines)
+        expires_at = int(params.get("expires_at") or time.time() + 86400)
+        if not time.time() + 1800 <= expires_at <= time.time() + 86400:
+            return 400, _error("expires_at must be between 30 minutes and 24 hours.", "invalid_request_error", None)
+        options = [o["shipping_rate"] for o in params.get("shipping_options") or []]
+        if any(rate not in self.shipping_rates for rate in options):
+            return 400, _error("No such shipping rate.", "invalid_request_error", "resource_missing")
+        session = example(
+            "checkout.session",
+            id=session_id,
+            object="checkout.session",
+            mode=params["mode"],
+            amount_subtotal=subtotal,
+            amount_total=subtotal,
+            currency="usd",
+            client_reference_id=params.get("client_reference_id"),
+            customer_email=params.get("customer_email"),
+            metadata=params.get("metadata", {}),
+            payment_intent=None if self.lazy_payment_intent else new_id("pi"),
+            _payment_intent=new_id("pi"),
+            payment_status="unpaid",
+            status="open",
+            success_url=params["success_url"],
+            cancel_url=params["cancel_url"],
+            url=f"{self.base_url}/pay/{session_id}",
+            created=int(time.time()),
+            expires_at=expires_at,
+            allow_promotion_codes=params.get("allow_promotion_codes") == "true",
+            shipping_address_collection=params.get("shipping_address_collection"),
+            shipping_options=[
+                {"shipping_amount": self.shipping_rates[r]["fixed_amount"]["amount"], "shipping_rate": r}
+                for r in options
+            ],
+            shipping_cost=None,
+            shipping_details=None,
+            collected_information=None,
+            discounts=[],
+            total_details={"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+            currency_conversion=None,
+        )
+        session["_line_items"] = lines
+        self.sessions[session_id] = session
+        return 200, self.public(session)
+
+    def shop_session_pay(
+        self,
+        session_id: str,
+        *,
+        promotion_code: str | None = None,
+        shipping_rate: str | None = None,
+        shipping_address: dict[str, str] | None = None,
+        shipping_name: str = "",
+    ) -> dict[str, Any]:
+        """The buyer completes a shop Checkout Session: a promotion code entered (if allowed), a shipping address
+        and rate chosen (if collected). Discounts are spread over the lines as Stripe does; then ``session_pay``."""
+        session = self.sessions[session_id]
+        lines = session["_line_items"]
+        subtotal = session["amount_subtotal"]
+        discount = 0
+        if promotion_code:
+            assert session["allow_promotion_codes"], "promotion codes are not allowed on this session"
+            promo = self.promotion_codes[promotion_code]
+            coupon = promo["_coupon"]
+            if coupon.get("percent_off"):
+                discount = int(subtotal * coupon["percent_off"] / 100)
+            else:
+                discount = min(subtotal, int(coupon["amount_off"]))
+            session["discounts"] = [{"coupon": coupon["id"], "promotion_code": promo["id"]}]
+            left = discount
+            for index, line in enumerate(lines):
+                share = left if index == len(lines) - 1 else discount * line["amount_subtotal"] // subtotal
+                line["amount_discount"] = share
+                line["amount_total"] = line["amount_subtotal"] - share
+                left -= share
+        shipping = 0
+        if session["shipping_address_collection"]:
+            assert shipping_address, "this session collects a shipping address"
+            details = {"name": shipping_name, "address": shipping_address}
+            session["shipping_details"] = details
+            session["collected_information"] = {"shipping_details": details}
+            rate_id = shipping_rate or (
+                session["shipping_options"][0]["shipping_rate"] if session["shipping_options"] else None
+            )
+            if rate_id:
+                shipping = self.shipping_rates[rate_id]["fixed_amount"]["amount"]
+                session["shipping_cost"] = {
+                    "amount_subtotal": shipping,
+                    "amount_tax": 0,
+                    "amount_total": shipping,
+                    "shipping_rate": rate_id,
+                }
+        session["total_details"] = {"amount_discount": discount, "amount_shipping": shipping, "amount_tax": 0}
+        session["amount_total"] = subtotal - discount + shipping
+        return self.session_pay(session_id)
+
+    def session_expire(self, session_id: str) -> dict[str, Any]:
+        self.sessions[session_id]["status"] = "expired"
+        return self.public(self.sessions[session_id])
+
     @staticmethod
     def public(obj: dict[str, Any]) -> dict[str, Any]:
         return {k: copy.deepcopy(v) for k, v in obj.items() if not k.startswith("_")}
@@ -327,7 +563,22 @@ class StripeTestServer:
     def _route(self, method: str, path: str, params: dict[str, Any]) -> tuple[int, Any]:
         parts = path.strip("/").split("/")
         if method == "POST" and path == "/v1/checkout/sessions":
-            return 200, self._session_create(params)
+            return self._session_create(params)
+        if method == "GET" and parts[:3] == ["v1", "checkout", "sessions"] and len(parts) == 5:
+            session = self.sessions.get(parts[3])
+            if session is None or parts[4] != "line_items":
+                return 404, _error(
+                    f"No such checkout session: '{parts[3]}'", "invalid_request_error", "resource_missing"
+                )
+            return 200, self._list_in_order(session.get("_line_items", []), params, path)
+        if method == "GET" and path == "/v1/products":
+            return 200, self._list(list(self.products.values()), params, "/v1/products")
+        if method == "GET" and parts[:2] == ["v1", "products"] and len(parts) == 3:
+            return self._get(self.products, parts[2])
+        if method == "GET" and path == "/v1/prices":
+            return 200, self._list(list(self.prices.values()), params, "/v1/prices")
+        if method == "GET" and parts[:2] == ["v1", "prices"] and len(parts) == 3:
+            return self._get(self.prices, parts[2])
         if method == "GET" and parts[:3] == ["v1", "checkout", "sessions"] and len(parts) == 4:
             return self._get(self.sessions, parts[3])
         if method == "POST" and path == "/v1/refunds":
@@ -524,7 +775,12 @@ class StripeTestServer:
             return 404, _error(f"No such object: '{object_id}'", "invalid_request_error", "resource_missing")
         return 200, self.public(obj)
 
-    def _session_create(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _session_create(self, params: dict[str, Any]) -> tuple[int, Any]:
+        if "price" in params["line_items"][0]:
+            return self._shop_session_create(params)
+        return 200, self._topup_session_create(params)
+
+    def _topup_session_create(self, params: dict[str, Any]) -> dict[str, Any]:
         item = params["line_items"][0]
         amount = int(item["price_data"]["unit_amount"]) * int(item.get("quantity", 1))
         session_id = "cs_test_" + secrets.token_hex(24)
@@ -584,6 +840,19 @@ class StripeTestServer:
         if self.refund_status == "succeeded":
             self.refund_settle(refund["id"])
         return 200, self.public(refund)
+
+    def _list_in_order(self, items: list[dict[str, Any]], params: dict[str, Any], url: str) -> dict[str, Any]:
+        rows = list(items)
+        if params.get("starting_after"):
+            ids = [o["id"] for o in rows]
+            rows = rows[ids.index(params["starting_after"]) + 1 :]
+        limit = int(params.get("limit", 10))
+        return {
+            "object": "list",
+            "url": url,
+            "has_more": len(rows) > limit,
+            "data": [self.public(o) for o in rows[:limit]],
+        }
 
     def _list(self, items: list[dict[str, Any]], params: dict[str, Any], url: str) -> dict[str, Any]:
         created = params.get("created") or {}

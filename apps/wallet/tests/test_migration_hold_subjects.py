@@ -40,7 +40,7 @@ def insert_transaction(cursor, key: str, kind: str, postings: dict[int, str], **
     values = [kind, key, "0" * 64, timezone.now(), "", "", "", "", "", "", *refs.values()]
     cursor.execute(
         f"INSERT INTO wallet_transaction ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(values))}) "
-        "RETURNING id",
+        "RETURNING id",  # nosec B608: the test's own column names, values are parameters
         values,
     )
     txn_id = cursor.fetchone()[0]

@@ -48,7 +48,7 @@ def shop_purpose():
     stripe_purpose_unregister("tests_shop_order")
 
 
-@pytest.mark.parametrize("metadata", [{"purpose": "shop_order", "order_id": "7"}, {}], ids=["unknown", "none"])
+@pytest.mark.parametrize("metadata", [{"purpose": "gift_card", "order_id": "7"}, {}], ids=["unknown", "none"])
 def test_stripe_webhook_checkout_completed_not_a_topup_leaves_wallet_untouched(
     client, client_user, stripe_server, metadata
 ):

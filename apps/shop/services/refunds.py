@@ -1,0 +1,188 @@
+"""Refunds of shop orders, by an admin (audited): the money back, the ledger reversed in proportion, stock returned.
+
+A wallet-paid order is refunded to the wallet at once. A card-paid order is refunded to the card through the
+outbox (``shop.refund_submit``, with a Stripe idempotency key per refund, so a re-run refunds once); its ledger
+reversal is posted when Stripe accepts the refund, keyed by the Stripe refund id (``refund:<id>``, kind
+``refund``, so the wallet's reconciliation matches it with Stripe's refund).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+
+from apps.core.outbox import outbox_enqueue
+from apps.core.services import audit_log_record
+from apps.notifications.services import notify
+from apps.wallet import stripe_gateway
+from apps.wallet.enums import TransactionKind
+from apps.wallet.models import Account, Posting, Transaction
+from apps.wallet.services.ledger import house_account, ledger_post, wallet_account
+
+from .. import locks
+from ..constants import ORDER_SUBJECT
+from ..enums import PAID_STATUSES, OrderStatus, PaymentMethod, ProductKind, RefundStatus
+from ..exceptions import InvalidRefund, OrderNotFound
+from ..models import Order, OrderRefund, Product
+from ..notify import ORDER_REFUNDED
+from .orders import order_ledger_key
+
+REFUND_SUBMIT = "shop.refund_submit"
+
+
+def _amount_clean(raw: Any) -> Decimal:
+    try:
+        amount = Decimal(str(raw).strip().lstrip("$"))
+    except (InvalidOperation, ValueError):
+        raise InvalidRefund("Enter the amount to refund in dollars and cents.")
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise InvalidRefund("Enter the amount to refund in dollars and cents.")
+    return amount
+
+
+def _reversal_postings(*, order: Order, amount: Decimal, payee: Account) -> list[tuple[Account, Decimal]]:
+    """Take ``amount`` back from whoever the order paid, in proportion (floor to the cent for readers, the rest
+    from the platform), and pay it to ``payee``. Caller holds the transaction."""
+    paid = Transaction.objects.get(idempotency_key=order_ledger_key(order))
+    legs = list(Posting.objects.filter(transaction=paid, amount__gt=0).select_related("account").order_by("pk"))
+    postings: list[tuple[Account, Decimal]] = [(payee, amount)]
+    taken = Decimal("0.00")
+    revenue = house_account("platform:revenue")
+    for leg in legs:
+        if leg.account_id == revenue.pk:
+            continue
+        share = (leg.amount * amount / order.total_amount).quantize(Decimal("0.01"), rounding="ROUND_FLOOR")
+        if share:
+            postings.append((leg.account, -share))
+            taken += share
+    if amount - taken:
+        postings.append((revenue, -(amount - taken)))
+    return postings
+
+
+@transaction.atomic(durable=True)
+def order_refund_request(*, actor: Any, order_id: int, amount: Any, reason: str, restock: bool) -> OrderRefund:
+    """An admin refunds ``amount`` of a paid order (at most what is left), optionally returning its physical
+    items to stock. Audited; the buyer is told."""
+    amount = _amount_clean(amount)
+    reason = (reason or "").strip()[:255]
+    if not reason:
+        raise InvalidRefund("Say why the order is refunded.")
+    order = locks.order_lock(order_id=order_id)
+    if order is None:
+        raise OrderNotFound()
+    if order.status not in PAID_STATUSES:
+        raise InvalidRefund("Only a paid order can be refunded.")
+    left = order.total_amount - order.refunded_amount
+    if amount > left:
+        raise InvalidRefund(f"At most ${left} of this order is left to refund.")
+    refund = OrderRefund.objects.create(order=order, amount=amount, restock=restock, reason=reason, requested_by=actor)
+    order.refunded_amount += amount
+    order.status = (
+        OrderStatus.REFUNDED if order.refunded_amount == order.total_amount else OrderStatus.PARTIALLY_REFUNDED
+    )
+    order.save(update_fields=["refunded_amount", "status", "updated_at"])
+    if restock:
+        physical = list(order.items.filter(kind=ProductKind.PHYSICAL).order_by("product_id"))
+        locks.products_lock(product_ids=[item.product_id for item in physical])
+        for item in physical:
+            Product.objects.filter(pk=item.product_id, stock__isnull=False).update(stock=F("stock") + item.quantity)
+    if order.payment_method == PaymentMethod.WALLET:
+        ledger_post(
+            kind=TransactionKind.REFUND,
+            idempotency_key=f"shop-refund:{refund.pk}",
+            postings=_reversal_postings(order=order, amount=amount, payee=wallet_account(order.user)),
+            user=order.user,
+            actor=actor,
+            memo=f"Refund of shop order #{order.pk}",
+            subject_type=ORDER_SUBJECT,
+            subject_id=order.pk,
+        )
+        refund.status = RefundStatus.SUCCEEDED
+        refund.save(update_fields=["status", "updated_at"])
+    else:
+        outbox_enqueue(name=REFUND_SUBMIT, kwargs={"refund_id": refund.pk}, dedupe_key=f"shop-refund:{refund.pk}")
+    audit_log_record(
+        actor=actor,
+        action="shop.order_refunded",
+        target=order,
+        details={"refund": refund.pk, "amount": str(amount), "restock": restock, "reason": reason},
+    )
+    notify(
+        user=order.user,
+        kind=ORDER_REFUNDED,
+        title=f"Order #{order.pk}: ${amount} refunded",
+        body="To your wallet." if order.payment_method == PaymentMethod.WALLET else "To the card you paid with.",
+        url=reverse("shop:order", args=[order.pk]),
+        email=True,
+    )
+    return refund
+
+
+def order_refund_submit(*, refund_id: int) -> OrderRefund:
+    """Outbox handler body: ask Stripe for the refund (idempotency key per refund), then book it. Raises while
+    Stripe cannot be reached (the outbox retries); a refusal marks the refund failed and gives the amount back to
+    what is refundable."""
+    refund = OrderRefund.objects.select_related("order").get(pk=refund_id)
+    if refund.status != RefundStatus.REQUESTED:
+        return refund
+    try:
+        stripe_refund = stripe_gateway.refund_create(
+            payment_intent_id=refund.order.stripe_payment_intent_id,
+            amount=refund.amount,
+            metadata={"purpose": "shop_order", "order_id": str(refund.order_id), "shop_refund_id": str(refund.pk)},
+            idempotency_key=f"shop-refund:{refund.pk}",
+        )
+    except stripe_gateway.StripeError as exc:
+        status = exc.http_status or 0
+        if 400 <= status < 500 and status != 429:
+            return _refund_refused(refund_id=refund.pk, error=str(exc))
+        raise
+    return _refund_booked(refund_id=refund.pk, stripe_refund=stripe_refund)
+
+
+@transaction.atomic(durable=True)
+def _refund_booked(*, refund_id: int, stripe_refund: dict[str, Any]) -> OrderRefund:
+    refund = OrderRefund.objects.select_for_update().get(pk=refund_id)
+    if refund.status != RefundStatus.REQUESTED:
+        return refund
+    order = refund.order
+    ledger_post(
+        kind=TransactionKind.REFUND,
+        idempotency_key=f"refund:{stripe_refund['id']}",
+        postings=_reversal_postings(order=order, amount=refund.amount, payee=house_account("stripe:cash")),
+        user=order.user,
+        memo=f"Refund of shop order #{order.pk}",
+        subject_type=ORDER_SUBJECT,
+        subject_id=order.pk,
+        stripe_refund_id=stripe_refund["id"],
+        stripe_payment_intent_id=order.stripe_payment_intent_id,
+    )
+    refund.stripe_refund_id = stripe_refund["id"]
+    refund.status = RefundStatus.SUCCEEDED if stripe_refund.get("status") == "succeeded" else RefundStatus.SUBMITTED
+    refund.save(update_fields=["stripe_refund_id", "status", "updated_at"])
+    return refund
+
+
+@transaction.atomic(durable=True)
+def _refund_refused(*, refund_id: int, error: str) -> OrderRefund:
+    refund = OrderRefund.objects.select_for_update().get(pk=refund_id)
+    if refund.status != RefundStatus.REQUESTED:
+        return refund
+    order = locks.order_lock(order_id=refund.order_id)
+    assert order is not None
+    order.refunded_amount -= refund.amount
+    order.status = OrderStatus.FULFILLED if order.fulfilled_at else OrderStatus.PAID
+    if order.refunded_amount:
+        order.status = OrderStatus.PARTIALLY_REFUNDED
+    order.save(update_fields=["refunded_amount", "status", "updated_at"])
+    refund.status, refund.error = RefundStatus.FAILED, error[:500]
+    refund.save(update_fields=["status", "error", "updated_at"])
+    audit_log_record(
+        actor=None, action="shop.refund_failed", target=order, details={"refund": refund.pk, "error": error[:200]}
+    )
+    return refund
