@@ -13,7 +13,10 @@ class CommunityConfig(AppConfig):
         from apps.moderation.registry import moderatable_register
         from apps.moderation.trust import trust_activity_register
 
-        from . import outbox_handlers  # noqa: F401  (registers the outbox handlers)
+        from . import (
+            outbox_handlers,  # noqa: F401  (registers the outbox handlers)
+            privacy,  # noqa: F401  (registers this app's personal data)
+        )
         from .moderation import POST_MODERATION
         from .selectors import user_has_visible_post
 
