@@ -21,5 +21,5 @@ def following_context(request: HttpRequest) -> dict[str, Any]:
     return {"threads": followed_thread_list(viewer=request.user)}
 
 
-dashboard_section_register(role="client", order=60, section=FOLLOWING)
+dashboard_section_register(role="client", order=65, section=FOLLOWING)
 dashboard_section_register(role="reader", order=37, section=FOLLOWING)
