@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from apps.core.parsing import id_or_none
+
 from .enums import PAID_STATUSES, OrderStatus
 from .exceptions import OrderNotFound, ProductNotFound
 from .models import CartItem, CatalogSync, Order, Price, Product
@@ -117,8 +119,8 @@ def order_list_for_admin(*, viewer: Any, status: str = "", method: str = "", sea
         qs = qs.filter(status=status)
     if method:
         qs = qs.filter(payment_method=method)
-    if search.isdigit():
-        qs = qs.filter(pk=int(search))
+    if (order_id := id_or_none(search)) is not None:
+        qs = qs.filter(pk=order_id)
     elif search:
         qs = qs.filter(user__email__icontains=search)
     return qs

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import domain_errors_redirect
 from apps.core.integrations import stripe_enabled
+from apps.core.ratelimit import rate_limited
 
 from . import selectors
 from .enums import PAID_STATUSES, PaymentMethod, ProductKind
@@ -69,6 +70,7 @@ def cart(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("shop.cart", what="cart changes")
 @domain_errors_redirect("shop:cart")
 def cart_add(request: HttpRequest, pk: int) -> HttpResponse:
     item = cart_set(user=request.user, product_id=pk, quantity=request.POST.get("quantity", "1"), add=True)
@@ -78,6 +80,7 @@ def cart_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("shop.cart", what="cart changes")
 @domain_errors_redirect("shop:cart")
 def cart_update(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("remove"):
@@ -92,6 +95,7 @@ def cart_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("shop.checkout", what="orders")
 @domain_errors_redirect("shop:cart")
 def checkout(request: HttpRequest) -> HttpResponse:
     client_key = request.POST.get("client_key", "")
@@ -136,6 +140,7 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("shop.download_link", what="download links")
 def download_link(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """A fresh link to the item's file, bound to the buyer; the order page shows it (kept in the session only, as
     the link's token is stored nowhere else)."""

@@ -354,6 +354,9 @@ RATE_LIMITS = {
     "payouts.request": "5/h",
     "scheduling.availability": "60/h",  # weekly windows, days off and blocked times
     "scheduling.reschedule": "10/h",
+    "shop.cart": "120/h",  # adding to and changing the cart
+    "shop.checkout": "20/h",  # orders: a Stripe Checkout Session or a wallet payment each
+    "shop.download_link": "60/h",  # fresh download links (each one is a logged FileLink row)
     # Counted by apps.privacy.services (one entry point each, but a request in progress uses no slot).
     "privacy.export": "3/d",  # data exports: each one builds a ZIP of everything
     "privacy.deletion": "5/d",  # account deletion requests: each one sends a confirmation email

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from email.message import Message
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.e2e.conftest import sign_in_with_session
+from tests.e2e.conftest import sign_in_with_session, stripe_server  # noqa: F401  (the local Stripe API server)
 
 from .xss_fields import COVERED
 
@@ -36,15 +37,24 @@ INJECTED = """(tags) => ({
         '.xss, svg[onload], img[onerror], [onmouseover], a[href^="javascript:" i], iframe[src^="javascript:" i]'
     )].map(element => element.outerHTML.slice(0, 120)),
     scripts: [...document.scripts].filter(script => /alert\\(/.test(script.textContent)).length,
+    // Lower case: a capfirst filter or a CSS text-transform changes the case of what is shown, not the markup.
     missing: tags.filter(tag => ![
         document.body.innerText, ...[...document.querySelectorAll('textarea, input')].map(field => field.value),
-    ].some(text => text.includes(tag))),
+    ].some(text => text.toLowerCase().includes(tag))),
 })"""
+
+
+# Text shown on pages that is not a text column of its own: the help centre's query echoed, and the shipping
+# address the buyer typed on Stripe Checkout (a JSON field) -> the pages that show it.
+UNSTORED: dict[str, tuple[str, ...]] = {
+    "search": ("pages:help",),
+    "shop.Order.shipping_address": ("shop:order", "staff_shop:order"),
+}
 
 
 def _tag(key: str) -> str:
     """The field's own marker at the start of its payload, so each page is checked for each field it shows."""
-    return f"xss{sorted(COVERED).index(key):02d}" if key in COVERED else "xssq"
+    return f"xss{sorted(COVERED).index(key):02d}" if key in COVERED else f"xssq{sorted(UNSTORED).index(key)}"
 
 
 def _payload(key: str) -> str:
@@ -52,14 +62,89 @@ def _payload(key: str) -> str:
     from django.apps import apps
 
     text = _tag(key) + FULL
-    if key not in COVERED:  # not a stored field: the help centre's search
+    if key not in COVERED:  # not a text column: the help centre's search, the shipping address
         return text
     label, _, field = key.rpartition(".")
     length = apps.get_model(label)._meta.get_field(field).max_length
     return text if length is None or length >= len(text) else _tag(key) + SHORT
 
 
-def _world() -> dict[str, Any]:
+def _shop_world(server: Any, admin: Any) -> dict[str, Any]:
+    """The shop's text: a catalog from Stripe (a product's name, description and metadata), a card order with the
+    buyer's shipping name and address from Checkout, shipped by an admin; then the buyer is suspended."""
+    from apps.accounts.tests.factories import UserFactory
+    from apps.moderation.services import user_suspend
+    from apps.shop.models import Product
+    from apps.shop.services.cart import cart_set
+    from apps.shop.services.catalog import catalog_event_apply
+    from apps.shop.services.orders import order_ship
+    from apps.shop.tests.helpers import checkout, pay
+
+    def mirrored(metadata: dict[str, str], name: str) -> Product:
+        data = server.product_create(
+            name, unit_amount=500, description=_payload("shop.Product.description"), metadata=metadata
+        )
+        catalog_event_apply(data, "evt_xss")  # the product.created webhook: read from Stripe and applied
+        catalog_event_apply(server.prices[data["default_price"]], "evt_xss")
+        return Product.objects.get(stripe_product_id=data["id"])
+
+    # The order's lines keep the names the products had when bought; the digital one is renamed in Stripe after.
+    bought_as, category = _payload("shop.OrderItem.name"), _payload("shop.Product.category")
+    digital = mirrored({"kind": "digital", "category": category, "file_key": "shop/xss-reading-guide.pdf"}, bought_as)
+    physical = mirrored({"kind": "physical", "category": category, "stock": "5"}, bought_as)
+    # Metadata Stripe holds that we cannot sell by: the admins' products page quotes it.
+    misfiled = mirrored({"kind": _payload("shop.Product.metadata_error")}, "Misfiled deck")
+    buyer = UserFactory()
+    order = pay(
+        Client(),
+        server,
+        checkout(buyer, (digital, 1), (physical, 1)),
+        shipping_name=_payload("shop.Order.shipping_name"),
+        shipping_address={
+            "line1": _payload("shop.Order.shipping_address"),
+            "line2": "",
+            "city": "Austin",
+            "postal_code": "78701",
+            "country": "US",
+            "state": "TX",
+        },
+    )
+    order = order_ship(
+        actor=admin,
+        order_id=order.pk,
+        carrier=_payload("shop.Order.carrier"),
+        tracking_number=_payload("shop.Order.tracking_number"),
+    )
+    catalog_event_apply(
+        server.product_update(digital.stripe_product_id, name=_payload("shop.Product.name")), "evt_xss_renamed"
+    )
+    cart_set(user=buyer, product_id=digital.pk, quantity=1)
+    suspension = user_suspend(moderator=admin, user=buyer, reason=_payload("moderation.Suspension.reason"), until=None)
+    item = order.items.get(product=digital)
+    written = {
+        "shop.Product.name": digital,
+        "shop.Product.description": digital,
+        "shop.Product.category": digital,
+        "shop.Product.metadata_error": misfiled,
+        "shop.OrderItem.name": item,
+        "shop.Order.shipping_name": order,
+        "shop.Order.carrier": order,
+        "shop.Order.tracking_number": order,
+        "moderation.Suspension.reason": suspension,
+    }
+    pages = {
+        "shop:home": (None, reverse("shop:home")),
+        "shop:product": (None, reverse("shop:product", kwargs={"pk": digital.pk})),
+        "shop:cart": (buyer, reverse("shop:cart")),
+        "shop:orders": (buyer, reverse("shop:orders")),
+        "shop:order": (buyer, reverse("shop:order", kwargs={"pk": order.pk})),
+        "staff_shop:order": (admin, reverse("staff_shop:order", kwargs={"pk": order.pk})),
+        "staff_shop:products": (admin, reverse("staff_shop:products")),
+    }
+    return {"written": written, "pages": pages, "download": (buyer, order, item)}
+
+
+def _world(server: Any) -> dict[str, Any]:
     """One of each kind of user-written text, with the payloads, written through the apps' services."""
     from apps.accounts.services import reader_application_submit, user_update_profile
     from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp, image_upload
@@ -173,6 +258,8 @@ def _world() -> dict[str, Any]:
         "accounts.ReaderApplication.specialties": application,
         "accounts.ReaderApplication.tools": application,
     }
+    shop = _shop_world(server, admin)
+    written |= shop["written"]
     # Who looks at which page: (viewer, URL).
     pages = {
         "readers:profile": (None, reverse("readers:profile", kwargs={"pk": profile.pk})),
@@ -184,7 +271,7 @@ def _world() -> dict[str, Any]:
         "scheduling_manage:detail": (reader, reverse("scheduling_manage:detail", kwargs={"pk": booking.pk})),
         "staff_accounts:user_detail": (admin, reverse("staff_accounts:user_detail", kwargs={"user_id": client.pk})),
         "staff_pages:ticket_detail": (admin, reverse("staff_pages:ticket_detail", kwargs={"pk": ticket.pk})),
-        "staff_moderation:report_detail": (admin, reverse("staff_moderation:report_detail", kwargs={"pk": report.pk})),
+        "moderation:report_detail": (admin, reverse("moderation:report_detail", kwargs={"pk": report.pk})),
         "readings:incoming_panel": (reader, reverse("readings:incoming_panel")),
         "staff_accounts:application_detail": (
             admin,
@@ -192,22 +279,23 @@ def _world() -> dict[str, Any]:
         ),
         # Not a stored field: the help centre's search echoes the query.
         "pages:help": (None, reverse("pages:help") + "?" + urlencode({"q": _payload("search")})),
+        **shop["pages"],
     }
     transcript = reverse("readings:transcript", kwargs={"pk": reading.pk})
-    return {"written": written, "pages": pages, "transcript": (client, transcript)}
+    return {"written": written, "pages": pages, "transcript": (client, transcript), "download": shop["download"]}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_xss_payloads_in_every_user_text_field_stay_text_on_every_page(live_server, new_page):
+def test_xss_payloads_in_every_user_text_field_stay_text_on_every_page(live_server, new_page, stripe_server):  # noqa: F811
     base = live_server.url
-    world = _world()
+    world = _world(stripe_server)
 
     # Every covered field holds its payload (the services kept it as written), and its pages are loaded below.
     for key, obj in world["written"].items():
         obj.refresh_from_db()
         assert SHORT in getattr(obj, key.rsplit(".", 1)[1]), key
     assert set(world["written"]) == set(COVERED), "a field in xss_fields.COVERED has no writer here, or the reverse"
-    assert {name for names in COVERED.values() for name in names} <= set(world["pages"])
+    assert {name for names in (COVERED | UNSTORED).values() for name in names} <= set(world["pages"])
 
     # The transcript (the chat lines again) is a plain-text download, never rendered as HTML.
     viewer, transcript_url = world["transcript"]
@@ -215,6 +303,29 @@ def test_xss_payloads_in_every_user_text_field_stay_text_on_every_page(live_serv
     browser.force_login(viewer)
     transcript = browser.get(transcript_url)
     assert transcript["Content-Type"].startswith("text/plain") and SHORT in transcript.content.decode()
+
+    # A download's name (the order line's) is only in the file response's Content-Disposition header: one
+    # attachment whose file name is the line's name as it is, never a header broken open by its quotes.
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from apps.shop.services.downloads import download_link_issue
+
+    buyer, order, item = world["download"]
+    storage = storages["default"]
+    storage.delete(item.product.file_key)
+    storage.save(item.product.file_key, ContentFile(b"%PDF-1.4 the guide"))
+    link, _expires_at = download_link_issue(viewer=buyer, order_id=order.pk, item_id=item.pk)
+    browser.force_login(buyer)
+    download = browser.get(link)
+    header = Message()
+    header["Content-Disposition"] = download["Content-Disposition"]
+    assert download.status_code == 200 and header.get_content_disposition() == "attachment"
+    assert header.get_filename() == f"{item.name}.pdf".replace("/", "_")
+    assert download["Content-Type"] == "application/pdf" and download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 the guide"
+    download.close()
+    storage.delete(item.product.file_key)
 
     problems: list[str] = []
     signed_in: dict[Any, Any] = {}
@@ -229,7 +340,7 @@ def test_xss_payloads_in_every_user_text_field_stay_text_on_every_page(live_serv
         page, dialogs = signed_in[viewer]
         response = page.goto(base + url)
         page.wait_for_load_state("networkidle")  # the HTMX panels (reviews, chat lines) are in
-        tags = [_tag(key) for key, names in COVERED.items() if name in names] or [_tag("search")]
+        tags = [_tag(key) for key, names in (COVERED | UNSTORED).items() if name in names]
         found = page.evaluate(INJECTED, tags)
         status = response.status if response else 0
         if status != 200:

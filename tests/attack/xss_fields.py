@@ -28,11 +28,24 @@ COVERED: dict[str, tuple[str, ...]] = {
     "pages.SupportTicket.name": ("staff_pages:ticket_detail",),
     "pages.SupportTicket.subject": ("staff_pages:ticket_detail",),
     "pages.SupportTicket.message": ("staff_pages:ticket_detail",),
-    "moderation.Report.details": ("staff_moderation:report_detail",),
+    "moderation.Report.details": ("moderation:report_detail",),
     "livesessions.ReadingSession.intake_note": ("readings:incoming_panel",),
     "accounts.ReaderApplication.bio": ("staff_accounts:application_detail",),
     "accounts.ReaderApplication.specialties": ("staff_accounts:application_detail",),
     "accounts.ReaderApplication.tools": ("staff_accounts:application_detail",),
+    # The moderator's reason, shown to the suspended user in the banner on every page.
+    "moderation.Suspension.reason": ("shop:order", "shop:cart"),
+    # The catalog comes from Stripe, and a reader's product metadata (category, kind) is part of it.
+    "shop.Product.name": ("shop:home", "shop:product", "shop:cart", "staff_shop:products"),
+    "shop.Product.description": ("shop:product",),
+    "shop.Product.category": ("shop:product",),
+    "shop.Product.metadata_error": ("staff_shop:products",),  # quotes the product's metadata
+    "shop.OrderItem.name": ("shop:orders", "shop:order", "staff_shop:order"),
+    # What the buyer typed on Stripe Checkout (the address, a JSON field, is checked on the same pages).
+    "shop.Order.shipping_name": ("shop:order", "staff_shop:order"),
+    # Staff-written when shipping, shown to the buyer.
+    "shop.Order.carrier": ("shop:order", "staff_shop:order"),
+    "shop.Order.tracking_number": ("shop:order", "staff_shop:order"),
 }
 
 NOT_USER_TEXT = "written by the code (ids, keys, codes, names of things), never by a user"
@@ -86,4 +99,31 @@ EXCUSED: dict[str, str] = {
     "live.GiftKind": STAFF_TEXT,
     "live.StreamGift": "the gift's name copied from the catalog (staff text) and the sender's idempotency key",
     "payouts": STAFF_TEXT + "; Stripe's ids",
+    "core.FileLink.storage": NOT_USER_TEXT,
+    "core.FileLink.storage_key": "a key the code chose (a product's file_key, an export's path), never shown",
+    "core.FileLink.content_type": "set by the code (guessed from the file's key, or fixed), sent only as a header",
+    "core.FileLink.purpose": NOT_USER_TEXT,
+    "core.FileLink.token_hash": NOT_USER_TEXT,
+    "core.FileLink.filename": (
+        "the download's name (a product's name, covered above, or a dated export name); never in a page, only in "
+        "the Content-Disposition header of the file response, which the browser test checks"
+    ),
+    "privacy.DataExport": "the export's key in private storage and a fixed failure message, both written by the code",
+    "shop.CatalogSync.error": "Stripe's error when a sync fails, shown escaped to admins only",
+    "shop.Price": PROVIDER,
+    "shop.Product.stripe_product_id": PROVIDER,
+    "shop.Product.default_price_id": PROVIDER,
+    "shop.Product.file_key": "a key in private storage, never shown (checked on use: no '..', no leading '/')",
+    "shop.Product.stock_metadata": "digits only (a product whose stock is not a whole number is not for sale)",
+    "shop.Order.client_key": "8 to 64 letters, digits and dashes (the checkout refuses anything else)",
+    "shop.Order.currency": NOT_USER_TEXT,
+    "shop.Order.stripe_checkout_session_id": PROVIDER,
+    "shop.Order.stripe_payment_intent_id": PROVIDER,
+    "shop.Order.checkout_url": "the URL Stripe gave for the Checkout Session, only redirected to",
+    "shop.Order.promotion_code": "the code of a promotion code the operator created in Stripe (a buyer can only "
+    "enter an existing one), shown escaped",
+    "shop.OrderItem.stripe_price_id": PROVIDER,
+    "shop.OrderRefund.reason": STAFF_TEXT + " (shown on the staff order page only)",
+    "shop.OrderRefund.stripe_refund_id": PROVIDER,
+    "shop.OrderRefund.error": PROVIDER,
 }

@@ -158,6 +158,10 @@ def test_declared_limits_cover_the_create_endpoints():
         "scheduling:exception_add": "scheduling.availability",
         "scheduling:block_add": "scheduling.availability",
         "scheduling_manage:reschedule": "scheduling.reschedule",
+        "shop:cart_add": "shop.cart",
+        "shop:cart_update": "shop.cart",
+        "shop:checkout": "shop.checkout",
+        "shop:download_link": "shop.download_link",
     }
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.core.parsing import id_or_none
 from apps.wallet import stripe_gateway
 
 from ..enums import ProductKind, ReservationStatus
@@ -49,10 +50,8 @@ def _id(value: Any) -> str:
 def _creator(raw: Any) -> tuple[Any, str]:
     if raw in (None, ""):
         return None, ""
-    try:
-        user = get_user_model().objects.filter(pk=int(str(raw))).first()
-    except ValueError:
-        user = None
+    user_id = id_or_none(raw)
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id is not None else None
     if user is None or not user.is_reader:
         return None, f"reader_id {raw!r} is not a reader"
     return user, ""
@@ -99,7 +98,7 @@ def product_apply(*, data: dict[str, Any] | None, stripe_product_id: str, versio
             errors.append("a digital product needs a file_key")
     else:
         raw_stock = str(metadata.get("stock") or "").strip()
-        if not raw_stock.isdigit():
+        if not (raw_stock.isascii() and raw_stock.isdigit() and len(raw_stock) <= 9):
             errors.append("a physical product needs a whole-number stock")
             product.stock = product.stock or 0
         elif raw_stock != product.stock_metadata or product.stock is None:

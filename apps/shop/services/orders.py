@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from apps.core.exceptions import IntegrationNotConfigured, InvalidInputError, InvalidStateError
 from apps.core.integrations import stripe_enabled
+from apps.core.parsing import id_or_none
 from apps.core.services import audit_log_record
 from apps.notifications.services import notify
 from apps.wallet import stripe_gateway
@@ -273,7 +274,7 @@ def order_wallet_pay(*, user: Any, client_key: Any) -> Order:
 
 def _session_order_id(session: dict[str, Any]) -> int | None:
     raw = str((session.get("metadata") or {}).get("order_id") or session.get("client_reference_id") or "")
-    return int(raw) if raw.isdigit() else None
+    return id_or_none(raw)
 
 
 def _order_for_session(session: dict[str, Any]) -> Order:
