@@ -21,6 +21,7 @@ urlpatterns = [
     path("moderation/", include("apps.moderation.staff_urls")),
     path("live/", include("apps.live.staff_urls")),
     path("shop/", include("apps.shop.staff_urls")),
+    path("community/", include("apps.community.staff_urls")),
     path("payouts/", include("apps.payouts.staff_urls")),
     path("analytics/", include("apps.analytics.staff_urls")),
 ]

@@ -34,6 +34,7 @@ urlpatterns = [
     path("moderation/", include("apps.moderation.urls")),
     path("live/", include("apps.live.urls")),
     path("shop/", include("apps.shop.urls")),
+    path("community/", include("apps.community.urls")),
     path("payouts/", include("apps.payouts.urls")),
     path("staff/", include("config.staff_urls")),
     path("admin/", admin.site.urls),

@@ -54,6 +54,7 @@ MAIN_NAV: list[NavItem] = [
     NavItem("About", "pages:about"),
     NavItem("Live", "live:home"),
     NavItem("Shop", "shop:home"),
+    NavItem("Community", "community:home"),
     NavItem("Help", "pages:help"),
     NavItem("Dashboard", "dashboards:home", visible_to="auth", group="yours"),
     NavItem("Readings", "readings:history", visible_to="auth", group="yours"),

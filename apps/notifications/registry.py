@@ -18,6 +18,9 @@ EMAIL_PREFERENCE_BY_CATEGORY: dict[str, str] = {
     "scheduling": "notify_email_readings",
     # Orders, shipping and refunds are about the account's purchases.
     "shop": "notify_email_account",
+    # Forum replies are emailed per followed thread (each email has its own unsubscribe link), not by this
+    # preference; a kind of this category is only ever sent in-app by ``notify``.
+    "community": "notify_email_messages",
 }
 
 _KIND = re.compile(r"^([a-z]+)\.[a-z][a-z0-9_]*$")

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.payouts",
     "apps.analytics",
     "apps.privacy",
+    "apps.community",
 ]
 
 MIDDLEWARE = [

@@ -92,6 +92,16 @@ RULES: dict[str, Rule] = {
     "live:home": PUBLIC,
     "shop:home": PUBLIC,
     "shop:product": Rule("public", obj="shop_product", kwargs={"pk": "pk"}),
+    "community:home": PUBLIC,
+    "community:search": PUBLIC,
+    "community:category": Rule("public", obj="community_category", kwargs={"slug": "slug"}),
+    "community:thread": Rule("public", obj="community_thread", kwargs={"pk": "pk"}),
+    "community:post": Rule("public", obj="community_post", kwargs={"pk": "pk"}),
+    "community:post_history": Rule("public", obj="community_post", kwargs={"pk": "pk"}),
+    "community:unsubscribe": Rule("public", obj="community_unsubscribe", kwargs={"token": "token"}),
+    "community:thread_new": Rule("signed_in", obj="community_category", kwargs={"slug": "slug"}),
+    "community:reply": Rule("signed_in", obj="community_thread", kwargs={"pk": "pk"}),
+    "community:follow": Rule("signed_in", obj="community_thread", kwargs={"pk": "pk"}),
     "live:profile_panel": Rule("public", obj="reader_profile", kwargs={"reader_id": "pk"}),
     "notifications:bell": Rule("public", why="the header's bell: an empty count for visitors"),
     "messaging:unread_badge": Rule("public", why="the header's badge: an empty count for visitors"),
@@ -193,6 +203,9 @@ RULES: dict[str, Rule] = {
     "scheduling:window_remove": owner("weekly_window", window_id="pk"),
     "scheduling:exception_remove": owner("date_exception", exception_id="pk"),
     "scheduling:block_remove": owner("time_block", block_id="pk"),
+    "community:post_edit": owner("community_post", pk="pk"),
+    "community:moderate": moderator_object("community_thread", pk="pk"),
+    "community:attachment": Rule("public", obj="community_attachment", kwargs={"pk": "pk"}),
     "live:stream": owner("private_stream", pk="pk"),
     "live:ticket": owner("private_stream", pk="pk"),
     "live:events": owner("private_stream", pk="pk"),
@@ -282,6 +295,8 @@ RULES: dict[str, Rule] = {
     "staff_shop:order_refund": staff_object("shop_order", pk="pk"),
     "staff_live:gifts": STAFF,
     "staff_live:gift_edit": staff_object("gift_kind", pk="pk"),
+    "staff_community:categories": STAFF,
+    "staff_community:category_edit": staff_object("community_category", pk="pk"),
     # Not pages: checked by their own tests
     "wallet:stripe_webhook": exempt("Stripe's signed webhook: a bad signature answers 400 (apps/wallet/tests)"),
     "rtc:ncs-webhook": exempt("Agora's signed NCS webhook: a bad signature answers 401 (apps/rtc/tests)"),
@@ -331,10 +346,15 @@ def test_access_rules_name_only_existing_urls():
 
 @pytest.fixture
 def world(settings, tmp_path):
+    from types import SimpleNamespace
+
     from django.core.files.base import ContentFile
     from django.core.files.storage import storages
 
     from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp, reader_application_create
+    from apps.community.models import Attachment
+    from apps.community.services import unsubscribe_token
+    from apps.community.tests.factories import forum, thread_by
     from apps.core.files import file_link_issue
     from apps.live.services.streams import stream_go_live, stream_invite, viewer_heartbeat
     from apps.live.tests.factories import gift_kind
@@ -388,12 +408,28 @@ def world(settings, tmp_path):
     private_stream = stream_go_live(actor=reader, title="Matrix stream", visibility="private")
     stream_invite_row = stream_invite(actor=reader, stream_id=private_stream.pk, user_id=client.pk)
     stream_viewer = viewer_heartbeat(actor=client, stream=private_stream)
+    # A public forum with the client's thread (its opening post is the client's).
+    community_thread = thread_by(client, category=forum())
     settings.MEDIA_ROOT = tmp_path
     # A private file and a link to it for the client (the token exists only in the URL given once).
     file_key = storages["default"].save("matrix/file.txt", ContentFile(b"private"))
     file_link, file_url = file_link_issue(user=client, storage_key=file_key, filename="f.txt", purpose="core.matrix")
     file_link.token = file_url.split("/")[-2]
+    community_attachment = Attachment.objects.create(
+        post=community_thread.posts.get(),
+        storage_key=storages["default"].save("community/matrix.png", ContentFile(b"not served as a page")),
+        filename="matrix.png",
+        content_type="image/png",
+        size_bytes=20,
+    )
     objects = {
+        "community_attachment": community_attachment,
+        "community_category": community_thread.category,
+        "community_thread": community_thread,
+        "community_post": community_thread.posts.get(),
+        "community_unsubscribe": SimpleNamespace(
+            token=unsubscribe_token(user_id=client.pk, thread_id=community_thread.pk)
+        ),
         "help_article": HelpArticleFactory(),
         "reader_profile": reader.reader_profile,
         "application": reader_application_create(client),
@@ -441,6 +477,7 @@ def world(settings, tmp_path):
         "stream_viewer": [reader],
         "shop_order": [client],
         "shop_order_item": [client],
+        "community_post": [client],
     }
     return {
         "users": {"client": client, "other_client": other_client, "reader": reader, "other_reader": other_reader},

@@ -39,6 +39,9 @@ LIMITED_IN_SERVICE = {
     "live:chat": "live.services.chat (10 lines a minute): apps/live/tests",
     "privacy:export": "privacy.services.export_request (3 a day): apps/privacy/tests/test_services_export.py",
     "privacy:delete": "privacy.services.deletion_request (5 a day): apps/privacy/tests",
+    "community:thread_new": "community.services (10 posts a minute, fewer for new accounts): apps/community/tests",
+    "community:reply": "community.services (10 posts a minute, fewer for new accounts): apps/community/tests",
+    "community:post_edit": "community.services (edits count as posts): apps/community/tests",
 }
 
 # Views that take POST but create nothing a person could pile up: state changes of one existing object,
@@ -70,6 +73,9 @@ CREATES_NOTHING = {
     "scheduling_join:join": "opens the booked reading's one room (idempotent per booking)",
     "privacy:delete_confirm": "a transition of the viewer's one deletion request",
     "privacy:delete_cancel": "a transition of the viewer's one deletion request",
+    "community:follow": "follows or stops following one thread (one row per person and thread)",
+    "community:unsubscribe": "removes one follow, from the signed link of an email",
+    "community:moderate": "a moderator pins, unpins, locks or unlocks one thread (audited)",
 }
 
 UNSAFE = ("post", "put", "patch", "delete")

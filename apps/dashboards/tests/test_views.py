@@ -112,7 +112,16 @@ def test_section_needs_exactly_one_source():
 
 def test_dashboard_sections_every_role_has_its_sections_in_order():
     keys = {role: [s.key for s in dashboard_sections.dashboard_sections(role)] for role in dashboard_sections.ROLES}
-    assert keys["client"] == ["account", "become-reader", "favorites", "wallet", "bookings", "readings", "shop-orders"]
+    assert keys["client"] == [
+        "account",
+        "become-reader",
+        "favorites",
+        "wallet",
+        "bookings",
+        "readings",
+        "shop-orders",
+        "forum-following",
+    ]
     assert keys["reader"] == [
         "getting-started",
         "reader-status",
@@ -124,6 +133,7 @@ def test_dashboard_sections_every_role_has_its_sections_in_order():
         "payouts",
         "readings",
         "analytics",
+        "forum-following",
         "security",
         "account",
     ]

@@ -20,7 +20,13 @@ def test_moderatable_registry_holds_messages_reviews_and_reading_chat():
     # when the apps have started
     keys = [moderatable.key for moderatable in moderatables()]
     # then
-    assert keys == ["live.chat_message", "messaging.message", "readings.chat_message", "readings.review"]
+    assert keys == [
+        "community.post",
+        "live.chat_message",
+        "messaging.message",
+        "readings.chat_message",
+        "readings.review",
+    ]
 
 
 @pytest.mark.parametrize("key", ["Messaging.Message", "message", "messaging.", "messaging.message.x", ""])
