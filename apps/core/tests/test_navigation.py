@@ -120,12 +120,12 @@ def test_navigation_check_entry_that_does_not_resolve_fails_at_start_up(monkeypa
     from apps.core import navigation
 
     monkeypatch.setattr(
-        navigation, "MAIN_NAV", [*navigation.MAIN_NAV, navigation.NavItem("Community", "community:home")]
+        navigation, "MAIN_NAV", [*navigation.MAIN_NAV, navigation.NavItem("Forums", "forums:home")]
     )
     # when
     errors = navigation.navigation_check(None)
     # then
-    assert [error.id for error in errors] == ["core.E001"] and "community:home" in errors[0].msg
+    assert [error.id for error in errors] == ["core.E001"] and "forums:home" in errors[0].msg
 
 
 def test_navigation_entry_unknown_visibility_or_group_refused():
