@@ -119,9 +119,7 @@ def test_navigation_check_entry_that_does_not_resolve_fails_at_start_up(monkeypa
     # given: an entry for a section whose URLs are gone
     from apps.core import navigation
 
-    monkeypatch.setattr(
-        navigation, "MAIN_NAV", [*navigation.MAIN_NAV, navigation.NavItem("Forums", "forums:home")]
-    )
+    monkeypatch.setattr(navigation, "MAIN_NAV", [*navigation.MAIN_NAV, navigation.NavItem("Forums", "forums:home")])
     # when
     errors = navigation.navigation_check(None)
     # then
