@@ -97,6 +97,9 @@ class ReadingMachine(RuleBasedStateMachine):
     def side_returns(self, side):
         self.online[side] = True
         session_heartbeat(user=self._user(side), session_id=self.session.pk, now=self.t)
+        # A heartbeat after this instant's tick confirms time that only the next tick can bill (or pause for):
+        # the "billed up to what is confirmed" rule is checked again after that tick.
+        self.ticked_at = None
 
     # --- money and ending --------------------------------------------------------------------------
 
