@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
 from apps.core.exceptions import PermissionDeniedError
-from apps.core.files import file_link_issue
+from apps.core.files import file_link_issue, storage_local_path
 from apps.core.outbox import outbox_enqueue
 from apps.core.services import audit_log_record
 from apps.core.uploads import CheckedUpload, UploadRefused, private_file_save, upload_check, upload_name_clean
@@ -400,16 +400,17 @@ def attachment_open(*, viewer: Any, attachment_id: int) -> AttachmentOpening:
         )
         return AttachmentOpening(attachment=attachment, redirect_url=url)
     storage = storages["default"]
-    try:
-        return AttachmentOpening(attachment=attachment, local_path=storage.path(attachment.storage_key))
-    except NotImplementedError:  # R2/S3: no path on this machine
-        disposition = content_disposition_header(as_attachment=not attachment.is_image, filename=attachment.filename)
-        url = storage.url(  # type: ignore[call-arg]
-            attachment.storage_key,
-            parameters={"ResponseContentDisposition": disposition, "ResponseContentType": attachment.content_type},
-            expire=settings.FILE_PRESIGNED_SECONDS,
-        )
-        return AttachmentOpening(attachment=attachment, redirect_url=url)
+    local_path = storage_local_path(storage, attachment.storage_key)
+    if local_path is not None:
+        return AttachmentOpening(attachment=attachment, local_path=local_path)
+    # R2/S3: the storage serves the file by a presigned URL
+    disposition = content_disposition_header(as_attachment=not attachment.is_image, filename=attachment.filename)
+    url = storage.url(  # type: ignore[call-arg]
+        attachment.storage_key,
+        parameters={"ResponseContentDisposition": disposition, "ResponseContentType": attachment.content_type},
+        expire=settings.FILE_PRESIGNED_SECONDS,
+    )
+    return AttachmentOpening(attachment=attachment, redirect_url=url)
 
 
 # --- moderators: pin and lock ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -107,12 +107,16 @@ def file_link_open(*, user: Any, token: str, ip_address: str | None) -> FileLink
     return opening
 
 
+def storage_local_path(storage: Storage, key: str) -> str | None:
+    """The file's path on this machine when ``storage`` keeps files on local disk; None for a remote storage."""
+    return storage.path(key) if isinstance(storage, FileSystemStorage) else None
+
+
 def _file_link_serving(link: FileLink) -> FileLinkOpening | None:
     """How to serve ``link``'s file, or None when its file is not in its storage (any more)."""
     storage: Storage = storages[link.storage]
-    try:
-        local_path = storage.path(link.storage_key)
-    except NotImplementedError:  # a remote storage (R2/S3): no path on this machine
+    local_path = storage_local_path(storage, link.storage_key)
+    if local_path is None:  # a remote storage (R2/S3): the storage serves the file by a presigned URL
         if not storage.exists(link.storage_key):
             return None
         disposition = content_disposition_header(as_attachment=True, filename=link.filename)
