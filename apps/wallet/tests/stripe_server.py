@@ -944,7 +944,7 @@ class running_stripe_server:
         self.httpd.daemon_threads = True
         port = self.httpd.server_address[1]
         self.state.base_url = f"http://127.0.0.1:{port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         self.thread.start()
         return self.state
 
