@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from apps.accounts.tests.factories import AdminFactory, UserFactory
 from apps.messaging.tests.factories import conversation_with, fund_wallet, listed_reader
-from tests.e2e.conftest import assert_axe_clean, sign_in
+from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
 ROLES = ("visitor", "client", "reader", "admin")
@@ -147,15 +147,14 @@ def cast(settings, tmp_path):
     reader = listed_reader(display_name="Vega Starling")
     client = UserFactory(email="seeker@example.com", display_name="Morgan")
     admin = AdminFactory(email="keeper@example.com", display_name="Keeper")
-    secret = generate_totp_secret()
-    TOTP.activate(admin, secret)
+    TOTP.activate(admin, generate_totp_secret())
     fund_wallet(client, __import__("decimal").Decimal("25.00"))
     conversation_with(client=client, reader=reader.user)
     return {
         "visitor": None,
-        "client": (client.email, None),
-        "reader": (reader.user.email, None),
-        "admin": (admin.email, secret),
+        "client": client,
+        "reader": reader.user,
+        "admin": admin,
         "reader_profile": reader,
     }
 
@@ -163,8 +162,7 @@ def cast(settings, tmp_path):
 def _signed_in_page(new_page, live_server, cast, role: str):
     page = new_page(color_scheme="dark", reduced_motion="reduce", viewport=VIEWPORTS["laptop"])
     if cast[role]:
-        email, secret = cast[role]
-        sign_in(page, live_server.url, email, secret)
+        sign_in_with_session(page, live_server.url, cast[role])
     return page
 
 
@@ -263,49 +261,6 @@ def _tab_through_header(page) -> set[str]:
     return reached
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("role", ROLES)
-def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_its_navigation_is_keyboard_reachable(
-    live_server, new_page, cast, role
-):
-    # given
-    base = live_server.url
-    page = _signed_in_page(new_page, live_server, cast, role)
-    urls = _pages(page, base, role, cast)
-    assert reverse("pages:help") in urls
-    if role != "visitor":
-        assert reverse("dashboards:home") in urls and reverse("accounts:settings") in urls
-    first_nav: list[str] = []
-    for size, viewport in VIEWPORTS.items():
-        page.set_viewport_size(viewport)
-        for url in urls:
-            # when
-            _open(page, base + url)
-            # then: nothing scrolls sideways
-            _assert_fits(page, url, size)
-            small = page.evaluate(SMALL_TARGETS_JS)
-            assert not small, f"{url} at {size}: targets under 44 px:\n" + "\n".join(small)
-            assert_axe_clean(page)
-            # and every navigation entry takes focus from the keyboard: walked on the first page of each size;
-            # every other page has the very same navigation
-            nav = page.eval_on_selector_all("header nav a[href]", "links => links.map(a => a.pathname)")
-            if url != urls[0]:
-                assert nav == first_nav, f"{url} at {size} has another navigation than {urls[0]}"
-            else:
-                first_nav = nav
-                missing = set(nav) - _tab_through_header(page)
-                assert not missing, f"{url} at {size}: not reachable by Tab: {sorted(missing)}"
-                # and the menus opened on the way closed when focus left them
-                still_open = page.eval_on_selector_all('[data-disclosure][aria-expanded="true"]', "els => els.length")
-                assert still_open == 0, f"{url} at {size}: a menu stayed open after focus left it"
-                # and an open menu does not widen the page either
-                page.evaluate(
-                    "document.querySelectorAll('[data-disclosure]').forEach(b => b.offsetParent && b.click())"
-                )
-                _assert_fits(page, url, f"{size} with its menu open")
-                page.keyboard.press("Escape")
-
-
 def _walk(page, key: str, *, header: bool) -> list[str]:
     """Press ``key`` until focus leaves the page (or comes round again); with ``header=False`` the walk
     stops at the header, which is the same on every page and walked on the first one."""
@@ -330,35 +285,62 @@ def _walk(page, key: str, *, header: bool) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
-def test_tab_and_shift_tab_on_every_page_show_focus_clear_of_the_header(live_server, new_page, cast, role):
+def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_keyboard_usable(live_server, new_page, cast, role):
     # given
     base = live_server.url
     page = _signed_in_page(new_page, live_server, cast, role)
     urls = _pages(page, base, role, cast)
-    problems: list[str] = []
+    assert reverse("pages:help") in urls
+    if role != "visitor":
+        assert reverse("dashboards:home") in urls and reverse("accounts:settings") in urls
+    first_nav: list[str] = []
+    focus_problems: list[str] = []
     for size, viewport in VIEWPORTS.items():
         page.set_viewport_size(viewport)
         for url in urls:
+            # when
             _open(page, base + url)
+            # then: nothing scrolls sideways
+            _assert_fits(page, url, size)
+            small = page.evaluate(SMALL_TARGETS_JS)
+            assert not small, f"{url} at {size}: targets under 44 px:\n" + "\n".join(small)
+            assert_axe_clean(page)
+            # and every navigation entry takes focus from the keyboard: walked on the first page of each size;
+            # every other page has the very same navigation
+            nav = page.eval_on_selector_all("header nav a[href]", "links => links.map(a => a.pathname)")
+            first = url == urls[0]
+            if not first:
+                assert nav == first_nav, f"{url} at {size} has another navigation than {urls[0]}"
+            else:
+                first_nav = nav
+                missing = set(nav) - _tab_through_header(page)
+                assert not missing, f"{url} at {size}: not reachable by Tab: {sorted(missing)}"
+                # and the menus opened on the way closed when focus left them
+                still_open = page.eval_on_selector_all('[data-disclosure][aria-expanded="true"]', "els => els.length")
+                assert still_open == 0, f"{url} at {size}: a menu stayed open after focus left it"
+                # and an open menu does not widen the page either
+                page.evaluate(
+                    "document.querySelectorAll('[data-disclosure]').forEach(b => b.offsetParent && b.click())"
+                )
+                _assert_fits(page, url, f"{size} with its menu open")
+                page.keyboard.press("Escape")
+            # and walking the page with Tab from the top, then with Shift+Tab from the end, every focused control
+            # is clear of the header and shows its focus (the header itself only on the first page of each size:
+            # after it, Tab starts where the skip link leads)
             page.add_script_tag(content=JS_HELPERS)
-            # when: forwards from the top, then backwards from the end
-            # (the header only on the first page of each size: after it, Tab starts where the skip link leads)
-            header = url == urls[0]
             start = (
                 "document.activeElement && document.activeElement.blur()"
-                if header
-                else "document.getElementById('main').focus()"
+                if first
+                else ("document.getElementById('main').focus()")
             )
             page.evaluate(f"window.scrollTo(0, 0); {start}")
-            forwards = _walk(page, "Tab", header=header)
+            forwards = _walk(page, "Tab", header=first)
             page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
             page.evaluate("document.activeElement && document.activeElement.blur()")
-            backwards = _walk(page, "Shift+Tab", header=header)
-            # then
-            problems += [f"{url} {size} Tab: {p}" for p in forwards] + [
-                f"{url} {size} Shift+Tab: {p}" for p in backwards
-            ]
-    assert not problems, "\n".join(dict.fromkeys(problems))
+            backwards = _walk(page, "Shift+Tab", header=first)
+            focus_problems += [f"{url} {size} Tab: {p}" for p in forwards]
+            focus_problems += [f"{url} {size} Shift+Tab: {p}" for p in backwards]
+    assert not focus_problems, "\n".join(dict.fromkeys(focus_problems))
 
 
 @pytest.mark.django_db(transaction=True)
