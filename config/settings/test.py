@@ -47,7 +47,9 @@ CELERY_TASK_ALWAYS_EAGER = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-WHITENOISE_USE_FINDERS = True
+# WhiteNoise serves nothing in tests: the live server serves static files itself (Django's StaticFilesHandler, from
+# the finders), and with finders WhiteNoise would scan every static file again for each test client it starts.
+WHITENOISE_USE_FINDERS = False
 MEDIA_ROOT = BASE_DIR / "var" / "test-media" / (XDIST_WORKER or "main")
 # Integrations are off unless a test switches them on with override_settings.
 STRIPE_SECRET_KEY = ""
