@@ -36,8 +36,7 @@ def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
     session_end(actor=client, session_id=session.pk)
     session_finalize(session_id=session.pk)
     admin = AdminFactory(email="keeper@example.com")
-    secret = generate_totp_secret()
-    TOTP.activate(admin, secret)
+    TOTP.activate(admin, generate_totp_secret())  # admins must have TOTP; signed in by session cookie below
     summary_url = base + reverse("readings:summary", args=[session.pk])
     client_page, admin_page = new_page(), new_page()
 
@@ -52,7 +51,7 @@ def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
     report = Report.objects.get()
 
     # and the admin hides it from the queue
-    sign_in(admin_page, base, admin.email, totp_secret=secret)
+    sign_in_with_session(admin_page, base, admin)
     admin_page.goto(base + reverse("moderation:queue"))
     expect(admin_page.get_by_role("cell", name=f"Reading chat message #{line.pk}")).to_be_visible()
     admin_page.get_by_role("link", name=f"Review report {report.pk}").click()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import ReaderFactory
 from apps.readers.models import ReaderProfile
-from tests.e2e.conftest import assert_axe_clean, sign_in
+from tests.e2e.conftest import assert_axe_clean, sign_in, sign_in_with_session
 
 
 def _jpeg_bytes() -> bytes:
@@ -73,10 +73,9 @@ def test_staff_taxonomy_admin_adds_orders_and_retires_entries(live_server, page,
     from apps.readers.models import Specialty
 
     admin = AdminFactory(email="keeper@example.com")
-    secret = generate_totp_secret()
-    TOTP.activate(admin, secret)
+    TOTP.activate(admin, generate_totp_secret())  # admins must have TOTP; signed in by session cookie below
     base = live_server.url
-    sign_in(page, base, admin.email, totp_secret=secret)
+    sign_in_with_session(page, base, admin)
 
     # when: from the admin dashboard they open the taxonomy, add an entry, move it up and retire it
     page.goto(base + reverse("dashboards:admin"))
