@@ -17,7 +17,7 @@ from apps.wallet.models import Posting
 from apps.wallet.services.ledger import house_account, transaction_post, wallet_account
 from config.celery import app as celery_app
 from config.settings.test import worker_redis_url
-from conftest import KEPT_TABLES, _empty_tables
+from conftest import KEPT_TABLES, _app_post_migrate, _empty_tables
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,21 @@ def test_empty_tables_after_ledger_postings_every_table_is_empty_and_the_ledger_
     )
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {Posting._meta.db_table}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_app_post_migrate_after_emptying_brings_back_the_default_site_and_keeps_content_types():
+    # given: every table emptied after a test, as the teardown does
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.sites.models import Site
+
+    kinds, permissions = ContentType.objects.count(), Permission.objects.count()
+    assert _empty_tables(connection) is True
+    assert not Site.objects.exists()
+    # when
+    _app_post_migrate(connection.alias)
+    # then: the site allauth's emails name is back, and the kept tables are as they were
+    assert Site.objects.get(pk=settings.SITE_ID)
+    assert (ContentType.objects.count(), Permission.objects.count()) == (kinds, permissions)
+    assert kinds > 0 and permissions > 0
