@@ -133,6 +133,7 @@ def _send(problems: list[str], label: str, call: Any) -> Any:
     return response
 
 
+@pytest.mark.slow
 def test_no_url_answers_5xx_to_hostile_query_strings_forms_and_json(world):
     # One world for both checks (building it costs seconds): CSRF first, while every object is as built.
     csrf_refusals_missing = [problem for name, url, user in _targets(world) for problem in _csrf(name, url, user)]

@@ -132,6 +132,7 @@ def test_forum_pages_are_axe_clean(live_server, new_page, viewport):
         assert overflow <= 0, f"{url} scrolls sideways at {viewport['width']} px"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_thread_with_picture_reported_by_three_members_is_hidden_and_its_author_suspended(
     live_server, new_page, settings, tmp_path

@@ -283,6 +283,7 @@ def _walk(page, key: str, *, header: bool) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_keyboard_usable(live_server, new_page, cast, role):

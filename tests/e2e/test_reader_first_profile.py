@@ -64,6 +64,7 @@ def test_reader_first_profile_photo_shown_and_published_without_admin_setup(
     assert ReaderProfile.objects.get(user=reader).is_published
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_staff_taxonomy_admin_adds_orders_and_retires_entries(live_server, page, starting_taxonomy):
     # given: an admin with two-factor authentication

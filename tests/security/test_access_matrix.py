@@ -552,6 +552,7 @@ def _is_login_redirect(response: Any) -> bool:
 CHECKED = sorted(name for name, rule in RULES.items() if rule.who != "exempt")
 
 
+@pytest.mark.slow
 def test_every_url_answers_each_role_as_its_rule_says(world):
     # One world for every URL (building it per URL would cost minutes); each URL's wrong answers are collected
     # and reported together.

@@ -237,6 +237,7 @@ operation_lists = st.lists(operation, min_size=3, max_size=25)
 
 @pytest.mark.slow
 @pytest.mark.django_db
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )

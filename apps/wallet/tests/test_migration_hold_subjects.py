@@ -52,6 +52,7 @@ def insert_transaction(cursor, key: str, kind: str, postings: dict[int, str], **
     return txn_id
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_migration_hold_subjects_backfills_existing_holds_and_transactions():
     # given a ledger written before the subject pair existed
