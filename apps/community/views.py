@@ -18,7 +18,7 @@ from apps.core.parsing import id_or_none
 
 from . import selectors, services
 from .access import category_postable, forum_moderator
-from .exceptions import InvalidPost, PostNotFound
+from .exceptions import InvalidPost, PostingNotAllowed, PostNotFound
 from .forms import PostEditForm, PostForm, SearchForm, ThreadForm
 from .markdown import markdown_quote
 from .models import Post
@@ -52,6 +52,8 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def thread_new(request: HttpRequest, slug: str) -> HttpResponse:
     forum = selectors.category_get(viewer=request.user, slug=slug)
+    if not category_postable(viewer=request.user, category=forum):
+        raise PostingNotAllowed()  # the form is not offered where the service would refuse the post
     status = 400
     form = ThreadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
