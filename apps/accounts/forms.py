@@ -40,7 +40,10 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 class ImageUploadField(forms.FileField):
-    """A file field whose content must decode as JPEG, PNG or WebP (checked by Pillow), at most 2 MB."""
+    """A file field whose content must be a still JPEG, PNG or WebP image (checked by Pillow), at most 2 MB.
+
+    Services store the image re-encoded without its metadata (``validators.image_upload_prepare``).
+    """
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("help_text", IMAGE_HELP)

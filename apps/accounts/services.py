@@ -86,10 +86,14 @@ def user_update_profile(
     avatar: UploadedFile | None = None,
     remove_avatar: bool = False,
 ) -> User:
-    """Save the user's own profile settings. A bad avatar or value raises and changes nothing."""
+    """Save the user's own profile settings. A bad avatar or value raises and changes nothing.
+
+    A new avatar is stored re-encoded, upright and without its metadata (no EXIF, GPS or camera details).
+    """
+    avatar_file = None
     if avatar is not None:
         try:
-            image_upload_prepare(avatar)
+            avatar_file = image_upload_prepare(avatar)
         except ValidationError as error:
             raise InvalidInputError(_validation_message(error))
     user = user_lock(user_id=user.pk)
@@ -101,8 +105,8 @@ def user_update_profile(
     user.notify_email_readings = notify_email_readings
     user.notify_email_account = notify_email_account
     old_avatar = user.avatar.name if user.avatar else ""
-    if avatar is not None:
-        user.avatar = avatar
+    if avatar_file is not None:
+        user.avatar = avatar_file
     elif remove_avatar:
         user.avatar = ""
     try:
@@ -164,9 +168,12 @@ def reader_application_submit(
     photo: UploadedFile,
     request: HttpRequest | None = None,
 ) -> ReaderApplication:
-    """A verified client applies to become a reader. One pending application per user."""
+    """A verified client applies to become a reader. One pending application per user.
+
+    The photo is stored re-encoded, upright and without its metadata (no EXIF, GPS or camera details).
+    """
     try:
-        image_upload_prepare(photo)
+        photo_file = image_upload_prepare(photo)
     except ValidationError as error:
         raise InvalidInputError(_validation_message(error))
     # Locking the applicant serialises two submissions from the same person (double click, two tabs).
@@ -183,7 +190,7 @@ def reader_application_submit(
         specialties=specialties.strip(),
         tools=tools.strip(),
         years_experience=years_experience,
-        photo=photo,
+        photo=photo_file,
     )
     try:
         application.full_clean(exclude=["photo"])

@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.accounts.enums import ApplicationStatus, Role
 from apps.accounts.exceptions import InvalidInputError
@@ -9,7 +10,13 @@ from apps.accounts.services import (
     reader_application_reject,
     reader_application_submit,
 )
-from apps.accounts.tests.factories import UserFactory, image_upload, reader_application_create
+from apps.accounts.tests.factories import (
+    UserFactory,
+    image_upload,
+    photo_assert_clean_and_upright,
+    photo_with_location_upload,
+    reader_application_create,
+)
 from apps.core.exceptions import InvalidStateError, PermissionDeniedError
 from apps.core.models import AuditLog
 
@@ -36,6 +43,33 @@ def test_reader_application_submit_verified_client_creates_pending_application(c
     assert AuditLog.objects.filter(
         action="accounts.reader_application_submitted", target_id=str(application.pk), actor=client_user
     ).exists()
+
+
+def test_reader_application_submit_phone_photo_stored_upright_without_location_or_camera(client_user):
+    # when
+    application = reader_application_submit(
+        applicant=client_user, photo=photo_with_location_upload("IMG_0042.jpg"), **APPLICATION
+    )
+    # then
+    application.refresh_from_db()
+    name = application.photo.name
+    assert name.startswith("reader-applications/") and name.endswith(".jpg") and "IMG_0042" not in name
+    with application.photo.storage.open(name, "rb") as stored:
+        photo_assert_clean_and_upright(stored.read())
+
+
+def test_reader_application_submit_jpeg_with_script_appended_stored_without_it(client_user):
+    # given: a real JPEG with a script hidden in its comment and after its end (it opens as an image)
+    photo = image_upload("me.jpg", image_format="JPEG").read()
+    payload = b"<script>alert(document.cookie)</script>"
+    polyglot = photo[:2] + b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload + photo[2:] + payload
+    # when
+    application = reader_application_submit(
+        applicant=client_user, photo=SimpleUploadedFile("me.jpg", polyglot, "image/jpeg"), **APPLICATION
+    )
+    # then: only the pixels were kept
+    with application.photo.storage.open(application.photo.name, "rb") as stored:
+        assert b"script" not in stored.read()
 
 
 def test_reader_application_submit_second_while_pending_refused(client_user):

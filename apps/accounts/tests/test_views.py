@@ -1,11 +1,21 @@
+import io
+import os
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from apps.accounts.enums import ApplicationStatus
 from apps.accounts.models import ReaderApplication
 from apps.accounts.services import reader_application_reject
-from apps.accounts.tests.factories import UserFactory, image_upload, reader_application_create
+from apps.accounts.tests.factories import (
+    UserFactory,
+    image_upload,
+    photo_assert_clean_and_upright,
+    photo_with_location_upload,
+    reader_application_create,
+)
 from apps.accounts.validators import MAX_IMAGE_BYTES
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +190,109 @@ def test_reader_application_photo_visible_to_applicant(client, client_user):
     client.force_login(client_user)
     response = client.get(reverse("accounts:reader_application_photo", args=[application.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
+
+
+# --- Photos keep nothing of the phone's metadata; files that are not plain images are refused ------------------
+
+
+def _stored_files(settings) -> list[str]:
+    return [os.path.join(folder, name) for folder, _, names in os.walk(settings.MEDIA_ROOT) for name in names]
+
+
+def _html_with_png_inside() -> bytes:
+    return b"<!doctype html><html><script>alert(document.cookie)</script></html>" + image_upload().read()
+
+
+def _pdf_with_jpeg_inside() -> bytes:
+    jpeg = image_upload(image_format="JPEG").read()
+    header = b"%PDF-1.4\n1 0 obj << /Length " + str(len(jpeg)).encode() + b" >> stream\n"
+    return header + jpeg + b"\nendstream endobj\n%%EOF\n"
+
+
+def _truncated_jpeg() -> bytes:
+    whole = photo_with_location_upload().read()
+    scan = whole.index(b"\xff\xda")  # headers intact, picture data cut in the middle
+    return whole[: scan + (len(whole) - scan) // 2]
+
+
+def _animated_png() -> bytes:
+    buffer = io.BytesIO()
+    frames = [Image.new("RGB", (8, 8), colour) for colour in ("red", "blue")]
+    frames[0].save(buffer, format="PNG", save_all=True, append_images=frames[1:])
+    return buffer.getvalue()
+
+
+BAD_PHOTOS = [
+    pytest.param(_html_with_png_inside, "not an image we can read", id="html-page-holding-a-png"),
+    pytest.param(_pdf_with_jpeg_inside, "not an image we can read", id="pdf-holding-a-jpeg"),
+    pytest.param(_truncated_jpeg, "not an image we can read", id="jpeg-cut-short"),
+    pytest.param(_animated_png, "Animated images are not accepted", id="animated-png"),
+]
+
+
+def test_settings_post_phone_photo_avatar_served_to_owner_upright_without_metadata(
+    client, client_user, other_client_user
+):
+    # given
+    client.force_login(client_user)
+    # when
+    response = client.post(reverse("accounts:settings"), {**SETTINGS, "avatar": photo_with_location_upload()})
+    # then
+    assert response.status_code == 302
+    avatar = client.get(reverse("accounts:avatar"))
+    assert avatar.status_code == 200 and avatar["Content-Type"] == "image/jpeg"
+    photo_assert_clean_and_upright(b"".join(avatar.streaming_content))
+    # and another user is never given it
+    client.force_login(other_client_user)
+    assert client.get(reverse("accounts:avatar")).status_code == 404
+
+
+@pytest.mark.parametrize("content, message", BAD_PHOTOS)
+def test_settings_post_non_image_or_polyglot_avatar_refused_nothing_stored(
+    client, client_user, settings, content, message
+):
+    # given
+    client.force_login(client_user)
+    upload = SimpleUploadedFile("me.jpg", content(), content_type="image/jpeg")
+    # when
+    response = client.post(reverse("accounts:settings"), {**SETTINGS, "avatar": upload})
+    # then
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    client_user.refresh_from_db()
+    assert not client_user.avatar and client_user.display_name != SETTINGS["display_name"]
+    assert _stored_files(settings) == []
+
+
+def test_reader_application_post_phone_photo_served_to_applicant_upright_without_metadata(
+    client, client_user, other_client_user
+):
+    # given
+    client.force_login(client_user)
+    # when
+    client.post(reverse("accounts:reader_application"), {**APPLICATION, "photo": photo_with_location_upload()})
+    # then
+    application = ReaderApplication.objects.get(applicant=client_user)
+    url = reverse("accounts:reader_application_photo", args=[application.pk])
+    photo = client.get(url)
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    photo_assert_clean_and_upright(b"".join(photo.streaming_content))
+    # and another client is never given it
+    client.force_login(other_client_user)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("content, message", BAD_PHOTOS)
+def test_reader_application_post_non_image_or_polyglot_photo_refused_nothing_stored(
+    client, client_user, settings, content, message
+):
+    # given
+    client.force_login(client_user)
+    upload = SimpleUploadedFile("me.jpg", content(), content_type="image/jpeg")
+    # when
+    response = client.post(reverse("accounts:reader_application"), {**APPLICATION, "photo": upload})
+    # then
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ReaderApplication.objects.exists()
+    assert _stored_files(settings) == []
