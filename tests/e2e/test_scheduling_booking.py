@@ -64,8 +64,10 @@ def test_reader_in_london_sets_availability_and_client_in_los_angeles_books(live
     # when: the client, whose browser is in Los Angeles, opens the reader's booking page
     client_page = new_page(timezone_id="America/Los_Angeles")
     sign_in_with_session(client_page, base, client)
-    client_page.goto(base + reverse("readers:profile", args=[profile.pk]))
-    client.refresh_from_db()
+    detected = reverse("accounts:timezone_detect")
+    with client_page.expect_response(lambda response: response.url.endswith(detected)) as detection:
+        client_page.goto(base + reverse("readers:profile", args=[profile.pk]))
+    assert detection.value.ok
     expect(client_page.get_by_role("link", name="Book a reading")).to_be_visible()
     client.refresh_from_db()
     assert client.timezone == "America/Los_Angeles"  # taken from the browser on the first page
