@@ -21,7 +21,7 @@ class ShopConfig(AppConfig):
         )
         from .checks import orders_paid_in_ledger
         from .constants import PURPOSE
-        from .services import catalog, orders
+        from .services import catalog, orders, refunds
 
         ledger_check_register("shop_orders_paid_in_ledger")(orders_paid_in_ledger)
         for event_type in catalog.CATALOG_EVENT_TYPES:
@@ -33,5 +33,10 @@ class ShopConfig(AppConfig):
                 "checkout.session.async_payment_succeeded": orders.order_checkout_completed,
                 "checkout.session.expired": orders.order_checkout_expired,
                 "checkout.session.async_payment_failed": orders.order_checkout_expired,
+                # A shop refund's events (its metadata names the purpose): booked, or reversed when it came back.
+                "refund.created": refunds.order_refund_stripe_event,
+                "refund.updated": refunds.order_refund_stripe_event,
+                "refund.failed": refunds.order_refund_stripe_event,
+                "charge.refund.updated": refunds.order_refund_stripe_event,
             },
         )

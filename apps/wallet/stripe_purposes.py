@@ -5,6 +5,11 @@ top-up is ``"topup"``). Events about such an object reach only the handlers regi
 shop Checkout Session never reaches ``topup_credit``; an object with an unknown purpose (or none) is recorded on
 its StripeEvent and ignored.
 
+Refund events (``REFUND_EVENT_TYPES``) are dispatched by the refund's own purpose only when that purpose
+registered a handler for them (a shop refund, whose metadata names ``shop_order``); every other refund (a wallet
+top-up's, one made in the Stripe Dashboard, which has no metadata) goes to the wallet's refund handlers, which
+find its top-up by payment ids.
+
 A domain plugs in from its ``AppConfig.ready()``::
 
     stripe_purpose_register("shop_order", handlers={"checkout.session.completed": order_paid, ...})
@@ -33,6 +38,8 @@ PURPOSE_EVENT_TYPES = frozenset(
         "charge.succeeded",
     }
 )
+# Refund events: to the refund's purpose when it handles them, else to the wallet (see above).
+REFUND_EVENT_TYPES = frozenset({"refund.created", "refund.updated", "refund.failed", "charge.refund.updated"})
 TOPUP = "topup"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -42,19 +49,19 @@ _PURPOSES: dict[str, dict[str, PurposeHandler]] = {}
 def stripe_purpose_register(purpose: str, *, handlers: Mapping[str, PurposeHandler]) -> None:
     """Route the events about objects whose ``metadata.purpose`` is ``purpose`` to ``handlers`` (by event type).
 
-    Refused at start-up: a malformed or already registered purpose, an event type not dispatched by purpose,
-    a handler that is not callable.
+    Refused at start-up: a malformed or already registered purpose, an event type not dispatched by purpose
+    (``PURPOSE_EVENT_TYPES``, ``REFUND_EVENT_TYPES``), a handler that is not callable.
     """
     if not _NAME.match(purpose):
         raise ImproperlyConfigured(f"Stripe purpose {purpose!r} must be lower-case letters, digits and underscores.")
     existing = _PURPOSES.get(purpose)
     if existing is not None and _qualnames(existing) != _qualnames(handlers):
         raise ImproperlyConfigured(f"Stripe purpose {purpose!r} is registered twice.")
-    unknown = set(handlers) - PURPOSE_EVENT_TYPES
+    unknown = set(handlers) - PURPOSE_EVENT_TYPES - REFUND_EVENT_TYPES
     if unknown:
         raise ImproperlyConfigured(
             f"Stripe purpose {purpose!r}: {', '.join(sorted(unknown))} is not dispatched by purpose "
-            f"(one of {', '.join(sorted(PURPOSE_EVENT_TYPES))})."
+            f"(one of {', '.join(sorted(PURPOSE_EVENT_TYPES | REFUND_EVENT_TYPES))})."
         )
     if not all(callable(handler) for handler in handlers.values()):
         raise ImproperlyConfigured(f"Stripe purpose {purpose!r}: every handler must be callable.")

@@ -4,10 +4,17 @@ A wallet-paid order is refunded to the wallet at once. A card-paid order is refu
 outbox (``shop.refund_submit``, with a Stripe idempotency key per refund, so a re-run refunds once); its ledger
 reversal is posted when Stripe accepts the refund, keyed by the Stripe refund id (``refund:<id>``, kind
 ``refund``, so the wallet's reconciliation matches it with Stripe's refund).
+
+Stripe's refund events about a shop refund (``refund.*``, ``charge.refund.updated``; the refund's metadata names
+the purpose ``shop_order``) reach ``order_refund_stripe_event``. A refund Stripe reports failed (or canceled) after
+it was booked is undone by ONE reversing entry (kind ``refund_reversal``, key ``refund-failure:<stripe refund id>``):
+the order's refundable amount and status come back and the admins are told. One reported failed before it was
+booked is marked failed with nothing posted. A refund's status never moves back from failed.
 """
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,8 +23,9 @@ from django.db.models import F
 from django.urls import reverse
 
 from apps.core.outbox import outbox_enqueue
+from apps.core.parsing import id_or_none
 from apps.core.services import audit_log_record
-from apps.notifications.services import notify
+from apps.notifications.services import notify, notify_admins
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Account, Posting, Transaction
@@ -28,10 +36,14 @@ from ..constants import ORDER_SUBJECT
 from ..enums import PAID_STATUSES, OrderStatus, PaymentMethod, ProductKind, RefundStatus
 from ..exceptions import InvalidRefund, OrderNotFound
 from ..models import Order, OrderRefund, Product
-from ..notify import ORDER_REFUNDED
+from ..notify import ORDER_REFUNDED, REFUND_RETURNED
 from .orders import order_ledger_key
 
+logger = logging.getLogger(__name__)
+
 REFUND_SUBMIT = "shop.refund_submit"
+# Stripe refund statuses that mean the money did not reach (or came back from) the card.
+STRIPE_FAILED = ("failed", "canceled")
 
 
 def _amount_clean(raw: Any) -> Decimal:
@@ -150,6 +162,12 @@ def _refund_booked(*, refund_id: int, stripe_refund: dict[str, Any]) -> OrderRef
     refund = OrderRefund.objects.select_for_update().get(pk=refund_id)
     if refund.status != RefundStatus.REQUESTED:
         return refund
+    return _book(refund, stripe_refund)
+
+
+def _book(refund: OrderRefund, stripe_refund: dict[str, Any], stripe_event_id: str = "") -> OrderRefund:
+    """Stripe accepted the refund: post the reversal to the card (key ``refund:<stripe refund id>``). Inner helper:
+    the caller holds the transaction and the refund's row lock, and the refund is REQUESTED."""
     order = refund.order
     ledger_post(
         kind=TransactionKind.REFUND,
@@ -161,6 +179,7 @@ def _refund_booked(*, refund_id: int, stripe_refund: dict[str, Any]) -> OrderRef
         subject_id=order.pk,
         stripe_refund_id=stripe_refund["id"],
         stripe_payment_intent_id=order.stripe_payment_intent_id,
+        stripe_event_id=stripe_event_id,
     )
     refund.stripe_refund_id = stripe_refund["id"]
     refund.status = RefundStatus.SUCCEEDED if stripe_refund.get("status") == "succeeded" else RefundStatus.SUBMITTED
@@ -173,6 +192,12 @@ def _refund_refused(*, refund_id: int, error: str) -> OrderRefund:
     refund = OrderRefund.objects.select_for_update().get(pk=refund_id)
     if refund.status != RefundStatus.REQUESTED:
         return refund
+    return _fail_unbooked(refund, error=error)
+
+
+def _order_refund_undo(refund: OrderRefund) -> Order:
+    """Give the refund's amount back to what the order may still refund, and its status back accordingly. Inner
+    helper: the caller holds the transaction and the refund's row lock (taken before the order's)."""
     order = locks.order_lock(order_id=refund.order_id)
     assert order is not None
     order.refunded_amount -= refund.amount
@@ -180,9 +205,120 @@ def _refund_refused(*, refund_id: int, error: str) -> OrderRefund:
     if order.refunded_amount:
         order.status = OrderStatus.PARTIALLY_REFUNDED
     order.save(update_fields=["refunded_amount", "status", "updated_at"])
+    return order
+
+
+def _fail_unbooked(refund: OrderRefund, *, error: str, stripe_refund_id: str = "") -> OrderRefund:
+    """A refund Stripe refused or failed before it was booked: nothing was posted, so nothing is reversed; the
+    amount is refundable again. Inner helper: the caller holds the transaction and the refund's row lock."""
+    order = _order_refund_undo(refund)
     refund.status, refund.error = RefundStatus.FAILED, error[:500]
-    refund.save(update_fields=["status", "error", "updated_at"])
+    refund.stripe_refund_id = stripe_refund_id or refund.stripe_refund_id
+    refund.save(update_fields=["status", "error", "stripe_refund_id", "updated_at"])
     audit_log_record(
         actor=None, action="shop.refund_failed", target=order, details={"refund": refund.pk, "error": error[:200]}
+    )
+    return refund
+
+
+def _refund_for_event(stripe_refund: dict[str, Any]) -> OrderRefund | None:
+    """The OrderRefund of a Stripe refund, locked: by its Stripe id, else by the ``shop_refund_id`` its metadata
+    names (an event that arrives before the refund was booked). Inner helper: the caller holds the transaction."""
+    locked = OrderRefund.objects.select_for_update(of=("self",)).select_related("order")
+    refund = locked.filter(stripe_refund_id=stripe_refund["id"]).first()
+    if refund is not None:
+        return refund
+    metadata = stripe_refund.get("metadata") or {}
+    local_id = id_or_none(metadata.get("shop_refund_id"))
+    if local_id is None:
+        return None
+    refund = locked.filter(pk=local_id, order_id=id_or_none(metadata.get("order_id"))).first()
+    if refund is not None and refund.stripe_refund_id not in ("", stripe_refund["id"]):
+        raise InvalidRefund(f"Shop refund #{refund.pk} is already linked to {refund.stripe_refund_id}.")
+    return refund
+
+
+def order_refund_stripe_event(stripe_refund: dict[str, Any], stripe_event_id: str) -> OrderRefund | None:
+    """Stripe reports the state of a shop refund (``refund.created`` / ``.updated`` / ``.failed``,
+    ``charge.refund.updated``; routed here by the refund's purpose). Idempotent, and a refund's status never moves
+    back from failed:
+
+    - failed or canceled after it was booked (the card network returned the money): one reversing entry
+      (``refund-failure:<stripe refund id>``), the order's refundable amount and status back, the admins told;
+    - failed or canceled before it was booked: marked failed, nothing posted, the amount refundable again;
+    - accepted (pending or succeeded) before the submission booked it: booked here (the submission then finds it
+      done); succeeded after pending: marked succeeded.
+    """
+    return _refund_event_apply(stripe_refund=stripe_refund, stripe_event_id=stripe_event_id)
+
+
+@transaction.atomic(durable=True)
+def _refund_event_apply(*, stripe_refund: dict[str, Any], stripe_event_id: str) -> OrderRefund | None:
+    refund = _refund_for_event(stripe_refund)
+    if refund is None:
+        logger.info("Stripe refund %s names no shop refund here; ignored.", stripe_refund.get("id"))
+        return None
+    status = str(stripe_refund.get("status") or "")
+    if refund.status == RefundStatus.FAILED:
+        return refund  # Stripe already reported it failed (or refused it): a late success changes nothing.
+    if "amount" in stripe_refund and stripe_gateway.from_cents(stripe_refund["amount"]) != refund.amount:
+        raise InvalidRefund(f"Stripe refund {stripe_refund['id']} is not the amount of shop refund #{refund.pk}.")
+    failure = str(stripe_refund.get("failure_reason") or "") or f"Stripe reports the refund {status}."
+    if refund.status == RefundStatus.REQUESTED:
+        if status in STRIPE_FAILED:
+            return _fail_unbooked(refund, error=failure, stripe_refund_id=stripe_refund["id"])
+        return _book(refund, stripe_refund, stripe_event_id)
+    if status in STRIPE_FAILED:
+        return _reverse(refund, stripe_refund, failure=failure, stripe_event_id=stripe_event_id)
+    if status == "succeeded" and refund.status == RefundStatus.SUBMITTED:
+        refund.status = RefundStatus.SUCCEEDED
+        refund.save(update_fields=["status", "updated_at"])
+    return refund
+
+
+def _reverse(refund: OrderRefund, stripe_refund: dict[str, Any], *, failure: str, stripe_event_id: str) -> OrderRefund:
+    """A booked refund came back (Stripe reports it failed or canceled): one entry reversing the booked one, so the
+    platform and the readers have again what the refund took from them, and stripe:cash what it paid. Inner
+    helper: the caller holds the transaction and the refund's row lock; the refund is SUBMITTED or SUCCEEDED."""
+    order = _order_refund_undo(refund)
+    booked = Transaction.objects.get(idempotency_key=f"refund:{refund.stripe_refund_id}")
+    postings = [(p.account, -p.amount) for p in booked.postings.select_related("account").order_by("pk")]
+    txn = ledger_post(
+        kind=TransactionKind.REFUND_REVERSAL,
+        idempotency_key=f"refund-failure:{refund.stripe_refund_id}",
+        postings=postings,
+        user=order.user,
+        memo=f"Refund of shop order #{order.pk} returned by the card network",
+        subject_type=ORDER_SUBJECT,
+        subject_id=order.pk,
+        stripe_refund_id=refund.stripe_refund_id,
+        stripe_payment_intent_id=order.stripe_payment_intent_id,
+        stripe_event_id=stripe_event_id,
+    )
+    refund.status, refund.error = RefundStatus.FAILED, f"Returned after it was made: {failure}"[:500]
+    refund.save(update_fields=["status", "error", "updated_at"])
+    audit_log_record(
+        actor=None,
+        action="shop.refund_reversed",
+        target=order,
+        details={
+            "refund": refund.pk,
+            "amount": str(refund.amount),
+            "stripe_refund": refund.stripe_refund_id,
+            "failure_reason": failure[:200],
+            "transaction": txn.pk,
+            "stripe_event_id": stripe_event_id,
+        },
+    )
+    notify_admins(
+        kind=REFUND_RETURNED,
+        title=f"Order #{order.pk}: a ${refund.amount} card refund came back",
+        body=(
+            f"Stripe reports that refund {refund.stripe_refund_id} of ${refund.amount} failed after it was made "
+            f"({failure}): the money did not reach the buyer's card. The ledger is reversed and the amount can be "
+            "refunded again; contact the buyer" + (" (the items were returned to stock)." if refund.restock else ".")
+        ),
+        url=reverse("staff_shop:order", args=[order.pk]),
+        email=True,
     )
     return refund

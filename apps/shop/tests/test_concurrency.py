@@ -1,23 +1,35 @@
-"""Racing checkouts over real PostgreSQL connections: the last unit is reserved once; wallet purchases pay once."""
+"""Racing checkouts over real PostgreSQL connections: the last unit is reserved once; wallet purchases pay once;
+a card refund Stripe reports failed twice at once is reversed once."""
 
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.test import Client
 
 from apps.accounts.tests.factories import UserFactory
 from apps.core.exceptions import DomainError
-from apps.readings.tests.helpers import credit
+from apps.core.models import AuditLog
+from apps.core.outbox import outbox_drain
+from apps.notifications.models import Notification
+from apps.readings.tests.helpers import credit, make_reader
+from apps.shop.enums import OrderStatus, RefundStatus
 from apps.shop.exceptions import OutOfStock
-from apps.shop.models import Order, Reservation
+from apps.shop.models import Order, OrderRefund, Reservation
+from apps.shop.notify import REFUND_RETURNED
 from apps.shop.services.cart import cart_set
 from apps.shop.services.orders import order_checkout_start, order_wallet_pay
-from apps.wallet.models import Account, Transaction
+from apps.shop.services.refunds import order_refund_request
+from apps.wallet.enums import TransactionKind
+from apps.wallet.models import Account, StripeEvent, Transaction
+from apps.wallet.selectors import balance_of
 from apps.wallet.services.ledger_check import ledger_check_run
-from apps.wallet.services.webhooks import stripe_events_process_received
+from apps.wallet.services.webhooks import stripe_event_process, stripe_events_process_received
 from apps.wallet.tests.stripe_flows import deliver
-from tests.support.racing import race
+from apps.wallet.tests.stripe_server import webhook_post
+from tests.support.racing import race, race_all_succeed
 
-from .helpers import CANCEL_URL, SUCCESS_URL, stripe_product
+from .helpers import CANCEL_URL, SUCCESS_URL, checkout, pay, stripe_product
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,3 +81,41 @@ def test_racing_wallet_purchases_of_one_cart_pay_once(stripe_server):
     assert Account.objects.get(code=f"wallet:{buyer.pk}").balance == Decimal("20.00") - 15 * len(orders)
     assert len(orders) == 1
     assert ledger_check_run().is_ok
+
+
+def test_two_deliveries_of_a_refund_failure_racing_reverse_it_once(client, stripe_server):
+    # given a $25 card refund of a reader's product that succeeded
+    admin = UserFactory(is_staff=True)
+    reader = make_reader()
+    stripe_server.refund_status = "succeeded"
+    product = stripe_product(stripe_server, "Reader's course", cents=2500, reader=reader)
+    order = pay(client, stripe_server, checkout(UserFactory(), (product, 1)))
+    earnings = Account.objects.get(code=f"earnings:{reader.pk}")
+    earned = balance_of(earnings)
+    refund = order_refund_request(actor=admin, order_id=order.pk, amount="25.00", reason="Asked", restock=False)
+    outbox_drain()
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert balance_of(earnings) == earned - Decimal("17.50")
+    # when Stripe reports it failed: the same event delivered twice at once, and a second event about it
+    failed = stripe_server.refund_settle(refund.stripe_refund_id, status="failed")
+    event = stripe_server.event("refund.failed", failed)
+    posts = race_all_succeed(lambda: webhook_post(Client(), event), lambda: webhook_post(Client(), event))
+    assert [response.status_code for response in posts] == [200, 200]
+    deliver(client, stripe_server, "charge.refund.updated", failed)
+    about_refund = StripeEvent.objects.filter(type__in=["refund.failed", "charge.refund.updated"])
+    pks = list(about_refund.values_list("pk", flat=True))
+    assert len(pks) == 2
+    # both processed at the same instant on two connections
+    race_all_succeed(*(lambda pk=pk: stripe_event_process(event_pk=pk) for pk in pks))
+    # then exactly one reversal, the reader's share given back, the order as before the refund
+    [reversal] = Transaction.objects.filter(kind=TransactionKind.REFUND_REVERSAL)
+    assert reversal.idempotency_key == f"refund-failure:{refund.stripe_refund_id}"
+    assert balance_of(earnings) == earned
+    assert set(StripeEvent.objects.filter(pk__in=pks).values_list("status", flat=True)) == {"done"}
+    assert OrderRefund.objects.get().status == RefundStatus.FAILED
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FULFILLED and order.refunded_amount == Decimal("0.00")
+    assert AuditLog.objects.filter(action="shop.refund_reversed").count() == 1
+    assert Notification.objects.filter(kind=REFUND_RETURNED, user=admin).count() == 1
+    call_command("ledger_check")

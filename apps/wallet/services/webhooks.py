@@ -9,7 +9,8 @@ replay, an at-least-once redelivery) changes nothing.
 
 Events about a Checkout Session, PaymentIntent or charge go to the handlers of the object's purpose
 (``apps.wallet.stripe_purposes``): only a wallet top-up reaches ``topup_credit``; an unknown purpose is
-recorded on the event and ignored.
+recorded on the event and ignored. Refund events go to the refund's purpose when it registered handlers for them
+(a shop refund), and otherwise to the wallet's refund handlers (a top-up's refund, or one made in the Dashboard).
 
 An event about a payment whose top-up is not credited yet (a refund or dispute that came first) is PENDING,
 not done: it is processed again right after that top-up is credited (``topups.topup_credit``) and, failing
@@ -41,7 +42,13 @@ from apps.wallet.locks import topups_for_update
 from apps.wallet.models import StripeEvent, TopUp
 from apps.wallet.services import disputes, payments, refunds, topups
 from apps.wallet.services.payments import PaymentNotYetCredited
-from apps.wallet.stripe_purposes import PURPOSE_EVENT_TYPES, TOPUP, stripe_purpose_handler, stripe_purpose_register
+from apps.wallet.stripe_purposes import (
+    PURPOSE_EVENT_TYPES,
+    REFUND_EVENT_TYPES,
+    TOPUP,
+    stripe_purpose_handler,
+    stripe_purpose_register,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +157,9 @@ def stripe_event_process(*, event_pk: int, _parked_once: bool = False) -> Stripe
             logger.info("Stripe event %s: %s", event.stripe_event_id, ignored["message"])
     else:
         handler = HANDLERS.get(event.type)
+        if event.type in REFUND_EVENT_TYPES:
+            # A refund whose purpose handles refund events (a shop refund) goes there; any other to the wallet.
+            handler = stripe_purpose_handler(event.type, obj)[1] or handler
     try:
         if handler is not None:
             handler(obj, event.stripe_event_id)
@@ -401,7 +411,8 @@ stripe_purpose_register(
 )
 
 # Events about refunds and disputes: they find their payment by its ids (``payments.payment_ref_resolve``), and
-# one that is not a wallet top-up's is ignored there.
+# one that is not a wallet top-up's is ignored there. A refund event whose refund names a purpose with a refund
+# handler (``REFUND_EVENT_TYPES``, e.g. the shop's) goes to that handler instead.
 HANDLERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "charge.refunded": _call(refunds.refunds_sync_from_charge, "charge"),
     "refund.created": _call(refunds.refund_apply_stripe_state, "refund"),

@@ -1,5 +1,6 @@
 """Stripe webhooks dispatch by the purpose the object's metadata names: only a wallet top-up reaches
-``topup_credit``; another registered purpose gets its own handler; an unknown one is recorded and ignored."""
+``topup_credit``; another registered purpose gets its own handler; an unknown one is recorded and ignored. Refund
+events reach the purpose their refund names when it handles them, and the wallet otherwise."""
 
 from decimal import Decimal
 
@@ -8,11 +9,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.outbox import outbox_drain
 from apps.wallet import stripe_gateway
-from apps.wallet.models import StripeEvent, TopUp, Transaction
+from apps.wallet.models import Refund, StripeEvent, TopUp, Transaction
 from apps.wallet.selectors import wallet_balance
+from apps.wallet.services.refunds import refund_request, refund_submit
 from apps.wallet.stripe_purposes import stripe_purpose_register, stripe_purpose_unregister, stripe_purposes
 
-from .stripe_flows import deliver, topup_checkout
+from .stripe_flows import deliver, topup_checkout, topup_paid
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +45,13 @@ def shop_purpose():
     def order_paid(session, event_id):
         calls.append((session["id"], event_id))
 
-    stripe_purpose_register("tests_shop_order", handlers={"checkout.session.completed": order_paid})
+    def refund_event(refund, event_id):
+        calls.append((refund["id"], event_id))
+
+    stripe_purpose_register(
+        "tests_shop_order",
+        handlers={"checkout.session.completed": order_paid, "refund.updated": refund_event},
+    )
     yield calls
     stripe_purpose_unregister("tests_shop_order")
 
@@ -120,3 +128,27 @@ def test_stripe_purpose_register_bad_entries_refused():
     with pytest.raises(ImproperlyConfigured):
         stripe_purpose_register("topup", handlers={"checkout.session.completed": handler})
     assert "topup" in stripe_purposes() and not {"tests_refund", "tests_broken"} & set(stripe_purposes())
+
+
+def test_refund_event_reaches_the_purpose_its_refund_names_and_every_other_refund_the_wallet(
+    client, admin_user, client_user, stripe_server, shop_purpose
+):
+    # given a refund whose metadata names a purpose with a refund handler, and a wallet top-up's refund
+    session = shop_session(stripe_server, metadata={"purpose": "tests_shop_order", "order_id": "9"})
+    theirs = stripe_gateway.refund_create(
+        payment_intent_id=session["payment_intent"],
+        amount=Decimal("5.00"),
+        metadata={"purpose": "tests_shop_order"},
+        idempotency_key="tests-shop-refund",
+    )
+    topup = topup_paid(client, stripe_server, client_user, "25.00")
+    ours = refund_submit(refund_pk=refund_request(actor=admin_user, topup_id=topup.pk, amount="10.00", reason="r").pk)
+    # when Stripe reports both
+    first = deliver(client, stripe_server, "refund.updated", stripe_server.refund_settle(theirs["id"]))
+    deliver(client, stripe_server, "refund.updated", stripe_server.refund_settle(ours.stripe_refund_id))
+    outbox_drain()
+    # then the purpose's handler got its refund only, and the wallet booked its own
+    assert shop_purpose == [(theirs["id"], first.event["id"])]
+    assert Refund.objects.get().status == Refund.Status.SUCCEEDED
+    assert wallet_balance(user=client_user) == Decimal("15.00")
+    assert Transaction.objects.filter(kind="refund").count() == 1
