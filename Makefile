@@ -8,6 +8,10 @@ PORT ?= 8000
 # Parallel test workers (pytest-xdist). Each has its own PostgreSQL test database and its own Redis database
 # (REDIS_URL's database, then the next ones). `make test PYTEST_WORKERS=0` runs the suite in one process.
 PYTEST_WORKERS ?= auto
+# Python keeps the bytecode of what it compiles (and pytest its rewritten test modules), even where the
+# environment turned that off: the check, every test worker and every process a test starts would otherwise
+# compile the project's modules again each time.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: run test lint format deps assets services browser bench migrate clean
 
