@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 
+from apps.core.models import AuditLog
 from apps.core.outbox import outbox_enqueue
 from apps.core.parsing import id_or_none
 from apps.core.services import audit_log_record
@@ -36,7 +37,7 @@ from ..constants import ORDER_SUBJECT
 from ..enums import PAID_STATUSES, OrderStatus, PaymentMethod, ProductKind, RefundStatus
 from ..exceptions import InvalidRefund, OrderNotFound
 from ..models import Order, OrderRefund, Product
-from ..notify import ORDER_REFUNDED, REFUND_RETURNED
+from ..notify import DASHBOARD_REFUND, ORDER_REFUNDED, REFUND_RETURNED, REFUND_RETURNED_TO_BUYER
 from .orders import order_ledger_key
 
 logger = logging.getLogger(__name__)
@@ -258,6 +259,12 @@ def _refund_event_apply(*, stripe_refund: dict[str, Any], stripe_event_id: str) 
     if refund is None:
         logger.info("Stripe refund %s names no shop refund here; ignored.", stripe_refund.get("id"))
         return None
+    return _refund_state_apply(refund, stripe_refund, stripe_event_id)
+
+
+def _refund_state_apply(refund: OrderRefund, stripe_refund: dict[str, Any], stripe_event_id: str) -> OrderRefund:
+    """Bring a shop refund to the state Stripe reports (see ``order_refund_stripe_event``). Inner helper: the
+    caller holds the transaction and the refund's row lock."""
     status = str(stripe_refund.get("status") or "")
     if refund.status == RefundStatus.FAILED:
         return refund  # Stripe already reported it failed (or refused it): a late success changes nothing.
@@ -321,4 +328,150 @@ def _reverse(refund: OrderRefund, stripe_refund: dict[str, Any], *, failure: str
         url=reverse("staff_shop:order", args=[order.pk]),
         email=True,
     )
+    notify(
+        user=order.user,
+        kind=REFUND_RETURNED_TO_BUYER,
+        title=f"Order #{order.pk}: your ${refund.amount} refund did not reach your card",
+        body=(
+            f"Your card's bank sent back the ${refund.amount} refund of order #{order.pk}, so the money did not "
+            "reach your card. Our support team will contact you to sort it out; you can also contact support "
+            "yourself from the help center."
+        ),
+        url=reverse("pages:contact"),
+        email=True,
+    )
     return refund
+
+
+DASHBOARD_REASON = "Refunded in the Stripe Dashboard"
+
+
+def order_refund_dashboard_event(stripe_refund: dict[str, Any], payment_intent_id: str, stripe_event_id: str) -> bool:
+    """A refund made in the Stripe Dashboard (no metadata; offered by the wallet, which found no top-up for it):
+    when its PaymentIntent paid a shop order, it is booked like one of our own refunds, once. Returns whether the
+    refund is a shop order's.
+
+    - first seen accepted (pending or succeeded): an ``OrderRefund`` made for it (no requester, reason "Refunded
+      in the Stripe Dashboard", nothing returned to stock), the same proportional reversal (key
+      ``refund:<stripe refund id>``), the order's refunded amount and status, audited, the admins and the buyer
+      told;
+    - more than the order has left to refund, or an order not paid here: nothing posted, audited and the admins
+      told (once per Stripe refund) to look at it;
+    - first seen failed or canceled: nothing to book;
+    - already booked: its state applied like any shop refund's (a failure after it was booked is reversed).
+
+    Under the order's row lock, then the refund's (a Dashboard refund never reaches ``order_refund_stripe_event``,
+    which locks the other way round), so two deliveries at once book it once.
+    """
+    if not payment_intent_id or not stripe_refund.get("id"):
+        return False
+    if not Order.objects.filter(stripe_payment_intent_id=payment_intent_id).exists():
+        return False
+    _dashboard_refund_apply(stripe_refund=stripe_refund, payment_intent_id=payment_intent_id, event=stripe_event_id)
+    return True
+
+
+@transaction.atomic(durable=True)
+def _dashboard_refund_apply(*, stripe_refund: dict[str, Any], payment_intent_id: str, event: str) -> None:
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .filter(stripe_payment_intent_id=payment_intent_id)
+        .order_by("pk")
+        .first()
+    )
+    assert order is not None  # an order's PaymentIntent is never taken away
+    stripe_refund_id = str(stripe_refund["id"])
+    refund = (
+        OrderRefund.objects.select_for_update(of=("self",))
+        .select_related("order")
+        .filter(stripe_refund_id=stripe_refund_id)
+        .first()
+    )
+    if refund is not None:
+        _refund_state_apply(refund, stripe_refund, event)
+        return
+    status = str(stripe_refund.get("status") or "")
+    if status in STRIPE_FAILED:
+        logger.info(
+            "Stripe refund %s of order #%s is %s and was never booked: nothing to do.",
+            stripe_refund_id,
+            order.pk,
+            status,
+        )
+        return
+    amount = stripe_gateway.from_cents(stripe_refund.get("amount") or 0)
+    left = order.total_amount - order.refunded_amount
+    problem = ""
+    if order.status not in (*PAID_STATUSES, OrderStatus.REFUNDED) or order.payment_method != PaymentMethod.STRIPE:
+        problem = f"the order is {order.get_status_display().lower()} here, not paid by card"
+    elif amount <= 0 or amount > left:
+        problem = f"only ${left} of the order was left to refund"
+    if problem:
+        _dashboard_refund_unbooked(order, stripe_refund_id=stripe_refund_id, amount=amount, problem=problem)
+        return
+    refund = OrderRefund.objects.create(
+        order=order, amount=amount, restock=False, reason=DASHBOARD_REASON, requested_by=None
+    )
+    order.refunded_amount += amount
+    order.status = (
+        OrderStatus.REFUNDED if order.refunded_amount == order.total_amount else OrderStatus.PARTIALLY_REFUNDED
+    )
+    order.save(update_fields=["refunded_amount", "status", "updated_at"])
+    refund.order = order
+    _book(refund, stripe_refund, event)
+    audit_log_record(
+        actor=None,
+        action="shop.order_refunded",
+        target=order,
+        details={
+            "refund": refund.pk,
+            "amount": str(amount),
+            "restock": False,
+            "reason": DASHBOARD_REASON,
+            "stripe_refund": stripe_refund_id,
+            "stripe_event_id": event,
+        },
+    )
+    notify_admins(
+        kind=DASHBOARD_REFUND,
+        title=f"Order #{order.pk}: ${amount} refunded in the Stripe Dashboard",
+        body=(
+            f"Stripe refund {stripe_refund_id} of ${amount} was made in the Stripe Dashboard. It is booked on the "
+            f"order (now {order.get_status_display().lower()}, ${order.refunded_amount} refunded); nothing was "
+            "returned to stock."
+        ),
+        url=reverse("staff_shop:order", args=[order.pk]),
+        email=True,
+    )
+    notify(
+        user=order.user,
+        kind=ORDER_REFUNDED,
+        title=f"Order #{order.pk}: ${amount} refunded",
+        body="To the card you paid with.",
+        url=reverse("shop:order", args=[order.pk]),
+        email=True,
+    )
+
+
+def _dashboard_refund_unbooked(order: Order, *, stripe_refund_id: str, amount: Decimal, problem: str) -> None:
+    """A Dashboard refund the order cannot take: nothing posted; audited and the admins told, once per Stripe
+    refund. Inner helper: the caller holds the transaction and the order's row lock."""
+    action = "shop.dashboard_refund_unbooked"
+    if AuditLog.objects.filter(action=action, details__stripe_refund=stripe_refund_id).exists():
+        return
+    audit_log_record(
+        actor=None,
+        action=action,
+        target=order,
+        details={"stripe_refund": stripe_refund_id, "amount": str(amount), "problem": problem},
+    )
+    notify_admins(
+        kind=DASHBOARD_REFUND,
+        title=f"Order #{order.pk}: a ${amount} Stripe Dashboard refund is not booked",
+        body=(
+            f"Stripe refund {stripe_refund_id} of ${amount} was made in the Stripe Dashboard, but {problem}, so "
+            "nothing was posted. Check the order against Stripe and record what is right with an adjustment."
+        ),
+        url=reverse("staff_shop:order", args=[order.pk]),
+        email=True,
+    )
