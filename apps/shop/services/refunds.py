@@ -10,6 +10,10 @@ the purpose ``shop_order``) reach ``order_refund_stripe_event``. A refund Stripe
 it was booked is undone by ONE reversing entry (kind ``refund_reversal``, key ``refund-failure:<stripe refund id>``):
 the order's refundable amount and status come back and the admins are told. One reported failed before it was
 booked is marked failed with nothing posted. A refund's status never moves back from failed.
+
+A refund made in the Stripe Dashboard (no metadata) reaches ``order_refund_dashboard_event`` through the wallet,
+which finds no top-up for it: matched to its order by the PaymentIntent, it is booked like our own (an
+``OrderRefund`` made for it), once; one larger than what is left is not posted and the admins are told.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from apps.wallet.models import Account, Posting, Transaction
 from apps.wallet.services.ledger import house_account, ledger_post, wallet_account
 
 from .. import locks
-from ..constants import ORDER_SUBJECT
+from ..constants import ORDER_SUBJECT, PURPOSE
 from ..enums import PAID_STATUSES, OrderStatus, PaymentMethod, ProductKind, RefundStatus
 from ..exceptions import InvalidRefund, OrderNotFound
 from ..models import Order, OrderRefund, Product
@@ -355,8 +359,9 @@ def order_refund_dashboard_event(stripe_refund: dict[str, Any], payment_intent_i
       in the Stripe Dashboard", nothing returned to stock), the same proportional reversal (key
       ``refund:<stripe refund id>``), the order's refunded amount and status, audited, the admins and the buyer
       told;
-    - more than the order has left to refund, or an order not paid here: nothing posted, audited and the admins
-      told (once per Stripe refund) to look at it;
+    - more than the order has left to refund: nothing posted, audited and the admins told (once per Stripe
+      refund) to look at it;
+    - of an order whose payment is not processed here yet: ``DashboardRefundWaiting`` (the event is retried);
     - first seen failed or canceled: nothing to book;
     - already booked: its state applied like any shop refund's (a failure after it was booked is reversed).
 
@@ -366,9 +371,35 @@ def order_refund_dashboard_event(stripe_refund: dict[str, Any], payment_intent_i
     if not payment_intent_id or not stripe_refund.get("id"):
         return False
     if not Order.objects.filter(stripe_payment_intent_id=payment_intent_id).exists():
+        _order_not_yet_paid_check(stripe_refund)
         return False
     _dashboard_refund_apply(stripe_refund=stripe_refund, payment_intent_id=payment_intent_id, event=stripe_event_id)
     return True
+
+
+# An order in these states took no money here (yet): a Dashboard refund of its charge waits for its payment.
+UNPAID_STATUSES = (OrderStatus.PENDING, OrderStatus.CANCELED)
+
+
+class DashboardRefundWaiting(Exception):
+    """A Dashboard refund of an order whose payment is not processed here yet: its event fails and the outbox tries
+    it again (with backoff; the admins are told if it keeps failing) until the payment is."""
+
+
+def _order_not_yet_paid_check(stripe_refund: dict[str, Any]) -> None:
+    """Raise ``DashboardRefundWaiting`` when the refund's charge names (in its metadata) an order of ours that is not
+    paid here yet (its events came before the payment's). Asks Stripe for the charge: never inside a transaction."""
+    charge = stripe_refund.get("charge")
+    if isinstance(charge, str) and charge:
+        charge = stripe_gateway.charge_retrieve(charge)
+    metadata = charge.get("metadata") if isinstance(charge, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("purpose") != PURPOSE:
+        return
+    order = Order.objects.filter(pk=id_or_none(metadata.get("order_id"))).first()
+    if order is not None and order.status in UNPAID_STATUSES:
+        raise DashboardRefundWaiting(
+            f"Stripe refund {stripe_refund['id']} is of order #{order.pk}, whose payment is not processed yet."
+        )
 
 
 @transaction.atomic(durable=True)
@@ -399,14 +430,12 @@ def _dashboard_refund_apply(*, stripe_refund: dict[str, Any], payment_intent_id:
             status,
         )
         return
+    if order.status in UNPAID_STATUSES:  # the refund's events came before the payment's: wait for it
+        raise DashboardRefundWaiting(f"Stripe refund {stripe_refund_id} is of order #{order.pk}, not paid here yet.")
     amount = stripe_gateway.from_cents(stripe_refund.get("amount") or 0)
     left = order.total_amount - order.refunded_amount
-    problem = ""
-    if order.status not in (*PAID_STATUSES, OrderStatus.REFUNDED) or order.payment_method != PaymentMethod.STRIPE:
-        problem = f"the order is {order.get_status_display().lower()} here, not paid by card"
-    elif amount <= 0 or amount > left:
+    if amount <= 0 or amount > left:
         problem = f"only ${left} of the order was left to refund"
-    if problem:
         _dashboard_refund_unbooked(order, stripe_refund_id=stripe_refund_id, amount=amount, problem=problem)
         return
     refund = OrderRefund.objects.create(

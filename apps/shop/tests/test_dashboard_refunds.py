@@ -16,9 +16,9 @@ from apps.notifications.models import Notification
 from apps.readings.tests.helpers import make_reader
 from apps.shop.enums import OrderStatus, RefundStatus
 from apps.shop.exceptions import InvalidRefund
-from apps.shop.models import OrderRefund
+from apps.shop.models import Order, OrderRefund
 from apps.shop.notify import DASHBOARD_REFUND, ORDER_REFUNDED, REFUND_RETURNED, REFUND_RETURNED_TO_BUYER
-from apps.shop.services.refunds import order_refund_dashboard_event, order_refund_request
+from apps.shop.services.refunds import DashboardRefundWaiting, order_refund_dashboard_event, order_refund_request
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Account, Posting, StripeEvent, Transaction
 from apps.wallet.selectors import balance_of
@@ -208,6 +208,37 @@ def test_a_dashboard_refund_larger_than_what_is_left_posts_nothing_and_the_admin
     outbox_drain()
     assert [m.to for m in mailoutbox if "not booked" in m.subject] == [[admin.email]]
     assert set(StripeEvent.objects.values_list("status", flat=True)) == {"done"}
+    call_command("ledger_check")
+
+
+@pytest.mark.parametrize("payment_intent_known", [True, False])
+def test_a_dashboard_refund_reported_before_the_orders_payment_waits_for_it_then_is_booked(
+    client, stripe_server, payment_intent_known
+):
+    # given an order the buyer paid at Stripe, whose checkout.session.completed has not reached us yet (Stripe may
+    # create the session's PaymentIntent only at payment: then the order does not know it; the charge names it)
+    product = stripe_product(stripe_server, "Guide", cents=2000)
+    order = checkout(UserFactory(), (product, 1))
+    if not payment_intent_known:
+        Order.objects.filter(pk=order.pk).update(stripe_payment_intent_id="")
+    session = stripe_server.shop_session_pay(order.stripe_checkout_session_id)
+    # when $5 is refunded in the Stripe Dashboard and that event comes first
+    made = stripe_server.refund_in_dashboard(order.stripe_checkout_session_id, 500)
+    deliver(client, stripe_server, "refund.created", made)
+    with pytest.raises(DashboardRefundWaiting):
+        stripe_events_process_received()
+    # then it waits (failed, retried by the outbox), with nothing booked
+    assert StripeEvent.objects.get(type="refund.created").status == StripeEvent.Status.FAILED
+    assert not OrderRefund.objects.exists() and not _refund_transactions()
+    # and once the payment is processed, the retry books it
+    deliver(client, stripe_server, "checkout.session.completed", session)
+    stripe_events_process_received()
+    outbox_drain(now=timezone.now() + timedelta(hours=1))
+    assert set(StripeEvent.objects.values_list("status", flat=True)) == {"done"}
+    [booked] = _refund_transactions()
+    assert booked.idempotency_key == f"refund:{made['id']}"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_REFUNDED and order.refunded_amount == Decimal("5.00")
     call_command("ledger_check")
 
 

@@ -7,7 +7,8 @@ money that is on its way back to the card. The Stripe request is made after comm
 
 - Stripe reports the refund succeeded (``refund.*`` / ``charge.refunded``): the hold pays stripe:cash, in a
   ledger transaction keyed by the Stripe refund id (``refund``). A refund made in the Stripe Dashboard has no
-  hold: the wallet pays what it holds and platform:losses the rest.
+  hold: the wallet pays what it holds and platform:losses the rest. A Dashboard refund of a payment that is no
+  top-up is offered to the domains registered with ``stripe_unmatched_refund_register`` (a shop order's).
 - Stripe refuses or fails the refund before it succeeded: the hold goes back to the wallet (``refund_hold_release``).
 - Stripe reports a refund failed after it succeeded (the card network returned it): a reversing entry
   (``refund_reversal``, keyed ``refund-failure:<refund id>``) credits the wallet back.
