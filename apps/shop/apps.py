@@ -13,7 +13,7 @@ class ShopConfig(AppConfig):
     def ready(self) -> None:
         from apps.wallet.services.ledger_check import ledger_check_register
         from apps.wallet.services.webhooks import stripe_event_handler_register
-        from apps.wallet.stripe_purposes import stripe_purpose_register
+        from apps.wallet.stripe_purposes import stripe_purpose_register, stripe_unmatched_refund_register
 
         from . import (
             outbox_handlers,  # noqa: F401  (registers the shop's outbox handlers)
@@ -40,3 +40,6 @@ class ShopConfig(AppConfig):
                 "charge.refund.updated": refunds.order_refund_stripe_event,
             },
         )
+        # A refund made in the Stripe Dashboard (no metadata) of an order's charge: the wallet finds no top-up
+        # for it and offers it here, where its PaymentIntent finds the order.
+        stripe_unmatched_refund_register(refunds.order_refund_dashboard_event)

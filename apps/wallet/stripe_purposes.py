@@ -8,7 +8,9 @@ its StripeEvent and ignored.
 Refund events (``REFUND_EVENT_TYPES``) are dispatched by the refund's own purpose only when that purpose
 registered a handler for them (a shop refund, whose metadata names ``shop_order``); every other refund (a wallet
 top-up's, one made in the Stripe Dashboard, which has no metadata) goes to the wallet's refund handlers, which
-find its top-up by payment ids.
+find its top-up by payment ids. A refund for which the wallet finds no top-up (one made in the Dashboard of
+another domain's charge, e.g. a shop order's) is then offered to the handlers registered with
+``stripe_unmatched_refund_register``, which match it by its PaymentIntent.
 
 A domain plugs in from its ``AppConfig.ready()``::
 
@@ -26,6 +28,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 PurposeHandler = Callable[[dict[str, Any], str], Any]
+# (stripe refund, its PaymentIntent id, stripe event id) -> whether the refund was this domain's payment's.
+UnmatchedRefundHandler = Callable[[dict[str, Any], str, str], bool]
 
 # The event types dispatched by the purpose of their object (refunds and disputes find their payment by id).
 PURPOSE_EVENT_TYPES = frozenset(
@@ -44,6 +48,7 @@ TOPUP = "topup"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 _PURPOSES: dict[str, dict[str, PurposeHandler]] = {}
+_UNMATCHED_REFUND_HANDLERS: dict[str, UnmatchedRefundHandler] = {}
 
 
 def stripe_purpose_register(purpose: str, *, handlers: Mapping[str, PurposeHandler]) -> None:
@@ -97,3 +102,18 @@ def stripe_purpose_handler(event_type: str, obj: dict[str, Any]) -> tuple[str, P
     """(purpose, handler) for an event about ``obj``; the handler is None when nothing here handles it."""
     purpose = stripe_object_purpose(obj)
     return purpose, _PURPOSES.get(purpose, {}).get(event_type)
+
+
+def stripe_unmatched_refund_register(handler: UnmatchedRefundHandler) -> None:
+    """Offer ``handler`` every refund the wallet finds no top-up for (a refund made in the Stripe Dashboard has no
+    metadata, so its events reach the wallet). Called as ``handler(stripe_refund, payment_intent_id,
+    stripe_event_id)`` outside any transaction; it returns True when the refund is of its domain's payment (the
+    next handlers are then not asked) and must be idempotent, keyed by the Stripe refund id. Called from an app's
+    ``AppConfig.ready()``; a non-callable is refused at start-up, the same function twice is harmless."""
+    if not callable(handler):
+        raise ImproperlyConfigured("An unmatched refund handler must be callable.")
+    _UNMATCHED_REFUND_HANDLERS[f"{handler.__module__}.{handler.__qualname__}"] = handler
+
+
+def stripe_unmatched_refund_handlers() -> list[UnmatchedRefundHandler]:
+    return list(_UNMATCHED_REFUND_HANDLERS.values())

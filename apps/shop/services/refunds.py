@@ -10,6 +10,10 @@ the purpose ``shop_order``) reach ``order_refund_stripe_event``. A refund Stripe
 it was booked is undone by ONE reversing entry (kind ``refund_reversal``, key ``refund-failure:<stripe refund id>``):
 the order's refundable amount and status come back and the admins are told. One reported failed before it was
 booked is marked failed with nothing posted. A refund's status never moves back from failed.
+
+A refund made in the Stripe Dashboard (no metadata) reaches ``order_refund_dashboard_event`` through the wallet,
+which finds no top-up for it: matched to its order by the PaymentIntent, it is booked like our own (an
+``OrderRefund`` made for it), once; one larger than what is left is not posted and the admins are told.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 
+from apps.core.models import AuditLog
 from apps.core.outbox import outbox_enqueue
 from apps.core.parsing import id_or_none
 from apps.core.services import audit_log_record
@@ -32,11 +37,11 @@ from apps.wallet.models import Account, Posting, Transaction
 from apps.wallet.services.ledger import house_account, ledger_post, wallet_account
 
 from .. import locks
-from ..constants import ORDER_SUBJECT
+from ..constants import ORDER_SUBJECT, PURPOSE
 from ..enums import PAID_STATUSES, OrderStatus, PaymentMethod, ProductKind, RefundStatus
 from ..exceptions import InvalidRefund, OrderNotFound
 from ..models import Order, OrderRefund, Product
-from ..notify import ORDER_REFUNDED, REFUND_RETURNED
+from ..notify import DASHBOARD_REFUND, ORDER_REFUNDED, REFUND_RETURNED, REFUND_RETURNED_TO_BUYER
 from .orders import order_ledger_key
 
 logger = logging.getLogger(__name__)
@@ -258,6 +263,12 @@ def _refund_event_apply(*, stripe_refund: dict[str, Any], stripe_event_id: str) 
     if refund is None:
         logger.info("Stripe refund %s names no shop refund here; ignored.", stripe_refund.get("id"))
         return None
+    return _refund_state_apply(refund, stripe_refund, stripe_event_id)
+
+
+def _refund_state_apply(refund: OrderRefund, stripe_refund: dict[str, Any], stripe_event_id: str) -> OrderRefund:
+    """Bring a shop refund to the state Stripe reports (see ``order_refund_stripe_event``). Inner helper: the
+    caller holds the transaction and the refund's row lock."""
     status = str(stripe_refund.get("status") or "")
     if refund.status == RefundStatus.FAILED:
         return refund  # Stripe already reported it failed (or refused it): a late success changes nothing.
@@ -321,4 +332,175 @@ def _reverse(refund: OrderRefund, stripe_refund: dict[str, Any], *, failure: str
         url=reverse("staff_shop:order", args=[order.pk]),
         email=True,
     )
+    notify(
+        user=order.user,
+        kind=REFUND_RETURNED_TO_BUYER,
+        title=f"Order #{order.pk}: your ${refund.amount} refund did not reach your card",
+        body=(
+            f"Your card's bank sent back the ${refund.amount} refund of order #{order.pk}, so the money did not "
+            "reach your card. Our support team will contact you to sort it out; you can also contact support "
+            "yourself from the help center."
+        ),
+        url=reverse("pages:contact"),
+        email=True,
+    )
     return refund
+
+
+DASHBOARD_REASON = "Refunded in the Stripe Dashboard"
+
+
+def order_refund_dashboard_event(stripe_refund: dict[str, Any], payment_intent_id: str, stripe_event_id: str) -> bool:
+    """A refund made in the Stripe Dashboard (no metadata; offered by the wallet, which found no top-up for it):
+    when its PaymentIntent paid a shop order, it is booked like one of our own refunds, once. Returns whether the
+    refund is a shop order's.
+
+    - first seen accepted (pending or succeeded): an ``OrderRefund`` made for it (no requester, reason "Refunded
+      in the Stripe Dashboard", nothing returned to stock), the same proportional reversal (key
+      ``refund:<stripe refund id>``), the order's refunded amount and status, audited, the admins and the buyer
+      told;
+    - more than the order has left to refund: nothing posted, audited and the admins told (once per Stripe
+      refund) to look at it;
+    - of an order whose payment is not processed here yet: ``DashboardRefundWaiting`` (the event is retried);
+    - first seen failed or canceled: nothing to book;
+    - already booked: its state applied like any shop refund's (a failure after it was booked is reversed).
+
+    Under the order's row lock, then the refund's (a Dashboard refund never reaches ``order_refund_stripe_event``,
+    which locks the other way round), so two deliveries at once book it once.
+    """
+    if not payment_intent_id or not stripe_refund.get("id"):
+        return False
+    if not Order.objects.filter(stripe_payment_intent_id=payment_intent_id).exists():
+        _order_not_yet_paid_check(stripe_refund)
+        return False
+    _dashboard_refund_apply(stripe_refund=stripe_refund, payment_intent_id=payment_intent_id, event=stripe_event_id)
+    return True
+
+
+# An order in these states took no money here (yet): a Dashboard refund of its charge waits for its payment.
+UNPAID_STATUSES = (OrderStatus.PENDING, OrderStatus.CANCELED)
+
+
+class DashboardRefundWaiting(Exception):
+    """A Dashboard refund of an order whose payment is not processed here yet: its event fails and the outbox tries
+    it again (with backoff; the admins are told if it keeps failing) until the payment is."""
+
+
+def _order_not_yet_paid_check(stripe_refund: dict[str, Any]) -> None:
+    """Raise ``DashboardRefundWaiting`` when the refund's charge names (in its metadata) an order of ours that is not
+    paid here yet (its events came before the payment's). Asks Stripe for the charge: never inside a transaction."""
+    charge = stripe_refund.get("charge")
+    if isinstance(charge, str) and charge:
+        charge = stripe_gateway.charge_retrieve(charge)
+    metadata = charge.get("metadata") if isinstance(charge, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("purpose") != PURPOSE:
+        return
+    order = Order.objects.filter(pk=id_or_none(metadata.get("order_id"))).first()
+    if order is not None and order.status in UNPAID_STATUSES:
+        raise DashboardRefundWaiting(
+            f"Stripe refund {stripe_refund['id']} is of order #{order.pk}, whose payment is not processed yet."
+        )
+
+
+@transaction.atomic(durable=True)
+def _dashboard_refund_apply(*, stripe_refund: dict[str, Any], payment_intent_id: str, event: str) -> None:
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .filter(stripe_payment_intent_id=payment_intent_id)
+        .order_by("pk")
+        .first()
+    )
+    assert order is not None  # an order's PaymentIntent is never taken away
+    stripe_refund_id = str(stripe_refund["id"])
+    refund = (
+        OrderRefund.objects.select_for_update(of=("self",))
+        .select_related("order")
+        .filter(stripe_refund_id=stripe_refund_id)
+        .first()
+    )
+    if refund is not None:
+        _refund_state_apply(refund, stripe_refund, event)
+        return
+    status = str(stripe_refund.get("status") or "")
+    if status in STRIPE_FAILED:
+        logger.info(
+            "Stripe refund %s of order #%s is %s and was never booked: nothing to do.",
+            stripe_refund_id,
+            order.pk,
+            status,
+        )
+        return
+    if order.status in UNPAID_STATUSES:  # the refund's events came before the payment's: wait for it
+        raise DashboardRefundWaiting(f"Stripe refund {stripe_refund_id} is of order #{order.pk}, not paid here yet.")
+    amount = stripe_gateway.from_cents(stripe_refund.get("amount") or 0)
+    left = order.total_amount - order.refunded_amount
+    if amount <= 0 or amount > left:
+        problem = f"only ${left} of the order was left to refund"
+        _dashboard_refund_unbooked(order, stripe_refund_id=stripe_refund_id, amount=amount, problem=problem)
+        return
+    refund = OrderRefund.objects.create(
+        order=order, amount=amount, restock=False, reason=DASHBOARD_REASON, requested_by=None
+    )
+    order.refunded_amount += amount
+    order.status = (
+        OrderStatus.REFUNDED if order.refunded_amount == order.total_amount else OrderStatus.PARTIALLY_REFUNDED
+    )
+    order.save(update_fields=["refunded_amount", "status", "updated_at"])
+    refund.order = order
+    _book(refund, stripe_refund, event)
+    audit_log_record(
+        actor=None,
+        action="shop.order_refunded",
+        target=order,
+        details={
+            "refund": refund.pk,
+            "amount": str(amount),
+            "restock": False,
+            "reason": DASHBOARD_REASON,
+            "stripe_refund": stripe_refund_id,
+            "stripe_event_id": event,
+        },
+    )
+    notify_admins(
+        kind=DASHBOARD_REFUND,
+        title=f"Order #{order.pk}: ${amount} refunded in the Stripe Dashboard",
+        body=(
+            f"Stripe refund {stripe_refund_id} of ${amount} was made in the Stripe Dashboard. It is booked on the "
+            f"order (now {order.get_status_display().lower()}, ${order.refunded_amount} refunded); nothing was "
+            "returned to stock."
+        ),
+        url=reverse("staff_shop:order", args=[order.pk]),
+        email=True,
+    )
+    notify(
+        user=order.user,
+        kind=ORDER_REFUNDED,
+        title=f"Order #{order.pk}: ${amount} refunded",
+        body="To the card you paid with.",
+        url=reverse("shop:order", args=[order.pk]),
+        email=True,
+    )
+
+
+def _dashboard_refund_unbooked(order: Order, *, stripe_refund_id: str, amount: Decimal, problem: str) -> None:
+    """A Dashboard refund the order cannot take: nothing posted; audited and the admins told, once per Stripe
+    refund. Inner helper: the caller holds the transaction and the order's row lock."""
+    action = "shop.dashboard_refund_unbooked"
+    if AuditLog.objects.filter(action=action, details__stripe_refund=stripe_refund_id).exists():
+        return
+    audit_log_record(
+        actor=None,
+        action=action,
+        target=order,
+        details={"stripe_refund": stripe_refund_id, "amount": str(amount), "problem": problem},
+    )
+    notify_admins(
+        kind=DASHBOARD_REFUND,
+        title=f"Order #{order.pk}: a ${amount} Stripe Dashboard refund is not booked",
+        body=(
+            f"Stripe refund {stripe_refund_id} of ${amount} was made in the Stripe Dashboard, but {problem}, so "
+            "nothing was posted. Check the order against Stripe and record what is right with an adjustment."
+        ),
+        url=reverse("staff_shop:order", args=[order.pk]),
+        email=True,
+    )

@@ -1,5 +1,6 @@
 """Racing checkouts over real PostgreSQL connections: the last unit is reserved once; wallet purchases pay once;
-a card refund Stripe reports failed twice at once is reversed once."""
+a card refund Stripe reports failed twice at once is reversed once; a refund made in the Stripe Dashboard reported
+twice at once is booked once."""
 
 from decimal import Decimal
 
@@ -16,10 +17,10 @@ from apps.readings.tests.helpers import credit, make_reader
 from apps.shop.enums import OrderStatus, RefundStatus
 from apps.shop.exceptions import OutOfStock
 from apps.shop.models import Order, OrderRefund, Reservation
-from apps.shop.notify import REFUND_RETURNED
+from apps.shop.notify import DASHBOARD_REFUND, REFUND_RETURNED
 from apps.shop.services.cart import cart_set
 from apps.shop.services.orders import order_checkout_start, order_wallet_pay
-from apps.shop.services.refunds import order_refund_request
+from apps.shop.services.refunds import order_refund_dashboard_event, order_refund_request
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Account, StripeEvent, Transaction
 from apps.wallet.selectors import balance_of
@@ -118,4 +119,42 @@ def test_two_deliveries_of_a_refund_failure_racing_reverse_it_once(client, strip
     assert order.status == OrderStatus.FULFILLED and order.refunded_amount == Decimal("0.00")
     assert AuditLog.objects.filter(action="shop.refund_reversed").count() == 1
     assert Notification.objects.filter(kind=REFUND_RETURNED, user=admin).count() == 1
+    call_command("ledger_check")
+
+
+def test_two_deliveries_of_a_dashboard_refund_racing_book_it_once(client, stripe_server):
+    # given a $25 order of a reader's product, $20 of it refunded in the Stripe Dashboard
+    admin = UserFactory(is_staff=True)
+    reader = make_reader()
+    product = stripe_product(stripe_server, "Reader's course", cents=2500, reader=reader)
+    order = pay(client, stripe_server, checkout(UserFactory(), (product, 1)))
+    earnings = Account.objects.get(code=f"earnings:{reader.pk}")
+    earned = balance_of(earnings)
+    made = stripe_server.refund_in_dashboard(order.stripe_checkout_session_id, 2000)
+    # when Stripe reports it twice (the same event delivered twice at once, and another event about it) ...
+    event = stripe_server.event("refund.created", made)
+    posts = race_all_succeed(lambda: webhook_post(Client(), event), lambda: webhook_post(Client(), event))
+    assert [response.status_code for response in posts] == [200, 200]
+    deliver(client, stripe_server, "refund.updated", made)
+    pks = list(StripeEvent.objects.filter(type__startswith="refund.").values_list("pk", flat=True))
+    assert len(pks) == 2
+    # ... and both are processed at the same instant on two connections, as are two more handed to the shop at once
+    # (no call to Stripe before the booking: the closest race)
+    race_all_succeed(*(lambda pk=pk: stripe_event_process(event_pk=pk) for pk in pks))
+    pi = order.stripe_payment_intent_id
+    assert race_all_succeed(
+        lambda: order_refund_dashboard_event(made, pi, "evt_again_1"),
+        lambda: order_refund_dashboard_event(made, pi, "evt_again_2"),
+    ) == [True, True]
+    # then it is booked once: one OrderRefund, one transaction, the reader's share taken once
+    [booked] = Transaction.objects.filter(kind=TransactionKind.REFUND)
+    assert booked.idempotency_key == f"refund:{made['id']}"
+    assert balance_of(earnings) == earned - Decimal("14.00")
+    [refund] = OrderRefund.objects.all()
+    assert refund.stripe_refund_id == made["id"] and refund.status == RefundStatus.SUCCEEDED
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_REFUNDED and order.refunded_amount == Decimal("20.00")
+    assert set(StripeEvent.objects.filter(pk__in=pks).values_list("status", flat=True)) == {"done"}
+    assert AuditLog.objects.filter(action="shop.order_refunded").count() == 1
+    assert Notification.objects.filter(kind=DASHBOARD_REFUND, user=admin).count() == 1
     call_command("ledger_check")

@@ -17,7 +17,7 @@ from apps.readings.tests.helpers import make_reader
 from apps.shop.enums import OrderStatus, RefundStatus
 from apps.shop.exceptions import InvalidRefund
 from apps.shop.models import OrderRefund
-from apps.shop.notify import REFUND_RETURNED
+from apps.shop.notify import REFUND_RETURNED, REFUND_RETURNED_TO_BUYER
 from apps.shop.services.refunds import order_refund_request, order_refund_stripe_event
 from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
@@ -60,8 +60,9 @@ def test_refund_failed_after_it_succeeded_is_reversed_once_and_the_admins_are_to
     admin = UserFactory(is_staff=True)
     reader = make_reader()
     stripe_server.refund_status = "succeeded"
+    buyer = UserFactory()
     product = stripe_product(stripe_server, "Reader's deck", cents=4000, reader=reader)
-    order = pay(client, stripe_server, checkout(UserFactory(), (product, 1)))
+    order = pay(client, stripe_server, checkout(buyer, (product, 1)))
     codes = ("stripe:cash", f"earnings:{reader.pk}", "platform:revenue")
     paid = _balances(*codes)
     first = _refund(admin, order, "10.00")
@@ -105,6 +106,12 @@ def test_refund_failed_after_it_succeeded_is_reversed_once_and_the_admins_are_to
     assert alert.user == admin and f"/staff/shop/orders/{order.pk}/" == alert.url
     outbox_drain()
     assert [m.to for m in mailoutbox if "came back" in m.subject] == [[admin.email]]
+    # and the buyer is told, in the app and by email, that the $30 did not reach the card and how to reach support
+    [told] = Notification.objects.filter(kind=REFUND_RETURNED_TO_BUYER)
+    assert told.user == buyer and told.title == f"Order #{order.pk}: your $30.00 refund did not reach your card"
+    assert "support" in told.body and told.url == "/help/contact/"
+    [email] = [m for m in mailoutbox if m.to == [buyer.email] and "did not reach your card" in m.subject]
+    assert "support" in email.body and "/help/contact/" in email.body
     # the ledger holds and matches Stripe (its refund_failure balance transaction nets the refund out)
     call_command("ledger_check")
     assert reconcile_stripe(since=timezone.now().date() - timedelta(days=1)).is_clean
@@ -228,14 +235,22 @@ def test_a_success_reported_before_the_submission_booked_it_is_booked_once(clien
     assert reconcile_stripe(since=timezone.now().date() - timedelta(days=1)).is_clean
 
 
-def test_a_dashboard_refund_of_a_shop_charge_still_goes_to_the_wallet_which_ignores_it(client, stripe_server):
-    # a refund without our metadata is not a shop refund: the wallet's handler finds no top-up and ignores it
+def test_a_buyer_who_wants_no_account_email_is_told_of_a_returned_refund_in_the_app_only(
+    client, stripe_server, mailoutbox
+):
+    # given a buyer who turned account emails off, and a $20 card refund of their order that succeeded
+    admin = UserFactory(is_staff=True)
+    buyer = UserFactory(notify_email_account=False)
+    stripe_server.refund_status = "succeeded"
     product = stripe_product(stripe_server, "Guide", cents=2000)
-    order = pay(client, stripe_server, checkout(UserFactory(), (product, 1)))
-    refund = stripe_server.refund_in_dashboard(order.stripe_checkout_session_id, 500)
-    deliver(client, stripe_server, "refund.updated", refund)
+    order = pay(client, stripe_server, checkout(buyer, (product, 1)))
+    refund = _refund(admin, order, "20.00")
+    mailoutbox.clear()
+    # when the card network returns it
+    deliver(client, stripe_server, "refund.failed", stripe_server.refund_settle(refund.stripe_refund_id, "failed"))
     stripe_events_process_received()
-    assert set(StripeEvent.objects.values_list("status", flat=True)) == {"done"}
-    assert not OrderRefund.objects.exists()
-    assert not Transaction.objects.filter(kind__in=[TransactionKind.REFUND, TransactionKind.REFUND_REVERSAL]).exists()
-    call_command("ledger_check")
+    outbox_drain()
+    # then the buyer is told in the app, with no email; the admins are emailed as ever
+    [told] = Notification.objects.filter(kind=REFUND_RETURNED_TO_BUYER)
+    assert told.user == buyer and told.email_requested is False
+    assert [m.to for m in mailoutbox] == [[admin.email]]

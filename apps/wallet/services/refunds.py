@@ -7,7 +7,8 @@ money that is on its way back to the card. The Stripe request is made after comm
 
 - Stripe reports the refund succeeded (``refund.*`` / ``charge.refunded``): the hold pays stripe:cash, in a
   ledger transaction keyed by the Stripe refund id (``refund``). A refund made in the Stripe Dashboard has no
-  hold: the wallet pays what it holds and platform:losses the rest.
+  hold: the wallet pays what it holds and platform:losses the rest. A Dashboard refund of a payment that is no
+  top-up is offered to the domains registered with ``stripe_unmatched_refund_register`` (a shop order's).
 - Stripe refuses or fails the refund before it succeeded: the hold goes back to the wallet (``refund_hold_release``).
 - Stripe reports a refund failed after it succeeded (the card network returned it): a reversing entry
   (``refund_reversal``, keyed ``refund-failure:<refund id>``) credits the wallet back.
@@ -47,6 +48,7 @@ from apps.wallet.services.ledger import (
     wallet_account,
 )
 from apps.wallet.services.payments import PaymentNotYetCredited, PaymentRef, payment_ref_resolve, topup_for_payment
+from apps.wallet.stripe_purposes import stripe_object_purpose, stripe_unmatched_refund_handlers
 
 logger = logging.getLogger(__name__)
 
@@ -275,18 +277,37 @@ def refund_apply_stripe_state(*, refund: dict[str, Any], stripe_event_id: str = 
     failure after success credit the wallet back once.
 
     Returns the ledger transaction of a succeeded refund (also when it was booked before).
+
+    A refund of a payment that is not a wallet top-up (made in the Stripe Dashboard of a shop order's charge) is
+    offered to the handlers of ``stripe_unmatched_refund_register``; none taking it, it is ignored.
     """
     # Which payment a refund we never saw belongs to may need Stripe: asked before the transaction.
     ref = None if _refund_known(refund) else payment_ref_resolve(refund)
-    return _refund_apply(refund=refund, ref=ref, stripe_event_id=stripe_event_id)
+    try:
+        return _refund_apply(refund=refund, ref=ref, stripe_event_id=stripe_event_id)
+    except _NoTopUp:
+        pass
+    payment_intent_id = ref.payment_intent_id if ref is not None else ""
+    if not _unmatched_refund_offer(refund, payment_intent_id, stripe_event_id):
+        logger.info("Stripe refund %s is not for a wallet top-up; ignored.", refund["id"])
+    return None
+
+
+class _NoTopUp(Exception):
+    """The refund is of no wallet top-up (its transaction, which wrote nothing, is rolled back)."""
+
+
+def _unmatched_refund_offer(refund: dict[str, Any], payment_intent_id: str, stripe_event_id: str) -> bool:
+    """Offer a refund of no wallet top-up to the domains that registered for one; whether one took it. Runs
+    outside any transaction (each handler holds its own)."""
+    return any(handler(refund, payment_intent_id, stripe_event_id) for handler in stripe_unmatched_refund_handlers())
 
 
 @transaction.atomic(durable=True)
 def _refund_apply(*, refund: dict[str, Any], ref: PaymentRef | None, stripe_event_id: str) -> Transaction | None:
     row = _refund_for(refund, ref)
     if row is None:
-        logger.info("Stripe refund %s is not for a wallet top-up; ignored.", refund["id"])
-        return None
+        raise _NoTopUp(refund["id"])
     new_status = STRIPE_STATUS.get(refund.get("status") or "")
     idempotency_key = f"refund:{refund['id']}"
     if row.status == Refund.Status.SUCCEEDED:
@@ -423,7 +444,7 @@ def refunds_sync_from_charge(*, charge: dict[str, Any], stripe_event_id: str = "
     ref = payment_ref_resolve(charge)
     topup = TopUp.objects.filter(pk=ref.topup_id).first() if ref.topup_id else None
     if topup is None:
-        return 0  # Not a wallet top-up.
+        return _unmatched_refunds_of_charge(ref, stripe_event_id)  # Not a wallet top-up.
     if topup.status != TopUp.Status.PAID:
         raise PaymentNotYetCredited(
             payment_intent_id=ref.payment_intent_id or topup.stripe_payment_intent_id,
@@ -434,6 +455,21 @@ def refunds_sync_from_charge(*, charge: dict[str, Any], stripe_event_id: str = "
     for stripe_refund in stripe_gateway.refunds_of_charge(ref.charge_id):
         refund_apply_stripe_state(refund=stripe_refund, stripe_event_id=stripe_event_id)
         count += 1
+    return count
+
+
+def _unmatched_refunds_of_charge(ref: PaymentRef, stripe_event_id: str) -> int:
+    """``charge.refunded`` of a charge that is no wallet top-up: offer its refunds that name no purpose of their
+    own (made in the Stripe Dashboard) to the domains that registered for them. Returns how many one took."""
+    if not (ref.charge_id and stripe_unmatched_refund_handlers()):
+        return 0
+    count = 0
+    for stripe_refund in stripe_gateway.refunds_of_charge(ref.charge_id):
+        if stripe_object_purpose(stripe_refund):
+            continue  # a refund this platform made: its own events reach its purpose's handlers
+        payment_intent_id = ref.payment_intent_id or str(stripe_refund.get("payment_intent") or "")
+        if _unmatched_refund_offer(stripe_refund, payment_intent_id, stripe_event_id):
+            count += 1
     return count
 
 

@@ -10,7 +10,8 @@ replay, an at-least-once redelivery) changes nothing.
 Events about a Checkout Session, PaymentIntent or charge go to the handlers of the object's purpose
 (``apps.wallet.stripe_purposes``): only a wallet top-up reaches ``topup_credit``; an unknown purpose is
 recorded on the event and ignored. Refund events go to the refund's purpose when it registered handlers for them
-(a shop refund), and otherwise to the wallet's refund handlers (a top-up's refund, or one made in the Dashboard).
+(a shop refund), and otherwise to the wallet's refund handlers (a top-up's refund, or one made in the Dashboard);
+those offer a refund of no top-up to the domains registered with ``stripe_unmatched_refund_register``.
 
 An event about a payment whose top-up is not credited yet (a refund or dispute that came first) is PENDING,
 not done: it is processed again right after that top-up is credited (``topups.topup_credit``) and, failing

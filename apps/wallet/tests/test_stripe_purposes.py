@@ -12,7 +12,13 @@ from apps.wallet import stripe_gateway
 from apps.wallet.models import Refund, StripeEvent, TopUp, Transaction
 from apps.wallet.selectors import wallet_balance
 from apps.wallet.services.refunds import refund_request, refund_submit
-from apps.wallet.stripe_purposes import stripe_purpose_register, stripe_purpose_unregister, stripe_purposes
+from apps.wallet.stripe_purposes import (
+    stripe_purpose_register,
+    stripe_purpose_unregister,
+    stripe_purposes,
+    stripe_unmatched_refund_handlers,
+    stripe_unmatched_refund_register,
+)
 
 from .stripe_flows import deliver, topup_checkout, topup_paid
 
@@ -128,6 +134,10 @@ def test_stripe_purpose_register_bad_entries_refused():
     with pytest.raises(ImproperlyConfigured):
         stripe_purpose_register("topup", handlers={"checkout.session.completed": handler})
     assert "topup" in stripe_purposes() and not {"tests_refund", "tests_broken"} & set(stripe_purposes())
+    handlers = stripe_unmatched_refund_handlers()
+    with pytest.raises(ImproperlyConfigured):
+        stripe_unmatched_refund_register("not callable")  # type: ignore[arg-type]
+    assert stripe_unmatched_refund_handlers() == handlers
 
 
 def test_refund_event_reaches_the_purpose_its_refund_names_and_every_other_refund_the_wallet(
