@@ -81,6 +81,21 @@ def sign_in(page, base_url: str, email: str, totp_secret: str | None = None) -> 
         page.wait_for_url(re.compile(r"^(?!.*/accounts/2fa/).*$"))
 
 
+# No HTMX request in flight, being swapped in or settling: the panels a page loads after it loaded are in place.
+HTMX_SETTLED = (
+    "() => document.readyState === 'complete'"
+    " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+)
+
+
+def goto_settled(page, url: str):
+    """Open ``url`` and wait until the panels HTMX loads into the page have arrived. A click before then can land
+    where a panel is about to push the link away (a dashboard's sections load one by one)."""
+    response = page.goto(url)
+    page.wait_for_function(HTMX_SETTLED, polling=50)
+    return response
+
+
 def sign_in_with_session(page, base_url: str, user) -> None:
     """Sign ``user`` in by giving the browser a real session cookie, without the login and TOTP forms.
 

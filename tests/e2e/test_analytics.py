@@ -16,7 +16,7 @@ from apps.accounts.tests.factories import AdminFactory, ReaderFactory, UserFacto
 from apps.analytics.tests.helpers import earn_at, reading_settled, review_at
 from apps.wallet.enums import TransactionKind
 from apps.wallet.services.ledger_check import ledger_check_run
-from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
+from tests.e2e.conftest import assert_axe_clean, goto_settled, sign_in_with_session
 
 PHONE = {"width": 390, "height": 844}
 
@@ -58,7 +58,7 @@ def test_reader_and_admin_open_their_analytics_with_charts_tables_and_no_axe_vio
     # when: the reader follows the dashboard's link to their analytics
     page = new_page()
     sign_in_with_session(page, base, reader)
-    page.goto(base + reverse("dashboards:reader"))
+    goto_settled(page, base + reverse("dashboards:reader"))
     page.get_by_role("link", name="Open your analytics").click()
     page.wait_for_url(f"**{reverse('analytics:reader')}")
 
@@ -111,7 +111,7 @@ def test_reader_and_admin_open_their_analytics_with_charts_tables_and_no_axe_vio
     # when: the admin opens the platform's analytics on a phone
     admin_page = new_page(viewport=PHONE)
     sign_in_with_session(admin_page, base, admin)
-    admin_page.goto(base + reverse("dashboards:admin"))
+    goto_settled(admin_page, base + reverse("dashboards:admin"))
     admin_page.get_by_role("link", name="Open platform analytics").click()
     admin_page.wait_for_url(f"**{reverse('staff_analytics:index')}")
 

@@ -14,7 +14,7 @@ from apps.messaging.models import Conversation
 from apps.messaging.tests.factories import conversation_with, listed_reader
 from apps.readers.enums import Presence
 from apps.readers.models import ReaderProfile
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import goto_settled, sign_in
 
 
 @pytest.mark.django_db(transaction=True)
@@ -23,7 +23,7 @@ def test_reader_presence_set_suspended_meanwhile_refusal_shown_in_error_region(l
     base = live_server.url
     profile = listed_reader(display_name="Luna Starlight")
     sign_in(page, base, profile.user.email)
-    page.goto(base + reverse("dashboards:reader"))
+    goto_settled(page, base + reverse("dashboards:reader"))
     go_online = page.get_by_role("button", name="Go online")
     go_online.wait_for()
     ReaderProfile.objects.filter(pk=profile.pk).update(is_suspended=True)

@@ -14,7 +14,7 @@ from apps.accounts.enums import ApplicationStatus, Role
 from apps.accounts.models import ReaderApplication, User
 from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp
 from apps.core.models import AuditLog
-from tests.e2e.conftest import assert_axe_clean, sign_in, sign_in_with_session
+from tests.e2e.conftest import assert_axe_clean, goto_settled, sign_in, sign_in_with_session
 
 
 def _png_bytes() -> bytes:
@@ -60,7 +60,7 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
     # when: the admin opens their dashboard and approves from the queue
     admin_page = new_page()
     sign_in_with_session(admin_page, base, admin)
-    admin_page.goto(base + reverse("dashboards:admin"))
+    goto_settled(admin_page, base + reverse("dashboards:admin"))
     expect(admin_page.get_by_text("1 application waiting for review")).to_be_visible()
     assert_axe_clean(admin_page)
     admin_page.get_by_role("link", name="Review applications").click()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import ReaderFactory
 from apps.readers.models import ReaderProfile
-from tests.e2e.conftest import assert_axe_clean, sign_in, sign_in_with_session
+from tests.e2e.conftest import assert_axe_clean, goto_settled, sign_in, sign_in_with_session
 
 
 def _jpeg_bytes() -> bytes:
@@ -79,7 +79,7 @@ def test_staff_taxonomy_admin_adds_orders_and_retires_entries(live_server, page,
     sign_in_with_session(page, base, admin)
 
     # when: from the admin dashboard they open the taxonomy, add an entry, move it up and retire it
-    page.goto(base + reverse("dashboards:admin"))
+    goto_settled(page, base + reverse("dashboards:admin"))
     page.get_by_role("link", name="Specialties, tools and languages").click()
     expect(page.get_by_role("heading", name="Specialties", level=1)).to_be_visible()
     assert_axe_clean(page)
