@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp
 from apps.readings.tests.helpers import credit, make_reader
-from apps.shop.models import CartItem, Order
+from apps.shop.models import CartItem, Order, OrderRefund, Product
 
 from .helpers import checkout, pay, stripe_product
 
@@ -174,3 +174,46 @@ def test_admin_refund_from_the_order_page_is_audited(client, stripe_server):
     assert order.status == "refunded"
     entry = AuditLog.objects.get(action="shop.order_refunded")
     assert entry.actor == admin and entry.details["reason"] == "Duplicate purchase"
+
+
+def test_staff_order_pages_are_not_found_for_the_buyer_and_another_user_and_send_nobody_to_sign_in(
+    client, stripe_server
+):
+    # given: a paid physical order
+    buyer, other = UserFactory(), UserFactory()
+    product = stripe_product(stripe_server, "Deck", kind="physical", stock=2)
+    order = pay(client, stripe_server, checkout(buyer, (product, 1)))
+    client.logout()
+    pages = [
+        ("get", reverse("staff_shop:order", args=[order.pk]), {}),
+        ("post", reverse("staff_shop:order_ship", args=[order.pk]), {"carrier": "UPS", "tracking_number": "1Z9"}),
+        ("post", reverse("staff_shop:order_refund", args=[order.pk]), {"amount": "5.00", "reason": "Because"}),
+    ]
+    # when / then: nobody is sent to sign in, the buyer and another user get 404
+    for method, url, data in pages:
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 302 and reverse("account_login") in response["Location"], url
+    for user in (buyer, other):
+        client.force_login(user)
+        for method, url, data in pages:
+            assert getattr(client, method)(url, data).status_code == 404, (user, url)
+    # and nothing changed
+    order.refresh_from_db()
+    assert (order.status, order.refunded_amount, order.tracking_number) == ("paid", Decimal("0"), "")
+    assert not OrderRefund.objects.filter(order=order).exists()
+
+
+def test_a_product_no_longer_for_sale_is_not_found_and_cannot_be_added_to_a_cart(client, stripe_server):
+    # given: a product taken off sale
+    product = stripe_product(stripe_server, "Old candle", kind="physical", stock=5)
+    Product.objects.filter(pk=product.pk).update(is_active=False)
+    url, add = reverse("shop:product", args=[product.pk]), reverse("shop:cart_add", args=[product.pk])
+    # when / then: its page is 404 for nobody and for a signed-in user; adding it sends nobody to sign in and is
+    # 404 for the signed-in user
+    assert client.get(url).status_code == 404
+    response = client.post(add, {"quantity": "1"})
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    assert client.post(add, {"quantity": "1"}).status_code == 404
+    assert not CartItem.objects.exists()
