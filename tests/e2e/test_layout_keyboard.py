@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from apps.accounts.tests.factories import AdminFactory, UserFactory
 from apps.messaging.tests.factories import conversation_with, fund_wallet, listed_reader
-from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
+from tests.e2e.conftest import assert_axe_clean, goto_settled, sign_in_with_session
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
 ROLES = ("visitor", "client", "reader", "admin")
@@ -224,11 +224,8 @@ def _assert_fits(page, url: str, size: str) -> None:
 
 
 def _open(page, url: str) -> None:
-    response = page.goto(url)
+    response = goto_settled(page, url)
     assert response is not None and response.status == 200, f"{url} answered {response and response.status}"
-    # Panels that HTMX loads into the page have arrived once no element carries HTMX's request class.
-    page.wait_for_timeout(50)
-    page.wait_for_function("() => document.readyState === 'complete' && !document.querySelector('.htmx-request')")
 
 
 def _tab_through_header(page) -> set[str]:

@@ -438,25 +438,11 @@ class StripeTestServer:
         options = [o["shipping_rate"] for o in params.get("shipping_options") or []]
         if any(rate not in self.shipping_rates for rate in options):
             return 400, _error("No such shipping rate.", "invalid_request_error", "resource_missing")
-        session = example(
-            "checkout.session",
-            id=session_id,
-            object="checkout.session",
-            mode=params["mode"],
-            amount_subtotal=subtotal,
-            amount_total=subtotal,
+        session = self._session_open(
+            params,
+            session_id=session_id,
+            amount=subtotal,
             currency="usd",
-            client_reference_id=params.get("client_reference_id"),
-            customer_email=params.get("customer_email"),
-            metadata=params.get("metadata", {}),
-            payment_intent=None if self.lazy_payment_intent else new_id("pi"),
-            _payment_intent=new_id("pi"),
-            payment_status="unpaid",
-            status="open",
-            success_url=params["success_url"],
-            cancel_url=params["cancel_url"],
-            url=f"{self.base_url}/pay/{session_id}",
-            created=int(time.time()),
             expires_at=expires_at,
             allow_promotion_codes=params.get("allow_promotion_codes") == "true",
             shipping_address_collection=params.get("shipping_address_collection"),
@@ -464,15 +450,11 @@ class StripeTestServer:
                 {"shipping_amount": self.shipping_rates[r]["fixed_amount"]["amount"], "shipping_rate": r}
                 for r in options
             ],
-            shipping_cost=None,
             shipping_details=None,
             collected_information=None,
             discounts=[],
-            total_details={"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-            currency_conversion=None,
         )
         session["_line_items"] = lines
-        self.sessions[session_id] = session
         return 200, self.public(session)
 
     def shop_session_pay(
@@ -783,7 +765,21 @@ class StripeTestServer:
     def _topup_session_create(self, params: dict[str, Any]) -> dict[str, Any]:
         item = params["line_items"][0]
         amount = int(item["price_data"]["unit_amount"]) * int(item.get("quantity", 1))
-        session_id = "cs_test_" + secrets.token_hex(24)
+        session = self._session_open(
+            params,
+            session_id="cs_test_" + secrets.token_hex(24),
+            amount=amount,
+            currency=item["price_data"]["currency"],
+            expires_at=int(time.time()) + 86400,
+            shipping_address_collection=None,
+        )
+        return self.public(session)
+
+    def _session_open(
+        self, params: dict[str, Any], *, session_id: str, amount: int, currency: str, expires_at: int, **fields: Any
+    ) -> dict[str, Any]:
+        """An open, unpaid Checkout Session for ``amount`` (what every session has; ``fields`` adds the rest),
+        kept in ``self.sessions``."""
         session = example(
             "checkout.session",
             id=session_id,
@@ -791,7 +787,7 @@ class StripeTestServer:
             mode=params["mode"],
             amount_subtotal=amount,
             amount_total=amount,
-            currency=item["price_data"]["currency"],
+            currency=currency,
             client_reference_id=params.get("client_reference_id"),
             customer_email=params.get("customer_email"),
             metadata=params.get("metadata", {}),
@@ -803,14 +799,14 @@ class StripeTestServer:
             cancel_url=params["cancel_url"],
             url=f"{self.base_url}/pay/{session_id}",
             created=int(time.time()),
-            expires_at=int(time.time()) + 86400,
+            expires_at=expires_at,
             shipping_cost=None,
             total_details={"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
             currency_conversion=None,
-            shipping_address_collection=None,
+            **fields,
         )
         self.sessions[session_id] = session
-        return self.public(session)
+        return session
 
     def _refund_create(self, params: dict[str, Any]) -> tuple[int, Any]:
         session = next((s for s in self.sessions.values() if s["payment_intent"] == params.get("payment_intent")), None)
@@ -842,6 +838,7 @@ class StripeTestServer:
         return 200, self.public(refund)
 
     def _list_in_order(self, items: list[dict[str, Any]], params: dict[str, Any], url: str) -> dict[str, Any]:
+        """One page of ``items`` as they are ordered, after ``starting_after``, ``limit`` long (10 by default)."""
         rows = list(items)
         if params.get("starting_after"):
             ids = [o["id"] for o in rows]
@@ -855,6 +852,7 @@ class StripeTestServer:
         }
 
     def _list(self, items: list[dict[str, Any]], params: dict[str, Any], url: str) -> dict[str, Any]:
+        """A page of ``items`` newest first, filtered as Stripe's list endpoints filter (``created``, ``type``)."""
         created = params.get("created") or {}
         rows = sorted(items, key=lambda o: o["created"], reverse=True)
         if "gte" in created:
@@ -863,16 +861,7 @@ class StripeTestServer:
             rows = [o for o in rows if o["created"] <= int(created["lte"])]
         if params.get("type"):
             rows = [o for o in rows if o["type"] == params["type"]]
-        if params.get("starting_after"):
-            ids = [o["id"] for o in rows]
-            rows = rows[ids.index(params["starting_after"]) + 1 :]
-        limit = int(params.get("limit", 10))
-        return {
-            "object": "list",
-            "url": url,
-            "has_more": len(rows) > limit,
-            "data": [self.public(o) for o in rows[:limit]],
-        }
+        return self._list_in_order(rows, params, url)
 
 
 def _error(message: str, error_type: str, code: str | None) -> dict[str, Any]:
