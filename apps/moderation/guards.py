@@ -7,6 +7,7 @@ guarded: a suspended user may still report what they read.
 
 import zoneinfo
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from django.db.models import F, Q
@@ -40,6 +41,7 @@ def active_suspension(user: Any) -> Suspension | None:
     return cast(Suspension, cached)
 
 
+@lru_cache(maxsize=1)
 def _state_sql() -> str:
     """The statement of ``moderation_state_load``, written once: built by the ORM on every page it cost more
     Python than the page's own query (four subqueries compiled per request)."""
@@ -62,9 +64,6 @@ def _state_sql() -> str:
     """  # noqa: S608  # nosec B608: table names from the models, values are parameters
 
 
-_STATE_SQL: list[str] = []
-
-
 def moderation_state_load(user: Any) -> None:
     """Load, in one query, what every page asks about a signed-in user: their suspension in force and whether they
     hold a moderator grant, and cache both on the user object (the banner and the account menu use them)."""
@@ -77,10 +76,8 @@ def moderation_state_load(user: Any) -> None:
     need_grant = not user.is_staff and getattr(user, MODERATOR_CACHE, None) is None
     if getattr(user, _CACHE, None) is not None and not need_grant:
         return
-    if not _STATE_SQL:
-        _STATE_SQL.append(_state_sql())
     with prepared_cursor() as cursor:
-        cursor.execute(_STATE_SQL[0], {"user": user.pk, "now": timezone.now()})
+        cursor.execute(_state_sql(), {"user": user.pk, "now": timezone.now()})
         row = cursor.fetchone()
     if row is None:
         return
