@@ -10,7 +10,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from django.db.models import F, Q
 from django.utils import formats, timezone
 
 from .exceptions import UserSuspended
@@ -22,21 +21,14 @@ _NONE = object()
 
 def active_suspension(user: Any) -> Suspension | None:
     """The suspension in force for ``user`` now (the one ending last), or None. At most one query per user object:
-    the answer is cached on it, so a request that checks several times (the guard, the banner) asks once."""
+    ``moderation_state_load`` caches the answer on it, so a request that checks several times (the guard, the
+    banner) asks once."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cached: Any = getattr(user, _CACHE, None)
-    now = timezone.now()
-    if cached is None:
-        found = (
-            Suspension.objects.filter(user_id=user.pk, lifted_at__isnull=True, starts_at__lte=now)
-            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-            .order_by(F("ends_at").desc(nulls_first=True), "-pk")
-            .first()
-        )
-        cached = found if found is not None else _NONE
-        setattr(user, _CACHE, cached)
-    if cached is _NONE or (cached.ends_at is not None and cached.ends_at <= now):
+    if getattr(user, _CACHE, None) is None:
+        moderation_state_load(user)
+    cached: Any = getattr(user, _CACHE, _NONE)
+    if cached is _NONE or (cached.ends_at is not None and cached.ends_at <= timezone.now()):
         return None
     return cast(Suspension, cached)
 

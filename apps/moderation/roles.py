@@ -9,8 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from .models import ModeratorGrant
-
 View = Callable[..., HttpResponse]
 MODERATOR_CACHE = "_moderation_is_moderator"
 
@@ -21,11 +19,11 @@ def is_moderator(user: Any) -> bool:
         return False
     if user.is_staff:
         return True
-    cached = getattr(user, MODERATOR_CACHE, None)
-    if cached is None:
-        cached = ModeratorGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True).exists()
-        setattr(user, MODERATOR_CACHE, cached)
-    return bool(cached)
+    if getattr(user, MODERATOR_CACHE, None) is None:
+        from .guards import moderation_state_load
+
+        moderation_state_load(user)  # the grant, with the suspension, in the one statement every page runs
+    return bool(getattr(user, MODERATOR_CACHE, False))
 
 
 def moderator_cache_clear(user: Any) -> None:
