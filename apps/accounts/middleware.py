@@ -1,8 +1,11 @@
 from collections.abc import Callable
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
 # Paths an admin without MFA may still use: the MFA set-up itself, logout and static assets.
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz")
@@ -35,3 +38,37 @@ def _has_totp(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class ViewerTimezoneMiddleware:
+    """Every page shows times in the viewer's own zone: a signed-in user's (chosen in the settings, or taken
+    from the browser on their first page), UTC for a visitor. Templates need no ``{% timezone %}`` of their own;
+    the zone is activated for this request only."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = _viewer_zone(getattr(request, "user", None))
+        if zone is None:
+            timezone.deactivate()
+            return self.get_response(request)
+        timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _viewer_zone(user) -> ZoneInfo | None:
+    if user is None or not user.is_authenticated or not user.timezone:
+        return None
+    return _zone(user.timezone)
