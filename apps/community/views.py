@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.core.errors import domain_errors_redirect
 from apps.core.exceptions import DomainError
 from apps.core.parsing import id_or_none
+from apps.moderation.guards import active_suspension, write_guard
 
 from . import selectors, services
 from .access import category_postable, forum_moderator
@@ -40,10 +41,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     forum = selectors.category_get(viewer=request.user, slug=slug)
     page = selectors.thread_page(viewer=request.user, category=forum, page_number=request.GET.get("page"))
+    is_suspended = request.user.is_authenticated and active_suspension(request.user) is not None
     context = {
         "category": forum,
         "page": page,
-        "can_post": category_postable(viewer=request.user, category=forum),
+        "can_post": category_postable(viewer=request.user, category=forum) and not is_suspended,
+        "is_suspended": is_suspended,
     }
     return render(request, "community/category.html", context)
 
@@ -54,6 +57,7 @@ def thread_new(request: HttpRequest, slug: str) -> HttpResponse:
     forum = selectors.category_get(viewer=request.user, slug=slug)
     if not category_postable(viewer=request.user, category=forum):
         raise PostingNotAllowed()  # the form is not offered where the service would refuse the post
+    write_guard(request.user)  # nor to a suspended member: the refusal says why and until when, before any typing
     status = 400
     form = ThreadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

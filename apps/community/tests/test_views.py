@@ -253,6 +253,26 @@ def test_suspended_member_reply_and_new_thread_answer_403_with_the_reason(client
     assert Thread.objects.count() == 1 and Post.objects.count() == 1
 
 
+def test_suspended_member_is_not_offered_the_new_thread_form_and_is_told_why(client):
+    from apps.moderation.services.suspensions import user_suspend
+
+    # given
+    member = UserFactory()
+    forum = thread_by().category
+    client.force_login(member)
+    assert "Start a thread" in client.get(reverse("community:category", args=[forum.slug])).content.decode()
+    user_suspend(moderator=AdminFactory(), user=member, reason="Spamming the forums", until=None)
+    # when
+    listing = client.get(reverse("community:category", args=[forum.slug]))
+    form = client.get(reverse("community:thread_new", args=[forum.slug]))
+    # then the forum says why there is no button, and the form's address refuses with the reason
+    assert listing.status_code == 200
+    assert "Start a thread" not in listing.content.decode()
+    assert 'data-testid="post-suspended"' in listing.content.decode()
+    assert form.status_code == 403
+    assert "Spamming the forums" in form.content.decode() and "Post the thread" not in form.content.decode()
+
+
 def test_moderate_by_a_granted_moderator_locks_and_a_member_gets_404(client):
     from apps.moderation.services import moderator_grant
 
