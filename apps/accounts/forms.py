@@ -1,12 +1,10 @@
-import zoneinfo
-from functools import cache
-
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.core.exceptions import ValidationError
 
 from .enums import Role, Theme
 from .models import User
+from .timezones import TimezoneSelect, timezone_choices
 from .validators import IMAGE_ACCEPT, image_upload_validate
 
 HONEYPOT_FIELD = "website"
@@ -31,12 +29,6 @@ class SignupForm(HoneypotMixin, AllauthSignupForm):
 # --- Profile, reader applications and admin forms ------------------------------------------------------
 
 IMAGE_HELP = "JPEG, PNG or WebP, up to 2 MB."
-
-
-@cache
-def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
-    return [(name, name.replace("_", " ")) for name in names]
 
 
 class ImageUploadField(forms.FileField):
@@ -74,7 +66,7 @@ class ProfileForm(forms.Form):
         label="Time zone",
         choices=timezone_choices,
         help_text="Times of readings and bookings are shown in this zone.",
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=TimezoneSelect(attrs={"class": "form-select"}),
     )
     theme = forms.ChoiceField(
         label="Colour theme", choices=Theme.choices, widget=forms.Select(attrs={"class": "form-select"})

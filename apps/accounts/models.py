@@ -1,18 +1,17 @@
-import zoneinfo
-
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone as dj_timezone
 
 from .enums import ApplicationStatus, Role, Theme
+from .timezones import timezone_known
 
 # Until the browser reports the user's zone (or they choose one), times are shown in UTC.
 DEFAULT_TIMEZONE = "UTC"
 
 
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if not timezone_known(value):
         raise ValidationError(f"“{value}” is not a known time zone.")
 
 

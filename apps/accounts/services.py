@@ -1,6 +1,5 @@
 """Write services for accounts: roles, profile settings, reader applications."""
 
-import zoneinfo
 from functools import partial
 from typing import Any
 
@@ -20,6 +19,7 @@ from .enums import ApplicationStatus, Role, Theme
 from .exceptions import InvalidInputError
 from .locks import reader_application_lock, user_lock
 from .models import DEFAULT_TIMEZONE, ReaderApplication, User
+from .timezones import timezone_known
 from .validators import image_upload_prepare
 
 
@@ -300,7 +300,7 @@ def user_timezone_detected(*, user: User, timezone: str) -> bool:
     by an admin or an import) and is never replaced.
 
     A conditional UPDATE, so a settings save racing it wins: whichever sets ``timezone_chosen`` first."""
-    if timezone not in zoneinfo.available_timezones():
+    if not timezone_known(timezone):
         raise InvalidInputError("That is not a known time zone.")
     taken = User.objects.filter(pk=user.pk, timezone_chosen=False, timezone=DEFAULT_TIMEZONE).update(
         timezone=timezone, timezone_chosen=True

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from apps.accounts.forms import timezone_choices
+from apps.accounts.timezones import TimezoneSelect, timezone_choices
 
 from .constants import DEFAULT_HORIZON_DAYS, DURATION_CHOICES, MAX_BUFFER_MINUTES, MAX_HORIZON_DAYS
 from .enums import ExceptionKind
@@ -54,7 +54,7 @@ class ScheduleForm(forms.Form):
         label="Your time zone",
         choices=timezone_choices,
         help_text="Your weekly hours and dates are in this zone; clients see them in their own.",
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=TimezoneSelect(attrs={"class": "form-select"}),
     )
     durations = forms.TypedMultipleChoiceField(
         label="Lengths you offer",

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone as dj_timezone
 
+from apps.accounts.timezones import timezone_known
 from apps.core.exceptions import InvalidInputError, NotFound, PermissionDeniedError
 from apps.core.services import audit_log_record
 
@@ -70,7 +71,7 @@ def reader_schedule_update(
     """Save the reader's booking settings. ``has_scheduled_rate``: whether their profile has a scheduled rate
     (the readers app owns it); taking bookings needs one, and at least one duration."""
     _require_reader(actor)
-    if timezone not in zoneinfo.available_timezones():
+    if not timezone_known(timezone):
         raise InvalidInputError(f"“{timezone}” is not a known time zone.")
     durations = sorted(set(durations))
     if any(minutes not in DURATION_CHOICES for minutes in durations):
