@@ -79,8 +79,14 @@ personal_data_register(
 
 
 def _attachment_describe(checked: Any) -> dict[str, Any]:
-    """The columns that describe a rewritten image (turned upright, its width and height may swap)."""
-    return {"size_bytes": len(checked.content), "width": checked.width, "height": checked.height}
+    """The columns that describe a rewritten image: turned upright, its width and height may swap, and its type is
+    the one its content says (an old row may have kept the browser's word)."""
+    return {
+        "content_type": checked.content_type,
+        "size_bytes": len(checked.content),
+        "width": checked.width,
+        "height": checked.height,
+    }
 
 
 # Image attachments (never the PDFs) stored before uploads were re-encoded may still carry metadata.
