@@ -19,6 +19,7 @@ from apps.accounts.models import ReaderApplication, User
 from apps.accounts.services import user_update_profile
 from apps.accounts.tests.factories import (
     UserFactory,
+    image_upload,
     photo_assert_clean_and_upright,
     photo_with_location_upload,
     reader_application_create,
@@ -245,7 +246,7 @@ def test_images_rescrub_racing_the_owner_new_avatar_keeps_the_new_avatar():
     # given: an avatar with a location; the owner's upload has locked and rewritten the row, not yet committed
     user = _legacy_avatar()
     old_name = user.avatar.name
-    newer = _stored("default", "avatars/2026/12/newer.png", b"")  # what the owner's upload stored
+    newer = _stored("default", "avatars/2026/12/newer.png", image_upload().read())  # the owner's clean upload
     outcome: dict = {}
 
     def rescrub() -> None:
@@ -265,7 +266,9 @@ def test_images_rescrub_racing_the_owner_new_avatar_keeps_the_new_avatar():
         deadline = time.monotonic() + 20
         with connection.cursor() as cursor:
             while time.monotonic() < deadline:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
+                cursor.execute(  # a session of this test blocked by this transaction, not any other lock wait
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                )
                 if cursor.fetchone()[0]:
                     break
                 time.sleep(0.05)
