@@ -12,6 +12,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from apps.core.privacy import FileRef, PersonalData, personal_data_register
+from apps.core.stored_images import StoredImageField, stored_image_register
 
 from .models import ReaderApplication, User
 
@@ -109,4 +110,10 @@ personal_data_register(
         erase=_erase,
         models=("accounts.User", "accounts.ReaderApplication"),
     )
+)
+
+# Avatars and application photos stored before uploads were re-encoded may still carry a location.
+stored_image_register(StoredImageField(key="accounts.avatars", model="accounts.User", field="avatar"))
+stored_image_register(
+    StoredImageField(key="accounts.application_photos", model="accounts.ReaderApplication", field="photo")
 )

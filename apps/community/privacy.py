@@ -5,7 +5,10 @@ their place in their threads so the others' replies still read in order."""
 
 from typing import Any
 
+from django.db.models import Q
+
 from apps.core.privacy import FileRef, PersonalData, personal_data_register
+from apps.core.stored_images import StoredImageField, stored_image_register
 from apps.notifications.services import notification_texts_remove
 
 from .markdown import markdown_render
@@ -71,5 +74,29 @@ personal_data_register(
         erase=_erase,
         files=_files,
         models=("community.Thread", "community.Post", "community.PostRevision", "community.Subscription"),
+    )
+)
+
+
+def _attachment_describe(checked: Any) -> dict[str, Any]:
+    """The columns that describe a rewritten image: turned upright, its width and height may swap, and its type is
+    the one its content says (an old row may have kept the browser's word)."""
+    return {
+        "content_type": checked.content_type,
+        "size_bytes": len(checked.content),
+        "width": checked.width,
+        "height": checked.height,
+    }
+
+
+# Image attachments (never the PDFs) stored before uploads were re-encoded may still carry metadata.
+stored_image_register(
+    StoredImageField(
+        key="community.attachments",
+        model="community.Attachment",
+        field="storage_key",
+        storage="default",
+        images=Q(content_type__startswith="image/"),
+        describe=_attachment_describe,
     )
 )

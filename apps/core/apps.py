@@ -10,7 +10,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from .navigation import navigation_check
         from .privacy import personal_data_check
+        from .stored_images import stored_images_check
 
         checks.register(navigation_check, checks.Tags.urls)
         checks.register(personal_data_check, checks.Tags.models)
+        checks.register(stored_images_check, checks.Tags.models)
         from . import personal_data  # noqa: F401  (registers the audit log's and file links' personal data)

@@ -11,6 +11,9 @@ file's name nor the browser's Content-Type counts:
   not hold anything a browser or reader would run or open: HTML, SVG or script markers (a polyglot), or the
   PDF actions ``/JavaScript``, ``/JS``, ``/Launch``, ``/EmbeddedFile``.
 
+``image_metadata_found(data, max_bytes=...)`` tells a stored image's metadata (what ``upload_check`` would drop)
+from its clean copy, for images stored before uploads were re-encoded.
+
 ``private_file_save(content=..., prefix="shop", extension="pdf")`` stores bytes in the private "default"
 storage under an unguessable key and returns the key, for ``apps.core.files.file_link_issue``.
 """
@@ -49,6 +52,12 @@ ENCODE_OPTIONS: dict[str, dict[str, Any]] = {
     "PNG": {"optimize": True},
     "WEBP": {"quality": 90},
 }
+# Facts about how the pixels are laid out or shown, not about the person or the camera: not metadata.
+IMAGE_LAYOUT_INFO = frozenset(
+    {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "progressive", "progression", "adobe",
+     "adobe_transform", "transparency", "gamma", "srgb", "chromaticity", "aspect", "interlace"}
+)  # fmt: skip
+IMAGE_LAYOUT_SEGMENTS = frozenset({"APP0", "APP14"})  # JPEG's JFIF header and Adobe colour transform
 PDF_EOF = re.compile(rb"%%EOF[\x00\t\n\f\r ]*\Z")
 
 WRONG_KIND = {
@@ -202,6 +211,49 @@ def upload_check(file: Any, *, kinds: set[str], max_bytes: int) -> CheckedUpload
             height=height,
         )
     raise UploadRefused(WRONG_KIND[wanted], code="bad_type")
+
+
+def _trailing_bytes(data: bytes, image_format: str) -> bool:
+    """Whether bytes follow the end of the image (a file appended to it): Pillow ignores them, browsers too."""
+    if image_format == "JPEG":
+        end = data.rfind(b"\xff\xd9") + 2
+    elif image_format == "PNG":
+        end = data.rfind(b"IEND") + 8  # the chunk type, then its 4-byte CRC
+    else:  # WEBP: a RIFF file says its own length
+        end = int.from_bytes(data[4:8], "little") + 8
+    return 1 < end < len(data.rstrip(b"\x00"))
+
+
+def _image_marks(data: bytes) -> set[str]:
+    """Every piece of metadata Pillow finds in ``data``: EXIF, info entries (XMP, ICC, comments, PNG text) and
+    JPEG application segments beyond the JFIF header, plus "trailing data"."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()  # PNG text chunks after the pixels are read only here
+        marks = {str(key) for key in image.info if key not in IMAGE_LAYOUT_INFO}
+        if image.getexif():
+            marks.add("exif")
+        marks |= {str(marker) for marker, _ in getattr(image, "applist", []) if marker not in IMAGE_LAYOUT_SEGMENTS}
+        if _trailing_bytes(data, image.format or ""):
+            marks.add("trailing data")
+    return marks
+
+
+def image_metadata_found(file: Any, *, max_bytes: int) -> tuple[list[str], CheckedUpload]:
+    """The metadata of the stored image in ``file`` that ``upload_check`` drops, and the clean copy it makes.
+
+    An empty list means the image is clean as stored (re-encoding its clean copy finds nothing more either, so a
+    second pass over rewritten files finds nothing). Raises ``UploadRefused`` for a file that is not an image the
+    upload check keeps (damaged, too large, animated, another format).
+    """
+    checked = upload_check(file, kinds={"image"}, max_bytes=max_bytes)
+    file.seek(0)
+    data = file.read(max_bytes + 1)
+    file.seek(0)
+    try:
+        found = _image_marks(data) - _image_marks(checked.content)
+    except IMAGE_READ_ERRORS:
+        raise UploadRefused("This image is damaged or incomplete", code="bad_type") from None
+    return sorted(found), checked
 
 
 def private_file_save(*, content: bytes, prefix: str, extension: str) -> str:

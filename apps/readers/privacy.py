@@ -5,6 +5,7 @@ row stays for the ratings of the reviews it received."""
 from typing import Any
 
 from apps.core.privacy import FileRef, PersonalData, personal_data_register
+from apps.core.stored_images import StoredImageField, stored_image_register
 from apps.notifications.services import notification_texts_remove
 
 from .cache import reader_directory_changed
@@ -87,5 +88,13 @@ personal_data_register(
         files=_files,
         erase=_erase,
         models=("readers.ReaderProfile", "readers.Favorite", "readers.OnlineAlert", "readers.OnlineAlertDelivery"),
+    )
+)
+
+# The kept photo may predate re-encoded uploads. Its thumbnails never carried metadata: Pillow's WebP writer
+# embeds EXIF, ICC or XMP only when ``save`` is given them, and ``photos.thumbnail_bytes`` gives none.
+stored_image_register(
+    StoredImageField(
+        key="readers.photos", model="readers.ReaderProfile", field="photo", derived=("photo_small", "photo_large")
     )
 )

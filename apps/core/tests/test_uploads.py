@@ -7,7 +7,7 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from apps.core.uploads import UploadRefused, private_file_save, upload_check
+from apps.core.uploads import UploadRefused, image_metadata_found, private_file_save, upload_check
 
 MB = 1024 * 1024
 BOTH = {"image", "pdf"}
@@ -190,6 +190,59 @@ def test_upload_check_original_name_made_safe(name, clean):
     if name:
         assert checked.original_name == clean
     assert "<" not in checked.original_name and "/" not in checked.original_name
+
+
+def _metadata_of(content: bytes) -> list[str]:
+    return image_metadata_found(_upload(content, "stored.img"), max_bytes=5 * MB)[0]
+
+
+def _icc_profile() -> bytes:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def test_image_metadata_found_names_each_kind_that_upload_check_drops():
+    # given: stored images as they came, each with one kind of metadata
+    from PIL.PngImagePlugin import PngInfo
+
+    text = PngInfo()
+    text.add_text("Comment", "home address 12 Rue X")
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
+    # when / then
+    assert _metadata_of(_jpeg_with_gps()) == ["APP1", "COM", "comment", "exif"]
+    assert _metadata_of(_image("PNG", pnginfo=text)) == ["Comment"]
+    assert _metadata_of(_image("PNG", icc_profile=_icc_profile())) == ["icc_profile"]
+    assert _metadata_of(_image("WEBP", xmp=xmp)) == ["xmp"]
+    assert _metadata_of(_image("JPEG") + b"PK\x03\x04 a file appended") == ["trailing data"]
+    assert _metadata_of(_image("PNG") + b"hidden") == ["trailing data"]
+    assert _metadata_of(_image("WEBP") + b"hidden") == ["trailing data"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        _image("JPEG", dpi=(72, 72), progressive=True),
+        _image("PNG", dpi=(300, 300)),
+        _image("WEBP"),
+        _jpeg_with_gps(),
+    ],
+    ids=["jpeg-layout-only", "png-layout-only", "webp", "jpeg-with-gps"],
+)
+def test_image_metadata_found_nothing_in_a_clean_copy(content):
+    # given: the clean copy the upload check makes (for a file with no metadata, the file itself too)
+    found, checked = image_metadata_found(_upload(content, "stored.img"), max_bytes=5 * MB)
+    # when
+    again, _ = image_metadata_found(_upload(checked.content, "clean.img"), max_bytes=5 * MB)
+    # then
+    assert again == []
+    if content != _jpeg_with_gps():
+        assert found == []
+
+
+def test_image_metadata_found_unreadable_file_refused():
+    with pytest.raises(UploadRefused):
+        image_metadata_found(_upload(_image("JPEG")[:200], "cut.jpg"), max_bytes=5 * MB)
 
 
 def test_private_file_save_stores_under_an_unguessable_key(settings, tmp_path):

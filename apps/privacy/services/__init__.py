@@ -40,7 +40,7 @@ from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
 from apps.wallet.selectors import wallet_balance
 
-from .constants import (
+from ..constants import (
     DELETION_CONFIRM_MAX_AGE,
     DELETION_CONFIRM_SALT,
     DELETION_GRACE,
@@ -50,8 +50,8 @@ from .constants import (
     EXPORT_STALE_AFTER,
     EXPORT_STORAGE,
 )
-from .enums import ACTIVE_EXPORT_STATUSES, OPEN_DELETION_STATUSES, DeletionStatus, ExportStatus
-from .exceptions import (
+from ..enums import ACTIVE_EXPORT_STATUSES, OPEN_DELETION_STATUSES, DeletionStatus, ExportStatus
+from ..exceptions import (
     ConfirmationLinkExpired,
     ConfirmationLinkInvalid,
     DeletionBlocked,
@@ -59,10 +59,10 @@ from .exceptions import (
     NoDeletionRequest,
     WrongPassword,
 )
-from .links import export_link_issue
-from .locks import deletion_lock, export_lock
-from .models import DataExport, DeletionRequest
-from .selectors import export_ready_get
+from ..links import export_link_issue
+from ..locks import deletion_lock, export_lock
+from ..models import DataExport, DeletionRequest
+from ..selectors import export_ready_get
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,326 @@
+"""Images stored before uploads were re-encoded: the pass rewrites those that still carry a location or camera
+details (avatars, reader applications' and readers' photos, forum pictures), points their rows at the clean copies,
+removes the old files once committed, leaves clean and unreadable files alone, and never undoes a newer upload."""
+
+import secrets
+import threading
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from apps.accounts.locks import user_lock
+from apps.accounts.models import ReaderApplication, User
+from apps.accounts.services import user_update_profile
+from apps.accounts.tests.factories import (
+    UserFactory,
+    image_upload,
+    photo_assert_clean_and_upright,
+    photo_with_location_upload,
+    reader_application_create,
+)
+from apps.community.models import Attachment, Post
+from apps.community.tests.factories import thread_by
+from apps.core.stored_images import stored_image_fields
+from apps.privacy.services.images import images_rescrub, stored_image_repoint
+from apps.readers.models import ReaderProfile
+from apps.readers.tests.factories import ReaderProfileFactory
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _gps_photo() -> bytes:
+    return photo_with_location_upload().read()
+
+
+def _stored(storage_alias: str, name: str, content: bytes) -> str:
+    """A file as it was stored before uploads were re-encoded: the sender's bytes as they came."""
+    return storages[storage_alias].save(name, ContentFile(content))
+
+
+def _legacy_avatar(content: bytes | None = None) -> User:
+    user = UserFactory()
+    name = _stored("default", "avatars/2025/04/IMG_0042.jpg", content if content is not None else _gps_photo())
+    User.objects.filter(pk=user.pk).update(avatar=name)
+    return User.objects.get(pk=user.pk)
+
+
+def _legacy_application() -> ReaderApplication:
+    application = reader_application_create(UserFactory())
+    name = _stored("default", "reader-applications/2025/04/me.jpg", _gps_photo())
+    ReaderApplication.objects.filter(pk=application.pk).update(photo=name)
+    return ReaderApplication.objects.get(pk=application.pk)
+
+
+def _legacy_reader_photo() -> ReaderProfile:
+    profile = ReaderProfileFactory()
+    name = _stored("public", "readers/2025/04/IMG_0042.jpg", _gps_photo())
+    ReaderProfile.objects.filter(pk=profile.pk).update(photo=name)
+    return ReaderProfile.objects.get(pk=profile.pk)
+
+
+def _legacy_attachment(post: Post, content: bytes | None = None, content_type: str = "image/jpeg") -> Attachment:
+    content = content if content is not None else _gps_photo()
+    extension = "pdf" if content_type == "application/pdf" else "jpg"
+    key = _stored("default", f"community/{secrets.token_hex(16)}.{extension}", content)
+    return Attachment.objects.create(
+        post=post,
+        storage_key=key,
+        filename=f"IMG_0042.{extension}",
+        content_type=content_type,
+        size_bytes=len(content),
+        width=60 if content_type.startswith("image/") else None,
+        height=40 if content_type.startswith("image/") else None,
+    )
+
+
+def _first_post() -> Post:
+    thread = thread_by(UserFactory())
+    return Post.objects.get(thread=thread, is_first=True)
+
+
+def _legacy_world() -> dict:
+    post = _first_post()
+    return {
+        "avatar": _legacy_avatar(),
+        "application": _legacy_application(),
+        "reader": _legacy_reader_photo(),
+        "attachment": _legacy_attachment(post),
+        "pdf": _legacy_attachment(post, PDF, "application/pdf"),
+    }
+
+
+def _files_of(world: dict) -> dict[str, tuple[str, str]]:
+    """Each legacy image's (storage alias, name), read fresh from its row."""
+    return {
+        "avatar": ("default", User.objects.get(pk=world["avatar"].pk).avatar.name),
+        "application": ("default", ReaderApplication.objects.get(pk=world["application"].pk).photo.name),
+        "reader": ("public", ReaderProfile.objects.get(pk=world["reader"].pk).photo.name),
+        "attachment": ("default", Attachment.objects.get(pk=world["attachment"].pk).storage_key),
+    }
+
+
+def _read(alias: str, name: str) -> bytes:
+    with storages[alias].open(name, "rb") as stored:
+        return stored.read()
+
+
+@pytest.mark.django_db
+def test_images_rescrub_photos_with_location_rewritten_without_metadata_and_old_files_removed(
+    django_capture_on_commit_callbacks,
+):
+    # given: four images stored with their EXIF GPS, camera serial and comment, and a PDF beside one of them
+    world = _legacy_world()
+    before = _files_of(world)
+    for alias, name in before.values():
+        assert b"SN-4471-PRIVATE" in _read(alias, name)
+    pdf_key = world["pdf"].storage_key
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        report = images_rescrub()
+    # then: every row names a new file that is clean and upright, and the old files are gone
+    after = _files_of(world)
+    for kind, (alias, name) in after.items():
+        assert name != before[kind][1], kind
+        photo_assert_clean_and_upright(_read(alias, name))
+        assert not storages[alias].exists(before[kind][1]), kind
+    assert after["reader"][1].startswith("readers/2025/04/") and "IMG_0042" not in after["reader"][1]
+    attachment = Attachment.objects.get(pk=world["attachment"].pk)
+    assert (attachment.width, attachment.height) == (40, 60)  # turned upright
+    assert attachment.size_bytes == len(_read("default", attachment.storage_key))
+    assert attachment.content_type == "image/jpeg" and attachment.storage_key.endswith(".jpg")
+    assert Attachment.objects.get(pk=world["pdf"].pk).storage_key == pdf_key and _read("default", pdf_key) == PDF
+    for key in ("accounts.avatars", "accounts.application_photos", "readers.photos", "community.attachments"):
+        counts = report.by_key[key]
+        assert (counts.checked, counts.rewritten, counts.clean, counts.unreadable) == (1, 1, 0, 0), key
+    # the thumbnails, made by Pillow from the photo, are not walked: they never held metadata
+    reader = ReaderProfile.objects.get(pk=world["reader"].pk)
+    assert reader.photo_small.name == world["reader"].photo_small.name
+
+
+@pytest.mark.django_db
+def test_images_rescrub_second_run_rewrites_nothing(django_capture_on_commit_callbacks):
+    # given: a first pass rewrote everything
+    world = _legacy_world()
+    with django_capture_on_commit_callbacks(execute=True):
+        images_rescrub()
+    rewritten = _files_of(world)
+    # when
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        report = images_rescrub()
+    # then
+    assert _files_of(world) == rewritten
+    assert callbacks == []
+    assert (report.total.checked, report.total.rewritten, report.total.clean) == (4, 0, 4)
+
+
+@pytest.mark.django_db
+def test_images_rescrub_new_uploads_already_clean_are_left_alone(django_capture_on_commit_callbacks):
+    # given: an avatar uploaded through today's service, which re-encodes it
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        user_update_profile(
+            user=user,
+            display_name="Ana",
+            timezone="UTC",
+            theme=user.theme,
+            notify_email_messages=True,
+            notify_email_readings=True,
+            notify_email_account=True,
+            avatar=photo_with_location_upload(),
+        )
+    name = User.objects.get(pk=user.pk).avatar.name
+    # when
+    report = images_rescrub(keys={"accounts.avatars"})
+    # then
+    assert User.objects.get(pk=user.pk).avatar.name == name
+    assert (report.total.checked, report.total.rewritten, report.total.clean) == (1, 0, 1)
+
+
+@pytest.mark.django_db
+def test_images_rescrub_dry_run_counts_and_changes_nothing():
+    # given
+    world = _legacy_world()
+    before = _files_of(world)
+    stored = {kind: _read(alias, name) for kind, (alias, name) in before.items()}
+    # when
+    report = images_rescrub(dry_run=True)
+    # then
+    assert _files_of(world) == before
+    assert {kind: _read(alias, name) for kind, (alias, name) in before.items()} == stored
+    assert (report.total.checked, report.total.rewritten, report.total.clean) == (4, 4, 0)
+
+
+@pytest.mark.django_db
+def test_images_rescrub_unreadable_files_counted_and_left_alone(django_capture_on_commit_callbacks):
+    # given: an avatar that is not an image, one whose file is missing, and one with a location
+    garbage = _legacy_avatar(b"this is not a picture at all")
+    missing = _legacy_avatar()
+    storages["default"].delete(missing.avatar.name)
+    located = _legacy_avatar()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        report = images_rescrub(keys={"accounts.avatars"})
+    # then: the pass went on past them; they are as they were
+    counts = report.by_key["accounts.avatars"]
+    assert (counts.checked, counts.rewritten, counts.unreadable) == (3, 1, 2)
+    assert {(item.row_id, item.name) for item in report.unreadable} == {
+        (garbage.pk, garbage.avatar.name),
+        (missing.pk, missing.avatar.name),
+    }
+    assert User.objects.get(pk=garbage.pk).avatar.name == garbage.avatar.name
+    assert _read("default", garbage.avatar.name) == b"this is not a picture at all"
+    assert User.objects.get(pk=missing.pk).avatar.name == missing.avatar.name
+    photo_assert_clean_and_upright(_read("default", User.objects.get(pk=located.pk).avatar.name))
+
+
+@pytest.mark.django_db
+def test_stored_image_repoint_row_naming_another_file_not_changed():
+    # given: the pass read avatar X, but the owner has since uploaded Y
+    user = _legacy_avatar()
+    read_by_the_pass = user.avatar.name
+    newer = _stored("default", "avatars/2026/12/newer.jpg", _gps_photo())
+    User.objects.filter(pk=user.pk).update(avatar=newer)
+    entry = next(entry for entry in stored_image_fields() if entry.key == "accounts.avatars")
+    # when
+    repointed = stored_image_repoint(
+        entry=entry, row_id=user.pk, old_name=read_by_the_pass, new_name="avatars/clean.jpg", changes={}
+    )
+    # then
+    assert repointed is False
+    assert User.objects.get(pk=user.pk).avatar.name == newer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_images_rescrub_racing_the_owner_new_avatar_keeps_the_new_avatar():
+    # given: an avatar with a location; the owner's upload has locked and rewritten the row, not yet committed
+    user = _legacy_avatar()
+    old_name = user.avatar.name
+    newer = _stored("default", "avatars/2026/12/newer.png", image_upload().read())  # the owner's clean upload
+    outcome: dict = {}
+
+    def rescrub() -> None:
+        try:
+            outcome["report"] = images_rescrub(keys={"accounts.avatars"})
+        except Exception as error:  # reported to the test below
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        user_lock(user_id=user.pk)
+        User.objects.filter(pk=user.pk).update(avatar=newer)
+        worker = threading.Thread(target=rescrub)
+        worker.start()
+        # when: the pass read the committed name, stored its clean copy and now waits on the owner's row lock
+        deadline = time.monotonic() + 20
+        with connection.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute(  # a session of this test blocked by this transaction, not any other lock wait
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the pass never waited for the owner's row lock")
+    # (the owner's upload commits here)
+    worker.join(timeout=30)
+    # then: the newer avatar stays, the pass counted the change and kept no clean copy of the old one
+    assert "error" not in outcome, outcome
+    counts = outcome["report"].by_key["accounts.avatars"]
+    assert (counts.checked, counts.rewritten, counts.changed) == (1, 0, 1)
+    assert User.objects.get(pk=user.pk).avatar.name == newer
+    avatar_files = [path.name for path in Path(storages["default"].path("avatars")).rglob("*") if path.is_file()]
+    assert sorted(avatar_files) == sorted([old_name.rsplit("/", 1)[-1], "newer.png"])
+
+
+@pytest.mark.django_db
+def test_images_rescrub_command_prints_the_counts(django_capture_on_commit_callbacks):
+    # given
+    _legacy_world()
+    garbage = _legacy_avatar(b"not an image")
+    # when
+    dry, real = StringIO(), StringIO()
+    call_command("images_rescrub", "--dry-run", stdout=dry)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("images_rescrub", stdout=real)
+    # then
+    assert "accounts.avatars: checked 2, would rewrite 1, already clean 0, unreadable 1" in dry.getvalue()
+    assert "total: checked 5, would rewrite 4, already clean 0, unreadable 1" in dry.getvalue()
+    assert "total: checked 5, rewritten 4, already clean 0, unreadable 1, changed meanwhile 0" in real.getvalue()
+    assert "Left as they are (unreadable):" in real.getvalue()
+    assert f"accounts.avatars #{garbage.pk} {garbage.avatar.name}: This file is not a JPEG" in real.getvalue()
+
+
+def test_reader_thumbnails_made_from_a_photo_with_metadata_carry_none():
+    # given: a phone photo with a location, a camera serial, a comment and a colour profile, as old uploads were
+    from io import BytesIO
+
+    from PIL import Image, ImageCms
+
+    from apps.core.uploads import image_metadata_found
+    from apps.readers.photos import THUMBNAIL_SIZES, thumbnail_bytes
+
+    with Image.open(BytesIO(_gps_photo())) as photo:
+        out = BytesIO()
+        profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        photo.save(out, format="JPEG", exif=photo.info["exif"], comment=b"taken at home", icc_profile=profile)
+    assert image_metadata_found(ContentFile(out.getvalue(), name="p.jpg"), max_bytes=5_000_000)[0]
+    for size in THUMBNAIL_SIZES.values():
+        # when: the thumbnail is made straight from it, as before uploads were re-encoded
+        thumbnail = thumbnail_bytes(BytesIO(out.getvalue()), size=size)
+        # then: Pillow's WebP writer carried nothing over
+        found, _ = image_metadata_found(ContentFile(thumbnail, name="t.webp"), max_bytes=5_000_000)
+        assert found == []
+        assert b"SN-4471-PRIVATE" not in thumbnail and b"taken at home" not in thumbnail
