@@ -89,11 +89,17 @@ EARNING_KINDS = frozenset(source.kind for source in EARNING_SOURCES)
 def earnings_by_source(*, user: Any) -> dict[str, Any]:
     """What ``user`` earned as a reader, by source, summed from the credits to their earnings account (one query).
 
-    Sources are the transaction kinds that pay a reader (``EARNING_SOURCES``); any other credit (an admin
-    adjustment, a payout returned) is "Other". Debits (payouts, clawbacks) are not earnings and are left out.
+    Sources are the transaction kinds that pay a reader (``EARNING_SOURCES``), plus the adjustments an admin
+    credited. Debits (payouts, refund and chargeback clawbacks) are not earnings and are left out, and so are the
+    credits that undo them (a payout, refund or chargeback returned): counting those would count the same money
+    as earned twice.
     """
     rows = (
-        Posting.objects.filter(account__code=f"earnings:{user.pk}", amount__gt=0)
+        Posting.objects.filter(
+            account__code=f"earnings:{user.pk}",
+            amount__gt=0,
+            transaction__kind__in=sorted({*EARNING_KINDS, TransactionKind.ADJUSTMENT}),
+        )
         .values("transaction__kind")
         .annotate(total=Sum("amount"))
     )
@@ -102,9 +108,9 @@ def earnings_by_source(*, user: Any) -> dict[str, Any]:
         {"kind": str(source.kind), "label": source.label, "amount": totals.pop(source.kind, Decimal("0.00"))}
         for source in EARNING_SOURCES
     ]
-    other = sum(totals.values(), Decimal("0.00"))
-    if other:
-        sources.append({"kind": "other", "label": "Other credits", "amount": other})
+    adjusted = totals.pop(TransactionKind.ADJUSTMENT, Decimal("0.00"))
+    if adjusted:
+        sources.append({"kind": "adjustment", "label": "Adjustments by SoulSeer", "amount": adjusted})
     return {"sources": sources, "total": sum((source["amount"] for source in sources), Decimal("0.00"))}
 
 

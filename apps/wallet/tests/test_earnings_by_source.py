@@ -43,6 +43,30 @@ def test_earnings_by_source_sums_credits_by_kind_and_leaves_debits_out():
     assert result["total"] == Decimal("7.00")
 
 
+def test_earnings_by_source_counts_a_returned_payout_or_refund_once_and_shows_adjustments():
+    # given: a $10 gift ($7 earned), paid out and returned, clawed back by a refund that came back, and $5 credited
+    host = make_host()
+    stream = live_stream(host)
+    gift_send(actor=funded(), stream_id=stream.pk, gift_kind_id=gift_kind("10.00").pk, client_key="returned-key-1")
+    earnings, cash = earnings_account(host), house_account("stripe:cash")
+    for kind, amount in [
+        (TransactionKind.PAYOUT, Decimal("-7.00")),
+        (TransactionKind.PAYOUT_REVERSAL, Decimal("7.00")),
+        (TransactionKind.REFUND, Decimal("-7.00")),
+        (TransactionKind.REFUND_REVERSAL, Decimal("7.00")),
+        (TransactionKind.ADJUSTMENT, Decimal("5.00")),
+    ]:
+        transaction_post(kind=kind, idempotency_key=f"returned-{kind}", postings=[(earnings, amount), (cash, -amount)])
+    # when
+    result = earnings_by_source(user=host)
+    # then the gift counts once, the adjustment shows as such, and nothing else is called earnings
+    by_kind = {source["kind"]: source["amount"] for source in result["sources"]}
+    assert by_kind["gift"] == Decimal("7.00")
+    assert by_kind["adjustment"] == Decimal("5.00")
+    assert "other" not in by_kind
+    assert result["total"] == Decimal("12.00") == earnings.__class__.objects.get(pk=earnings.pk).balance
+
+
 def test_earnings_panel_readers_only_and_shows_the_total():
     # given
     host = make_host()
