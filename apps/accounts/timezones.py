@@ -10,7 +10,7 @@ from functools import cache
 
 from django import forms
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 
 @cache
@@ -28,6 +28,9 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in names]
 
 
+_SELECTED = SafeString(" selected")  # a constant of our own: nothing from outside is marked safe
+
+
 class TimezoneSelect(forms.Select):
     """A select of the zones whose options are written in one pass instead of one template each. Attributes
     (id, required, aria-describedby, class) come from Django's own context, as for any select."""
@@ -38,7 +41,7 @@ class TimezoneSelect(forms.Select):
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
-            ((zone, mark_safe(" selected") if zone in chosen else "", label) for zone, label in self.choices),
+            ((zone, _SELECTED if zone in chosen else "", label) for zone, label in self.choices),
         )
         return format_html('<select name="{}"{}>{}</select>', widget["name"], _attributes(widget["attrs"]), options)
 

@@ -11,6 +11,7 @@ import re
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from django.urls import reverse
@@ -109,6 +110,36 @@ def sign_in_with_session(page, base_url: str, user) -> None:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}])
+
+
+# WebSockets to any host but this machine's (Agora's gateways): the voice/video pages route them to a close.
+EXTERNAL_WS = re.compile(r"^wss?://(?!127\.0\.0\.1|localhost)")
+
+
+def rtc_page(new_page, base_url: str, user, **context_options):
+    """A page signed in as ``user`` whose WebSockets to other hosts are answered here and closed (HTTP to other
+    hosts is already refused by the browser fixture), for the pages that load the Agora SDKs."""
+    page = new_page(**context_options)
+    page.context.route_web_socket(EXTERNAL_WS, lambda ws: ws.close())
+    sign_in_with_session(page, base_url, user)
+    return page
+
+
+def foreign_scripts(script_urls: list[str], base_url: str) -> list[str]:
+    """The scripts not from the page's own origin. A blob: URL an SDK makes for its worker
+    (blob:http://host:port/<uuid>) is of the page's own origin."""
+    own = urlparse(base_url).netloc
+    return [url for url in script_urls if urlparse(url.removeprefix("blob:")).netloc != own]
+
+
+def eventually(condition, timeout: float = 5.0) -> bool:
+    """Whether ``condition()`` holds within ``timeout`` seconds (for what the browser reports to the server)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return bool(condition())
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ import time
 from urllib.parse import urlparse
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
 
 from apps.messaging import views as messaging_views
@@ -21,38 +19,11 @@ from apps.messaging.rtc import conversation_channel_name
 from apps.messaging.services import reader_reply_send
 from apps.messaging.tests.factories import conversation_with
 from apps.rtc.models import RtcTokenGrant
-from tests.e2e.conftest import assert_axe_clean
+from tests.e2e.conftest import assert_axe_clean, eventually, foreign_scripts, rtc_page
 
 APP_ID = "970CA35de60c44645bbae8a215061b33"
 APP_CERTIFICATE = "5CFd2fd1755d40ecb72977518be15d3b"
-EXTERNAL_WS = re.compile(r"^wss?://(?!127\.0\.0\.1|localhost)")
 REPLY = "The cards favour a patient start."
-
-
-def _signed_in_page(new_page, live_server, user, **context_options):
-    client = Client()
-    client.force_login(user)
-    page = new_page(**context_options)
-    page.context.route_web_socket(EXTERNAL_WS, lambda ws: ws.close())
-    page.context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
-
-
-def _eventually(condition, timeout=5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return bool(condition())
 
 
 @pytest.fixture
@@ -68,8 +39,7 @@ def test_doorbell_ping_refreshes_conversation_before_the_poll(live_server, new_p
     settings.AGORA_APP_CERTIFICATE = APP_CERTIFICATE
     settings.AGORA_RTM_ENABLED = True
     conversation = conversation_with()
-    page = _signed_in_page(new_page, live_server, conversation.client, bypass_csp=False)
-    local_host = urlparse(live_server.url).netloc
+    page = rtc_page(new_page, live_server.url, conversation.client, bypass_csp=False)
     requests = []
     page.on("request", lambda request: requests.append((request.resource_type, request.url)))
     with page.expect_response(lambda r: r.url.endswith("/api/v1/rtc/token/")) as token_response:
@@ -85,10 +55,9 @@ def test_doorbell_ping_refreshes_conversation_before_the_poll(live_server, new_p
     )
     script_urls = [url for kind, url in requests if kind == "script"]
     assert f"{live_server.url}/static/js/rtc/doorbell.js" in script_urls
-    # (a blob: URL an SDK makes for its worker is of the page's own origin: blob:http://host:port/<uuid>)
-    foreign = [url for url in script_urls if urlparse(url.removeprefix("blob:")).netloc != local_host]
+    foreign = foreign_scripts(script_urls, live_server.url)
     assert not foreign, foreign
-    assert _eventually(lambda: page.evaluate("typeof window.AgoraRTM") != "undefined"), "RTM SDK not loaded"
+    assert eventually(lambda: page.evaluate("typeof window.AgoraRTM") != "undefined"), "RTM SDK not loaded"
 
     # when: the reader answers (committed on the server) and the ping for it arrives
     reader_reply_send(
@@ -112,7 +81,7 @@ def test_doorbell_without_rtm_no_rtm_script_is_requested(live_server, new_page, 
     settings.AGORA_APP_CERTIFICATE = APP_CERTIFICATE
     settings.AGORA_RTM_ENABLED = False
     conversation = conversation_with()
-    page = _signed_in_page(new_page, live_server, conversation.client)
+    page = rtc_page(new_page, live_server.url, conversation.client)
     requests = []
     page.on("request", lambda request: requests.append((request.resource_type, request.url)))
     # when

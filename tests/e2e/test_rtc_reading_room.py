@@ -5,7 +5,6 @@ which is enough to see the room join, leave and rejoin. The reading's clock is d
 (heartbeats and the billing tick, as the Celery beat would run it).
 """
 
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,21 +18,12 @@ from apps.readings.models import ReadingSession, SessionMessage
 from apps.readings.services import session_accept, session_bill_tick, session_heartbeat, session_request
 from apps.readings.tests.helpers import credit, make_reader
 from apps.rtc.models import RtcConnectionEvent, RtcTokenGrant
-from tests.e2e.conftest import assert_axe_clean
-from tests.e2e.test_rtc_room import APP_CERTIFICATE, APP_ID, _signed_in_page
+from tests.e2e.conftest import assert_axe_clean, eventually, rtc_page
+from tests.e2e.test_rtc_room import APP_CERTIFICATE, APP_ID
 
 RATE = Decimal("3.00")
 IN_ROOM = "document.querySelector('[data-rtc-room]').rtcRoom.client !== null"
 OUT_OF_ROOM = "document.querySelector('[data-rtc-room]').rtcRoom.client === null"
-
-
-def _eventually(condition, timeout=15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return bool(condition())
 
 
 def _beat_and_tick(session, *users, now=None) -> None:
@@ -58,7 +48,7 @@ def test_reading_room_leaves_channel_on_pause_and_rejoins_on_resume(live_server,
     room_url = f"{live_server.url}/readings/{session.pk}/"
     pages = {}
     for name, user in (("client", client), ("reader", reader)):
-        page = _signed_in_page(new_page, live_server, user, permissions=["microphone"])
+        page = rtc_page(new_page, live_server.url, user, permissions=["microphone"])
         page.goto(room_url)
         page.get_by_role("heading", name="Voice and video").wait_for()
         pages[name] = page
@@ -72,7 +62,9 @@ def test_reading_room_leaves_channel_on_pause_and_rejoins_on_resume(live_server,
         grant = RtcTokenGrant.objects.filter(user=user).latest("pk")
         assert grant.expires_at <= t0 + timedelta(seconds=60 + settings.READING_TOKEN_PAID_MARGIN_SECONDS)
         pages[name].wait_for_function(IN_ROOM)
-        assert _eventually(lambda user=user: RtcConnectionEvent.objects.filter(user=user, state="CONNECTING").exists())
+        assert eventually(
+            lambda user=user: RtcConnectionEvent.objects.filter(user=user, state="CONNECTING").exists(), timeout=15.0
+        )
 
     # when: minute 1 ends and the wallet cannot pay minute 2: the tick pauses the reading
     _beat_and_tick(session, client, reader, now=t0 + timedelta(seconds=66))
@@ -113,7 +105,9 @@ def test_reading_room_leaves_channel_on_pause_and_rejoins_on_resume(live_server,
     for name, user in (("client", client), ("reader", reader)):
         pages[name].wait_for_function(IN_ROOM, timeout=15_000)
         assert pages[name].locator("[data-rtc-room]").get_attribute("data-rtc-suspended") is None
-        assert _eventually(lambda user=user: RtcTokenGrant.objects.filter(user=user, pk__gt=grants_before).exists())
+        assert eventually(
+            lambda user=user: RtcTokenGrant.objects.filter(user=user, pk__gt=grants_before).exists(), timeout=15.0
+        )
         fresh = RtcTokenGrant.objects.filter(user=user, pk__gt=grants_before).latest("pk")
         assert fresh.expires_at <= session.billed_until_at + timedelta(
             seconds=settings.READING_TOKEN_PAID_MARGIN_SECONDS

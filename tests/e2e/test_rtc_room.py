@@ -6,42 +6,18 @@ the room says plainly that voice and video are unavailable. axe-core checks both
 """
 
 import re
-import time
-from urllib.parse import urlparse
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import AdminFactory, give_totp
 from apps.rtc.models import RtcConnectionEvent, RtcTokenGrant
-from tests.e2e.conftest import assert_axe_clean
+from tests.e2e.conftest import assert_axe_clean, eventually, foreign_scripts, rtc_page
 
 APP_ID = "970CA35de60c44645bbae8a215061b33"
 APP_CERTIFICATE = "5CFd2fd1755d40ecb72977518be15d3b"
-EXTERNAL_WS = re.compile(r"^wss?://(?!127\.0\.0\.1|localhost)")
 UNAVAILABLE = "Voice and video need Agora to be configured on this server; text readings keep working."
-
-
-def _signed_in_page(new_page, live_server, user, **context_options):
-    client = Client()
-    client.force_login(user)
-    page = new_page(**context_options)
-    # HTTP(S) to other hosts is already aborted by the fixture; WebSockets need their own route. Sockets the
-    # SDK opens towards Agora are answered here and closed, so nothing leaves this machine.
-    page.context.route_web_socket(EXTERNAL_WS, lambda ws: ws.close())
-    page.context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
 
 
 @pytest.fixture
@@ -49,15 +25,6 @@ def admin(transactional_db):
     user = AdminFactory(email="operator@example.com")
     give_totp(user)
     return user
-
-
-def _eventually(condition, timeout=5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return bool(condition())
 
 
 def _room_url(live_server, modality="video"):
@@ -68,7 +35,7 @@ def test_rtc_room_agora_not_configured_shows_unavailable_state(live_server, new_
     # given
     settings.AGORA_APP_ID = ""
     settings.AGORA_APP_CERTIFICATE = ""
-    page = _signed_in_page(new_page, live_server, admin)
+    page = rtc_page(new_page, live_server.url, admin)
     scripts = []
     page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
     # when
@@ -92,14 +59,13 @@ def test_rtc_room_loads_bundled_sdks_joins_with_server_token_and_reports_state(l
     settings.AGORA_APP_ID = APP_ID
     settings.AGORA_APP_CERTIFICATE = APP_CERTIFICATE
     settings.AGORA_RTM_ENABLED = True
-    page = _signed_in_page(
+    page = rtc_page(
         new_page,
-        live_server,
+        live_server.url,
         admin,
         bypass_csp=False,
         permissions=["microphone", "camera"],
     )
-    local_host = urlparse(live_server.url).netloc
     requests = []
     page.on("request", lambda request: requests.append((request.resource_type, request.url)))
     violations = []
@@ -116,8 +82,7 @@ def test_rtc_room_loads_bundled_sdks_joins_with_server_token_and_reports_state(l
     assert f"{live_server.url}/static/build/vendor/agora-rtc.js" in script_urls
     assert f"{live_server.url}/static/build/vendor/agora-rtm.js" in script_urls
     assert f"{live_server.url}/static/js/rtc/room.js" in script_urls
-    # (a blob: URL the SDK makes for its worker is of the page's own origin: blob:http://host:port/<uuid>)
-    foreign = [url for url in script_urls if urlparse(url.removeprefix("blob:")).netloc != local_host]
+    foreign = foreign_scripts(script_urls, live_server.url)
     assert not foreign, foreign
     assert page.evaluate("typeof window.AgoraRTC.createClient") == "function"
     assert page.evaluate("typeof window.AgoraRTM.RTM") == "function"
@@ -142,26 +107,26 @@ def test_rtc_room_loads_bundled_sdks_joins_with_server_token_and_reports_state(l
     page.wait_for_event("request", lambda request: bool(AGORA_HOST.match(request.url)), timeout=20_000)
     # ... and the browser reported that it is connecting
     page.get_by_text("Connecting…").wait_for()
-    assert _eventually(lambda: RtcConnectionEvent.objects.filter(user=admin, state="CONNECTING").exists())
+    assert eventually(lambda: RtcConnectionEvent.objects.filter(user=admin, state="CONNECTING").exists())
 
     # when: the operator gives up
     page.get_by_role("button", name="Leave").click()
     # then
     page.get_by_text("You left the room.").wait_for()
-    assert _eventually(lambda: RtcConnectionEvent.objects.filter(user=admin, state="DISCONNECTED").exists())
+    assert eventually(lambda: RtcConnectionEvent.objects.filter(user=admin, state="DISCONNECTED").exists())
     assert page.get_by_role("button", name="Join").is_enabled()
     assert page.get_by_role("button", name="Leave").is_disabled()
     blocked = [text for text in violations if any(directive in text for directive in SDK_DIRECTIVES)]
     assert not blocked, blocked
     scripts = [url for kind, url in requests if kind == "script"]
-    assert not [url for url in scripts if urlparse(url.removeprefix("blob:")).netloc != local_host]
+    assert not foreign_scripts(scripts, live_server.url)
 
 
 def test_rtc_room_configured_is_axe_clean(live_server, new_page, settings, admin):
     # given
     settings.AGORA_APP_ID = APP_ID
     settings.AGORA_APP_CERTIFICATE = APP_CERTIFICATE
-    page = _signed_in_page(new_page, live_server, admin)
+    page = rtc_page(new_page, live_server.url, admin)
     # when
     page.goto(_room_url(live_server, modality="voice"))
     # then
@@ -172,7 +137,7 @@ def test_rtc_room_configured_is_axe_clean(live_server, new_page, settings, admin
 
 def test_staff_rtc_status_page_is_axe_clean(live_server, new_page, settings, admin):
     settings.AGORA_APP_ID = ""
-    page = _signed_in_page(new_page, live_server, admin)
+    page = rtc_page(new_page, live_server.url, admin)
     page.goto(f"{live_server.url}{reverse('staff_rtc:status')}")
     expect(page.get_by_role("heading", name="Voice and video", level=1)).to_be_visible()
     assert_axe_clean(page)
@@ -182,13 +147,13 @@ def test_rtc_room_leaving_the_page_reports_disconnect(live_server, new_page, set
     # given: an operator joining a room
     settings.AGORA_APP_ID = APP_ID
     settings.AGORA_APP_CERTIFICATE = APP_CERTIFICATE
-    page = _signed_in_page(new_page, live_server, admin, permissions=["microphone", "camera"])
+    page = rtc_page(new_page, live_server.url, admin, permissions=["microphone", "camera"])
     page.goto(_room_url(live_server))
     page.get_by_role("button", name="Join").click()
-    assert _eventually(lambda: RtcConnectionEvent.objects.filter(user=admin, state="CONNECTING").exists())
+    assert eventually(lambda: RtcConnectionEvent.objects.filter(user=admin, state="CONNECTING").exists())
     # when: they navigate away without pressing Leave
     page.goto(f"{live_server.url}{reverse('staff_rtc:status')}")
     # then: the server hears about it at once
-    assert _eventually(
+    assert eventually(
         lambda: RtcConnectionEvent.objects.filter(user=admin, state="DISCONNECTED", reason="PAGE_HIDE").exists()
     )
