@@ -3,8 +3,14 @@
 A section is either
 - an include: ``template`` rendered on the server with the dict returned by ``context`` (a dotted path to a
   function ``(request) -> dict``; it should call the owning app's selectors), or
-- a panel: ``panel_url_name`` is fetched with HTMX once the page has loaded (``hx-trigger="load"``) and must
-  answer an HTML fragment; ``fallback_url_name`` is the full page linked for people without JavaScript.
+- a panel: ``panel_url_name`` names a view that answers an HTML fragment. Its first content is rendered into
+  the page on the server (its view is called with the dashboard's own request), so the page arrives whole and
+  nothing moves when the sections arrive one by one; a panel that refreshes itself says so in its own markup
+  (``hx-trigger="every 3s"`` on its root, an event), and its refreshes come from the same view. A panel view
+  must read a constant number of queries, whatever the rows (the dashboard's tests count them), or the
+  dashboard's first response slows down with it. When the view does not answer 200 for this request (refuses,
+  or raises a domain error), the dashboard falls back to fetching it with HTMX after the page has loaded
+  (``hx-trigger="load"``), with a "Loading…" placeholder and ``fallback_url_name``, the full page, linked.
 
 Either way the dashboard draws the section's card and its <h2> (``title``); an include or a panel renders
 only the body, starting below that heading (use <h3> inside if it needs sub-headings).
@@ -16,12 +22,15 @@ renders an empty state.
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import Http404, HttpRequest
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.module_loading import import_string
+from django.utils.safestring import SafeString, mark_safe
+
+from apps.core.exceptions import DomainError
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class BoundSection:
     context: dict[str, Any]
     panel_url: str = ""
     fallback_url: str = ""
+    panel_html: SafeString | None = None
 
     @property
     def heading_id(self) -> str:
@@ -107,17 +117,38 @@ def dashboard_section_problems(sections: list[Section]) -> list[str]:
     return problems
 
 
+def panel_render(request: HttpRequest, panel_url: str) -> SafeString | None:
+    """The fragment the panel's view answers ``request`` with, or None when it answers anything but 200, refuses
+    (404, 403) or raises a domain error: the dashboard then loads the panel with HTMX, where the refusal or the
+    error gets its standard answer, as before panels were rendered with the page.
+
+    The view is called as the router would call it, decorators included, so the dashboard shows exactly what the
+    panel's own URL shows this person, from the one view that also serves its refreshes."""
+    match = resolve(panel_url)
+    try:
+        response = match.func(request, *match.args, **match.kwargs)
+        if hasattr(response, "render"):
+            response.render()  # a TemplateResponse
+    except (DomainError, Http404, PermissionDenied):
+        return None
+    if response.status_code != 200:
+        return None
+    return mark_safe(response.content.decode(response.charset))  # noqa: S308 -- our own view's rendered template
+
+
 def sections_bind(request: HttpRequest, sections: list[Section]) -> list[BoundSection]:
-    """Resolve each section's context or URLs for this request."""
+    """Resolve each section's context or URLs for this request, and render each panel's first content."""
     bound = []
     for section in sections:
         context = import_string(section.context)(request) if section.context else {}
+        panel_url = reverse(section.panel_url_name) if section.panel_url_name else ""
         bound.append(
             BoundSection(
                 section=section,
                 context=context,
-                panel_url=reverse(section.panel_url_name) if section.panel_url_name else "",
+                panel_url=panel_url,
                 fallback_url=reverse(section.fallback_url_name) if section.fallback_url_name else "",
+                panel_html=panel_render(request, panel_url) if panel_url else None,
             )
         )
     return bound

@@ -3,6 +3,8 @@
 //   sent; cancelling sends nothing, for plain forms and HTMX forms alike.
 // - An HTMX error answer that names where it goes (HX-Retarget, set by apps/core/htmx.py) is shown there: htmx 2
 //   leaves 4xx/5xx answers unswapped otherwise. Other error answers stay unswapped, as htmx intends.
+// - A region loading its content with HTMX says so with aria-busy="true" until the content is in place, so a
+//   screen reader announces the content once, when it is complete.
 (function () {
   "use strict";
 
@@ -47,6 +49,13 @@
     var xhr = event.detail && event.detail.xhr;
     if (xhr && xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget")) {
       event.detail.shouldSwap = true;
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var region = event.detail && event.detail.elt;
+    if (region && region.getAttribute && region.getAttribute("aria-busy") === "true") {
+      region.setAttribute("aria-busy", "false");
     }
   });
 })();

@@ -91,7 +91,8 @@ HTMX_SETTLED = (
 
 def goto_settled(page, url: str):
     """Open ``url`` and wait until the panels HTMX loads into the page have arrived. A click before then can land
-    where a panel is about to push the link away (a dashboard's sections load one by one)."""
+    where a panel is about to push the link away (a reader's profile page loads its panels after the page; the
+    dashboards render theirs with the page, and test_dashboard_stability.py keeps them still)."""
     response = page.goto(url)
     page.wait_for_function(HTMX_SETTLED, polling=50)
     return response

@@ -1,9 +1,15 @@
+from decimal import Decimal
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, give_totp, reader_application_create
 from apps.dashboards import sections as dashboard_sections
 from apps.dashboards.sections import Section
+from apps.dashboards.tests.helpers import dashboard_cast, dashboard_rows_add
+from apps.messaging.tests.factories import fund_wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -87,20 +93,77 @@ def test_admin_dashboard_admin_without_totp_sent_to_mfa_activation(client, admin
     assert activation.status_code == 200
 
 
-def test_dashboard_htmx_section_renders_panel_loader_with_fallback_link(client, client_user, monkeypatch):
-    # given: an app registers a panel loaded over HTMX
+def _main(content: str) -> str:
+    """The page's own content, without the site header (its badges load themselves after the page)."""
+    return content[content.index("<main") : content.index("</main>")]
+
+
+def test_dashboard_panel_section_is_rendered_in_the_page_without_a_load_request(client, client_user):
+    # given: a client with money in the wallet (the wallet section is a panel with its own URL)
+    fund_wallet(client_user, Decimal("25.00"))
+    client.force_login(client_user)
+    # when
+    content = _main(client.get(reverse("dashboards:client")).content.decode())
+    # then: the panel's content is in the page itself, as its own URL answers it, and nothing waits to load
+    wallet = client.get(reverse("wallet:dashboard_panel")).content.decode()
+    assert wallet.strip() and wallet in content and "$25.00" in content
+    assert 'hx-trigger="load"' not in content and "Loading…" not in content
+    assert f'<div aria-live="polite" data-panel="{reverse("wallet:dashboard_panel")}">' in content
+
+
+def test_dashboard_panel_that_refreshes_itself_keeps_its_refresh(client, reader_user):
+    # given
+    client.force_login(reader_user)
+    # when
+    content = _main(client.get(reverse("dashboards:reader")).content.decode())
+    # then: the reading requests still poll their own URL, and the status card still listens for presence changes
+    assert f'hx-get="{reverse("readings:incoming_panel")}?known=" hx-trigger="every 3s"' in content
+    assert 'hx-trigger="reader-presence-changed from:body"' in content
+    assert 'hx-trigger="load"' not in content
+
+
+def test_dashboard_panel_its_view_refuses_is_loaded_after_the_page_with_a_busy_placeholder(
+    client, client_user, monkeypatch
+):
+    # given: a panel whose view does not answer this person 200 (a reader's panel on a client's dashboard)
     panel = Section(
-        "settings-panel", "Settings panel", panel_url_name="accounts:settings", fallback_url_name="accounts:settings"
+        "requests", "Reading requests", panel_url_name="readings:incoming_panel", fallback_url_name="readings:history"
     )
     monkeypatch.setitem(dashboard_sections._REGISTRY, "client", dict(dashboard_sections._REGISTRY["client"]))
     dashboard_sections.dashboard_section_register(role="client", order=99, section=panel)
     client.force_login(client_user)
     # when
-    content = client.get(reverse("dashboards:client")).content.decode()
-    # then
-    settings_url = reverse("accounts:settings")
-    assert f'hx-get="{settings_url}" hx-trigger="load"' in content
-    assert f'<a href="{settings_url}">Open settings panel</a>' in content
+    response = client.get(reverse("dashboards:client"))
+    # then: the page still answers, and loads that panel as before, saying it is loading
+    content = response.content.decode()
+    panel_url = reverse("readings:incoming_panel")
+    assert response.status_code == 200
+    assert f'hx-get="{panel_url}" hx-trigger="load" hx-swap="innerHTML" aria-live="polite" aria-busy="true"' in content
+    assert "Loading…" in content
+    assert f'<a href="{reverse("readings:history")}">Open reading requests</a>' in content
+
+
+def _dashboard_queries(client, url: str) -> int:
+    client.get(url)  # the first request fills the per-process caches (content types, site)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("role", ["client", "reader", "admin"])
+def test_dashboard_queries_stay_constant_whatever_the_rows(client, role):
+    # given: every section of the dashboard has one row to show
+    cast = dashboard_cast()
+    dashboard_rows_add(cast, 1)
+    client.force_login(getattr(cast, role))
+    url = reverse(f"dashboards:{role}")
+    few = _dashboard_queries(client, url)
+    # when: every list grows
+    dashboard_rows_add(cast, 6)
+    many = _dashboard_queries(client, url)
+    # then: the page, with every panel rendered in it, reads as many queries as before
+    assert 'hx-trigger="load"' not in _main(client.get(url).content.decode())
+    assert many == few
 
 
 def test_section_needs_exactly_one_source():
