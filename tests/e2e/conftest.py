@@ -40,8 +40,17 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
             page.context.add_init_script(path=str(AXE_JS))
             page.context._axe_init = True
         page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [v for v in result["violations"] if v["impact"] in impacts]
+    # Only what the report needs crosses back from the page: axe's whole result (every rule it ran, with its
+    # metadata) is large, and the browser driver serialises and checks every byte of it.
+    return page.evaluate(
+        """async (impacts) => {
+          const result = await axe.run(document, {resultTypes: ["violations"]});
+          return result.violations
+            .filter((v) => impacts.includes(v.impact))
+            .map((v) => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({target: n.target}))}));
+        }""",
+        list(impacts),
+    )
 
 
 def assert_axe_clean(page) -> None:
