@@ -20,6 +20,7 @@ from . import selectors, services
 from .cache import directory_fragments
 from .constants import DIRECTORY_PAGE_SIZE, PRESENCE_HEARTBEAT_SECONDS
 from .forms import DirectoryFilterForm, ReaderProfileForm
+from .models import ReaderProfile
 
 # --- Directory and public profile ---------------------------------------------------------------
 
@@ -173,8 +174,12 @@ def _panel_context(request: HttpRequest, **extra: object) -> dict:
 @require_GET
 def dashboard_profile_panel(request: HttpRequest) -> HttpResponse:
     """For the reader dashboard: status (go online/offline), publication and what the profile still needs."""
-    services.reader_profile_get_or_create(user=request.user)
-    return render(request, "readers/partials/_dashboard_panel.html", _panel_context(request))
+    try:
+        context = _panel_context(request)
+    except ReaderProfile.DoesNotExist:
+        services.reader_profile_get_or_create(user=request.user)  # a new reader's first visit makes the profile
+        context = _panel_context(request)
+    return render(request, "readers/partials/_dashboard_panel.html", context)
 
 
 @reader_required

@@ -365,3 +365,17 @@ def test_directory_signed_in_page_rendered_for_the_user(client):
     response = client.get(reverse("readers:directory"))
     # then
     assert b"Seeker Sam" in response.content and b"X-CSRFToken" in response.content
+
+
+def test_reader_dashboard_panel_makes_a_new_readers_profile_once_and_shows_what_it_needs(client):
+    # given a reader just approved, with no profile yet
+    reader = ReaderFactory()
+    client.force_login(reader)
+    # when the panel is opened twice
+    first = client.get(reverse("readers:dashboard_profile_panel"))
+    second = client.get(reverse("readers:dashboard_profile_panel"))
+    # then one profile is made, and both answers show it (unpublished, with what it still needs)
+    assert first.status_code == second.status_code == 200
+    assert ReaderProfile.objects.filter(user=reader).count() == 1
+    for answer in (first.content.decode(), second.content.decode()):
+        assert "To publish it, add" in answer and "Publish my profile" in answer
