@@ -98,11 +98,7 @@ def order_refund_request(*, actor: Any, order_id: int, amount: Any, reason: str,
     if amount > left:
         raise InvalidRefund(f"At most ${left} of this order is left to refund.")
     refund = OrderRefund.objects.create(order=order, amount=amount, restock=restock, reason=reason, requested_by=actor)
-    order.refunded_amount += amount
-    order.status = (
-        OrderStatus.REFUNDED if order.refunded_amount == order.total_amount else OrderStatus.PARTIALLY_REFUNDED
-    )
-    order.save(update_fields=["refunded_amount", "status", "updated_at"])
+    _order_refunded_add(order, amount)
     if restock:
         physical = list(order.items.filter(kind=ProductKind.PHYSICAL).order_by("product_id"))
         locks.products_lock(product_ids=[item.product_id for item in physical])
@@ -205,12 +201,21 @@ def _order_refund_undo(refund: OrderRefund) -> Order:
     helper: the caller holds the transaction and the refund's row lock (taken before the order's)."""
     order = locks.order_lock(order_id=refund.order_id)
     assert order is not None
-    order.refunded_amount -= refund.amount
-    order.status = OrderStatus.FULFILLED if order.fulfilled_at else OrderStatus.PAID
-    if order.refunded_amount:
-        order.status = OrderStatus.PARTIALLY_REFUNDED
-    order.save(update_fields=["refunded_amount", "status", "updated_at"])
+    _order_refunded_add(order, -refund.amount)
     return order
+
+
+def _order_refunded_add(order: Order, amount: Decimal) -> None:
+    """Add ``amount`` (negative to give it back) to what the order has refunded, and set its status from that:
+    refunded in full, in part, or paid (fulfilled if it was) again. Inner helper: the caller holds the order's lock."""
+    order.refunded_amount += amount
+    if order.refunded_amount == order.total_amount:
+        order.status = OrderStatus.REFUNDED
+    elif order.refunded_amount:
+        order.status = OrderStatus.PARTIALLY_REFUNDED
+    else:
+        order.status = OrderStatus.FULFILLED if order.fulfilled_at else OrderStatus.PAID
+    order.save(update_fields=["refunded_amount", "status", "updated_at"])
 
 
 def _fail_unbooked(refund: OrderRefund, *, error: str, stripe_refund_id: str = "") -> OrderRefund:
@@ -441,11 +446,7 @@ def _dashboard_refund_apply(*, stripe_refund: dict[str, Any], payment_intent_id:
     refund = OrderRefund.objects.create(
         order=order, amount=amount, restock=False, reason=DASHBOARD_REASON, requested_by=None
     )
-    order.refunded_amount += amount
-    order.status = (
-        OrderStatus.REFUNDED if order.refunded_amount == order.total_amount else OrderStatus.PARTIALLY_REFUNDED
-    )
-    order.save(update_fields=["refunded_amount", "status", "updated_at"])
+    _order_refunded_add(order, amount)
     refund.order = order
     _book(refund, stripe_refund, event)
     audit_log_record(

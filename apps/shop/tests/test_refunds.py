@@ -48,6 +48,21 @@ def _refund(admin, order, amount: str) -> OrderRefund:
     return refund
 
 
+def _refund_made_in_stripe_not_booked(client, stripe_server, admin, amount: str):
+    """A paid $20 order and a refund of ``amount`` asked for, which Stripe created (the submission's request went
+    through) but which is not booked yet: the order, the refund row and Stripe's refund object."""
+    product = stripe_product(stripe_server, "Guide", cents=2000)
+    order = pay(client, stripe_server, checkout(UserFactory(), (product, 1)))
+    refund = order_refund_request(actor=admin, order_id=order.pk, amount=amount, reason="Asked", restock=False)
+    created = stripe_gateway.refund_create(
+        payment_intent_id=order.stripe_payment_intent_id,
+        amount=refund.amount,
+        metadata={"purpose": "shop_order", "order_id": str(order.pk), "shop_refund_id": str(refund.pk)},
+        idempotency_key=f"shop-refund:{refund.pk}",
+    )
+    return order, refund, created
+
+
 def _reversals() -> list[Transaction]:
     return list(Transaction.objects.filter(kind=TransactionKind.REFUND_REVERSAL))
 
@@ -177,15 +192,7 @@ def test_a_failure_before_the_refund_was_booked_posts_nothing_and_the_submission
     # given a refund Stripe created (the submission's request went through) but that is not booked yet
     admin = UserFactory(is_staff=True)
     stripe_server.refund_status = "pending"
-    product = stripe_product(stripe_server, "Guide", cents=2000)
-    order = pay(client, stripe_server, checkout(UserFactory(), (product, 1)))
-    refund = order_refund_request(actor=admin, order_id=order.pk, amount="20.00", reason="Asked", restock=False)
-    created = stripe_gateway.refund_create(
-        payment_intent_id=order.stripe_payment_intent_id,
-        amount=refund.amount,
-        metadata={"purpose": "shop_order", "order_id": str(order.pk), "shop_refund_id": str(refund.pk)},
-        idempotency_key=f"shop-refund:{refund.pk}",
-    )
+    order, refund, created = _refund_made_in_stripe_not_booked(client, stripe_server, admin, "20.00")
     # when Stripe reports it failed before it was booked
     failed = stripe_server.refund_settle(created["id"], status="failed")
     deliver(client, stripe_server, "refund.failed", failed)
@@ -212,15 +219,7 @@ def test_a_success_reported_before_the_submission_booked_it_is_booked_once(clien
     # given a refund Stripe created and settled while its submission had not booked it yet
     admin = UserFactory(is_staff=True)
     stripe_server.refund_status = "succeeded"
-    product = stripe_product(stripe_server, "Guide", cents=2000)
-    order = pay(client, stripe_server, checkout(UserFactory(), (product, 1)))
-    refund = order_refund_request(actor=admin, order_id=order.pk, amount="8.00", reason="Asked", restock=False)
-    created = stripe_gateway.refund_create(
-        payment_intent_id=order.stripe_payment_intent_id,
-        amount=refund.amount,
-        metadata={"purpose": "shop_order", "order_id": str(order.pk), "shop_refund_id": str(refund.pk)},
-        idempotency_key=f"shop-refund:{refund.pk}",
-    )
+    _order, refund, created = _refund_made_in_stripe_not_booked(client, stripe_server, admin, "8.00")
     # when its event arrives first, then the submission runs
     deliver(client, stripe_server, "refund.created", stripe_server.refunds[created["id"]])
     stripe_events_process_received()
