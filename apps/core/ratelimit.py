@@ -83,6 +83,19 @@ def rate_limit_for(scope: str) -> RateLimit:
     return rate_limit_parse(value)
 
 
+def rate_limit_scope_consume(*, scope: str, subject_id: int | str, message: Callable[[RateLimit], str]) -> None:
+    """Count one attempt of ``subject_id`` against ``settings.RATE_LIMITS[scope]``; past it, raise
+    ``RateLimitedError`` with ``message(limit)`` (which can say the limit and its period)."""
+    limit = rate_limit_for(scope)
+    rate_limit_consume(
+        scope=scope,
+        subject_id=subject_id,
+        limit=limit.limit,
+        window_seconds=limit.window_seconds,
+        message=message(limit),
+    )
+
+
 def rate_limited(scope: str, *, what: str) -> Callable[[View], View]:
     """Refuse (429, through the domain error path: page, HTMX partial or JSON) a POST past the scope's limit.
 
@@ -111,13 +124,10 @@ def _consume_for_request(request: HttpRequest, *, scope: str, what: str) -> None
 
     user = getattr(request, "user", None)
     subject = user.pk if user is not None and user.is_authenticated else f"ip:{client_ip(request) or 'unknown'}"
-    limit = rate_limit_for(scope)
-    rate_limit_consume(
+    rate_limit_scope_consume(
         scope=scope,
         subject_id=subject,
-        limit=limit.limit,
-        window_seconds=limit.window_seconds,
-        message=(
+        message=lambda limit: (
             f"You have reached the limit of {limit.limit} {what} {limit.period}. Nothing was saved; "
             "please wait a while and try again."
         ),

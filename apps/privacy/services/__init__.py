@@ -34,7 +34,7 @@ from apps.core.privacy import (
     personal_data_export,
     personal_data_files,
 )
-from apps.core.ratelimit import rate_limit_consume, rate_limit_for
+from apps.core.ratelimit import rate_limit_scope_consume
 from apps.core.services import audit_log_record
 from apps.notifications.registry import notification_kind_register
 from apps.notifications.services import notify
@@ -96,13 +96,10 @@ def export_request(*, user: Any, request: HttpRequest | None = None) -> DataExpo
     loses it."""
     if DataExport.objects.filter(user=user, status__in=sorted(ACTIVE_EXPORT_STATUSES)).exists():
         raise ExportInProgress("Your export is already being prepared. We will email you when it is ready.")
-    limit = rate_limit_for(EXPORT_RATE_SCOPE)
-    rate_limit_consume(
+    rate_limit_scope_consume(
         scope=EXPORT_RATE_SCOPE,
         subject_id=user.pk,
-        limit=limit.limit,
-        window_seconds=limit.window_seconds,
-        message=f"You can ask for {limit.limit} exports {limit.period}. Please try again later.",
+        message=lambda limit: f"You can ask for {limit.limit} exports {limit.period}. Please try again later.",
     )
     with transaction.atomic(durable=True):
         user_lock(user_id=user.pk)
@@ -260,13 +257,12 @@ def deletion_request(
 ) -> DeletionRequest:
     """Ask to delete the account: re-authenticated by password, refused while something blocks it, confirmed by
     an emailed link. Asking again while unconfirmed sends a new link. Audited."""
-    limit = rate_limit_for(DELETION_RATE_SCOPE)
-    rate_limit_consume(
+    rate_limit_scope_consume(
         scope=DELETION_RATE_SCOPE,
         subject_id=user.pk,
-        limit=limit.limit,
-        window_seconds=limit.window_seconds,
-        message=f"You can ask to delete your account {limit.limit} times {limit.period}. Please try again later.",
+        message=lambda limit: (
+            f"You can ask to delete your account {limit.limit} times {limit.period}. Please try again later."
+        ),
     )
     if not user.check_password(password):
         raise WrongPassword("That password is not right.")
