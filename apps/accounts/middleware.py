@@ -1,11 +1,12 @@
 from collections.abc import Callable
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+
+from .timezones import zone_or_none
 
 # Paths an admin without MFA may still use: the MFA set-up itself, logout and static assets.
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz")
@@ -60,15 +61,7 @@ class ViewerTimezoneMiddleware:
             timezone.deactivate()
 
 
-@lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def _viewer_zone(user) -> ZoneInfo | None:
     if user is None or not user.is_authenticated or not user.timezone:
         return None
-    return _zone(user.timezone)
+    return zone_or_none(user.timezone)

@@ -23,6 +23,15 @@ def timezone_known(name: str) -> bool:
 
 
 @cache
+def zone_or_none(name: str) -> zoneinfo.ZoneInfo | None:
+    """The zone called ``name``, or None for a name the tz database does not know (zones are renamed)."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@cache
 def timezone_choices() -> list[tuple[str, str]]:
     names = sorted(name for name in timezone_names() if "/" in name or name == "UTC")
     return [(name, name.replace("_", " ")) for name in names]

@@ -12,6 +12,8 @@ from typing import Any, cast
 
 from django.utils import formats, timezone
 
+from apps.accounts.timezones import zone_or_none
+
 from .exceptions import UserSuspended
 from .models import Suspension
 
@@ -92,9 +94,8 @@ def suspension_end_text(*, ends_at: datetime | None, zone_name: str) -> str:
     """When a suspension ends, in the user's time zone ("until 14 December 2026, 09:00 (Europe/London)")."""
     if ends_at is None:
         return "until a moderator lifts it"
-    try:
-        zone = zoneinfo.ZoneInfo(zone_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    zone = zone_or_none(zone_name)
+    if zone is None:
         zone, zone_name = zoneinfo.ZoneInfo("UTC"), "UTC"
     local = ends_at.astimezone(zone)
     return f"until {formats.date_format(local, 'j F Y, H:i')} ({zone_name})"
