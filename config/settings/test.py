@@ -36,8 +36,8 @@ SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnopqrstu
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/soulseer")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # The live server's request threads keep their connection for the requests of one browser connection (it is
-# closed when the thread ends) instead of connecting again for each request: a new PostgreSQL backend per page,
-# file and poll was a tenth of the browser tests' CPU.
+# closed when the thread ends) instead of connecting again for each request: the client's layout walk started
+# 168 PostgreSQL backends, one per page, file and poll, and now starts 7.
 DATABASES["default"]["CONN_MAX_AGE"] = 60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Append-only tables refuse TRUNCATE unless the connection opts in (see core migration 0005); the suite's
