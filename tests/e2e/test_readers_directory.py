@@ -5,7 +5,6 @@ axe-core runs on the directory and the profile page.
 
 import io
 import re
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,9 +19,10 @@ from apps.readers.constants import PRESENCE_HEARTBEAT_SECONDS
 from apps.readers.enums import Presence
 from apps.readers.models import Favorite
 from apps.readers.tests.factories import ReaderProfileFactory, SpecialtyFactory
-from tests.e2e.conftest import assert_axe_clean, sign_in
+from tests.e2e.conftest import assert_axe_clean, eventually, sign_in_with_session
 
 PRESENCE_POLL_SECONDS = 20  # the client's status poll (readers/partials/_presence_poller.html)
+SEARCH_DELAY_MS = 400  # the directory searches 400 ms after the last keystroke (readers/partials/_filters.html)
 
 
 def _photo(colour: tuple[int, int, int]) -> ContentFile:
@@ -59,8 +59,11 @@ def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(l
     )
     client = UserFactory(email="seeker@example.com")
     base = live_server.url
-    sign_in(page, base, client.email)
-    page.wait_for_url(re.compile(r".*/dashboard/.*"))
+    # Playwright's clock: time flows as usual, and the test moves it past the search's typing delay.
+    page.clock.install()
+    sign_in_with_session(page, base, client)
+    page.goto(base + reverse("dashboards:home"))
+    page.wait_for_url(f"**{reverse('dashboards:client')}")
 
     # when: the client opens the directory from the navigation
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Readers").click()
@@ -71,6 +74,7 @@ def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(l
 
     # and searches: results update in place and the URL carries the search
     page.get_by_label("Search", exact=True).fill("tarot")
+    page.clock.fast_forward(SEARCH_DELAY_MS)
     results.get_by_role("link", name="Orion Vale").wait_for(state="detached")
     assert "q=tarot" in page.url
     expect(results.get_by_role("link", name="Selene Moon")).to_be_visible()
@@ -87,6 +91,7 @@ def test_directory_search_filter_open_profile_favorite_and_see_it_on_dashboard(l
 
     # and an empty search explains what to do
     page.get_by_label("Search", exact=True).fill("nothing matches this")
+    page.clock.fast_forward(SEARCH_DELAY_MS)
     page.get_by_text("No reader matches these filters yet").wait_for()
     page.get_by_role("link", name="Clear all filters").click()
     page.wait_for_url(f"**{reverse('readers:directory')}")
@@ -129,8 +134,7 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
     # Both pages run on Playwright's clock: time flows as usual, and the test moves it past the status poll
     # and the heartbeat instead of waiting for them.
     client_page.clock.install()
-    sign_in(client_page, base, client.email)
-    client_page.wait_for_url(re.compile(r".*/dashboard/.*"))
+    sign_in_with_session(client_page, base, client)
     client_page.goto(base + reverse("readers:profile", args=[vega.pk]))
     badge = client_page.locator(f"#presence-{vega.pk}")
     assert badge.inner_text().strip().endswith("Offline")
@@ -138,7 +142,8 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
     # when: the reader goes online from their dashboard
     reader_page = new_page()
     reader_page.clock.install()
-    sign_in(reader_page, base, vega.user.email)
+    sign_in_with_session(reader_page, base, vega.user)
+    reader_page.goto(base + reverse("dashboards:home"))
     reader_page.wait_for_url(f"**{reverse('dashboards:reader')}")
     panel = reader_page.locator("#reader-dashboard-panel")
     panel.get_by_role("button", name="Go online").click()
@@ -154,13 +159,12 @@ def test_reader_goes_online_from_dashboard_client_sees_it_live_and_heartbeat_kee
         f"document.querySelector('#presence-{vega.pk}').textContent.includes('Online')", timeout=10_000
     )
     reader_page.clock.fast_forward((PRESENCE_HEARTBEAT_SECONDS + 1) * 1000)
-    deadline = timezone.now() + timedelta(seconds=10)
-    while timezone.now() < deadline:
+
+    def heartbeat_arrived() -> bool:
         vega.refresh_from_db()
-        if vega.last_seen_at > went_online_at:
-            break
-        reader_page.wait_for_timeout(1_000)
-    assert vega.last_seen_at > went_online_at
+        return vega.last_seen_at > went_online_at
+
+    assert eventually(heartbeat_arrived, timeout=10)
     assert vega.presence == Presence.ONLINE
 
 
@@ -174,8 +178,7 @@ def test_reader_edits_profile_sees_rate_error_then_publishes(live_server, page, 
     photo = tmp_path / "mira.png"
     photo.write_bytes(_photo((120, 40, 160)).read())
     base = live_server.url
-    sign_in(page, base, reader.email)
-    page.wait_for_url(f"**{reverse('dashboards:reader')}")
+    sign_in_with_session(page, base, reader)
 
     # when: they open the editor and fill it in with a rate above the maximum
     page.goto(base + reverse("readers:dashboard_profile"))
