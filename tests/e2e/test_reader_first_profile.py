@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.tests.factories import ReaderFactory
 from apps.readers.models import ReaderProfile
-from tests.e2e.conftest import assert_axe_clean, goto_settled, sign_in, sign_in_with_session
+from tests.e2e.conftest import assert_axe_clean, goto_settled, sign_in_with_session
 
 
 def _jpeg_bytes() -> bytes:
@@ -29,7 +29,7 @@ def test_reader_first_profile_photo_shown_and_published_without_admin_setup(
     settings.MEDIA_ROOT = tmp_path / "media"
     reader = ReaderFactory(email="selene@example.com", display_name="Selene")
     base = live_server.url
-    sign_in(page, base, reader.email)
+    sign_in_with_session(page, base, reader)
 
     # when: they fill in their profile and upload a photo through the editor
     page.goto(base + reverse("readers:dashboard_profile"))

@@ -1,6 +1,6 @@
-"""The ledger in a real browser: an admin (with TOTP, signed in by session) credits a client's wallet through
+"""The ledger in a real browser: an admin (with TOTP) credits a client's wallet through
 the review and confirmation steps, reads the client's ledger and the ledger check status; the client then sees
-the credit in their wallet. axe-core runs on every page on the way.
+the credit in their wallet. Both are signed in by session cookie. axe-core runs on every page on the way.
 """
 
 import pytest
@@ -11,7 +11,7 @@ from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp
 from apps.core.models import AuditLog
 from apps.wallet.models import Transaction
 from apps.wallet.services.ledger_check import ledger_check_run
-from tests.e2e.conftest import assert_axe_clean, sign_in, sign_in_with_session
+from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
 
 
 @pytest.mark.slow
@@ -50,7 +50,7 @@ def test_admin_credits_wallet_with_confirmation_and_client_sees_it(live_server, 
 
     # and the client sees the credit in their wallet
     client_page = new_page()
-    sign_in(client_page, base, client_user.email)
+    sign_in_with_session(client_page, base, client_user)
     client_page.goto(base + reverse("wallet:home"))
     assert client_page.get_by_test_id("wallet-balance").inner_text() == "$25.00"
     expect(client_page.get_by_text("Reading dropped by a network failure")).to_be_visible()
