@@ -37,13 +37,10 @@ from apps.wallet.services.ledger import earnings_account, wallet_account
 from apps.wallet.services.ledger_check import ledger_check_collect
 from apps.wallet.services.webhooks import stripe_events_process_received
 from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in_with_session
+from tests.e2e.reading_room import ROOM_POLL_MS, chat_sent, room_reloads_into
 
-# The pages' polls: the room's status block and chat (readings/partials/_status.html, readings/room.html), the
-# reader dashboard's incoming requests (readings/partials/_incoming.html); room.js reloads the room this long
-# after its status moves it between waiting, live and over.
-ROOM_POLL_MS = 2_000
+# The reader dashboard's incoming requests poll (readings/partials/_incoming.html).
 INCOMING_POLL_MS = 3_000
-ROOM_RELOAD_MS = 1_200
 
 
 def _minute_passes(session: ReadingSession) -> None:
@@ -74,20 +71,6 @@ def _wait_status(page, testid: str, text: str) -> None:
     if not shown.count():
         page.clock.fast_forward(ROOM_POLL_MS)
     shown.wait_for(timeout=15_000)
-
-
-def _chat_sent(page, text: str) -> None:
-    """The sender's own chat shows ``text`` (it refreshes as soon as the server took the line), so the other
-    side's next chat poll finds it."""
-    page.locator("[data-chat-log]").get_by_text(text).wait_for()
-
-
-def _room_reloads_into(page, state: str) -> None:
-    """The room's next status poll finds the reading ``state`` (in another phase: waiting, live, over), and room.js
-    reloads the room into it."""
-    page.clock.fast_forward(ROOM_POLL_MS)
-    page.locator(f'[data-room][data-state="{state}"]').wait_for(timeout=15_000)
-    page.clock.fast_forward(ROOM_RELOAD_MS)
 
 
 @pytest.mark.slow
@@ -133,7 +116,7 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     reader_page.get_by_role("heading", name="Reading with Sam Seeker").wait_for()
 
     # --- The client's room turns live by itself: minute 1 is paid, and two minutes of funds are left ----
-    _room_reloads_into(client_page, SessionState.ACTIVE)
+    room_reloads_into(client_page, SessionState.ACTIVE)
     client_page.get_by_role("heading", name="Chat").wait_for(timeout=15_000)
     assert _status(client_page, "room-state") == "In progress"
     assert _status(client_page, "room-minutes") == "1"
@@ -147,12 +130,12 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     # --- They chat ------------------------------------------------------------------------------------
     client_page.get_by_label("Your message").fill("Hello Luna, thank you for taking my reading.")
     client_page.get_by_role("button", name="Send message").click()
-    _chat_sent(client_page, "Hello Luna, thank you for taking my reading.")
+    chat_sent(client_page, "Hello Luna, thank you for taking my reading.")
     reader_page.clock.fast_forward(ROOM_POLL_MS)  # the reader's chat poll
     reader_page.get_by_text("Hello Luna, thank you for taking my reading.").wait_for(timeout=10_000)
     reader_page.get_by_label("Your message").fill("Welcome, Sam. Let me draw the first card.")
     reader_page.keyboard.press("Enter")
-    _chat_sent(reader_page, "Welcome, Sam. Let me draw the first card.")
+    chat_sent(reader_page, "Welcome, Sam. Let me draw the first card.")
     client_page.clock.fast_forward(ROOM_POLL_MS)  # the client's chat poll
     client_page.get_by_text("Welcome, Sam. Let me draw the first card.").wait_for(timeout=10_000)
     assert client_page.get_by_label("Your message").input_value() == ""
