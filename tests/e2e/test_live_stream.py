@@ -26,6 +26,9 @@ from apps.wallet.services.ledger import earnings_account, wallet_account
 from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
 from tests.support.money import top_up
 
+# The host's page polls its panel (viewers, earnings) every 4 s and the events and chat every 3 s (live/host.html).
+HOST_PANEL_POLL_MS = 4_000
+
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
@@ -41,6 +44,9 @@ def test_live_premium_stream_ticket_chat_gift_seen_by_the_host(live_server, new_
     sign_in_with_session(viewer_page, base, viewer)
     viewer_page.on("dialog", lambda dialog: dialog.accept())
     host_page.on("dialog", lambda dialog: dialog.accept())
+    # The host's page runs on Playwright's clock: time flows as usual, and the test moves it to its next polls
+    # instead of waiting for them.
+    host_page.clock.install()
 
     # --- The reader goes live on a premium stream ---------------------------------------------------------------
     host_page.goto(base + reverse("live:studio"))
@@ -74,6 +80,7 @@ def test_live_premium_stream_ticket_chat_gift_seen_by_the_host(live_server, new_
     assert_axe_clean(viewer_page)
 
     # --- The host's page shows the gift (animated), the viewer count and the earnings ---------------------------
+    host_page.clock.fast_forward(HOST_PANEL_POLL_MS)
     gift_event = host_page.locator("[data-event-kind='gift']")
     expect(gift_event).to_contain_text("Vera Viewer sent Full moon ($5.00)", timeout=15_000)
     expect(gift_event).to_have_class(re.compile(r"\bgift-arrived\b"))

@@ -20,7 +20,7 @@ from apps.wallet.models import TopUp, Transaction
 from apps.wallet.selectors import balance_of, wallet_balance
 from apps.wallet.services.ledger import earnings_account, house_account, wallet_account
 from apps.wallet.services.webhooks import stripe_events_process_received
-from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in
+from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in_with_session
 
 SECRET = "The Star card says: apply for the job in spring."
 
@@ -37,8 +37,8 @@ def test_messaging_free_then_paid_reply_unlocked_after_top_up(live_server, new_p
     # The client's page runs on Playwright's clock: time flows as usual, and the test moves it to the next poll
     # of the open conversation instead of waiting for it.
     client_page.clock.install()
-    sign_in(client_page, base, client_user.email)
-    sign_in(reader_page, base, reader_user.email)
+    sign_in_with_session(client_page, base, client_user)
+    sign_in_with_session(reader_page, base, reader_user)
 
     # --- The client finds the reader and writes (free) ----------------------------------------------
     client_page.goto(base + reverse("messaging:inbox"))

@@ -16,7 +16,7 @@ from apps.moderation.models import Report
 from apps.readings.services import session_accept, session_end, session_finalize, session_request
 from apps.readings.services.chat import session_message_post
 from apps.readings.tests.helpers import credit, make_reader
-from tests.e2e.conftest import assert_axe_clean, sign_in, sign_in_with_session
+from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
 
 LINE = "Pay me on PayPal instead, it is cheaper."
 
@@ -41,7 +41,7 @@ def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
     client_page, admin_page = new_page(), new_page()
 
     # when the client reports the line from the transcript
-    sign_in(client_page, base, client.email)
+    sign_in_with_session(client_page, base, client)
     client_page.goto(summary_url)
     client_page.get_by_role("link", name="Report this message").click()
     client_page.get_by_label("Scam or request for off-platform payment").check()
@@ -121,7 +121,6 @@ def test_three_flags_hide_a_review_a_moderator_suspends_its_author_who_sees_the_
     review.refresh_from_db()
     assert review.is_hidden
     sign_in_with_session(moderator_page, base, moderator)
-    moderator_page.goto(base + reverse("pages:home"))
     moderator_page.goto(base + reverse("moderation:queue"))
     row = moderator_page.get_by_role("row").filter(has_text=f"Review #{review.pk}")
     expect(row).to_contain_text("Hidden until reviewed")

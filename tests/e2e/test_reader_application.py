@@ -1,11 +1,16 @@
 """The reader-application journey in a real browser: a client applies with a photo, an admin (with TOTP,
 signed in by session) approves, and the applicant signs in again to land on the reader dashboard. axe-core runs on the
 application form, the review queue and every dashboard on the way.
+
+Everyone signs in by session cookie (the sign-in forms are the site journey's); the applicant then opens the page
+signing in lands on (``LOGIN_REDIRECT_URL``), which sends each role to its own dashboard.
 """
 
 import io
 
 import pytest
+from django.conf import settings as django_settings
+from django.shortcuts import resolve_url
 from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import expect
@@ -14,7 +19,7 @@ from apps.accounts.enums import ApplicationStatus, Role
 from apps.accounts.models import ReaderApplication, User
 from apps.accounts.tests.factories import AdminFactory, UserFactory, give_totp
 from apps.core.models import AuditLog
-from tests.e2e.conftest import assert_axe_clean, goto_settled, sign_in, sign_in_with_session
+from tests.e2e.conftest import assert_axe_clean, goto_settled, sign_in_with_session
 
 
 def _png_bytes() -> bytes:
@@ -35,7 +40,8 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
 
     # when: the client signs in and applies
     page = new_page()
-    sign_in(page, base, applicant.email)
+    sign_in_with_session(page, base, applicant)
+    page.goto(base + resolve_url(django_settings.LOGIN_REDIRECT_URL))
     page.wait_for_url(f"**{reverse('dashboards:client')}")
     assert_axe_clean(page)
     page.get_by_role("link", name="Apply to become a reader").click()
@@ -86,7 +92,8 @@ def test_reader_application_apply_approve_and_land_on_reader_dashboard(live_serv
 
     # then: the applicant, signing in again, lands on the reader dashboard
     returning = new_page()
-    sign_in(returning, base, applicant.email)
+    sign_in_with_session(returning, base, applicant)
+    returning.goto(base + resolve_url(django_settings.LOGIN_REDIRECT_URL))
     returning.wait_for_url(f"**{reverse('dashboards:reader')}")
     assert returning.locator("h1").inner_text() == "Reader dashboard"
     expect(returning.locator("[data-mfa-prompt]")).to_be_visible()

@@ -9,7 +9,9 @@ numbers the ledger holds, and ``ledger_check`` stays clean. axe-core runs on the
 
 Time: the test does not wait real minutes. ``_minute_passes`` moves the reading's own clock back by a minute
 (when it started, when its paid time runs out), both parties' heartbeats arrive, and the billing tick runs
-here with the server time, as the Celery beat would.
+here with the server time, as the Celery beat would. Nor does it wait for the pages' polls: both pages run on
+Playwright's clock (time flows as usual), and after each change on the server the test moves a page's clock to
+its next poll (the room's status and chat, the reader's incoming requests) instead of waiting for it.
 """
 
 from datetime import timedelta
@@ -34,7 +36,11 @@ from apps.wallet.selectors import balance_of
 from apps.wallet.services.ledger import earnings_account, wallet_account
 from apps.wallet.services.ledger_check import ledger_check_collect
 from apps.wallet.services.webhooks import stripe_events_process_received
-from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in
+from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in_with_session
+from tests.e2e.reading_room import ROOM_POLL_MS, chat_sent, room_reloads_into
+
+# The reader dashboard's incoming requests poll (readings/partials/_incoming.html).
+INCOMING_POLL_MS = 3_000
 
 
 def _minute_passes(session: ReadingSession) -> None:
@@ -60,7 +66,11 @@ def _status(page, testid: str) -> str:
 
 
 def _wait_status(page, testid: str, text: str) -> None:
-    page.locator(f'[data-testid="{testid}"]', has_text=text).wait_for(timeout=15_000)
+    """Wait for the room's status to show ``text``, moving the page to its next status poll if it does not yet."""
+    shown = page.locator(f'[data-testid="{testid}"]', has_text=text)
+    if not shown.count():
+        page.clock.fast_forward(ROOM_POLL_MS)
+    shown.wait_for(timeout=15_000)
 
 
 @pytest.mark.slow
@@ -75,8 +85,10 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     credit(client_user, Decimal("3.00"))
     client_page = new_page(reduced_motion="reduce", viewport={"width": 1280, "height": 1000})
     reader_page = new_page(reduced_motion="reduce", viewport={"width": 1280, "height": 1000})
-    sign_in(reader_page, base, reader.email)
-    sign_in(client_page, base, client_user.email)
+    client_page.clock.install()
+    reader_page.clock.install()
+    sign_in_with_session(reader_page, base, reader)
+    sign_in_with_session(client_page, base, client_user)
 
     # --- The reader is on their dashboard; the client requests a chat reading from the profile --------
     reader_page.goto(base + reverse("dashboards:reader"))
@@ -94,6 +106,7 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
 
     # --- The reader sees the request (polled, with a chime and a title marker) and accepts ---------------
     card = reader_page.locator(f'[data-incoming-request="{session.pk}"]')
+    reader_page.clock.fast_forward(INCOMING_POLL_MS)
     card.wait_for(timeout=10_000)
     assert "Will my new job work out?" in card.inner_text()
     reader_page.wait_for_function("document.title.startsWith('(1) Reading request')")
@@ -103,6 +116,7 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     reader_page.get_by_role("heading", name="Reading with Sam Seeker").wait_for()
 
     # --- The client's room turns live by itself: minute 1 is paid, and two minutes of funds are left ----
+    room_reloads_into(client_page, SessionState.ACTIVE)
     client_page.get_by_role("heading", name="Chat").wait_for(timeout=15_000)
     assert _status(client_page, "room-state") == "In progress"
     assert _status(client_page, "room-minutes") == "1"
@@ -116,9 +130,13 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     # --- They chat ------------------------------------------------------------------------------------
     client_page.get_by_label("Your message").fill("Hello Luna, thank you for taking my reading.")
     client_page.get_by_role("button", name="Send message").click()
+    chat_sent(client_page, "Hello Luna, thank you for taking my reading.")
+    reader_page.clock.fast_forward(ROOM_POLL_MS)  # the reader's chat poll
     reader_page.get_by_text("Hello Luna, thank you for taking my reading.").wait_for(timeout=10_000)
     reader_page.get_by_label("Your message").fill("Welcome, Sam. Let me draw the first card.")
     reader_page.keyboard.press("Enter")
+    chat_sent(reader_page, "Welcome, Sam. Let me draw the first card.")
+    client_page.clock.fast_forward(ROOM_POLL_MS)  # the client's chat poll
     client_page.get_by_text("Welcome, Sam. Let me draw the first card.").wait_for(timeout=10_000)
     assert client_page.get_by_label("Your message").input_value() == ""
     assert SessionMessage.objects.filter(session=session).count() == 2
@@ -137,8 +155,10 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
     session.refresh_from_db()
     assert session.state == SessionState.PAUSED and session.minutes_billed == 3
     paused = client_page.get_by_test_id("room-paused")
+    client_page.clock.fast_forward(ROOM_POLL_MS)
     paused.wait_for(timeout=10_000)
     client_page.locator("[data-room-announcer]", has_text="Paused").wait_for(timeout=5_000)
+    reader_page.clock.fast_forward(ROOM_POLL_MS)
     reader_page.get_by_text("Paused while the client adds funds").wait_for(timeout=10_000)
     assert_axe_clean(client_page)
     # The status block refreshes every 2 s; keyboard focus stays on the top-up link across two refreshes.
@@ -151,7 +171,9 @@ def test_reading_request_accept_chat_bill_pause_top_up_resume_end(live_server, n
         }"""
     )
     client_page.locator("#room-topup-link").focus()
-    client_page.wait_for_function("window.statusRefreshes >= 2", timeout=10_000)
+    for refreshes in (1, 2):
+        client_page.clock.fast_forward(ROOM_POLL_MS)
+        client_page.wait_for_function(f"window.statusRefreshes >= {refreshes}", timeout=10_000)
     assert client_page.evaluate("document.activeElement && document.activeElement.id") == "room-topup-link"
 
     # --- The client tops up $25 in a new tab, without leaving the room -----------------------------------

@@ -4,7 +4,7 @@ The booking (paid at booking into its hold) starts now; both join from the booki
 time and land in the same room as on-demand readings; the reading starts by itself when both are present; they
 chat; the client ends it. No minute is ever charged; the summary shows the flat price, the hold settles 70/30
 (the reader's earnings show the 70% share), and ``ledger_check`` stays clean. axe-core runs on the join page,
-the room and the summary.
+the room and the summary. Both pages run on Playwright's clock, moved to the room's next poll after each change.
 """
 
 import re
@@ -27,7 +27,8 @@ from apps.wallet.models import Account, Transaction
 from apps.wallet.selectors import balance_of
 from apps.wallet.services.ledger import earnings_account, wallet_account
 from apps.wallet.services.ledger_check import ledger_check_collect
-from tests.e2e.conftest import assert_axe_clean, sign_in
+from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
+from tests.e2e.reading_room import ROOM_POLL_MS, chat_sent, room_reloads_into
 from tests.support.money import top_up
 
 
@@ -61,8 +62,10 @@ def test_booked_chat_reading_both_join_chat_end_flat_price_and_reader_share(live
     )
     client_page = new_page(reduced_motion="reduce", viewport={"width": 390, "height": 844})  # a phone
     reader_page = new_page(reduced_motion="reduce", viewport={"width": 1280, "height": 1000})
-    sign_in(client_page, base, client_user.email)
-    sign_in(reader_page, base, reader.email)
+    client_page.clock.install()
+    reader_page.clock.install()
+    sign_in_with_session(client_page, base, client_user)
+    sign_in_with_session(reader_page, base, reader)
 
     # --- The client joins at the booked time and waits for the reader --------------------------------
     client_page.goto(base + reverse("scheduling_join:page", args=[booking.pk]))
@@ -82,6 +85,7 @@ def test_booked_chat_reading_both_join_chat_end_flat_price_and_reader_share(live
     reader_page.goto(base + reverse("scheduling_join:page", args=[booking.pk]))
     reader_page.get_by_role("button", name="Join the chat reading").click()
     reader_page.get_by_role("heading", name="Chat").wait_for(timeout=20_000)
+    room_reloads_into(client_page, SessionState.ACTIVE)
     client_page.get_by_role("heading", name="Chat").wait_for(timeout=20_000)
     assert _status(client_page, "room-state") == "In progress"
     assert _status(client_page, "room-prepaid-price") == "$60.00"
@@ -92,15 +96,22 @@ def test_booked_chat_reading_both_join_chat_end_flat_price_and_reader_share(live
     # --- They chat ----------------------------------------------------------------------------------------
     client_page.get_by_label("Your message").fill("Hello Luna, thank you for making time for me.")
     client_page.get_by_role("button", name="Send message").click()
+    chat_sent(client_page, "Hello Luna, thank you for making time for me.")
+    reader_page.clock.fast_forward(ROOM_POLL_MS)  # the reader's chat poll
     reader_page.get_by_text("Hello Luna, thank you for making time for me.").wait_for(timeout=10_000)
     reader_page.get_by_label("Your message").fill("Welcome, Sam. Let us begin with one card.")
     reader_page.keyboard.press("Enter")
+    chat_sent(reader_page, "Welcome, Sam. Let us begin with one card.")
+    client_page.clock.fast_forward(ROOM_POLL_MS)  # the client's chat poll
     client_page.get_by_text("Welcome, Sam. Let us begin with one card.").wait_for(timeout=10_000)
     assert SessionMessage.objects.filter(session=reading).count() == 2
     session_bill_tick(session_id=reading.pk)  # the beat's tick: nothing to charge
     assert not Transaction.objects.filter(session_id=reading.pk).exists()
 
     # --- The client ends it; the settlement runs (the worker's job, run here) ---------------------------
+    # The reader's room holds still until the test looks at it: its clock stops (a second ahead), so it neither
+    # polls nor reloads by itself meanwhile.
+    reader_page.clock.pause_at(reader_page.evaluate("Date.now()") / 1000 + 1)
     client_page.once("dialog", lambda dialog: dialog.accept())
     client_page.get_by_role("button", name="End reading").click()
     client_page.get_by_role("heading", name="Summary").wait_for()
@@ -116,7 +127,10 @@ def test_booked_chat_reading_both_join_chat_end_flat_price_and_reader_share(live
     assert _status(client_page, "summary-amount") == "$60.00"
     assert _status(client_page, "summary-reader-share") == "$42.00"
     assert_axe_clean(client_page)
-    # the reader's room sees the end by itself (it reloads into its "over" state) and links to the summary
+    # the reader's room sees the end by itself at its next status poll and links to the summary (room.js would
+    # reload it 1.2 s later, and the room of an ended reading sends its parties to the summary: the stopped clock
+    # holds that back)
+    reader_page.clock.run_for(ROOM_POLL_MS)
     reader_page.locator("#room-summary-link").click(timeout=20_000)
     reader_page.wait_for_url(f"**{reverse('readings:summary', args=[reading.pk])}")
     assert _status(reader_page, "summary-amount") == "$60.00"
