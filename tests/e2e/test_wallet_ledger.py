@@ -31,6 +31,7 @@ def test_admin_credits_wallet_with_confirmation_and_client_sees_it(live_server, 
     expect(admin_page.get_by_text("Clean").first).to_be_visible()
     assert_axe_clean(admin_page)
     admin_page.get_by_role("link", name="Credit or debit a wallet").click()
+    admin_page.wait_for_url(f"**{reverse('staff_wallet:adjustment_new')}")
     assert_axe_clean(admin_page)
     admin_page.get_by_label("User email").fill(client_user.email)
     admin_page.get_by_label("Credit (add to the wallet)").check()
