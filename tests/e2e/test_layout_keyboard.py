@@ -3,7 +3,9 @@ can reach from the navigation, at 390×844 (a phone) and 1280×800 (a laptop):
 
 - nothing scrolls sideways (``scrollWidth <= innerWidth``), axe-core finds no serious or critical violation,
   and every entry of the navigation can be reached with the Tab key (menus opened with Enter);
-- walking each page with Tab and then Shift+Tab, no focused control is hidden under the sticky header, and
+- walking each page with Tab from its top and then Shift+Tab from its end, no focused control is hidden under
+  the sticky header (a control taller than the room under it, a long table's scroll region, shows its lower part
+  when reached from below), and
   each shows a focus indicator that differs from its unfocused look by at least 3:1 (WCAG 2.4.7, 2.4.11, 1.4.11);
 - the favorite and "notify me when online" toggles keep focus on the new button and announce the change;
 - the header holds every section of the spec (with Live, Shop and Community added) on one line.
@@ -92,9 +94,16 @@ window.__kb = (() => {
     if (header && !header.contains(el)) {
       // What is painted at the control's top edge and at its centre: the header there means it covers it.
       const x = Math.min(Math.max(rect.left + rect.width / 2, 0), innerWidth - 1);
-      const points = [rect.top + 2, rect.top + rect.height / 2].filter((y) => y >= 0 && y < innerHeight);
-      if (points.some((y) => header.contains(document.elementFromPoint(x, y)))) {
-        problems.push(`covered by the header (top ${Math.round(rect.top)})`);
+      const below = header.getBoundingClientRect().bottom;
+      if (rect.height <= innerHeight - below) {
+        const points = [rect.top + 2, rect.top + rect.height / 2].filter((y) => y >= 0 && y < innerHeight);
+        if (points.some((y) => header.contains(document.elementFromPoint(x, y)))) {
+          problems.push(`covered by the header (top ${Math.round(rect.top)})`);
+        }
+      } else if (rect.bottom <= below + 2 || rect.top >= innerHeight - 2) {
+        // Taller than the room under the header (a long table's scroll region): reached from below, the browser
+        // shows its lower part, as it must not be hidden entirely (WCAG 2.4.11); both edges cannot be in view.
+        problems.push(`hidden: ${Math.round(rect.height)} px tall, top ${Math.round(rect.top)}`);
       }
     }
     const focused = look(el);
@@ -130,18 +139,19 @@ window.__kb = (() => {
     return {key: describe(el) + "@" + Math.round(rect.left) + "," + Math.round(rect.top + scrollY),
             what: describe(el), inHeader: !!header && header.contains(el), problems};
   };
-  // Nothing focused, and the next Tab goes to the first control, as on a page just loaded (blur() alone keeps
-  // the place Tab goes on from).
-  const fromTop = () => {
+  // Nothing focused, and the next Tab goes to the first control (fromEnd: the next Shift+Tab to the last one),
+  // as on a page just loaded (blur() alone keeps the place Tab goes on from).
+  const restart = (atEnd) => {
     const mark = document.createElement("span");
     mark.tabIndex = -1;
     mark.style.position = "absolute";
-    document.body.prepend(mark);
+    if (atEnd) document.body.append(mark);
+    else document.body.prepend(mark);
     mark.focus({preventScroll: true});
     mark.blur();
     mark.remove();
   };
-  return {check, fromTop};
+  return {check, fromTop: () => restart(false), fromEnd: () => restart(true)};
 })();
 """
 
@@ -195,7 +205,10 @@ def _pages(page, base: str, role: str, cast) -> list[str]:
         extra += page.eval_on_selector_all("main a[href^='/staff/']", "links => links.map(a => a.pathname)")
     if role in ("client", "reader"):
         page.goto(base + reverse("messaging:inbox"))
-        extra += page.eval_on_selector_all("main a[href^='/messages/']", "links => links.map(a => a.pathname)")[:1]
+        # the first conversation (and, for a client, the page that starts one)
+        conversations = page.eval_on_selector_all("main a[id^='conversation-link-']", "as => as.map(a => a.pathname)")
+        assert conversations, "the inbox lists no conversation"
+        extra += conversations[:1] + ([reverse("messaging:find_reader")] if role == "client" else [])
     return [href for href in dict.fromkeys(hrefs + extra) if not SKIPPED_PATHS.search(href)]
 
 
@@ -376,10 +389,7 @@ def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_keyboard_usable(l
             start = "window.__kb.fromTop()" if first else "document.getElementById('main').focus()"
             page.evaluate(f"window.scrollTo(0, 0); {start}")
             forwards = _walk(page, "Tab", header=first)
-            page.evaluate(
-                "window.scrollTo(0, document.documentElement.scrollHeight);"
-                " document.activeElement && document.activeElement.blur()"
-            )
+            page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight); window.__kb.fromEnd()")
             backwards = _walk(page, "Shift+Tab", header=first)
             focus_problems += [f"{url} {size} Tab: {p}" for p in forwards]
             focus_problems += [f"{url} {size} Shift+Tab: {p}" for p in backwards]
