@@ -5,8 +5,8 @@ can reach from the navigation, at 390×844 (a phone) and 1280×800 (a laptop):
   and every entry of the navigation can be reached with the Tab key (menus opened with Enter);
 - walking each page with Tab from its top and then Shift+Tab from its end, no focused control is hidden under
   the sticky header (a control taller than the room under it, a long table's scroll region, shows its lower part
-  when reached from below), and
-  each shows a focus indicator that differs from its unfocused look by at least 3:1 (WCAG 2.4.7, 2.4.11, 1.4.11);
+  when reached from below), and each shows a focus indicator that differs from its unfocused look by at least
+  3:1 (WCAG 2.4.7, 2.4.11, 1.4.11);
 - the favorite and "notify me when online" toggles keep focus on the new button and announce the change;
 - the header holds every section of the spec (with Live, Shop and Community added) on one line.
 """
