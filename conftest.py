@@ -79,6 +79,18 @@ def _fixture_teardown(self):
 TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Test databases are copies of a migrated template, built once per version of the code
+    (``tests/support/db_template.py``) instead of migrated by every worker at every run."""
+    from django.conf import settings
+
+    from tests.support.db_template import template_ensure
+
+    database = settings.DATABASES["default"]
+    database.setdefault("TEST", {})["TEMPLATE"] = template_ensure(database)
+
+
 def _django_order(item: pytest.Item) -> int:
     """pytest-django's order: database tests in a transaction (0), transactional ones (1), the rest (2)."""
     marker = item.get_closest_marker("django_db")

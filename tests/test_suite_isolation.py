@@ -121,3 +121,44 @@ def test_app_post_migrate_after_emptying_brings_back_the_default_site_and_keeps_
     assert Site.objects.get(pk=settings.SITE_ID)
     assert (ContentType.objects.count(), Permission.objects.count()) == (kinds, permissions)
     assert kinds > 0 and permissions > 0
+
+
+def test_template_key_changes_with_migrations_code_settings_and_requirements_not_with_tests(tmp_path):
+    from tests.support.db_template import template_key
+
+    # given: a project tree
+    for relative in (
+        "apps/shop/migrations/0001_initial.py",
+        "apps/shop/services.py",
+        "apps/shop/tests/test_x.py",
+        "config/settings/base.py",
+        "requirements.txt",
+    ):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("# v1\n")
+    first = template_key(tmp_path)
+    # when a test changes, then the key stays; when anything a migration depends on changes, it moves
+    (tmp_path / "apps/shop/tests/test_x.py").write_text("# v2\n")
+    assert template_key(tmp_path) == first
+    keys = {first}
+    for relative in (
+        "apps/shop/migrations/0001_initial.py",
+        "apps/shop/services.py",
+        "config/settings/base.py",
+        "requirements.txt",
+    ):
+        (tmp_path / relative).write_text("# v2\n")
+        keys.add(template_key(tmp_path))
+    assert len(keys) == 5
+
+
+@pytest.mark.django_db
+def test_test_database_is_a_copy_of_the_migrated_template_with_the_ledger_triggers():
+    # given: this run's test database
+    template = settings.DATABASES["default"]["TEST"]["TEMPLATE"]
+    with connection.cursor() as cursor:
+        # then: the template exists, and the copy holds what the migrations made (the ledger's triggers)
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+        assert cursor.fetchone() == (1,)
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname = 'wallet_posting_balanced'")
+        assert cursor.fetchone() == ("wallet_posting_balanced",)
