@@ -85,7 +85,7 @@ def test_user_exports_their_data_then_deletes_their_account(live_server, page):
     # then: their session is gone and they cannot sign in again
     page.goto(base + reverse("accounts:settings"))
     page.wait_for_url(re.compile(r".*/accounts/login/.*"))
-    page.goto(base + reverse("account_login"))
+    # (on the login page that sent them to)
     page.get_by_label("Email").fill("willow.privacy@example.com")
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.locator("main").get_by_role("button", name="Sign In").click()
