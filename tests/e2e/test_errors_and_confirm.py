@@ -14,7 +14,7 @@ from apps.messaging.models import Conversation
 from apps.messaging.tests.factories import conversation_with, listed_reader
 from apps.readers.enums import Presence
 from apps.readers.models import ReaderProfile
-from tests.e2e.conftest import goto_settled, sign_in
+from tests.e2e.conftest import goto_settled, sign_in_with_session
 
 
 @pytest.mark.django_db(transaction=True)
@@ -22,7 +22,7 @@ def test_reader_presence_set_suspended_meanwhile_refusal_shown_in_error_region(l
     # given: a reader's dashboard is open, offline; then an admin suspends them
     base = live_server.url
     profile = listed_reader(display_name="Luna Starlight")
-    sign_in(page, base, profile.user.email)
+    sign_in_with_session(page, base, profile.user)
     goto_settled(page, base + reverse("dashboards:reader"))
     go_online = page.get_by_role("button", name="Go online")
     go_online.wait_for()
@@ -44,8 +44,16 @@ def test_conversation_block_set_asks_first_and_dismissing_sends_nothing(live_ser
     base = live_server.url
     client_user = UserFactory(email="seeker.block@example.com")
     conversation = conversation_with(client=client_user, reader=listed_reader(display_name="Luna Starlight").user)
-    sign_in(page, base, client_user.email)
+    sign_in_with_session(page, base, client_user)
     page.goto(base + reverse("messaging:conversation", args=[conversation.pk]))
+    block_url = base + reverse("messaging:block", args=[conversation.pk])
+    block_posts: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            block_posts.append(request.url) if request.method == "POST" and request.url == block_url else None
+        ),
+    )
     block = page.get_by_role("button", name="Block Luna Starlight")
     questions: list[str] = []
 
@@ -59,8 +67,7 @@ def test_conversation_block_set_asks_first_and_dismissing_sends_nothing(live_ser
     # when: the client dismisses the question
     page.once("dialog", answer(accept=False))
     block.click()
-    page.wait_for_timeout(500)
-    # then: nothing was sent
+    # then: nothing was sent (nor afterwards: the only request to block is the accepted one, counted below)
     assert questions == ["Block Luna Starlight? They will no longer be able to write to you."]
     assert Conversation.objects.get(pk=conversation.pk).blocked_at is None
 
@@ -70,3 +77,4 @@ def test_conversation_block_set_asks_first_and_dismissing_sends_nothing(live_ser
     # then: the reader is blocked
     expect(page.get_by_text("Reader blocked: they can no longer write to you.")).to_be_visible()
     assert Conversation.objects.get(pk=conversation.pk).blocked_at is not None
+    assert block_posts == [block_url]

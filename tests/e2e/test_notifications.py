@@ -1,14 +1,17 @@
 """In-app notifications in a real browser: the bell shows the unread count, the list page is axe-clean and
-marking a notification as read updates the page and the count."""
+marking a notification as read updates the page and the count. The client signs in by session cookie (the sign-in
+forms are the site journey's) and opens the page signing in lands on (``LOGIN_REDIRECT_URL``)."""
 
 import pytest
+from django.conf import settings as django_settings
+from django.shortcuts import resolve_url
 from django.urls import reverse
 
-from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from apps.accounts.tests.factories import UserFactory
 from apps.notifications.enums import Kind
 from apps.notifications.models import Notification
 from apps.notifications.services import notify
-from tests.e2e.conftest import assert_axe_clean
+from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
 
 
 @pytest.mark.django_db(transaction=True)
@@ -18,10 +21,8 @@ def test_bell_count_list_and_mark_as_read(live_server, page):
     notify(user=user, kind=Kind.READER_ONLINE, title="Vega Starling is online now", url="/readers/")
     notify(user=user, kind=Kind.READER_ONLINE, title="Selene Moon is online now")
     base = live_server.url
-    page.goto(base + reverse("account_login"))
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign In").click()
+    sign_in_with_session(page, base, user)
+    page.goto(base + resolve_url(django_settings.LOGIN_REDIRECT_URL))
     page.wait_for_url("**/dashboard/**")
 
     # when: the bell shows the count and leads to the list

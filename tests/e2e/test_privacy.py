@@ -16,7 +16,7 @@ from apps.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from apps.core.outbox import outbox_drain
 from apps.privacy.models import DeletionRequest
 from apps.privacy.services import deletions_run
-from tests.e2e.conftest import assert_axe_clean, sign_in
+from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
 
 
 def _accept_next_dialog(page) -> list[str]:
@@ -36,7 +36,7 @@ def test_user_exports_their_data_then_deletes_their_account(live_server, page):
     # given: a signed-in client
     base = live_server.url
     user = UserFactory(email="willow.privacy@example.com", display_name="Willow Privacy")
-    sign_in(page, base, user.email)
+    sign_in_with_session(page, base, user)
 
     # when: they ask for an export from their settings
     page.goto(base + reverse("accounts:settings"))
@@ -85,7 +85,7 @@ def test_user_exports_their_data_then_deletes_their_account(live_server, page):
     # then: their session is gone and they cannot sign in again
     page.goto(base + reverse("accounts:settings"))
     page.wait_for_url(re.compile(r".*/accounts/login/.*"))
-    page.goto(base + reverse("account_login"))
+    # (on the login page that sent them to)
     page.get_by_label("Email").fill("willow.privacy@example.com")
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.locator("main").get_by_role("button", name="Sign In").click()

@@ -2,7 +2,8 @@
 
 Agora's network calls are stubbed at the socket (as in test_rtc_room.py): the SDK's join stays "connecting",
 which is enough to see the room join, leave and rejoin. The reading's clock is driven through the services
-(heartbeats and the billing tick, as the Celery beat would run it).
+(heartbeats and the billing tick, as the Celery beat would run it). Both rooms run on Playwright's clock and are
+moved to their next status poll after each change on the server.
 """
 
 from datetime import timedelta
@@ -19,6 +20,7 @@ from apps.readings.services import session_accept, session_bill_tick, session_he
 from apps.readings.tests.helpers import credit, make_reader
 from apps.rtc.models import RtcConnectionEvent, RtcTokenGrant
 from tests.e2e.conftest import assert_axe_clean, eventually, rtc_page
+from tests.e2e.reading_room import ROOM_POLL_MS
 from tests.e2e.test_rtc_room import APP_CERTIFICATE, APP_ID
 
 RATE = Decimal("3.00")
@@ -49,6 +51,7 @@ def test_reading_room_leaves_channel_on_pause_and_rejoins_on_resume(live_server,
     pages = {}
     for name, user in (("client", client), ("reader", reader)):
         page = rtc_page(new_page, live_server.url, user, permissions=["microphone"])
+        page.clock.install()
         page.goto(room_url)
         page.get_by_role("heading", name="Voice and video").wait_for()
         pages[name] = page
@@ -70,6 +73,8 @@ def test_reading_room_leaves_channel_on_pause_and_rejoins_on_resume(live_server,
     _beat_and_tick(session, client, reader, now=t0 + timedelta(seconds=66))
     session.refresh_from_db()
     assert session.state == SessionState.PAUSED
+    for page in pages.values():
+        page.clock.fast_forward(ROOM_POLL_MS)  # the room's status poll
     # then: both rooms leave the channel and say why in their status (a live region) ...
     for name, why in (("client", "your wallet cannot pay the next minute"), ("reader", "while the client adds funds")):
         page = pages[name]
@@ -101,6 +106,8 @@ def test_reading_room_leaves_channel_on_pause_and_rejoins_on_resume(live_server,
     _beat_and_tick(session, client, reader)
     session.refresh_from_db()
     assert session.minutes_billed == 2
+    for page in pages.values():
+        page.clock.fast_forward(ROOM_POLL_MS)
     # then: both rooms rejoin by themselves with fresh tokens, ending with minute 2 (plus the margin)
     for name, user in (("client", client), ("reader", reader)):
         pages[name].wait_for_function(IN_ROOM, timeout=15_000)

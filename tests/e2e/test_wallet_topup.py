@@ -9,7 +9,7 @@ from django.urls import reverse
 from apps.accounts.tests.factories import UserFactory
 from apps.wallet.models import StripeEvent, TopUp
 from apps.wallet.services.webhooks import stripe_events_process_received
-from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in
+from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in_with_session
 
 
 @pytest.mark.slow
@@ -17,7 +17,7 @@ from tests.e2e.conftest import assert_axe_clean, post_signed_webhook, sign_in
 def test_wallet_topup_checkout_webhook_then_balance_and_history(live_server, page, stripe_server):
     # given a verified client, signed in, with an empty wallet
     user = UserFactory(email="topup.client@example.com")
-    sign_in(page, live_server.url, user.email)
+    sign_in_with_session(page, live_server.url, user)
     page.goto(live_server.url + reverse("wallet:home"))
     assert page.get_by_test_id("wallet-balance").inner_text().strip() == "$0.00"
     assert_axe_clean(page)
