@@ -550,11 +550,12 @@ class SignedInClients:
     reads the user's state, such as a scheduled deletion, once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, **client_options: Any) -> None:
         self._sessions: dict[int, dict[str, Any]] = {}
+        self._client_options = client_options
 
     def __call__(self, user: Any) -> Client:
-        browser = Client()
+        browser = Client(**self._client_options)
         if user is None:
             return browser
         if user.pk not in self._sessions:
