@@ -69,13 +69,12 @@ def _wait_for(predicate, timeout: float, step: float = 0.01) -> bool:
 
 
 def test_session_bill_tick_task_worker_killed_mid_tick_loses_and_doubles_no_minute(tmp_path):
-    # given: a worker billing readings one per transaction (started first: it boots while the readings are
-    # built, and its queue stays empty until the tick below), and many readings whose minute 2 is due
+    # given: many readings whose minute 2 is due, and a worker billing them one per transaction
+    sessions = due_active_sessions(SESSIONS)
     queue = f"livesessions-fault-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "worker.log"
     worker = _worker(queue, log)
     try:
-        sessions = due_active_sessions(SESSIONS)
         session_bill_tick_task.apply_async(queue=queue)
         # when: SIGKILL once part of the tick is committed
         assert _wait_for(lambda: _second_minutes() >= SESSIONS // 10, timeout=60), log.read_text()
