@@ -26,7 +26,7 @@ from django.http import QueryDict
 from django.test import Client, override_settings
 from django.urls import get_resolver, reverse
 
-from tests.security.test_access_matrix import RULES, _url, _walk
+from tests.security.test_access_matrix import RULES, SignedInClients, _url, _walk
 from tests.security.test_access_matrix import world as world  # the fixture
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,11 @@ def _send(problems: list[str], label: str, call: Any) -> Any:
 @pytest.mark.slow
 def test_no_url_answers_5xx_to_hostile_query_strings_forms_and_json(world):
     # One world for both checks (building it costs seconds): CSRF first, while every object is as built.
-    csrf_refusals_missing = [problem for name, url, user in _targets(world) for problem in _csrf(name, url, user)]
+    # The CSRF checks' POSTs are refused before any view runs, so their clients share each user's sign-in.
+    signed_in = SignedInClients(enforce_csrf_checks=True)
+    csrf_refusals_missing = [
+        problem for name, url, user in _targets(world) for problem in _csrf(name, url, signed_in(user))
+    ]
     problems: list[str] = []
     for name, url, user in _targets(world):
         problems += _fuzz(name, url, _browser(user))
@@ -146,19 +150,17 @@ def test_no_url_answers_5xx_to_hostile_query_strings_forms_and_json(world):
     )
 
 
-def _csrf(name: str, url: str, user: Any) -> list[str]:
+def _csrf(name: str, url: str, browser: Client) -> list[str]:
     """CSRF is enforced on every state-changing view: a POST without a token, from a user the URL's rule lets
-    in, answers 403. Only the providers' signed webhooks (and allauth's headless API, which authenticates apps
-    by a session token header) take a POST without one."""
+    in (``browser`` is signed in as them), answers 403. Only the providers' signed webhooks (and allauth's
+    headless API, which authenticates apps by a session token header) take a POST without one."""
     if name.startswith("headless:"):
         return []
-    browser = Client(enforce_csrf_checks=True)
-    if user is not None:
-        browser.force_login(user)
     response = browser.post(url, {"anything": "1"})
     if response.status_code == 403:
         return []
-    return [f"{name} ({url}) as {'anonymous' if user is None else user.role}: {response.status_code}"]
+    user = response.wsgi_request.user
+    return [f"{name} ({url}) as {user.role if user.is_authenticated else 'anonymous'}: {response.status_code}"]
 
 
 def _fuzz(name: str, url: str, browser: Client) -> list[str]:

@@ -1,5 +1,6 @@
 import factory
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 
 from apps.accounts.enums import Role
 from apps.accounts.models import User
@@ -15,12 +16,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     display_name = factory.Sequence(lambda n: f"User {n}")
     role = Role.CLIENT
-
-    @factory.post_generation
-    def password(self, create, extracted, **kwargs):
-        self.set_password(extracted or DEFAULT_PASSWORD)
-        if create:
-            self.save(update_fields=["password"])
+    # Hashed before the INSERT (``UserFactory(password="...")`` is hashed too): setting it after creation saved
+    # every user a second time.
+    password = factory.Transformer(DEFAULT_PASSWORD, transform=make_password)
 
     @factory.post_generation
     def verified(self, create, extracted, **kwargs):

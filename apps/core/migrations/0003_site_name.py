@@ -7,7 +7,7 @@ from django.db import migrations
 def forward(apps, schema_editor):
     Site = apps.get_model("sites", "Site")
     domain = urlparse(settings.SITE_URL).netloc or "localhost:8000"
-    Site.objects.update_or_create(pk=settings.SITE_ID, defaults={"domain": domain, "name": "SoulSeer"})
+    Site.objects.using(schema_editor.connection.alias).update_or_create(pk=settings.SITE_ID, defaults={"domain": domain, "name": "SoulSeer"})
 
 
 class Migration(migrations.Migration):

@@ -39,11 +39,20 @@ def hold_balance(session: Any) -> Decimal:
 
 
 def ledger_minutes(session: Any) -> list[str]:
-    return list(
-        Transaction.objects.filter(session_id=session.pk, kind=TransactionKind.SESSION_CHARGE)
+    return ledger_minutes_of([session.pk])[session.pk]
+
+
+def ledger_minutes_of(session_ids: list[int]) -> dict[int, list[str]]:
+    """``ledger_minutes`` of many readings in one query: each reading's id to its charges' keys, in order."""
+    minutes: dict[int, list[str]] = {session_id: [] for session_id in session_ids}
+    charges = (
+        Transaction.objects.filter(session_id__in=session_ids, kind=TransactionKind.SESSION_CHARGE)
         .order_by("pk")
-        .values_list("idempotency_key", flat=True)
+        .values_list("session_id", "idempotency_key")
     )
+    for session_id, key in charges:
+        minutes[session_id].append(key)
+    return minutes
 
 
 def due_active_sessions(count: int, *, minutes_of_funds: int = 5, rate: Decimal = Decimal("1.00")) -> list[Any]:

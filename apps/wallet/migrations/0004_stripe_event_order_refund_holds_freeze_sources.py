@@ -9,8 +9,9 @@ def frozen_sources_backfill(apps, schema_editor):
     dispute's freeze is a dispute freeze, anything else was frozen by hand (an admin freeze)."""
     Account = apps.get_model("wallet", "Account")
     Dispute = apps.get_model("wallet", "Dispute")
-    lost_users = Dispute.objects.filter(status="lost").values("user_id")
-    frozen = Account.objects.filter(is_frozen=True, kind="wallet")
+    using = schema_editor.connection.alias
+    lost_users = Dispute.objects.using(using).filter(status="lost").values("user_id")
+    frozen = Account.objects.using(using).filter(is_frozen=True, kind="wallet")
     frozen.filter(user_id__in=lost_users).update(frozen_source="dispute_lost")
     frozen.filter(frozen_source="", frozen_reason__startswith="Payment dispute").update(frozen_source="dispute")
     frozen.filter(frozen_source="").update(frozen_source="admin")

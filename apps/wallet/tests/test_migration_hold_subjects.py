@@ -1,27 +1,46 @@
-"""Migration 0006 names the subject of every existing hold account and ledger transaction."""
+"""Migration 0006 names the subject of every existing hold account and ledger transaction.
+
+The ledger from before 0006 is written in a database of its own, migrated from empty up to wallet 0005 (the 27
+migrations that needs) and then through the wallet's later migrations. The test database keeps its schema: going
+back there meant unapplying every app that depends on the wallet, with Django rendering the state of each
+migration after wallet 0006, and applying them all again afterwards.
+"""
+
+from collections.abc import Iterator
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from apps.accounts.tests.factories import UserFactory
-
-BEFORE = [("wallet", "0005_ledger_refuses_truncate")]
-AFTER = [("wallet", "0006_hold_subjects")]
-
-
-def migrate(targets) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
+BEFORE = ("wallet", "0005_ledger_refuses_truncate")
+AFTER = ("wallet", "0006_hold_subjects")
+ALIAS = "before_hold_subjects"
 
 
-def migrate_to_latest() -> None:
-    """Every app to its latest migration: going back to wallet 0005 also unapplied the migrations of apps that
-    depend on the wallet (their tables dropped), and the tests after this one need the whole schema."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+@pytest.fixture
+def blank_database(django_db_setup, django_db_blocker) -> Iterator[BaseDatabaseWrapper]:
+    """A connection to an empty database beside the test database, dropped afterwards. Registered under
+    ``ALIAS``, as the migrations' own code reaches the database through its connection's alias."""
+    name = f"{connection.settings_dict['NAME']}_hold_subjects"
+    with django_db_blocker.unblock():
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        connections.settings[ALIAS] = {**connection.settings_dict, "NAME": name}
+        try:
+            yield connections[ALIAS]
+        finally:
+            connections[ALIAS].close()
+            del connections[ALIAS]
+            del connections.settings[ALIAS]
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(f'DROP DATABASE "{name}"')
+
+
+def migrate(database: BaseDatabaseWrapper, target: tuple[str, str]) -> None:
+    MigrationExecutor(database).migrate([target])
 
 
 def insert_account(cursor, code: str, kind: str, balance: str = "0", user_id: int | None = None) -> int:
@@ -53,31 +72,28 @@ def insert_transaction(cursor, key: str, kind: str, postings: dict[int, str], **
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-def test_migration_hold_subjects_backfills_existing_holds_and_transactions():
+def test_migration_hold_subjects_backfills_existing_holds_and_transactions(blank_database):
     # given a ledger written before the subject pair existed
-    client = UserFactory()
-    migrate(BEFORE)
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            wallet = insert_account(cursor, f"wallet:{client.pk}", "wallet", "6.00", client.pk)
-            cash = insert_account(cursor, "stripe:cash", "stripe_cash")
-            reading_hold = insert_account(cursor, "hold:session:41", "hold_session", "2.00")
-            refund_hold = insert_account(cursor, "hold:refund:5", "hold_refund", "1.00")
-            top_up = insert_transaction(cursor, "topup:cs_1", "top_up", {cash: "-10.00", wallet: "10.00"})
-            minute = insert_transaction(
-                cursor, "session:41:minute:1", "session_charge", {wallet: "-2.00", reading_hold: "2.00"}, session_id=41
-            )
-            reserved = insert_transaction(
-                cursor, "refund-hold:5", "refund_hold", {wallet: "-1.00", refund_hold: "1.00"}
-            )
-            booking = insert_transaction(cursor, "booking:9", "booking", {wallet: "-1.00", cash: "1.00"}, booking_id=9)
-    finally:
-        # when (in any case, so the tests after this one find the current schema)
-        migrate(AFTER)
-        migrate_to_latest()
+    migrate(blank_database, BEFORE)
+    state = MigrationExecutor(blank_database).loader.project_state(BEFORE)
+    client = state.apps.get_model("accounts", "User").objects.using(ALIAS).create(email="before@example.com")
+    with transaction.atomic(using=ALIAS), blank_database.cursor() as cursor:
+        wallet = insert_account(cursor, f"wallet:{client.pk}", "wallet", "6.00", client.pk)
+        cash = insert_account(cursor, "stripe:cash", "stripe_cash")
+        reading_hold = insert_account(cursor, "hold:session:41", "hold_session", "2.00")
+        refund_hold = insert_account(cursor, "hold:refund:5", "hold_refund", "1.00")
+        top_up = insert_transaction(cursor, "topup:cs_1", "top_up", {cash: "-10.00", wallet: "10.00"})
+        minute = insert_transaction(
+            cursor, "session:41:minute:1", "session_charge", {wallet: "-2.00", reading_hold: "2.00"}, session_id=41
+        )
+        reserved = insert_transaction(cursor, "refund-hold:5", "refund_hold", {wallet: "-1.00", refund_hold: "1.00"})
+        booking = insert_transaction(cursor, "booking:9", "booking", {wallet: "-1.00", cash: "1.00"}, booking_id=9)
+    # when: 0006, then the wallet's later migrations
+    migrate(blank_database, AFTER)
+    executor = MigrationExecutor(blank_database)
+    executor.migrate([node for node in executor.loader.graph.leaf_nodes() if node[0] == "wallet"])
     # then
-    with connection.cursor() as cursor:
+    with blank_database.cursor() as cursor:
         cursor.execute("SELECT code, subject_type, subject_id FROM wallet_account ORDER BY id")
         accounts = {code: (subject_type, subject_id) for code, subject_type, subject_id in cursor.fetchall()}
         cursor.execute("SELECT id, subject_type, subject_id FROM wallet_transaction")
@@ -95,5 +111,9 @@ def test_migration_hold_subjects_backfills_existing_holds_and_transactions():
         booking: ("booking", 9),
     }
     # and the ledger stays append-only
-    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(using=ALIAS),
+        blank_database.cursor() as cursor,
+    ):
         cursor.execute("UPDATE wallet_transaction SET memo = 'x' WHERE id = %s", [top_up])
