@@ -103,7 +103,7 @@ def goto_settled(page, url: str):
     where a panel is about to push the link away (a reader's profile page loads its panels after the page; the
     dashboards render theirs with the page, and test_dashboard_stability.py keeps them still)."""
     response = page.goto(url)
-    page.wait_for_function(HTMX_SETTLED, polling=50)
+    page.wait_for_function(HTMX_SETTLED, polling="raf")
     return response
 
 
