@@ -92,14 +92,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, django_db_keepdb: bool, django_db_createdb: bool
+) -> None:
     """Test databases are copies of a migrated template, built once per version of the code
-    (``tests/support/db_template.py``) instead of migrated by every worker at every run."""
+    (``tests/support/db_template.py``) instead of migrated by every worker at every run. A run that reuses its
+    existing test database (``--reuse-db`` without ``--create-db``) copies nothing, so it builds no template."""
     from django.conf import settings
 
-    from tests.support.db_template import template_ensure
+    from tests.support.db_template import template_ensure, tests_database_exists
 
     database = settings.DATABASES["default"]
+    if django_db_keepdb and not django_db_createdb and tests_database_exists(database):
+        return
     database.setdefault("TEST", {})["TEMPLATE"] = template_ensure(database)
 
 

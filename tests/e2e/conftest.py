@@ -107,6 +107,17 @@ def goto_settled(page, url: str):
     return response
 
 
+def posts_to(page, url: str) -> list[str]:
+    """A list that fills with ``url`` each time ``page`` sends a POST to it, for the whole test: a dismissed
+    confirmation is shown to send nothing by counting the POSTs at the end, not by waiting a while."""
+    posts: list[str] = []
+    page.on(
+        "request",
+        lambda request: posts.append(request.url) if request.method == "POST" and request.url == url else None,
+    )
+    return posts
+
+
 def sign_in_with_session(page, base_url: str, user) -> None:
     """Sign ``user`` in by giving the browser a real session cookie, without the login and TOTP forms.
 

@@ -14,7 +14,7 @@ from apps.messaging.models import Conversation
 from apps.messaging.tests.factories import conversation_with, listed_reader
 from apps.readers.enums import Presence
 from apps.readers.models import ReaderProfile
-from tests.e2e.conftest import goto_settled, sign_in_with_session
+from tests.e2e.conftest import goto_settled, posts_to, sign_in_with_session
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,13 +47,7 @@ def test_conversation_block_set_asks_first_and_dismissing_sends_nothing(live_ser
     sign_in_with_session(page, base, client_user)
     page.goto(base + reverse("messaging:conversation", args=[conversation.pk]))
     block_url = base + reverse("messaging:block", args=[conversation.pk])
-    block_posts: list[str] = []
-    page.on(
-        "request",
-        lambda request: (
-            block_posts.append(request.url) if request.method == "POST" and request.url == block_url else None
-        ),
-    )
+    block_posts = posts_to(page, block_url)
     block = page.get_by_role("button", name="Block Luna Starlight")
     questions: list[str] = []
 

@@ -19,7 +19,7 @@ from apps.readers.models import ReaderProfile
 from apps.scheduling.enums import BookingStatus
 from apps.scheduling.models import Booking
 from apps.scheduling.tests.factories import ReaderScheduleFactory, booking_funded, weekly_windows
-from tests.e2e.conftest import assert_axe_clean, sign_in_with_session
+from tests.e2e.conftest import assert_axe_clean, posts_to, sign_in_with_session
 from tests.support.money import top_up
 
 
@@ -90,13 +90,7 @@ def test_client_cancels_ten_hours_ahead_sees_the_half_refund_quoted_then_in_the_
         dialog.dismiss()
 
     cancel_url = base + reverse("scheduling_manage:cancel", args=[soon.pk])
-    cancel_posts: list[str] = []
-    page.on(
-        "request",
-        lambda request: (
-            cancel_posts.append(request.url) if request.method == "POST" and request.url == cancel_url else None
-        ),
-    )
+    cancel_posts = posts_to(page, cancel_url)
     page.once("dialog", dismiss)
     page.get_by_role("button", name="Cancel the booking and refund $30.00").click()
     # nothing is sent (nor afterwards: the only cancellation sent is the accepted one, counted below)

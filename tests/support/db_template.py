@@ -62,6 +62,13 @@ def _maintenance_connect(db: dict):
     )
 
 
+def tests_database_exists(db: dict) -> bool:
+    """Whether the test database of ``db`` (its ``TEST.NAME``, or Django's ``test_<NAME>``) is on the server."""
+    name = (db.get("TEST") or {}).get("NAME") or f"test_{db['NAME']}"
+    with _maintenance_connect(db) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
 def template_ensure(db: dict) -> str:
     """The name of the migrated template for ``db`` (a Django ``DATABASES`` entry), built first if missing."""
     import psycopg
