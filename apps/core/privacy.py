@@ -30,6 +30,8 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.core.registries import registry_add, registry_key_check
+
 FileRef = tuple[str, str, str]
 
 
@@ -51,15 +53,13 @@ class PersonalData:
     models: tuple[str, ...] = field(default=())
 
 
-_KEY = re.compile(r"^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$")
 _MODEL = re.compile(r"^[a-z][a-z0-9_]*\.[A-Za-z][A-Za-z0-9]*$")
 _REGISTRY: dict[str, PersonalData] = {}
 
 
 def _check(entry: PersonalData) -> None:
     key = entry.key
-    if not isinstance(key, str) or _KEY.match(key) is None:
-        raise ImproperlyConfigured(f"Personal data key {key!r} must look like 'app.kind' (lower case).")
+    registry_key_check(key, what="Personal data")
     for name in ("export", "erase", "files", "blockers"):
         function = getattr(entry, name)
         if not callable(function):
@@ -79,10 +79,7 @@ def _check(entry: PersonalData) -> None:
 def personal_data_register(entry: PersonalData) -> PersonalData:
     """Register one kind of personal data (see the module docstring). Returns it."""
     _check(entry)
-    if entry.key in _REGISTRY:
-        raise ImproperlyConfigured(f"Personal data {entry.key!r} is registered twice.")
-    _REGISTRY[entry.key] = entry
-    return entry
+    return registry_add(_REGISTRY, entry.key, entry, what="Personal data")
 
 
 def personal_data_entries() -> list[PersonalData]:

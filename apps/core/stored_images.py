@@ -26,7 +26,6 @@ A malformed or unknown entry raises ``ImproperlyConfigured`` at start-up; system
 """
 
 import dataclasses
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +34,8 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
+
+from apps.core.registries import registry_add, registry_key_check
 
 
 def _no_changes(checked: Any) -> dict[str, Any]:
@@ -65,15 +66,13 @@ class StoredImageField:
         return storages[self.storage]
 
 
-_KEY = re.compile(r"^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$")
 _REGISTRY: dict[str, StoredImageField] = {}
 
 
 def _check(entry: StoredImageField) -> None:
     from django.apps import apps
 
-    if not isinstance(entry.key, str) or _KEY.match(entry.key) is None:
-        raise ImproperlyConfigured(f"Stored image key {entry.key!r} must look like 'app.kind' (lower case).")
+    registry_key_check(entry.key, what="Stored image")
     try:
         model = apps.get_model(entry.model)
         column = model._meta.get_field(entry.field)
@@ -95,10 +94,7 @@ def _check(entry: StoredImageField) -> None:
 def stored_image_register(entry: StoredImageField) -> StoredImageField:
     """Register one column of uploaded images (see the module docstring). Call it from ``ready()``. Returns it."""
     _check(entry)
-    if entry.key in _REGISTRY:
-        raise ImproperlyConfigured(f"Stored image {entry.key!r} is registered twice.")
-    _REGISTRY[entry.key] = entry
-    return entry
+    return registry_add(_REGISTRY, entry.key, entry, what="Stored image")
 
 
 def stored_image_fields() -> list[StoredImageField]:

@@ -9,13 +9,14 @@ wrongly-shaped callable raises ``ImproperlyConfigured`` when the app starts, nev
 """
 
 import inspect
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+from apps.core.registries import registry_key_check
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,13 @@ _CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
 _OPTIONAL_CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "delete": ((), {"obj": None, "actor": None, "reason": ""}),
 }
-_KEY = re.compile(r"^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$")
 
 _REGISTRY: dict[str, ModeratableType] = {}
 
 
 def _check(moderatable: ModeratableType) -> None:
     key = moderatable.key
-    if not isinstance(key, str) or _KEY.match(key) is None:
-        raise ImproperlyConfigured(f"Moderatable content key {key!r} must look like 'app.kind' (lower case).")
+    registry_key_check(key, what="Moderatable content")
     if not moderatable.label:
         raise ImproperlyConfigured(f"Moderatable content {key!r} needs a label.")
     if not (isinstance(moderatable.model, type) and issubclass(moderatable.model, models.Model)):
