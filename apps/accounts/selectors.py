@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from apps.core.exceptions import NotFound
+from apps.core.memo import shared_read
 from apps.core.models import AuditLog
 
 from .enums import ApplicationStatus, Role
@@ -109,6 +110,7 @@ def user_role_history_for_admin(*, viewer: User, user: User) -> QuerySet[AuditLo
 # --- Settings --------------------------------------------------------------------------------------------
 
 
+@shared_read
 def user_has_totp(*, user: User) -> bool:
     from allauth.mfa.models import Authenticator
 

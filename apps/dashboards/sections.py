@@ -31,6 +31,7 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.core.exceptions import DomainError
+from apps.core.memo import reads_shared
 
 
 @dataclass(frozen=True)
@@ -138,18 +139,21 @@ def panel_render(request: HttpRequest, panel_url: str) -> SafeString | None:
 
 
 def sections_bind(request: HttpRequest, sections: list[Section]) -> list[BoundSection]:
-    """Resolve each section's context or URLs for this request, and render each panel's first content."""
-    bound = []
-    for section in sections:
-        context = import_string(section.context)(request) if section.context else {}
-        panel_url = reverse(section.panel_url_name) if section.panel_url_name else ""
-        bound.append(
-            BoundSection(
-                section=section,
-                context=context,
-                panel_url=panel_url,
-                fallback_url=reverse(section.fallback_url_name) if section.fallback_url_name else "",
-                panel_html=panel_render(request, panel_url) if panel_url else None,
-            )
-        )
-    return bound
+    """Resolve each section's context or URLs for this request, and render each panel's first content. What the
+    sections share (the reader's profile, the live reading, the earnings balance) is read once
+    (``apps.core.memo``). The one write on the way, a new reader's first profile, follows a read that found
+    nothing, and a missing row is never kept."""
+    with reads_shared():
+        return [_section_bind(request, section) for section in sections]
+
+
+def _section_bind(request: HttpRequest, section: Section) -> BoundSection:
+    context = import_string(section.context)(request) if section.context else {}
+    panel_url = reverse(section.panel_url_name) if section.panel_url_name else ""
+    return BoundSection(
+        section=section,
+        context=context,
+        panel_url=panel_url,
+        fallback_url=reverse(section.fallback_url_name) if section.fallback_url_name else "",
+        panel_html=panel_render(request, panel_url) if panel_url else None,
+    )

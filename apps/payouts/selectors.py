@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.accounts.enums import Role
 from apps.core.db import prepared_cursor
-from apps.wallet.models import Account
+from apps.wallet.selectors import earnings_balance
 
 from .constants import BATCH_HOUR_UTC, BATCH_WEEKDAY, REQUIREMENT_WORDS
 from .enums import PayoutStatus
@@ -46,8 +46,7 @@ def payout_control() -> PayoutControl:
 
 def earnings_available(*, reader: Any) -> Decimal:
     """What ``earnings:<reader>`` holds (its cached balance, kept under a row lock by the ledger)."""
-    balance = Account.objects.filter(code=f"earnings:{reader.pk}").values_list("balance", flat=True).first()
-    return balance if balance is not None else Decimal("0.00")
+    return earnings_balance(user=reader)
 
 
 def request_minimum() -> Decimal:

@@ -24,8 +24,12 @@ dashboard_section_register(
 
 def _profile(user):
     from .models import ReaderProfile
+    from .selectors import reader_own_get
 
-    return ReaderProfile.objects.filter(user=user).prefetch_related("specialties").first()
+    try:
+        return reader_own_get(user=user)  # the one the status panel reads too
+    except ReaderProfile.DoesNotExist:
+        return None
 
 
 def _profile_complete(user) -> bool:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from apps.accounts.enums import Role
 from apps.core.integrations import agora_enabled
+from apps.core.memo import shared_read
 
 from .constants import PRESENCE_TIMEOUT
 from .enums import DirectorySort, Modality, Presence, TaxonomyKind
@@ -108,6 +109,7 @@ def reader_public_get(*, viewer: Any, reader_id: int) -> ReaderProfile:
     return reader
 
 
+@shared_read
 def reader_own_get(*, user: Any) -> ReaderProfile:
     qs = with_presence(ReaderProfile.objects.filter(user=user)).prefetch_related("specialties", "tools", "languages")
     return qs.get()

@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from apps.core.exceptions import NotFound
+from apps.core.memo import shared_read
 from apps.readings.clock import db_now
 from apps.readings.constants import LOW_BALANCE_WARNING_MINUTES, PAUSE_TIMEOUT, REQUEST_TIMEOUT
 from apps.readings.enums import LIVE_STATES, Billing, Modality, SessionState
@@ -57,6 +58,7 @@ def session_requests_for_reader(*, reader: Any, now: datetime | None = None) -> 
     )
 
 
+@shared_read
 def session_live_for_user(*, user: Any) -> ReadingSession | None:
     """The reading ``user`` is in (or waiting for) right now, if any."""
     return session_list_for_participant(viewer=user).filter(state__in=LIVE_STATES).first()

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from apps.core.exceptions import NotFound
+from apps.core.memo import shared_read
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Account, LedgerCheckRun, Posting, Transaction
 
@@ -58,6 +59,7 @@ def wallet_entry_get(*, viewer: Any, transaction_id: int) -> Posting:
     return entry
 
 
+@shared_read
 def earnings_balance(*, user: Any) -> Decimal:
     """The cached balance of ``user``'s reader earnings account (zero when there is none yet)."""
     balance = Account.objects.filter(code=f"earnings:{user.pk}").values_list("balance", flat=True).first()

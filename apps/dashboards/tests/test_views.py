@@ -1,3 +1,4 @@
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -164,6 +165,23 @@ def test_dashboard_queries_stay_constant_whatever_the_rows(client, role):
     # then: the page, with every panel rendered in it, reads as many queries as before
     assert 'hx-trigger="load"' not in _main(client.get(url).content.decode())
     assert many == few
+
+
+@pytest.mark.parametrize("role", ["client", "reader", "admin"])
+def test_dashboard_reads_each_row_once(client, role):
+    # given: every section of the dashboard has rows to show
+    cast = dashboard_cast()
+    dashboard_rows_add(cast, 2)
+    client.force_login(getattr(cast, role))
+    url = reverse(f"dashboards:{role}")
+    client.get(url)
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    # then: no statement runs twice with the same parameters (the panels share the profile, the live reading,
+    # the earnings balance and the two-factor check instead of each reading them)
+    statements = Counter(query["sql"] for query in captured.captured_queries)
+    assert [sql for sql, times in statements.items() if times > 1] == []
 
 
 def test_section_needs_exactly_one_source():
