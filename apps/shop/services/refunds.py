@@ -199,7 +199,7 @@ def _stock_sentence(refund: OrderRefund, shortfall: list[dict[str, Any]]) -> str
         return " The items the refund returned to stock are taken back out of stock."
     short = "; ".join(
         f"{entry['returned'] - entry['taken']} × {entry['name']} ({entry['returned']} returned to stock, "
-        f"{entry['taken']} left to take back)"
+        f"only {entry['taken']} on hand to take back)"
         for entry in shortfall
     )
     return (

@@ -106,7 +106,7 @@ def test_units_sold_meanwhile_stay_sold_and_the_admins_are_told_the_shortfall(cl
     # and the admins are told the shortfall, in the app and by email
     [alert] = Notification.objects.filter(kind=REFUND_RETURNED)
     assert alert.user == admin and alert.title.endswith("and stock is short")
-    assert "stock is short: 1 × Moon candle (2 returned to stock, 1 left to take back)" in alert.body
+    assert "stock is short: 1 × Moon candle (2 returned to stock, only 1 on hand to take back)" in alert.body
     outbox_drain()
     [email] = [m for m in mailoutbox if m.to == [admin.email]]
     assert "1 × Moon candle" in email.body
@@ -176,5 +176,5 @@ def test_a_refused_restocking_refund_whose_units_were_sold_meanwhile_tells_the_a
     assert refund.status == RefundStatus.FAILED and refund.unstocked == {str(box.pk): 0}
     assert _stock(box) == 0
     [alert] = Notification.objects.filter(kind=REFUND_RETURNED, user=admin)
-    assert "stock is short: 1 × Incense box (1 returned to stock, 0 left to take back)" in alert.body
+    assert "stock is short: 1 × Incense box (1 returned to stock, only 0 on hand to take back)" in alert.body
     call_command("ledger_check")
