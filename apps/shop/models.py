@@ -183,6 +183,10 @@ class OrderRefund(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     restock = models.BooleanField(default=False)
+    # What the refund returned to stock, {product id: units} (products whose stock is counted), and what undoing it
+    # (the refund failed or came back) took back out of stock (None until then): the undo is exact and happens once.
+    restocked = models.JSONField(default=dict, blank=True)
+    unstocked = models.JSONField(null=True, blank=True)
     reason = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
     stripe_refund_id = models.CharField(max_length=255, blank=True)

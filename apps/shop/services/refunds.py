@@ -9,7 +9,14 @@ Stripe's refund events about a shop refund (``refund.*``, ``charge.refund.update
 the purpose ``shop_order``) reach ``order_refund_stripe_event``. A refund Stripe reports failed (or canceled) after
 it was booked is undone by ONE reversing entry (kind ``refund_reversal``, key ``refund-failure:<stripe refund id>``):
 the order's refundable amount and status come back and the admins are told. One reported failed before it was
-booked is marked failed with nothing posted. A refund's status never moves back from failed.
+booked (or refused by Stripe) is marked failed with nothing posted. A refund's status never moves back from failed.
+
+Stock: a refund with ``restock`` returns the order's physical items to stock and records what it returned
+(``OrderRefund.restocked``). When it fails or comes back the sale stands again, so that much is taken back out of
+stock, once (``OrderRefund.unstocked``), never below zero: units sold meanwhile stay sold and the admins are told
+the shortfall.
+
+Locks: every path takes the order's row lock, then the refund's (``locks.order_refund_lock``), then the products'.
 
 A refund made in the Stripe Dashboard (no metadata) reaches ``order_refund_dashboard_event`` through the wallet,
 which finds no top-up for it: matched to its order by the PaymentIntent, it is booked like our own (an
@@ -100,10 +107,8 @@ def order_refund_request(*, actor: Any, order_id: int, amount: Any, reason: str,
     refund = OrderRefund.objects.create(order=order, amount=amount, restock=restock, reason=reason, requested_by=actor)
     _order_refunded_add(order, amount)
     if restock:
-        physical = list(order.items.filter(kind=ProductKind.PHYSICAL).order_by("product_id"))
-        locks.products_lock(product_ids=[item.product_id for item in physical])
-        for item in physical:
-            Product.objects.filter(pk=item.product_id, stock__isnull=False).update(stock=F("stock") + item.quantity)
+        refund.restocked = _stock_return(order)
+        refund.save(update_fields=["restocked", "updated_at"])
     if order.payment_method == PaymentMethod.WALLET:
         ledger_post(
             kind=TransactionKind.REFUND,
@@ -123,7 +128,13 @@ def order_refund_request(*, actor: Any, order_id: int, amount: Any, reason: str,
         actor=actor,
         action="shop.order_refunded",
         target=order,
-        details={"refund": refund.pk, "amount": str(amount), "restock": restock, "reason": reason},
+        details={
+            "refund": refund.pk,
+            "amount": str(amount),
+            "restock": restock,
+            "restocked": refund.restocked,
+            "reason": reason,
+        },
     )
     notify(
         user=order.user,
@@ -134,6 +145,67 @@ def order_refund_request(*, actor: Any, order_id: int, amount: Any, reason: str,
         email=True,
     )
     return refund
+
+
+def _stock_return(order: Order) -> dict[str, int]:
+    """Return the order's physical items to stock (the products whose stock is counted), under the products' locks.
+    Returns what was returned, {product id: units}. Inner helper: the caller holds the transaction and the order's
+    lock."""
+    units: dict[int, int] = {}
+    for item in order.items.filter(kind=ProductKind.PHYSICAL):
+        units[item.product_id] = units.get(item.product_id, 0) + item.quantity
+    products = locks.products_lock(product_ids=units)
+    restocked: dict[str, int] = {}
+    for product_id in sorted(units):
+        if products[product_id].stock is None:
+            continue
+        Product.objects.filter(pk=product_id).update(stock=F("stock") + units[product_id])
+        restocked[str(product_id)] = units[product_id]
+    return restocked
+
+
+def _stock_take_back(refund: OrderRefund) -> list[dict[str, Any]]:
+    """The refund failed or came back, so the sale stands again: take what it returned to stock back out, once
+    (recorded in ``unstocked``), under the products' locks. Never below zero: units sold meanwhile stay sold.
+    Returns the shortfall, one entry per product that had fewer units on hand than the refund returned. Inner
+    helper: the caller holds the transaction and the locks of the refund's order, then the refund."""
+    if refund.unstocked is not None or not refund.restocked:
+        return []
+    products = locks.products_lock(product_ids=[int(key) for key in refund.restocked])
+    unstocked: dict[str, int] = {}
+    shortfall: list[dict[str, Any]] = []
+    for key, returned in sorted(refund.restocked.items(), key=lambda pair: int(pair[0])):
+        product = products[int(key)]
+        if product.stock is None:  # its stock is no longer counted: nothing to take back
+            unstocked[key] = 0
+            continue
+        taken = min(returned, product.stock)
+        if taken:
+            product.stock -= taken
+            product.save(update_fields=["stock"])
+        unstocked[key] = taken
+        if taken < returned:
+            shortfall.append({"product": product.pk, "name": product.name, "returned": returned, "taken": taken})
+    refund.unstocked = unstocked
+    refund.save(update_fields=["unstocked", "updated_at"])
+    return shortfall
+
+
+def _stock_sentence(refund: OrderRefund, shortfall: list[dict[str, Any]]) -> str:
+    """What undoing the refund did to stock, for the admins."""
+    if not refund.restocked:
+        return ""
+    if not shortfall:
+        return " The items the refund returned to stock are taken back out of stock."
+    short = "; ".join(
+        f"{entry['returned'] - entry['taken']} × {entry['name']} ({entry['returned']} returned to stock, "
+        f"only {entry['taken']} on hand to take back)"
+        for entry in shortfall
+    )
+    return (
+        " The items the refund returned to stock are taken back out of stock, but some were sold meanwhile, so "
+        f"stock is short: {short}. Those units cannot be shipped from stock; check the orders that bought them."
+    )
 
 
 def order_refund_submit(*, refund_id: int) -> OrderRefund:
@@ -160,7 +232,8 @@ def order_refund_submit(*, refund_id: int) -> OrderRefund:
 
 @transaction.atomic(durable=True)
 def _refund_booked(*, refund_id: int, stripe_refund: dict[str, Any]) -> OrderRefund:
-    refund = OrderRefund.objects.select_for_update().get(pk=refund_id)
+    refund = locks.order_refund_lock(refund_id=refund_id)
+    assert refund is not None  # a refund is never deleted
     if refund.status != RefundStatus.REQUESTED:
         return refund
     return _book(refund, stripe_refund)
@@ -168,7 +241,8 @@ def _refund_booked(*, refund_id: int, stripe_refund: dict[str, Any]) -> OrderRef
 
 def _book(refund: OrderRefund, stripe_refund: dict[str, Any], stripe_event_id: str = "") -> OrderRefund:
     """Stripe accepted the refund: post the reversal to the card (key ``refund:<stripe refund id>``). Inner helper:
-    the caller holds the transaction and the refund's row lock, and the refund is REQUESTED."""
+    the caller holds the transaction and the locks of the refund's order, then the refund, and the refund is
+    REQUESTED."""
     order = refund.order
     ledger_post(
         kind=TransactionKind.REFUND,
@@ -190,7 +264,8 @@ def _book(refund: OrderRefund, stripe_refund: dict[str, Any], stripe_event_id: s
 
 @transaction.atomic(durable=True)
 def _refund_refused(*, refund_id: int, error: str) -> OrderRefund:
-    refund = OrderRefund.objects.select_for_update().get(pk=refund_id)
+    refund = locks.order_refund_lock(refund_id=refund_id)
+    assert refund is not None  # a refund is never deleted
     if refund.status != RefundStatus.REQUESTED:
         return refund
     return _fail_unbooked(refund, error=error)
@@ -198,9 +273,9 @@ def _refund_refused(*, refund_id: int, error: str) -> OrderRefund:
 
 def _order_refund_undo(refund: OrderRefund) -> Order:
     """Give the refund's amount back to what the order may still refund, and its status back accordingly. Inner
-    helper: the caller holds the transaction and the refund's row lock (taken before the order's)."""
-    order = locks.order_lock(order_id=refund.order_id)
-    assert order is not None
+    helper: the caller holds the transaction and the locks of the refund's order (``refund.order``), then the
+    refund."""
+    order = refund.order
     _order_refunded_add(order, -refund.amount)
     return order
 
@@ -220,29 +295,50 @@ def _order_refunded_add(order: Order, amount: Decimal) -> None:
 
 def _fail_unbooked(refund: OrderRefund, *, error: str, stripe_refund_id: str = "") -> OrderRefund:
     """A refund Stripe refused or failed before it was booked: nothing was posted, so nothing is reversed; the
-    amount is refundable again. Inner helper: the caller holds the transaction and the refund's row lock."""
+    amount is refundable again and what it returned to stock is taken back out (the admins are told of a
+    shortfall). Inner helper: the caller holds the transaction and the locks of the refund's order, then the
+    refund."""
     order = _order_refund_undo(refund)
+    shortfall = _stock_take_back(refund)
     refund.status, refund.error = RefundStatus.FAILED, error[:500]
     refund.stripe_refund_id = stripe_refund_id or refund.stripe_refund_id
     refund.save(update_fields=["status", "error", "stripe_refund_id", "updated_at"])
     audit_log_record(
-        actor=None, action="shop.refund_failed", target=order, details={"refund": refund.pk, "error": error[:200]}
+        actor=None,
+        action="shop.refund_failed",
+        target=order,
+        details={"refund": refund.pk, "error": error[:200], "unstocked": refund.unstocked, "stock_short": shortfall},
     )
+    if shortfall:
+        notify_admins(
+            kind=REFUND_RETURNED,
+            title=f"Order #{order.pk}: a ${refund.amount} card refund failed and stock is short",
+            body=(
+                f"The ${refund.amount} card refund of order #{order.pk} failed ({error[:200]}), so nothing was "
+                "refunded and the amount can be refunded again." + _stock_sentence(refund, shortfall)
+            ),
+            url=reverse("staff_shop:order", args=[order.pk]),
+            email=True,
+        )
     return refund
 
 
 def _refund_for_event(stripe_refund: dict[str, Any]) -> OrderRefund | None:
-    """The OrderRefund of a Stripe refund, locked: by its Stripe id, else by the ``shop_refund_id`` its metadata
-    names (an event that arrives before the refund was booked). Inner helper: the caller holds the transaction."""
-    locked = OrderRefund.objects.select_for_update(of=("self",)).select_related("order")
-    refund = locked.filter(stripe_refund_id=stripe_refund["id"]).first()
-    if refund is not None:
-        return refund
-    metadata = stripe_refund.get("metadata") or {}
-    local_id = id_or_none(metadata.get("shop_refund_id"))
-    if local_id is None:
-        return None
-    refund = locked.filter(pk=local_id, order_id=id_or_none(metadata.get("order_id"))).first()
+    """The OrderRefund of a Stripe refund, found by its Stripe id, else by the ``shop_refund_id`` its metadata names
+    (an event that arrives before the refund was booked), and locked with its order (the order's lock first). Inner
+    helper: the caller holds the transaction."""
+    refund_id = OrderRefund.objects.filter(stripe_refund_id=stripe_refund["id"]).values_list("pk", flat=True).first()
+    if refund_id is None:
+        metadata = stripe_refund.get("metadata") or {}
+        local_id = id_or_none(metadata.get("shop_refund_id"))
+        if local_id is None:
+            return None
+        named = OrderRefund.objects.filter(pk=local_id, order_id=id_or_none(metadata.get("order_id")))
+        refund_id = named.values_list("pk", flat=True).first()
+        if refund_id is None:
+            return None
+    refund = locks.order_refund_lock(refund_id=refund_id)
+    # Re-checked under the lock: the refund may have been booked (with this Stripe id or another) meanwhile.
     if refund is not None and refund.stripe_refund_id not in ("", stripe_refund["id"]):
         raise InvalidRefund(f"Shop refund #{refund.pk} is already linked to {refund.stripe_refund_id}.")
     return refund
@@ -273,7 +369,7 @@ def _refund_event_apply(*, stripe_refund: dict[str, Any], stripe_event_id: str) 
 
 def _refund_state_apply(refund: OrderRefund, stripe_refund: dict[str, Any], stripe_event_id: str) -> OrderRefund:
     """Bring a shop refund to the state Stripe reports (see ``order_refund_stripe_event``). Inner helper: the
-    caller holds the transaction and the refund's row lock."""
+    caller holds the transaction and the locks of the refund's order (``refund.order``), then the refund."""
     status = str(stripe_refund.get("status") or "")
     if refund.status == RefundStatus.FAILED:
         return refund  # Stripe already reported it failed (or refused it): a late success changes nothing.
@@ -294,9 +390,12 @@ def _refund_state_apply(refund: OrderRefund, stripe_refund: dict[str, Any], stri
 
 def _reverse(refund: OrderRefund, stripe_refund: dict[str, Any], *, failure: str, stripe_event_id: str) -> OrderRefund:
     """A booked refund came back (Stripe reports it failed or canceled): one entry reversing the booked one, so the
-    platform and the readers have again what the refund took from them, and stripe:cash what it paid. Inner
-    helper: the caller holds the transaction and the refund's row lock; the refund is SUBMITTED or SUCCEEDED."""
+    platform and the readers have again what the refund took from them, and stripe:cash what it paid; what it
+    returned to stock is taken back out (the shortfall, if units were sold meanwhile, told to the admins). Inner
+    helper: the caller holds the transaction and the locks of the refund's order, then the refund; the refund is
+    SUBMITTED or SUCCEEDED."""
     order = _order_refund_undo(refund)
+    shortfall = _stock_take_back(refund)
     booked = Transaction.objects.get(idempotency_key=f"refund:{refund.stripe_refund_id}")
     postings = [(p.account, -p.amount) for p in booked.postings.select_related("account").order_by("pk")]
     txn = ledger_post(
@@ -324,15 +423,18 @@ def _reverse(refund: OrderRefund, stripe_refund: dict[str, Any], *, failure: str
             "failure_reason": failure[:200],
             "transaction": txn.pk,
             "stripe_event_id": stripe_event_id,
+            "unstocked": refund.unstocked,
+            "stock_short": shortfall,
         },
     )
     notify_admins(
         kind=REFUND_RETURNED,
-        title=f"Order #{order.pk}: a ${refund.amount} card refund came back",
+        title=f"Order #{order.pk}: a ${refund.amount} card refund came back"
+        + (" and stock is short" if shortfall else ""),
         body=(
             f"Stripe reports that refund {refund.stripe_refund_id} of ${refund.amount} failed after it was made "
             f"({failure}): the money did not reach the buyer's card. The ledger is reversed and the amount can be "
-            "refunded again; contact the buyer" + (" (the items were returned to stock)." if refund.restock else ".")
+            "refunded again; contact the buyer." + _stock_sentence(refund, shortfall)
         ),
         url=reverse("staff_shop:order", args=[order.pk]),
         email=True,
@@ -370,8 +472,9 @@ def order_refund_dashboard_event(stripe_refund: dict[str, Any], payment_intent_i
     - first seen failed or canceled: nothing to book;
     - already booked: its state applied like any shop refund's (a failure after it was booked is reversed).
 
-    Under the order's row lock, then the refund's (a Dashboard refund never reaches ``order_refund_stripe_event``,
-    which locks the other way round), so two deliveries at once book it once.
+    Under the order's row lock, then the refund's (the order every refund path takes, ``locks.order_refund_lock``),
+    so two deliveries at once book it once, and a Dashboard refund's event and one of our own refunds' events
+    about the same order wait for each other instead of deadlocking.
     """
     if not payment_intent_id or not stripe_refund.get("id"):
         return False
@@ -409,21 +512,12 @@ def _order_not_yet_paid_check(stripe_refund: dict[str, Any]) -> None:
 
 @transaction.atomic(durable=True)
 def _dashboard_refund_apply(*, stripe_refund: dict[str, Any], payment_intent_id: str, event: str) -> None:
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .filter(stripe_payment_intent_id=payment_intent_id)
-        .order_by("pk")
-        .first()
-    )
+    order = locks.order_lock_by_payment_intent(payment_intent_id=payment_intent_id)
     assert order is not None  # an order's PaymentIntent is never taken away
     stripe_refund_id = str(stripe_refund["id"])
-    refund = (
-        OrderRefund.objects.select_for_update(of=("self",))
-        .select_related("order")
-        .filter(stripe_refund_id=stripe_refund_id)
-        .first()
-    )
+    refund = locks.order_refund_lock_by_stripe_id(order=order, stripe_refund_id=stripe_refund_id)
     if refund is not None:
+        assert refund.order_id == order.pk  # booked on the order its PaymentIntent names, the one locked
         _refund_state_apply(refund, stripe_refund, event)
         return
     status = str(stripe_refund.get("status") or "")

@@ -1,6 +1,7 @@
 """Racing checkouts over real PostgreSQL connections: the last unit is reserved once; wallet purchases pay once;
 a card refund Stripe reports failed twice at once is reversed once; a refund made in the Stripe Dashboard reported
-twice at once is booked once."""
+twice at once is booked once; events about a Dashboard refund and one of our own refunds of the same order,
+processed at once, each book (and then reverse) their refund once without deadlocking."""
 
 from decimal import Decimal
 
@@ -16,11 +17,12 @@ from apps.notifications.models import Notification
 from apps.readings.tests.helpers import credit, make_reader
 from apps.shop.enums import OrderStatus, RefundStatus
 from apps.shop.exceptions import OutOfStock
-from apps.shop.models import Order, OrderRefund, Reservation
+from apps.shop.models import Order, OrderRefund, Product, Reservation
 from apps.shop.notify import DASHBOARD_REFUND, REFUND_RETURNED
 from apps.shop.services.cart import cart_set
 from apps.shop.services.orders import order_checkout_start, order_wallet_pay
-from apps.shop.services.refunds import order_refund_dashboard_event, order_refund_request
+from apps.shop.services.refunds import order_refund_dashboard_event, order_refund_request, order_refund_stripe_event
+from apps.wallet import stripe_gateway
 from apps.wallet.enums import TransactionKind
 from apps.wallet.models import Account, StripeEvent, Transaction
 from apps.wallet.selectors import balance_of
@@ -157,4 +159,101 @@ def test_two_deliveries_of_a_dashboard_refund_racing_book_it_once(client, stripe
     assert set(StripeEvent.objects.filter(pk__in=pks).values_list("status", flat=True)) == {"done"}
     assert AuditLog.objects.filter(action="shop.order_refunded").count() == 1
     assert Notification.objects.filter(kind=DASHBOARD_REFUND, user=admin).count() == 1
+    call_command("ledger_check")
+
+
+def test_a_dashboard_refund_and_our_own_refund_of_one_order_processed_at_once_each_book_once(client, stripe_server):
+    # given a $40 card order of 2 of a reader's physical decks (5 on hand)
+    admin = UserFactory(is_staff=True)
+    reader = make_reader()
+    stripe_server.refund_status = "succeeded"
+    deck = stripe_product(stripe_server, "Reader's deck", cents=2000, kind="physical", stock=5, reader=reader)
+    order = pay(client, stripe_server, checkout(UserFactory(), (deck, 2)))
+    earnings = Account.objects.get(code=f"earnings:{reader.pk}")
+    earned = balance_of(earnings)
+    # and $10 of it refunded by us with the decks returned to stock, made in Stripe but not booked yet ...
+    own = order_refund_request(actor=admin, order_id=order.pk, amount="10.00", reason="Returned", restock=True)
+    made_here = stripe_gateway.refund_create(
+        payment_intent_id=order.stripe_payment_intent_id,
+        amount=own.amount,
+        metadata={"purpose": "shop_order", "order_id": str(order.pk), "shop_refund_id": str(own.pk)},
+        idempotency_key=f"shop-refund:{own.pk}",
+    )
+    assert Product.objects.get(pk=deck.pk).stock == 5
+    # ... and $5 refunded in the Stripe Dashboard
+    made_there = stripe_server.refund_in_dashboard(order.stripe_checkout_session_id, 500)
+
+    def process_at_once(*events: tuple[str, dict]) -> list[int]:
+        for event_type, refund in events:
+            assert deliver(client, stripe_server, event_type, refund).status_code == 200
+        pks = list(StripeEvent.objects.filter(status="received").values_list("pk", flat=True))
+        assert len(pks) == len(events)
+        race_all_succeed(*(lambda pk=pk: stripe_event_process(event_pk=pk) for pk in pks))
+        assert set(StripeEvent.objects.filter(pk__in=pks).values_list("status", flat=True)) == {"done"}
+        return pks
+
+    # when Stripe's events about both refunds are processed at the same instant on two connections
+    process_at_once(("refund.created", made_here), ("refund.created", made_there))
+    outbox_drain()  # our refund's submission then finds it booked
+    # then each is booked once, the reader's share of both taken once
+    booked = Transaction.objects.filter(kind=TransactionKind.REFUND)
+    assert sorted(booked.values_list("idempotency_key", flat=True)) == sorted(
+        [f"refund:{made_here['id']}", f"refund:{made_there['id']}"]
+    )
+    assert balance_of(earnings) == earned - Decimal("10.50")
+    assert set(OrderRefund.objects.values_list("stripe_refund_id", "status")) == {
+        (made_here["id"], RefundStatus.SUCCEEDED),
+        (made_there["id"], RefundStatus.SUCCEEDED),
+    }
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_REFUNDED and order.refunded_amount == Decimal("15.00")
+    assert len(stripe_server.refunds) == 2
+    call_command("ledger_check")
+    # when both come back and their failures are processed at once
+    process_at_once(
+        ("refund.failed", stripe_server.refund_settle(made_here["id"], status="failed")),
+        ("refund.updated", stripe_server.refund_settle(made_there["id"], status="failed")),
+    )
+    # then each is reversed once, the order and the reader as before the refunds, the decks out of stock again
+    reversals = Transaction.objects.filter(kind=TransactionKind.REFUND_REVERSAL)
+    assert sorted(reversals.values_list("idempotency_key", flat=True)) == sorted(
+        [f"refund-failure:{made_here['id']}", f"refund-failure:{made_there['id']}"]
+    )
+    assert balance_of(earnings) == earned
+    assert set(OrderRefund.objects.values_list("status", flat=True)) == {RefundStatus.FAILED}
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID and order.refunded_amount == Decimal("0.00")
+    assert Product.objects.get(pk=deck.pk).stock == 3
+    assert AuditLog.objects.filter(action="shop.refund_reversed").count() == 2
+    call_command("ledger_check")
+
+
+def test_one_refund_s_failure_reaching_both_refund_paths_at_once_is_reversed_once(client, stripe_server):
+    # given a $30 card order and three $10 refunds of it that succeeded
+    admin = UserFactory(is_staff=True)
+    stripe_server.refund_status = "succeeded"
+    product = stripe_product(stripe_server, "Course", cents=3000)
+    order = pay(client, stripe_server, checkout(UserFactory(), (product, 1)))
+    pi = order.stripe_payment_intent_id
+    for _ in range(3):
+        order_refund_request(actor=admin, order_id=order.pk, amount="10.00", reason="Asked", restock=False)
+    outbox_drain()
+    refunds = list(OrderRefund.objects.order_by("pk"))
+    assert {refund.status for refund in refunds} == {RefundStatus.SUCCEEDED}
+    for number, refund in enumerate(refunds):
+        # when its failure reaches our own refunds' path and the Dashboard refunds' path at the same instant
+        failed = stripe_server.refund_settle(refund.stripe_refund_id, status="failed")
+        race_all_succeed(
+            lambda failed=failed, number=number: order_refund_stripe_event(failed, f"evt_own_{number}"),
+            lambda failed=failed, number=number: order_refund_dashboard_event(failed, pi, f"evt_dash_{number}"),
+        )
+    # then (both paths lock the order, then the refund: no deadlock) each is reversed once
+    reversals = Transaction.objects.filter(kind=TransactionKind.REFUND_REVERSAL)
+    assert sorted(reversals.values_list("idempotency_key", flat=True)) == sorted(
+        f"refund-failure:{refund.stripe_refund_id}" for refund in refunds
+    )
+    assert set(OrderRefund.objects.values_list("status", flat=True)) == {RefundStatus.FAILED}
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FULFILLED and order.refunded_amount == Decimal("0.00")
+    assert AuditLog.objects.filter(action="shop.refund_reversed").count() == 3
     call_command("ledger_check")
