@@ -327,3 +327,36 @@ def test_admin_file_link_page_does_not_show_the_token_hash(admin_client, admin_u
     # then
     assert link.storage_key in page
     assert link.token_hash not in page
+
+
+def test_admin_order_page_one_line_and_three_lines_run_the_same_number_of_queries(admin_client, admin_user):
+    # given: an order with one line, a reservation and a refund
+    reservation = _reservation(admin_user)
+    order = reservation.order
+    OrderRefund.objects.create(order=order, amount=Decimal("1.00"), reason="Late", requested_by=admin_user)
+    url = _url(Order, "change", order.pk)
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as one_line:
+        assert admin_client.get(url).status_code == 200
+    # when: two more lines, reservations and refunds, each of another product and creator
+    for _ in range(2):
+        product = _product(admin_user)
+        OrderItem.objects.create(
+            order=order,
+            product=product,
+            stripe_price_id=product.default_price_id,
+            name=product.name,
+            kind=product.kind,
+            creator=product.creator,
+            unit_amount=Decimal("10.00"),
+            quantity=1,
+            total_amount=Decimal("10.00"),
+        )
+        Reservation.objects.create(order=order, product=product, quantity=1, expires_at=reservation.expires_at)
+        OrderRefund.objects.create(order=order, amount=Decimal("1.00"), reason="Late", requested_by=UserFactory())
+    with CaptureQueriesContext(connection) as three_lines:
+        response = admin_client.get(url)
+    # then
+    assert response.status_code == 200
+    assert response.content.decode().count("Moon journal") >= 3
+    assert len(three_lines) == len(one_line)
