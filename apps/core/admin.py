@@ -1,11 +1,15 @@
-"""Audit the Django admin pages that third-party apps register.
+"""Audit the Django admin pages that third-party apps register; the read-only base for rows services own.
 
 Our own apps audit their admin classes themselves. The ones Django and allauth bring (groups, the site's domain,
 email addresses and their verified flag, two-factor authenticators) are decisions too: marking an address
 verified unlocks money actions, deleting an authenticator resets someone's two-factor authentication. Each of
 them is re-registered here with the same options plus an audit row written in the same transaction.
+
+``ReadOnlyAdmin`` and ``ReadOnlyInline`` are for rows that only change through their services (ledger postings,
+audit rows, notifications): admins can find and read them, never add, change or delete them.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.admin import EmailAddressAdmin
@@ -18,14 +22,79 @@ from django.contrib.auth.models import Group
 from django.contrib.sites.admin import SiteAdmin
 from django.contrib.sites.models import Site
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
+from .models import FileDownload, FileLink
 from .services import audit_log_record
 
 
 def admin_action_name(obj: Any, verb: str) -> str:
     """``<app_label>.<model_name>.<verb>``, e.g. ``account.emailaddress.changed``."""
     return f"{obj._meta.label_lower}.{verb}"
+
+
+def user_email_column(field: str, description: str) -> Callable[[Any], str | None]:
+    """A change list column with the email of the user in ``field`` (fetched with the rows: name ``field`` in
+    ``list_select_related``). Display names are not unique; operators find people by email."""
+
+    @admin.display(description=description, ordering=f"{field}__email")
+    def column(obj: Any) -> str | None:
+        user = getattr(obj, field)
+        return None if user is None else user.email
+
+    column.__name__ = f"{field}_email"
+    return column
+
+
+def _model_field_names(model_admin: Any) -> tuple[str, ...]:
+    """Every field of the model that the page does not exclude, shown as text: the page builds no form field."""
+    excluded = set(model_admin.exclude or ())
+    fields = model_admin.fields or [field.name for field in model_admin.opts.concrete_fields]
+    return tuple(name for name in fields if name not in excluded)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Listed and viewable; no add, change or delete page, and no bulk delete action."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        declared = tuple(super().get_readonly_fields(request, obj))
+        return tuple(name for name in _model_field_names(self) if name not in declared) + declared
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """The related rows on a read-only change page. ``list_select_related`` names the foreign keys each row shows,
+    fetched with the rows (one query per inline, whatever its number of rows)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    list_select_related: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return _model_field_names(self)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class AuditedAdminMixin:
@@ -102,3 +171,49 @@ for model, model_admin in (
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)
+
+
+class FileDownloadInline(ReadOnlyInline):
+    model = FileDownload
+    fields = ("at", "user", "outcome", "ip_address")
+    list_select_related = ("user",)
+
+
+@admin.register(FileLink)
+class FileLinkAdmin(ReadOnlyAdmin):
+    """Read-only: a link is issued by ``file_link_issue`` and is itself the record of that issue. The token's hash is
+    not shown (it opens nothing, but it is no operator's business either)."""
+
+    list_display = (
+        "id",
+        "created_at",
+        user_email_column("user", "User"),
+        "purpose",
+        "filename",
+        "storage",
+        "expires_at",
+        "is_expired",
+    )
+    list_filter = ("purpose", "storage")
+    search_fields = ("user__email", "filename", "storage_key", "purpose")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    exclude = ("token_hash",)
+    inlines = [FileDownloadInline]
+
+    @admin.display(boolean=True, description="Expired")
+    def is_expired(self, obj: FileLink) -> bool:
+        return obj.expires_at <= timezone.now()
+
+
+@admin.register(FileDownload)
+class FileDownloadAdmin(ReadOnlyAdmin):
+    """Read-only: each attempt to open a file link is recorded by ``file_link_open``, whatever its outcome."""
+
+    list_display = ("id", "at", user_email_column("user", "User"), "outcome", "link", "ip_address")
+    list_filter = ("outcome",)
+    search_fields = ("user__email", "ip_address", "link__filename")
+    date_hierarchy = "at"
+    list_select_related = ("user", "link")
+    raw_id_fields = ("user", "link")
