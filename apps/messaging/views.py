@@ -14,6 +14,7 @@ from apps.core.exceptions import DomainError
 from apps.core.parsing import id_or_none
 from apps.core.permissions import verified_email_required
 from apps.core.ratelimit import rate_limited
+from apps.moderation.selectors import flagged_object_ids
 from apps.rtc.selectors import rtc_doorbell_context
 from apps.wallet.exceptions import InsufficientFunds
 from apps.wallet.selectors import wallet_balance
@@ -27,6 +28,7 @@ from .constants import (
 )
 from .exceptions import MessageNotFound
 from .forms import MessageForm, ReaderFinderForm, ReplyForm, SearchForm
+from .moderation import TYPE_KEY as MESSAGE_TYPE_KEY
 from .rtc import CONVERSATION_USE, REFRESH_EVENT, conversation_channel_name
 
 # Set after a successful send; the next render of that conversation rings its doorbell once.
@@ -35,6 +37,12 @@ _RING_SESSION_KEY = "messaging_doorbell_ring"
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
     return id_or_none(request.GET.get(name))
+
+
+def _flagged_ids(items: list[selectors.MessageItem]) -> set[int]:
+    """The messages of a page (or a polled batch) with a pending flag, which show the moderation warning: one
+    query for them all, none for an empty list."""
+    return flagged_object_ids(type_key=MESSAGE_TYPE_KEY, object_ids=[item.id for item in items])
 
 
 @login_required
@@ -76,6 +84,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "conversation": item,
         "items": items,
+        "flagged_ids": _flagged_ids(items),
         "has_older": has_older,
         "form": form,
         "poll_seconds": POLL_SECONDS,
@@ -106,9 +115,8 @@ def older(request: HttpRequest, pk: int) -> HttpResponse:
     items, has_older = selectors.message_page(
         viewer=request.user, conversation_id=pk, before_id=_int_param(request, "before")
     )
-    return render(
-        request, "messaging/partials/_older.html", {"conversation": item, "items": items, "has_older": has_older}
-    )
+    context = {"conversation": item, "items": items, "flagged_ids": _flagged_ids(items), "has_older": has_older}
+    return render(request, "messaging/partials/_older.html", context)
 
 
 @login_required
@@ -121,7 +129,13 @@ def poll(request: HttpRequest, pk: int) -> HttpResponse:
     if items:
         services.conversation_mark_read(viewer=request.user, conversation_id=pk)
     last_id = items[-1].id if items else after
-    context = {"conversation": item, "items": items, "last_id": last_id, "poll_seconds": POLL_SECONDS}
+    context = {
+        "conversation": item,
+        "items": items,
+        "flagged_ids": _flagged_ids(items),
+        "last_id": last_id,
+        "poll_seconds": POLL_SECONDS,
+    }
     return render(request, "messaging/partials/_poll.html", context)
 
 

@@ -32,7 +32,8 @@ from apps.readings.constants import HEARTBEAT_INTERVAL_SECONDS
 from apps.readings.enums import LIVE_STATES, Modality, SessionState
 from apps.readings.exceptions import SessionNotFound
 from apps.readings.forms import MessageForm, NoteForm, ReplyForm, ReviewForm, SessionRequestForm
-from apps.readings.moderation import REVIEW_TYPE_KEY
+from apps.readings.models import SessionMessage
+from apps.readings.moderation import CHAT_MESSAGE_TYPE_KEY, REVIEW_TYPE_KEY
 from apps.readings.services import session_accept, session_decline, session_end, session_heartbeat, session_request
 from apps.readings.services.chat import CHAT_OPEN_STATES, chat_closed_message, session_message_post
 from apps.readings.services.reviews import review_allowed, review_create, review_reply, session_note_save
@@ -258,7 +259,14 @@ def chat(request: HttpRequest, pk: int) -> HttpResponse:
     after_id = id_or_none(after) or 0
     items = list(selectors.session_message_list(viewer=request.user, session_id=pk, after_id=after_id))
     last_id = items[-1].pk if items else after_id
-    return render(request, "readings/partials/_chat_messages.html", {"items": items, "last_id": last_id, "pk": pk})
+    context = {"items": items, "flagged_ids": _chat_flagged_ids(items), "last_id": last_id, "pk": pk}
+    return render(request, "readings/partials/_chat_messages.html", context)
+
+
+def _chat_flagged_ids(items: list[SessionMessage]) -> set[int]:
+    """The chat lines of a batch with a pending flag, which show the moderation warning: one query for them all,
+    none for an empty batch."""
+    return flagged_object_ids(type_key=CHAT_MESSAGE_TYPE_KEY, object_ids=[item.pk for item in items])
 
 
 # --- After the reading -----------------------------------------------------------------------------------
@@ -285,7 +293,9 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
         "has_transcript": session.modality == Modality.TEXT and session.accepted_at is not None,
     }
     if context["has_transcript"]:
-        context["transcript"] = selectors.session_transcript_get(viewer=request.user, session_id=pk)[1]
+        transcript = list(selectors.session_transcript_get(viewer=request.user, session_id=pk)[1])
+        context["transcript"] = transcript
+        context["flagged_ids"] = _chat_flagged_ids(transcript)
     return render(request, "readings/summary.html", context)
 
 

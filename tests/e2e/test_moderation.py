@@ -1,7 +1,8 @@
-"""Moderation in real browsers: a client reports the reader's chat line from a reading's transcript, an admin
-(with TOTP) hides it from the moderation queue, the client sees it hidden, the admin shows it again from the
-report page. Then three members flag a review, the system hides it, a moderator who is not an admin suspends its
-author from the queue, and the author sees the banner. axe-core runs on the moderators' pages and the banner."""
+"""Moderation in real browsers: a client reports the reader's chat line from a reading's transcript and sees the
+pending-flag warning on it, an admin (with TOTP) hides it from the moderation queue, the client sees it hidden, the
+admin shows it again from the report page. Then three members flag a review, the system hides it, a moderator who
+is not an admin suspends its author from the queue, and the author sees the banner. axe-core runs on the
+moderators' pages, the transcript with the warning and the banner."""
 
 import re
 from decimal import Decimal
@@ -49,6 +50,10 @@ def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
     client_page.wait_for_url(summary_url)
     expect(client_page.get_by_text("Thank you. A moderator will review your report.")).to_be_visible()
     report = Report.objects.get()
+    # then the line carries the pending-flag warning, in words, until a moderator decides
+    pending = client_page.get_by_role("list", name="Transcript").get_by_role("note")
+    expect(pending).to_have_text("This message has been reported and is waiting for a moderator's review.")
+    assert_axe_clean(client_page)
 
     # and the admin hides it from the queue
     sign_in_with_session(admin_page, base, admin)
@@ -68,6 +73,7 @@ def test_chat_line_report_hide_and_show_again_journey(live_server, new_page):
     transcript = client_page.get_by_role("list", name="Transcript")
     expect(transcript.get_by_text("This message was hidden by a moderator.")).to_be_visible()
     expect(transcript).not_to_contain_text("PayPal")
+    expect(transcript.get_by_role("note")).to_have_count(0)
 
     # when the admin shows it again from the report page
     report_url = base + reverse("moderation:report_detail", args=[report.pk])
