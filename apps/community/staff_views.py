@@ -1,12 +1,10 @@
 """The forums for admins, under /staff/community/ (MFA required; anyone else: 404): open and change forums."""
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from apps.core.exceptions import DomainError
 from apps.core.permissions import staff_required
+from apps.core.staff import staff_form_page
 
 from . import selectors, services
 from .forms import CategoryForm
@@ -15,20 +13,15 @@ from .forms import CategoryForm
 @staff_required
 @require_http_methods(["GET", "POST"])
 def categories(request: HttpRequest) -> HttpResponse:
-    form = CategoryForm(request.POST or None, initial={"visibility": "public", "posting": "members"})
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                created = services.category_create(actor=request.user, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, f"The forum {created.name} is open.")
-                return redirect("staff_community:categories")
-        status = 400
-    context = {"categories": selectors.category_list(viewer=request.user), "form": form}
-    return render(request, "community/staff/categories.html", context, status=status)
+    return staff_form_page(
+        request,
+        CategoryForm(request.POST or None, initial={"visibility": "public", "posting": "members"}),
+        save=lambda data: services.category_create(actor=request.user, **data),
+        message=lambda created: f"The forum {created.name} is open.",
+        success_url="staff_community:categories",
+        template="community/staff/categories.html",
+        context={"categories": selectors.category_list(viewer=request.user)},
+    )
 
 
 @staff_required
@@ -42,16 +35,12 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "visibility": category.visibility,
         "posting": category.posting,
     }
-    form = CategoryForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.category_update(actor=request.user, category_id=pk, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, "Forum saved.")
-                return redirect("staff_community:categories")
-        status = 400
-    return render(request, "community/staff/category_edit.html", {"category": category, "form": form}, status=status)
+    return staff_form_page(
+        request,
+        CategoryForm(request.POST or None, initial=initial),
+        save=lambda data: services.category_update(actor=request.user, category_id=pk, **data),
+        message="Forum saved.",
+        success_url="staff_community:categories",
+        template="community/staff/category_edit.html",
+        context={"category": category},
+    )

@@ -13,12 +13,11 @@ from apps.accounts.services import (
 from apps.accounts.tests.factories import (
     UserFactory,
     image_upload,
-    photo_assert_clean_and_upright,
-    photo_with_location_upload,
     reader_application_create,
 )
 from apps.core.exceptions import InvalidStateError, PermissionDeniedError
 from apps.core.models import AuditLog
+from tests.support.images import photo_assert_clean_and_upright, photo_with_location_upload
 
 pytestmark = pytest.mark.django_db
 

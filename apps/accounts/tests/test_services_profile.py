@@ -7,13 +7,9 @@ from PIL import Image
 
 from apps.accounts.exceptions import InvalidInputError
 from apps.accounts.services import user_update_profile
-from apps.accounts.tests.factories import (
-    GPS_IFD,
-    image_upload,
-    photo_assert_clean_and_upright,
-    photo_with_location_upload,
-)
+from apps.accounts.tests.factories import image_upload
 from apps.accounts.validators import MAX_IMAGE_BYTES, image_upload_validate
+from tests.support.images import GPS_IFD, photo_assert_clean_and_upright, photo_with_location_upload
 
 pytestmark = pytest.mark.django_db
 

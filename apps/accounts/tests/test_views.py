@@ -12,11 +12,10 @@ from apps.accounts.services import reader_application_reject
 from apps.accounts.tests.factories import (
     UserFactory,
     image_upload,
-    photo_assert_clean_and_upright,
-    photo_with_location_upload,
     reader_application_create,
 )
 from apps.accounts.validators import MAX_IMAGE_BYTES
+from tests.support.images import photo_assert_clean_and_upright, photo_with_location_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from apps.community.models import Attachment, Post, Thread
 from apps.community.services import post_reply
 from apps.community.tests.factories import established_member, forum, thread_by
 from apps.moderation.services import content_hide
+from tests.support.images import photo_with_location
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +28,6 @@ CLEAN_PDF = (
 def _private_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-def _jpeg_with_gps() -> bytes:
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2], gps[3], gps[4] = "N", (48.0, 51.0, 29.0), "E", (2.0, 17.0, 40.0)
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), (120, 30, 200)).save(out, format="JPEG", exif=exif.tobytes())
-    return out.getvalue()
 
 
 def _png() -> bytes:
@@ -64,9 +55,10 @@ def test_thread_form_photo_loses_its_gps_and_camera(client, _private_files):
     # given
     category = forum()
     client.force_login(established_member())
-    assert Image.open(io.BytesIO(_jpeg_with_gps())).getexif().get_ifd(0x8825)  # the photo does carry a location
+    photo = photo_with_location(size=(30, 40))  # lying on its side: 40×30 once upright
+    assert Image.open(io.BytesIO(photo)).getexif().get_ifd(0x8825)  # the photo does carry a location
     # when
-    response = _new_thread(client, category, _file(_jpeg_with_gps(), "holiday.jpg", "image/jpeg"))
+    response = _new_thread(client, category, _file(photo, "holiday.jpg", "image/jpeg"))
     # then
     assert response.status_code == 302
     attachment = Attachment.objects.get()

@@ -226,6 +226,32 @@ def test_staff_opens_a_forum_and_bad_input_changes_nothing(admin_client):
     assert Category.objects.get().slug == "tarot-talk"
 
 
+def test_staff_forum_name_taken_refused_above_the_form_and_saves_are_announced(admin_client):
+    from apps.community.models import Category
+    from apps.core.models import AuditLog
+
+    # given: two forums, opened through the page
+    url = reverse("staff_community:categories")
+    fields = {"name": "Tarot", "position": 1, "visibility": "public", "posting": "members"}
+    opened = admin_client.post(url, fields, follow=True)
+    admin_client.post(url, {**fields, "name": "Runes"})
+    runes = Category.objects.get(name="Runes")
+    audit_rows = AuditLog.objects.count()
+    # when: a third forum, and a change of the second, each under the name of the first
+    created = admin_client.post(url, {**fields, "position": 2})
+    edited = admin_client.post(reverse("staff_community:category_edit", args=[runes.pk]), fields)
+    saved = admin_client.post(reverse("staff_community:category_edit", args=[runes.pk]), {**fields, "name": "Runes"})
+    # then: the service's refusal shows above the form with 400, and nothing is written or audited
+    assert "The forum Tarot is open." in opened.content.decode()
+    for refused in (created, edited):
+        assert refused.status_code == 400
+        assert "A forum with this name already exists." in refused.content.decode()
+    assert sorted(Category.objects.values_list("name", flat=True)) == ["Runes", "Tarot"]
+    assert AuditLog.objects.count() == audit_rows + 1  # the one save that went through
+    assert saved.status_code == 302 and saved["Location"] == url
+    assert "Forum saved." in admin_client.get(url).content.decode()
+
+
 def test_dashboard_lists_followed_threads(client):
     member = UserFactory()
     thread_by(member, title="My question about runes")

@@ -8,9 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from apps.core.uploads import UploadRefused, image_metadata_found, private_file_save, upload_check
+from tests.support.images import photo_with_location
 
 MB = 1024 * 1024
 BOTH = {"image", "pdf"}
+JPEG_WITH_GPS = photo_with_location(size=(40, 30))  # 30×40 once upright
 CLEAN_PDF = (
     b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
     b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -25,15 +27,6 @@ def _image(image_format: str = "PNG", size: tuple[int, int] = (40, 30), **save: 
 
 def _upload(content: bytes, name: str = "file.bin", content_type: str = "application/octet-stream"):
     return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-def _jpeg_with_gps() -> bytes:
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to show upright
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2], gps[3], gps[4] = "N", (48.0, 51.0, 29.0), "E", (2.0, 17.0, 40.0)
-    return _image("JPEG", (40, 30), exif=exif.tobytes(), comment=b"taken at home")
 
 
 def test_upload_check_png_sent_as_pdf_is_accepted_as_png():
@@ -99,7 +92,7 @@ def test_upload_check_pdf_when_only_images_wanted_refused():
 
 def test_upload_check_jpeg_loses_exif_and_gps_and_is_turned_upright():
     # given
-    original = _jpeg_with_gps()
+    original = JPEG_WITH_GPS
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the GPS is really there
     # when
     checked = upload_check(_upload(original, "me.jpg", "image/jpeg"), kinds={"image"}, max_bytes=5 * MB)
@@ -210,7 +203,7 @@ def test_image_metadata_found_names_each_kind_that_upload_check_drops():
     text.add_text("Comment", "home address 12 Rue X")
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
     # when / then
-    assert _metadata_of(_jpeg_with_gps()) == ["APP1", "COM", "comment", "exif"]
+    assert _metadata_of(JPEG_WITH_GPS) == ["APP1", "COM", "comment", "exif"]
     assert _metadata_of(_image("PNG", pnginfo=text)) == ["Comment"]
     assert _metadata_of(_image("PNG", icc_profile=_icc_profile())) == ["icc_profile"]
     assert _metadata_of(_image("WEBP", xmp=xmp)) == ["xmp"]
@@ -225,7 +218,7 @@ def test_image_metadata_found_names_each_kind_that_upload_check_drops():
         _image("JPEG", dpi=(72, 72), progressive=True),
         _image("PNG", dpi=(300, 300)),
         _image("WEBP"),
-        _jpeg_with_gps(),
+        JPEG_WITH_GPS,
     ],
     ids=["jpeg-layout-only", "png-layout-only", "webp", "jpeg-with-gps"],
 )
@@ -236,7 +229,7 @@ def test_image_metadata_found_nothing_in_a_clean_copy(content):
     again, _ = image_metadata_found(_upload(checked.content, "clean.img"), max_bytes=5 * MB)
     # then
     assert again == []
-    if content != _jpeg_with_gps():
+    if content != JPEG_WITH_GPS:
         assert found == []
 
 

@@ -20,8 +20,6 @@ from apps.accounts.services import user_update_profile
 from apps.accounts.tests.factories import (
     UserFactory,
     image_upload,
-    photo_assert_clean_and_upright,
-    photo_with_location_upload,
     reader_application_create,
 )
 from apps.community.models import Attachment, Post
@@ -30,6 +28,7 @@ from apps.core.stored_images import stored_image_fields
 from apps.privacy.services.images import images_rescrub, stored_image_repoint
 from apps.readers.models import ReaderProfile
 from apps.readers.tests.factories import ReaderProfileFactory
+from tests.support.images import photo_assert_clean_and_upright, photo_with_location, photo_with_location_upload
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -39,10 +38,6 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-def _gps_photo() -> bytes:
-    return photo_with_location_upload().read()
-
-
 def _stored(storage_alias: str, name: str, content: bytes) -> str:
     """A file as it was stored before uploads were re-encoded: the sender's bytes as they came."""
     return storages[storage_alias].save(name, ContentFile(content))
@@ -50,27 +45,27 @@ def _stored(storage_alias: str, name: str, content: bytes) -> str:
 
 def _legacy_avatar(content: bytes | None = None) -> User:
     user = UserFactory()
-    name = _stored("default", "avatars/2025/04/IMG_0042.jpg", content if content is not None else _gps_photo())
+    name = _stored("default", "avatars/2025/04/IMG_0042.jpg", content if content is not None else photo_with_location())
     User.objects.filter(pk=user.pk).update(avatar=name)
     return User.objects.get(pk=user.pk)
 
 
 def _legacy_application() -> ReaderApplication:
     application = reader_application_create(UserFactory())
-    name = _stored("default", "reader-applications/2025/04/me.jpg", _gps_photo())
+    name = _stored("default", "reader-applications/2025/04/me.jpg", photo_with_location())
     ReaderApplication.objects.filter(pk=application.pk).update(photo=name)
     return ReaderApplication.objects.get(pk=application.pk)
 
 
 def _legacy_reader_photo() -> ReaderProfile:
     profile = ReaderProfileFactory()
-    name = _stored("public", "readers/2025/04/IMG_0042.jpg", _gps_photo())
+    name = _stored("public", "readers/2025/04/IMG_0042.jpg", photo_with_location())
     ReaderProfile.objects.filter(pk=profile.pk).update(photo=name)
     return ReaderProfile.objects.get(pk=profile.pk)
 
 
 def _legacy_attachment(post: Post, content: bytes | None = None, content_type: str = "image/jpeg") -> Attachment:
-    content = content if content is not None else _gps_photo()
+    content = content if content is not None else photo_with_location()
     extension = "pdf" if content_type == "application/pdf" else "jpg"
     key = _stored("default", f"community/{secrets.token_hex(16)}.{extension}", content)
     return Attachment.objects.create(
@@ -229,7 +224,7 @@ def test_stored_image_repoint_row_naming_another_file_not_changed():
     # given: the pass read avatar X, but the owner has since uploaded Y
     user = _legacy_avatar()
     read_by_the_pass = user.avatar.name
-    newer = _stored("default", "avatars/2026/12/newer.jpg", _gps_photo())
+    newer = _stored("default", "avatars/2026/12/newer.jpg", photo_with_location())
     User.objects.filter(pk=user.pk).update(avatar=newer)
     entry = next(entry for entry in stored_image_fields() if entry.key == "accounts.avatars")
     # when
@@ -312,7 +307,7 @@ def test_reader_thumbnails_made_from_a_photo_with_metadata_carry_none():
     from apps.core.uploads import image_metadata_found
     from apps.readers.photos import THUMBNAIL_SIZES, thumbnail_bytes
 
-    with Image.open(BytesIO(_gps_photo())) as photo:
+    with Image.open(BytesIO(photo_with_location())) as photo:
         out = BytesIO()
         profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
         photo.save(out, format="JPEG", exif=photo.info["exif"], comment=b"taken at home", icc_profile=profile)

@@ -22,6 +22,7 @@ from apps.readers.services import (
     reader_profile_suspend,
     reader_profile_update,
 )
+from tests.support.images import photo_with_location
 
 from .factories import ReaderProfileFactory, SpecialtyFactory, ToolFactory
 
@@ -170,16 +171,9 @@ def test_reader_profile_update_new_photo_stored_with_square_thumbnails(django_ca
 
 
 def test_reader_profile_update_photo_with_gps_stored_without_its_metadata():
-    # given: a JPEG carrying a camera location (EXIF GPS) and a comment, named as a PNG
-    import io
-
-    source = Image.new("RGB", (400, 300), "purple")
-    exif = Image.Exif()
-    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}  # GPSInfo
-    exif[0x010F] = "Camera maker"
-    buffer = io.BytesIO()
-    source.save(buffer, format="JPEG", exif=exif, comment=b"home")
-    upload = SimpleUploadedFile("holiday.png", buffer.getvalue(), "image/png")
+    # given: a phone JPEG carrying a camera location (EXIF GPS) and a comment, named as a PNG
+    photo = photo_with_location(size=(300, 400))  # lying on its side: 400×300 once upright
+    upload = SimpleUploadedFile("holiday.png", photo, "image/png")
     profile = ReaderProfileFactory()
     # when
     reader_profile_update(actor=profile.user, data={}, photo=upload)
