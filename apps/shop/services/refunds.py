@@ -107,7 +107,7 @@ def order_refund_request(*, actor: Any, order_id: int, amount: Any, reason: str,
     refund = OrderRefund.objects.create(order=order, amount=amount, restock=restock, reason=reason, requested_by=actor)
     _order_refunded_add(order, amount)
     if restock:
-        refund.restocked = _stock_return(order)
+        refund.restocked = _stock_return(order, refund=refund)
         refund.save(update_fields=["restocked", "updated_at"])
     if order.payment_method == PaymentMethod.WALLET:
         ledger_post(
@@ -147,13 +147,19 @@ def order_refund_request(*, actor: Any, order_id: int, amount: Any, reason: str,
     return refund
 
 
-def _stock_return(order: Order) -> dict[str, int]:
-    """Return the order's physical items to stock (the products whose stock is counted), under the products' locks.
-    Returns what was returned, {product id: units}. Inner helper: the caller holds the transaction and the order's
-    lock."""
+def _stock_return(order: Order, *, refund: OrderRefund) -> dict[str, int]:
+    """Return the order's physical items to stock (the products whose stock is counted), under the products' locks,
+    except the units an earlier refund of the order already returned and still stands by (not taken back out): two
+    partial refunds that both return the items return them once. Returns what ``refund`` returned,
+    {product id: units}. Inner helper: the caller holds the transaction and the order's lock."""
     units: dict[int, int] = {}
     for item in order.items.filter(kind=ProductKind.PHYSICAL):
         units[item.product_id] = units.get(item.product_id, 0) + item.quantity
+    for earlier in order.refunds.exclude(pk=refund.pk).filter(unstocked__isnull=True).exclude(restocked={}):
+        for key, returned in earlier.restocked.items():
+            if int(key) in units:
+                units[int(key)] -= returned
+    units = {product_id: count for product_id, count in units.items() if count > 0}
     products = locks.products_lock(product_ids=units)
     restocked: dict[str, int] = {}
     for product_id in sorted(units):

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
-from apps.accounts.tests.factories import UserFactory
+from apps.accounts.tests.factories import UserFactory, give_totp
 from apps.core.models import AuditLog
 from apps.core.outbox import outbox_drain
 from apps.notifications.models import Notification
@@ -78,6 +79,11 @@ def test_a_restocking_refund_that_comes_back_takes_its_units_back_out_of_stock_o
     order_refund_stripe_event(stripe_server.refunds[refund.stripe_refund_id], event["id"])
     assert _stock(deck) == 3
     assert Transaction.objects.filter(kind=TransactionKind.REFUND_REVERSAL).count() == 1
+    # and the staff order page says the items went back out of stock, not that they are restocked
+    give_totp(admin)
+    client.force_login(admin)
+    page = client.get(reverse("staff_shop:order", args=[order.pk])).content.decode()
+    assert "returned to stock, taken back out when it failed" in page and "· restocked" not in page
     assert Notification.objects.filter(kind=REFUND_RETURNED).count() == 1
     outbox_drain()
     assert [m.to for m in mailoutbox if "came back" in m.subject] == [[admin.email]]
@@ -177,4 +183,27 @@ def test_a_refused_restocking_refund_whose_units_were_sold_meanwhile_tells_the_a
     assert _stock(box) == 0
     [alert] = Notification.objects.filter(kind=REFUND_RETURNED, user=admin)
     assert "stock is short: 1 × Incense box (1 returned to stock, only 0 on hand to take back)" in alert.body
+    call_command("ledger_check")
+
+
+def test_two_partial_restocking_refunds_return_the_items_once_and_again_after_one_comes_back(client, stripe_server):
+    # given a card order of 2 decks (5 on hand, 3 after the sale)
+    admin = UserFactory(is_staff=True)
+    stripe_server.refund_status = "succeeded"
+    deck = stripe_product(stripe_server, "Tarot deck", cents=1500, kind="physical", stock=5)
+    order = pay(client, stripe_server, checkout(UserFactory(), (deck, 2)))
+    assert _stock(deck) == 3
+    # when the order is refunded in two parts, each asking to return the items
+    first = _card_refund(admin, order, "10.00", restock=True)
+    second = _card_refund(admin, order, "20.00", restock=True)
+    # then the 2 decks went back to stock once
+    assert _stock(deck) == 5
+    assert first.restocked == {str(deck.pk): 2} and second.restocked == {}
+    # when the first part comes back, its decks are taken back out, and the second part stands without any
+    _comes_back(client, stripe_server, first)
+    first.refresh_from_db()
+    assert first.unstocked == {str(deck.pk): 2} and _stock(deck) == 3
+    # then a new refund of what is left to refund returns the decks again, once
+    third = _card_refund(admin, order, "10.00", restock=True)
+    assert third.restocked == {str(deck.pk): 2} and _stock(deck) == 5
     call_command("ledger_check")

@@ -814,7 +814,12 @@ class StripeTestServer:
             return 400, _error("This PaymentIntent has no successful charge.", "invalid_request_error", None)
         charge = self.charges[session["_charge"]]
         amount = int(params.get("amount", charge["amount"]))
-        already = sum(r["amount"] for r in self.refunds.values() if r["charge"] == charge["id"])
+        # As Stripe: a refund that failed or was canceled gave its amount back to the charge.
+        already = sum(
+            r["amount"]
+            for r in self.refunds.values()
+            if r["charge"] == charge["id"] and r["status"] not in ("failed", "canceled")
+        )
         if amount + already > charge["amount"]:
             return 400, _error(
                 "Refund amount is greater than unrefunded amount on charge.", "invalid_request_error", None
