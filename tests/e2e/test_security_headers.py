@@ -89,7 +89,7 @@ def test_admin_change_list_and_change_form_widgets_run_under_the_admin_policy(li
     _assert_clean(page, problems)
 
 
-def test_api_reference_renders_under_the_docs_policy(live_server, new_page, admin):
+def test_api_reference_renders_under_the_docs_policy(live_server, new_page):
     # given
     page, problems = _strict_page(new_page, live_server, None)
     # when
