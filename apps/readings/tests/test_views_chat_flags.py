@@ -1,6 +1,7 @@
 """A reading's chat line with a pending flag carries the moderation warning, like a forum post: in the room's chat
-(every line the poller brings in) and in the transcript on the summary, for both parties, from the report until a
-moderator decides; one query for the flags of a whole batch; the reading still nobody else's to open."""
+(every line the poller brings in) and in the transcript on the summary, for the other party (never the author, who
+would learn who reported them), from the report until a moderator decides; one query for the flags of a whole
+batch; the reading still nobody else's to open."""
 
 import re
 from decimal import Decimal
@@ -57,7 +58,7 @@ def _assert_warned_line(body: str, element_id: str) -> None:
     assert item.index(f'id="{element_id}-flagged"') < item.index("PayPal") < item.index("</li>")
 
 
-def test_chat_reported_line_warns_both_parties_from_the_report_until_dismissed(client, client_user):
+def test_chat_reported_line_warns_the_other_party_not_its_author_until_dismissed(client, client_user):
     # given a live chat reading: the client greets, the reader asks for an off-platform payment
     session, reader = _live_reading(client_user)
     hello = SessionMessage.objects.create(session=session, sender=client_user, body="Hello")
@@ -74,14 +75,17 @@ def test_chat_reported_line_warns_both_parties_from_the_report_until_dismissed(c
     )
     assert response.status_code == 302
 
-    # then both parties see the warning beside that line only: in the whole chat the room loads, and when the
-    # poller brings the line in after the one before it
-    for party in (client_user, reader):
+    # then the client sees the warning beside that line only: in the whole chat the room loads, and when the
+    # poller brings the line in after the one before it; the reader, its author, sees none (with two parties,
+    # it would tell them who reported them)
+    for party, warned in ((client_user, [str(line.pk)]), (reader, [])):
         client.force_login(party)
         for after in (0, hello.pk):
             body = _chat(client, session, after)
-            assert _warnings(body) == [str(line.pk)], (party, after)
-            _assert_warned_line(body, f"chat-message-{line.pk}")
+            assert _warnings(body) == warned, (party, after)
+            assert "PayPal" in body and ('aria-describedby="chat-message-' in body) == bool(warned)
+            if warned:
+                _assert_warned_line(body, f"chat-message-{line.pk}")
         assert client.get(reverse("readings:room", args=[session.pk])).status_code == 200
 
     # when a moderator dismisses the flag, the warning goes for both
@@ -92,7 +96,7 @@ def test_chat_reported_line_warns_both_parties_from_the_report_until_dismissed(c
         assert "chat-message-flagged" not in body and "PayPal" in body
 
 
-def test_summary_transcript_reported_line_warns_both_parties_until_dismissed(client, client_user):
+def test_summary_transcript_reported_line_warns_the_other_party_until_dismissed(client, client_user):
     # given a finished chat reading, its reader's line not reported yet
     session, reader = _live_reading(client_user)
     line = SessionMessage.objects.create(session=session, sender=reader, body=LINE)
@@ -103,12 +107,14 @@ def test_summary_transcript_reported_line_warns_both_parties_until_dismissed(cli
         assert "chat-message-flagged" not in client.get(summary).content.decode()
     # when the client reports it from the transcript
     report = _flag(client_user, line)
-    # then both parties see the warning on that line of the transcript
-    for party in (client_user, reader):
-        client.force_login(party)
-        body = client.get(summary).content.decode()
-        assert _warnings(body, "transcript-message") == [str(line.pk)], party
-        _assert_warned_line(body, f"transcript-message-{line.pk}")
+    # then the client sees the warning on that line of the transcript, the reader (its author) does not
+    client.force_login(client_user)
+    body = client.get(summary).content.decode()
+    assert _warnings(body, "transcript-message") == [str(line.pk)]
+    _assert_warned_line(body, f"transcript-message-{line.pk}")
+    client.force_login(reader)
+    body = client.get(summary).content.decode()
+    assert _warnings(body, "transcript-message") == [] and "PayPal" in body
     # when a moderator dismisses the flag, it goes
     moderation.report_decide(actor=AdminFactory(), report_id=report.pk, action="dismiss")
     for party in (client_user, reader):
@@ -176,8 +182,10 @@ def test_flagged_chat_lines_one_flag_query_for_one_or_five_lines(client, side, n
     # when
     one_count, one_flag_queries, one_body = measure(reading(1))
     five_count, five_flag_queries, five_body = measure(reading(5))
-    # then every reported line carries the warning, with the same number of queries and one for the flags
+    # then every reported line carries the warning for the client (never for the reader, its author), with the
+    # same number of queries and one for the flags
     prefix = "chat-message" if name == "chat" else "transcript-message"
-    assert len(_warnings(one_body, prefix)) == 1 and len(_warnings(five_body, prefix)) == 5
+    shown = 1 if side == "client" else 0
+    assert len(_warnings(one_body, prefix)) == shown and len(_warnings(five_body, prefix)) == 5 * shown
     assert one_count == five_count
     assert one_flag_queries == five_flag_queries == 1
