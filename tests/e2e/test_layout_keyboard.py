@@ -33,13 +33,18 @@ window.__kb = (() => {
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = 1;
   const ctx = canvas.getContext("2d", {willReadFrequently: true});
+  // A CSS colour as [r, g, b, a], drawn once per distinct colour (a page has few; a walk asks thousands of times).
+  const parsed = new Map();
   const rgba = (color) => {
-    ctx.clearRect(0, 0, 1, 1);
-    ctx.fillStyle = "rgba(0,0,0,0)";
-    ctx.fillStyle = color;
-    ctx.fillRect(0, 0, 1, 1);
-    const d = ctx.getImageData(0, 0, 1, 1).data;
-    return [d[0], d[1], d[2], d[3] / 255];
+    if (!parsed.has(color)) {
+      ctx.clearRect(0, 0, 1, 1);
+      ctx.fillStyle = "rgba(0,0,0,0)";
+      ctx.fillStyle = color;
+      ctx.fillRect(0, 0, 1, 1);
+      const d = ctx.getImageData(0, 0, 1, 1).data;
+      parsed.set(color, [d[0], d[1], d[2], d[3] / 255]);
+    }
+    return parsed.get(color);
   };
   const over = (top, bottom) => {
     const a = top[3];
