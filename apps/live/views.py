@@ -24,6 +24,7 @@ from apps.core.integrations import stripe_enabled
 from apps.core.parsing import id_or_none
 from apps.core.permissions import reader_required, verified_email_required
 from apps.core.ratelimit import rate_limited
+from apps.moderation.selectors import flagged_object_ids
 from apps.readers.selectors import reader_public_get
 from apps.rtc.selectors import rtc_doorbell_context, rtc_room_context
 from apps.wallet.exceptions import InsufficientFunds
@@ -36,7 +37,8 @@ from .access import STREAM_USE, stream_channel_name
 from .constants import HEARTBEAT_SECONDS, STREAMS_PAGE_SIZE
 from .enums import StreamState, Visibility
 from .forms import ChatForm, StreamForm
-from .models import Stream
+from .models import Stream, StreamMessage
+from .moderation import TYPE_KEY as CHAT_MESSAGE_TYPE_KEY
 from .services.chat import chat_post
 from .services.payments import gift_send, ticket_buy
 from .services.streams import (
@@ -166,14 +168,13 @@ def events(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def chat(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: the chat's latest lines (the whole window, so hidden lines vanish). POST: send one."""
+    """GET: the chat's latest lines (the whole window, so hidden lines vanish; a reported line carries the
+    moderation warning until a moderator decides). POST: send one."""
     stream = selectors.stream_get_member(viewer=request.user, stream_id=pk)
     if request.method == "GET":
-        return render(
-            request,
-            "live/partials/_chat.html",
-            {"items": selectors.message_list(stream=stream), "stream": stream, "tz": _tz(request)},
-        )
+        items = selectors.message_list(stream=stream)
+        context = {"items": items, "flagged_ids": _chat_flagged_ids(items), "stream": stream, "tz": _tz(request)}
+        return render(request, "live/partials/_chat.html", context)
     form = ChatForm(request.POST)
     error = ""
     if form.is_valid():
@@ -194,6 +195,12 @@ def chat(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(request, "live/partials/_error.html", {"error": ""})
     response["HX-Trigger"] = REFRESH_EVENT
     return response
+
+
+def _chat_flagged_ids(items: list[StreamMessage]) -> set[int]:
+    """The chat lines of a poll with a pending flag, which show the moderation warning: one query for the whole
+    window, none for an empty chat."""
+    return flagged_object_ids(type_key=CHAT_MESSAGE_TYPE_KEY, object_ids=[item.pk for item in items])
 
 
 @login_required
