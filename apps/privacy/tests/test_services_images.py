@@ -2,7 +2,9 @@
 details (avatars, reader applications' and readers' photos, forum pictures), points their rows at the clean copies,
 removes the old files once committed, leaves clean and unreadable files alone, and never undoes a newer upload."""
 
+import os
 import secrets
+import signal
 import threading
 import time
 from io import StringIO
@@ -473,3 +475,54 @@ def test_images_rescrub_rolled_back_update_leaves_no_clean_copy_on_r2(request, s
     assert "avatar change refused at commit" in audit.details["error"]
     assert audit.details["counts"]["accounts.avatars"]["checked"] == 1
     assert audit.details["counts"]["accounts.avatars"]["rewritten"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_images_rescrub_stopped_by_sigterm_before_its_commit_leaves_no_clean_copy(s3_storage):
+    # given: an avatar with a location on R2, whose row another transaction holds locked
+    user = _legacy_avatar()
+    old_name = user.avatar.name
+    done = threading.Event()
+    outcome: dict = {}
+
+    def owner() -> None:
+        """Holds the row until the command waits for it, then stops the command as a dyno restart does."""
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                user_lock(user_id=user.pk)
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_locks "
+                        "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                    )
+                    if cursor.fetchone()[0]:
+                        break
+                    time.sleep(0.05)
+                else:
+                    outcome["error"] = "the command never waited for the row"
+                    return
+                os.kill(os.getpid(), signal.SIGTERM)
+                done.wait(20)
+        finally:
+            connection.close()
+
+    handler_before = signal.getsignal(signal.SIGTERM)
+    worker = threading.Thread(target=owner)
+    worker.start()
+    # when: the command has stored its clean copy and waits to UPDATE the row when SIGTERM comes
+    try:
+        with pytest.raises(SystemExit):
+            call_command("images_rescrub", stdout=StringIO())
+    finally:
+        done.set()
+        worker.join(timeout=30)
+    # then: the row and its file are as they were, and the clean copy is gone
+    assert "error" not in outcome, outcome
+    assert User.objects.get(pk=user.pk).avatar.name == old_name
+    assert s3_storage.listdir("avatars/2025/04") == ([], [old_name.rsplit("/", 1)[-1]])
+    # and the stopped pass is on record
+    [audit] = _rescrub_audits()
+    assert audit.details["completed"] is False
+    assert audit.details["error"].startswith("SystemExit")
+    assert signal.getsignal(signal.SIGTERM) == handler_before  # the command's handler is gone with it
