@@ -2,17 +2,19 @@
 details (avatars, reader applications' and readers' photos, forum pictures), points their rows at the clean copies,
 removes the old files once committed, leaves clean and unreadable files alone, and never undoes a newer upload."""
 
+import os
 import secrets
+import signal
 import threading
 import time
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
 
 from apps.accounts.locks import user_lock
 from apps.accounts.models import ReaderApplication, User
@@ -24,8 +26,9 @@ from apps.accounts.tests.factories import (
 )
 from apps.community.models import Attachment, Post
 from apps.community.tests.factories import thread_by
+from apps.core.models import AuditLog
 from apps.core.stored_images import stored_image_fields
-from apps.privacy.services.images import images_rescrub, stored_image_repoint
+from apps.privacy.services.images import RESCRUB_AUDIT_ACTION, images_rescrub, stored_image_repoint
 from apps.readers.models import ReaderProfile
 from apps.readers.tests.factories import ReaderProfileFactory
 from tests.support.images import photo_assert_clean_and_upright, photo_with_location, photo_with_location_upload
@@ -237,8 +240,12 @@ def test_stored_image_repoint_row_naming_another_file_not_changed():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_images_rescrub_racing_the_owner_new_avatar_keeps_the_new_avatar():
-    # given: an avatar with a location; the owner's upload has locked and rewritten the row, not yet committed
+@pytest.mark.parametrize("where", ["disk", "r2"])
+def test_images_rescrub_racing_the_owner_new_avatar_keeps_the_new_avatar(request, where):
+    # given: an avatar with a location (on the app's disk, or on R2); the owner's upload has locked and rewritten
+    # the row, not yet committed
+    if where == "r2":
+        request.getfixturevalue("s3_storage")
     user = _legacy_avatar()
     old_name = user.avatar.name
     newer = _stored("default", "avatars/2026/12/newer.png", image_upload().read())  # the owner's clean upload
@@ -276,8 +283,12 @@ def test_images_rescrub_racing_the_owner_new_avatar_keeps_the_new_avatar():
     counts = outcome["report"].by_key["accounts.avatars"]
     assert (counts.checked, counts.rewritten, counts.changed) == (1, 0, 1)
     assert User.objects.get(pk=user.pk).avatar.name == newer
-    avatar_files = [path.name for path in Path(storages["default"].path("avatars")).rglob("*") if path.is_file()]
-    assert sorted(avatar_files) == sorted([old_name.rsplit("/", 1)[-1], "newer.png"])
+    assert storages["default"].listdir("avatars/2025/04")[1] == [old_name.rsplit("/", 1)[-1]]
+    assert storages["default"].listdir("avatars/2026/12")[1] == ["newer.png"]
+    # and the pass is on record with what it skipped
+    audit = AuditLog.objects.get(action=RESCRUB_AUDIT_ACTION)
+    assert audit.details["counts"]["accounts.avatars"]["changed"] == 1
+    assert audit.details["total"]["rewritten"] == 0
 
 
 @pytest.mark.django_db
@@ -319,3 +330,199 @@ def test_reader_thumbnails_made_from_a_photo_with_metadata_carry_none():
         found, _ = image_metadata_found(ContentFile(thumbnail, name="t.webp"), max_bytes=5_000_000)
         assert found == []
         assert b"SN-4471-PRIVATE" not in thumbnail and b"taken at home" not in thumbnail
+
+
+def _rescrub_audits() -> list[AuditLog]:
+    return list(AuditLog.objects.filter(action=RESCRUB_AUDIT_ACTION).order_by("id"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_images_rescrub_on_r2_records_one_audit_row_with_the_counts_per_column(s3_storage):
+    # given: avatars, an application photo and an attachment on R2 (one avatar is not a picture), a reader photo on
+    # the public storage
+    world = _legacy_world()
+    garbage = _legacy_avatar(b"not an image")
+    before = _files_of(world)
+    # when
+    out = StringIO()
+    call_command("images_rescrub", stdout=out)
+    # then: the files were rewritten on R2 and the old ones deleted there
+    for kind, (alias, name) in _files_of(world).items():
+        photo_assert_clean_and_upright(_read(alias, name))
+        assert not storages[alias].exists(before[kind][1]), kind
+    # and one audit row by the system holds the counts of every column and names the unreadable file
+    [audit] = _rescrub_audits()
+    assert audit.actor is None
+    one_rewritten = {"checked": 1, "rewritten": 1, "clean": 0, "unreadable": 0, "changed": 0, "not_deleted": 0}
+    assert audit.details["counts"] == {
+        "accounts.avatars": {**one_rewritten, "checked": 2, "unreadable": 1},
+        "accounts.application_photos": one_rewritten,
+        "readers.photos": one_rewritten,
+        "community.attachments": one_rewritten,
+    }
+    assert audit.details["total"] == {**one_rewritten, "checked": 5, "rewritten": 4, "unreadable": 1}
+    assert audit.details["completed"] is True
+    assert audit.details["not_deleted"] == []
+    assert [(item["key"], item["row_id"], item["name"]) for item in audit.details["unreadable"]] == [
+        ("accounts.avatars", str(garbage.pk), garbage.avatar.name)
+    ]
+    assert "total: checked 5, rewritten 4, already clean 0, unreadable 1, changed meanwhile 0, not deleted 0" in (
+        out.getvalue()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_images_rescrub_dry_run_and_a_pass_finding_only_clean_files_record_no_audit_row(s3_storage):
+    # given
+    _legacy_world()
+    # when: a dry run
+    call_command("images_rescrub", "--dry-run", stdout=StringIO())
+    # then
+    assert _rescrub_audits() == []
+    # when: the real pass, then one that finds everything clean
+    call_command("images_rescrub", stdout=StringIO())
+    out = StringIO()
+    call_command("images_rescrub", stdout=out)
+    # then: only the first real pass is on record
+    [audit] = _rescrub_audits()
+    assert audit.details["total"]["rewritten"] == 4
+    assert "total: checked 4, rewritten 0, already clean 4" in out.getvalue()
+
+
+@pytest.fixture
+def r2_refusing_deletes(s3_server, s3_storage, settings):
+    """The "default" storage on R2 (``s3_storage``'s prefix), where deleting an avatar named KEEP_* is refused by the
+    server (a wrongly signed request), as R2 refuses a token without delete rights."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "tests.support.s3_storages.DeleteRefusingS3Storage",
+            "OPTIONS": {**settings.STORAGES["default"]["OPTIONS"], "refuse_delete": ["avatars/*/KEEP_*"]},
+        },
+    }
+    return storages["default"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_images_rescrub_old_file_r2_refuses_to_delete_is_counted_listed_audited_and_fails_the_command(
+    r2_refusing_deletes,
+):
+    # given: two avatars with a location; R2 will refuse to delete one of them
+    kept = _legacy_avatar()
+    User.objects.filter(pk=kept.pk).update(
+        avatar=_stored("default", "avatars/2025/04/KEEP_0042.jpg", photo_with_location())
+    )
+    kept_name = User.objects.get(pk=kept.pk).avatar.name
+    other = _legacy_avatar()
+    # when
+    out = StringIO()
+    with pytest.raises(CommandError, match=r"1 file\(s\) could not be deleted"):
+        call_command("images_rescrub", stdout=out)
+    # then: both rows name clean copies; the refused old file is still there, the other one is gone
+    for user in (kept, other):
+        photo_assert_clean_and_upright(_read("default", User.objects.get(pk=user.pk).avatar.name))
+    assert r2_refusing_deletes.exists(kept_name)
+    assert not r2_refusing_deletes.exists(other.avatar.name)
+    # and it is counted, listed and on record
+    output = out.getvalue()
+    assert "accounts.avatars: checked 2, rewritten 2, already clean 0, unreadable 0, changed meanwhile 0, " in output
+    assert "total: checked 2, rewritten 2, already clean 0, unreadable 0, changed meanwhile 0, not deleted 1" in output
+    assert "Not deleted (remove by hand):" in output
+    assert f"accounts.avatars #{kept.pk} old file {kept_name}: " in output
+    [audit] = _rescrub_audits()
+    assert audit.details["counts"]["accounts.avatars"]["not_deleted"] == 1
+    assert audit.details["total"]["not_deleted"] == 1
+    [undeleted] = audit.details["not_deleted"]
+    assert (undeleted["row_id"], undeleted["name"], undeleted["what"]) == (str(kept.pk), kept_name, "old file")
+    assert "SignatureDoesNotMatch" in undeleted["reason"] or "AccessDenied" in undeleted["reason"]
+
+
+@pytest.fixture
+def avatar_change_refused_at_commit(db):
+    """A deferred constraint trigger that makes PostgreSQL refuse, at COMMIT, any transaction that changed an avatar:
+    the rescrub's UPDATE applies, then its transaction rolls back."""
+    table = connection.ops.quote_name(User._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_avatar_change_refused() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'avatar change refused at commit'; END $$"
+        )
+        cursor.execute(
+            f"CREATE CONSTRAINT TRIGGER test_avatar_change_refused AFTER UPDATE OF avatar ON {table} "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_avatar_change_refused()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER test_avatar_change_refused ON {table}")
+        cursor.execute("DROP FUNCTION test_avatar_change_refused()")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_images_rescrub_rolled_back_update_leaves_no_clean_copy_on_r2(request, s3_storage):
+    # given: an avatar with a location on R2, whose row can no longer be changed (refused when the change commits)
+    user = _legacy_avatar()
+    old_name = user.avatar.name
+    request.getfixturevalue("avatar_change_refused_at_commit")
+    # when
+    with pytest.raises(DatabaseError, match="avatar change refused at commit"):
+        images_rescrub(keys={"accounts.avatars"})
+    # then: the row and its file are as they were, and the clean copy stored before the UPDATE is gone
+    assert User.objects.get(pk=user.pk).avatar.name == old_name
+    assert s3_storage.listdir("avatars/2025/04") == ([], [old_name.rsplit("/", 1)[-1]])
+    # and the stopped pass is on record with the error
+    [audit] = _rescrub_audits()
+    assert audit.details["completed"] is False
+    assert "avatar change refused at commit" in audit.details["error"]
+    assert audit.details["counts"]["accounts.avatars"]["checked"] == 1
+    assert audit.details["counts"]["accounts.avatars"]["rewritten"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_images_rescrub_stopped_by_sigterm_before_its_commit_leaves_no_clean_copy(s3_storage):
+    # given: an avatar with a location on R2, whose row another transaction holds locked
+    user = _legacy_avatar()
+    old_name = user.avatar.name
+    done = threading.Event()
+    outcome: dict = {}
+
+    def owner() -> None:
+        """Holds the row until the command waits for it, then stops the command as a dyno restart does."""
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                user_lock(user_id=user.pk)
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_locks "
+                        "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                    )
+                    if cursor.fetchone()[0]:
+                        break
+                    time.sleep(0.05)
+                else:
+                    outcome["error"] = "the command never waited for the row"
+                    return
+                os.kill(os.getpid(), signal.SIGTERM)
+                done.wait(20)
+        finally:
+            connection.close()
+
+    handler_before = signal.getsignal(signal.SIGTERM)
+    worker = threading.Thread(target=owner)
+    worker.start()
+    # when: the command has stored its clean copy and waits to UPDATE the row when SIGTERM comes
+    try:
+        with pytest.raises(SystemExit):
+            call_command("images_rescrub", stdout=StringIO())
+    finally:
+        done.set()
+        worker.join(timeout=30)
+    # then: the row and its file are as they were, and the clean copy is gone
+    assert "error" not in outcome, outcome
+    assert User.objects.get(pk=user.pk).avatar.name == old_name
+    assert s3_storage.listdir("avatars/2025/04") == ([], [old_name.rsplit("/", 1)[-1]])
+    # and the stopped pass is on record
+    [audit] = _rescrub_audits()
+    assert audit.details["completed"] is False
+    assert audit.details["error"].startswith("SystemExit")
+    assert signal.getsignal(signal.SIGTERM) == handler_before  # the command's handler is gone with it
