@@ -31,14 +31,20 @@ from apps.live.models import (
     StreamViewer,
 )
 from apps.live.tests.factories import gift_kind
-from apps.messaging.models import Message
-from apps.messaging.tests.factories import conversation_with
+from apps.messaging.models import Conversation, Message
+from apps.messaging.tests.factories import conversation_with, listed_reader
+from apps.notifications.models import Notification
+from apps.pages.models import SupportReply, SupportTicket
+from apps.pages.tests.factories import SupportTicketFactory
 from apps.payouts.enums import PayoutSource
 from apps.payouts.models import Payout, PayoutAccount
 from apps.privacy.models import DataExport, DeletionRequest
 from apps.readers.enums import Modality
+from apps.readers.models import ReaderProfile
 from apps.readings.enums import SessionState
 from apps.readings.models import ReadingSession, Review, SessionEvent
+from apps.rtc.enums import ConnectionState, NcsOutcome, PresenceSource, RtcRole
+from apps.rtc.models import NcsEvent, PresenceSignal, RtcConnectionEvent, RtcTokenGrant
 from apps.scheduling.enums import BookingEvent, ExceptionKind
 from apps.scheduling.models import Booking, BookingInvite, DateException, ReaderSchedule, TimeBlock, WeeklyWindow
 from apps.scheduling.tests.factories import ReaderScheduleFactory
@@ -325,6 +331,88 @@ def _attachment(admin: Any) -> Attachment:
         height=64,
     )
 
+
+def _conversation(admin: Any) -> Conversation:
+    return conversation_with()
+
+
+def _notification(admin: Any) -> Notification:
+    return Notification.objects.create(user=UserFactory(), kind="wallet.topped_up", title="Your moon top-up landed")
+
+
+def _reader_profile(admin: Any) -> ReaderProfile:
+    return listed_reader(display_name=f"Moon Reader {next(_numbers)}")
+
+
+def _support_ticket(admin: Any) -> SupportTicket:
+    ticket = SupportTicketFactory(requester=UserFactory(), subject="My moon reading dropped")
+    SupportReply.objects.create(ticket=ticket, author=admin, body="We refunded the minute.")
+    return ticket  # type: ignore[no-any-return]
+
+
+def _rtc_token_grant(admin: Any) -> RtcTokenGrant:
+    n = next(_numbers)
+    return RtcTokenGrant.objects.create(
+        user=UserFactory(),
+        use="reading",
+        object_id=str(n),
+        channel_name=f"reading-moon-{n}",
+        uid=n,
+        role=RtcRole.PUBLISHER,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+
+
+def _rtc_connection_event(admin: Any) -> RtcConnectionEvent:
+    n = next(_numbers)
+    return RtcConnectionEvent.objects.create(
+        user=UserFactory(),
+        use="reading",
+        object_id=str(n),
+        channel_name=f"reading-moon-{n}",
+        uid=n,
+        state=ConnectionState.CONNECTED,
+    )
+
+
+def _ncs_event(admin: Any) -> NcsEvent:
+    n = next(_numbers)
+    return NcsEvent.objects.create(
+        notice_id=f"notice-moon-{n}",
+        product_id=1,
+        event_type=103,
+        channel_name=f"reading-moon-{n}",
+        uid=n,
+        payload={"noticeId": f"notice-moon-{n}"},
+        outcome=NcsOutcome.APPLIED,
+    )
+
+
+def _presence_signal(admin: Any) -> PresenceSignal:
+    n = next(_numbers)
+    return PresenceSignal.objects.create(
+        use="reading",
+        object_id=str(n),
+        channel_name=f"reading-moon-{n}",
+        uid=n,
+        user=UserFactory(),
+        is_present=True,
+        source=PresenceSource.CLIENT,
+        occurred_at=timezone.now(),
+    )
+
+
+# Read-only registrations that predate the shared base and now use it.
+SHARED_BASE_MODELS: list[tuple[type[models.Model], Maker]] = [
+    (Conversation, _conversation),
+    (Notification, _notification),
+    (ReaderProfile, _reader_profile),
+    (SupportTicket, _support_ticket),
+    (RtcTokenGrant, _rtc_token_grant),
+    (RtcConnectionEvent, _rtc_connection_event),
+    (NcsEvent, _ncs_event),
+    (PresenceSignal, _presence_signal),
+]
 
 MORE_MODELS: list[tuple[type[models.Model], Maker]] = [
     (AuditLog, _audit_log),

@@ -32,7 +32,7 @@ from apps.readings.models import Review
 from apps.shop.enums import OrderStatus, PaymentMethod, ProductKind, RefundStatus
 from apps.shop.models import CartItem, CatalogSync, Order, OrderItem, OrderRefund, Price, Product, Reservation
 
-from .admin_rows import MORE_MODELS
+from .admin_rows import MORE_MODELS, SHARED_BASE_MODELS
 
 MORE = dict(MORE_MODELS)
 
@@ -188,6 +188,7 @@ MODELS: list[tuple[type[models.Model], Callable[[Any], models.Model]]] = [
     (ModeratorGrant, _moderator_grant),
     (TrustOverride, _trust_override),
     *MORE_MODELS,
+    *SHARED_BASE_MODELS,
 ]
 IDS = [model._meta.label for model, _ in MODELS]
 
