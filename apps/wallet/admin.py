@@ -6,6 +6,8 @@ Stripe's events, top-ups, refunds and disputes are mirrored from Stripe by the w
 reconciliation runs record themselves. Adjustments and refunds are made on the staff wallet pages.
 """
 
+from decimal import Decimal
+
 from django.contrib import admin
 
 from apps.core.admin import ReadOnlyAdmin, ReadOnlyInline, user_email_column
@@ -32,7 +34,7 @@ class AccountAdmin(ReadOnlyAdmin):
         "code",
         "kind",
         user_email_column("user", "User"),
-        "balance",
+        "cached_balance",
         "is_frozen",
         "subject_type",
         "subject_id",
@@ -43,6 +45,11 @@ class AccountAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     raw_id_fields = ("user",)
+
+    @admin.display(description="Balance", ordering="balance")
+    def cached_balance(self, obj: Account) -> Decimal | None:
+        """Kept only on wallets, earnings and holds; a house account's balance is the sum of its postings."""
+        return obj.balance if obj.is_lockable else None
 
 
 class PostingInline(ReadOnlyInline):
@@ -93,7 +100,6 @@ class PostingAdmin(ReadOnlyAdmin):
     list_display = ("id", "transaction", "account", "amount", "posted_at")
     list_filter = ("account__kind", "transaction__kind")
     search_fields = ("transaction__id__exact", "account__code", "account__user__email")
-    date_hierarchy = "transaction__created_at"
     list_select_related = ("transaction", "account")
     raw_id_fields = ("transaction", "account")
 

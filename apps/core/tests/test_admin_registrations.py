@@ -31,6 +31,7 @@ from apps.moderation.models import AutoHide, ModeratorGrant, Report, Suspension,
 from apps.readings.models import Review
 from apps.shop.enums import OrderStatus, PaymentMethod, ProductKind, RefundStatus
 from apps.shop.models import CartItem, CatalogSync, Order, OrderItem, OrderRefund, Price, Product, Reservation
+from tests.support.money import top_up
 
 from .admin_rows import MORE_MODELS, SHARED_BASE_MODELS
 
@@ -500,3 +501,18 @@ def test_admin_people_are_shown_by_email_in_the_money_lists(admin_client, admin_
     # then
     assert refund.user.email in refunds and admin_user.email in refunds  # type: ignore[attr-defined]
     assert payout.reader.email in payouts  # type: ignore[attr-defined]
+
+
+def test_admin_ledger_accounts_show_a_balance_only_where_one_is_kept(admin_client, admin_user):
+    # given: a top-up credits a wallet (balance kept on the row) from stripe:cash (a house account, whose balance
+    # is the sum of its postings, never kept on its row)
+    from apps.wallet.models import Account
+
+    MORE[Account](admin_user)
+    top_up(UserFactory(), Decimal("25.00"))
+    # when
+    page = admin_client.get(_url(Account, "changelist"), {"q": "wallet:"}).content.decode()
+    house = admin_client.get(_url(Account, "changelist"), {"q": "stripe:cash"}).content.decode()
+    # then
+    assert '<td class="field-cached_balance">25.00</td>' in page
+    assert '<td class="field-cached_balance">-</td>' in house
