@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import FileDownload, FileLink
+from .models import AuditLog, FileDownload, FileLink, OutboxMessage
 from .services import audit_log_record
 
 
@@ -217,3 +217,34 @@ class FileDownloadAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
     list_select_related = ("user", "link")
     raw_id_fields = ("user", "link")
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    """Read-only: the audit trail is written by ``audit_log_record`` in the transaction of what it records, and a
+    trail that could be edited would prove nothing."""
+
+    list_display = (
+        "created_at",
+        "action",
+        user_email_column("actor", "Actor"),
+        "target_type",
+        "target_id",
+        "ip_address",
+    )
+    list_filter = ("target_type",)
+    search_fields = ("action", "actor__email", "target_type", "target_id", "ip_address")
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)
+    raw_id_fields = ("actor",)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Read-only: side effects queued on commit by the services and run by the outbox worker, which retries and
+    records each attempt."""
+
+    list_display = ("id", "name", "status", "attempts", "next_attempt_at", "created_at", "done_at")
+    list_filter = ("status", "name")
+    search_fields = ("name", "dedupe_key", "last_error")
+    date_hierarchy = "created_at"

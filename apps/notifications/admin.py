@@ -1,21 +1,17 @@
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
+    """Read-only: sent by the services; a user's notifications are theirs, admins read them here but never edit or
+    remove them."""
+
     list_display = ["title", "user", "kind", "created_at", "read_at", "emailed_at"]
     list_filter = ["kind"]
     search_fields = ["title", "user__email"]
+    list_select_related = ["user"]
     raw_id_fields = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # A user's notifications are theirs: admins read them here but never remove them unaudited.
-        return False

@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from apps.core.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from . import services
 from .models import HelpArticle, Policy, SupportReply, SupportTicket
 
@@ -51,19 +53,14 @@ class HelpArticleAdmin(admin.ModelAdmin):
             services.help_article_record_delete(actor=request.user, article=article, request=request)
 
 
-class SupportReplyInline(admin.TabularInline):
+class SupportReplyInline(ReadOnlyInline):
     model = SupportReply
-    extra = 0
     fields = ("author", "body", "created_at", "emailed_at")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    list_select_related = ("author",)
 
 
 @admin.register(SupportTicket)
-class SupportTicketAdmin(admin.ModelAdmin):
+class SupportTicketAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "email", "status", "created_at", "answered_at")
     list_filter = ("status",)
     search_fields = ("subject", "email", "name")
@@ -80,12 +77,3 @@ class SupportTicketAdmin(admin.ModelAdmin):
         "confirmation_sent_at",
     )
     inlines = [SupportReplyInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
 
+from apps.core.admin import ReadOnlyAdmin
 from apps.core.services import audit_log_record
 
 from .cache import reader_directory_changed
@@ -67,18 +68,11 @@ admin.site.register(Language, TaxonomyAdmin)
 
 
 @admin.register(ReaderProfile)
-class ReaderProfileAdmin(admin.ModelAdmin):
+class ReaderProfileAdmin(ReadOnlyAdmin):
     """Read-only here: admins suspend or reinstate readers, with a reason, on the staff reader pages."""
 
     list_display = ["display_name", "user", "is_published", "is_suspended", "presence", "rating_average", "created_at"]
     list_filter = ["is_published", "is_suspended", "presence"]
     search_fields = ["display_name", "user__email"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    list_select_related = ["user"]
+    exclude = ["search_vector", "photo_small", "photo_large"]

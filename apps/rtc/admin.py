@@ -2,18 +2,9 @@
 
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import NcsEvent, PresenceSignal, RtcConnectionEvent, RtcTokenGrant
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(RtcTokenGrant)
@@ -21,6 +12,7 @@ class RtcTokenGrantAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "use", "object_id", "role", "is_renewal", "expires_at")
     list_filter = ("use", "role", "is_renewal")
     search_fields = ("user__email", "object_id", "channel_name")
+    list_select_related = ("user",)
 
 
 @admin.register(RtcConnectionEvent)
@@ -28,6 +20,7 @@ class RtcConnectionEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "use", "object_id", "state", "previous_state", "reason")
     list_filter = ("use", "state")
     search_fields = ("user__email", "object_id")
+    list_select_related = ("user",)
 
 
 @admin.register(NcsEvent)
@@ -42,3 +35,4 @@ class PresenceSignalAdmin(ReadOnlyAdmin):
     list_display = ("occurred_at", "use", "object_id", "user", "is_present", "detail", "source")
     list_filter = ("use", "source", "is_present")
     search_fields = ("object_id", "user__email")
+    list_select_related = ("user",)

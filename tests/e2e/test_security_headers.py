@@ -3,6 +3,8 @@ scripts): the change list, a change form with the date widgets and a raw-id fiel
 browser reports no policy violation and no Permissions-Policy error.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -84,8 +86,11 @@ def test_admin_change_list_and_change_form_widgets_run_under_the_admin_policy(li
     page.locator("#id_created_at_1").fill("")
     page.locator(".datetimeshortcuts").nth(1).get_by_role("link", name="Now").click()
     assert page.locator("#id_created_at_1").input_value() != ""
-    # the raw-id field (the user's id, as a plain input: users are not an admin list to look them up in)
+    # the raw-id field: the user's id, and the lookup into the (read-only) list of users
     expect(page.locator("input#id_user")).to_have_value(str(admin.pk))
+    expect(page.locator("a#lookup_id_user")).to_have_attribute(
+        "href", re.compile(reverse("admin:accounts_user_changelist"))
+    )
     _assert_clean(page, problems)
 
 
