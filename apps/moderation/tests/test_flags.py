@@ -197,6 +197,9 @@ def test_reviews_panel_warns_beside_a_review_with_a_pending_flag_only(client):
     body = client.get(panel).content.decode()
     assert body.count('data-testid="review-flagged"') == 1
     assert body.index("review-flagged") < body.index("Flagged words")
+    # in the words every reported item shows, named by the review's own element
+    assert "This review has been reported and is waiting for a moderator's review." in body
+    assert f'aria-describedby="review-{flagged.pk}-flagged"' in body and f'id="review-{flagged.pk}-flagged"' in body
     # when a moderator dismisses the flag, the warning goes
     services.report_decide(actor=AdminFactory(), report_id=report.pk, action="dismiss")
     assert 'data-testid="review-flagged"' not in client.get(panel).content.decode()
