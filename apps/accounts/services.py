@@ -124,9 +124,16 @@ def user_update_profile(
 
 
 def _role_change(*, actor: Any, user: User, role: str, reason: str, request: HttpRequest | None) -> User:
-    """Change ``user``'s role and audit it. Caller holds the transaction and the lock on ``user``."""
+    """Change ``user``'s role and audit it. Caller holds the transaction and the lock on ``user``.
+
+    A new reader gets their reader profile (unpublished) in the same transaction, whether an application was
+    approved or an admin promoted them: the reader's pages read it and never create it on a GET."""
     previous = user.role
     _apply_role(user, role)
+    if role == Role.READER:
+        from apps.readers.services import reader_profile_get_or_create
+
+        reader_profile_get_or_create(user=user)
     audit_log_record(
         actor=actor,
         action="accounts.role_changed",
@@ -250,10 +257,8 @@ def reader_application_approve(
         reason=f"Reader application #{application.pk} approved",
         request=request,
     )
-    # Further onboarding steps for the new reader (their public profile) belong here, in this transaction.
-    from apps.readers.services import reader_profile_get_or_create
-
-    reader_profile_get_or_create(user=applicant)
+    # The new reader's profile was made by _role_change, from this approved application; further onboarding steps
+    # for the new reader belong here, in this transaction.
     audit_log_record(
         actor=actor,
         action="accounts.reader_application_approved",

@@ -1,4 +1,7 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from apps.accounts.enums import Role
 from apps.accounts.exceptions import InvalidInputError
@@ -6,6 +9,7 @@ from apps.accounts.services import user_set_role
 from apps.accounts.tests.factories import AdminFactory
 from apps.core.exceptions import InvalidStateError, PermissionDeniedError
 from apps.core.models import AuditLog
+from apps.readers.models import ReaderProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +33,24 @@ def test_user_set_role_demote_admin_to_client_clears_staff(admin_user):
     # then
     other_admin.refresh_from_db()
     assert other_admin.role == Role.CLIENT and not other_admin.is_staff and not other_admin.is_superuser
+
+
+def test_user_set_role_promote_client_to_reader_makes_their_unpublished_profile_their_pages_create_none(
+    client, client_user, admin_user
+):
+    # when an admin promotes a client to reader (no application)
+    user_set_role(actor=admin_user, user_id=client_user.pk, role=Role.READER, reason="Reads at our events")
+    # then their reader profile exists, unpublished, made in the same transaction
+    profile = ReaderProfile.objects.get(user=client_user)
+    assert not profile.is_published and profile.display_name == client_user.public_name[:60]
+    # and the reader's dashboard and profile page, opened for the first time, read it and create none
+    client.force_login(client_user)
+    for url in (reverse("dashboards:reader"), reverse("readers:dashboard_profile")):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200, url
+        sql = [q["sql"] for q in captured.captured_queries]
+        assert not [q for q in sql if q.lstrip().startswith('INSERT INTO "readers_readerprofile"')], url
+    assert ReaderProfile.objects.filter(user=client_user).count() == 1
 
 
 def test_user_set_role_demote_reader_to_client(reader_user, admin_user):
