@@ -60,7 +60,6 @@ class ReaderApplicationAdmin(ReadOnlyAdmin):
     search_fields = ("applicant__email", "specialties", "tools")
     date_hierarchy = "created_at"
     list_select_related = ("applicant", "reviewed_by")
-    raw_id_fields = ("applicant", "reviewed_by")
     exclude = ("photo",)
     readonly_fields = ("staff_page",)
 

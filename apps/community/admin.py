@@ -42,7 +42,6 @@ class ThreadAdmin(ReadOnlyAdmin):
     search_fields = ("id__exact", "title", "author__email")
     date_hierarchy = "created_at"
     list_select_related = ("category", "author")
-    raw_id_fields = ("category", "author")
     exclude = ("search_vector",)
 
 
@@ -55,7 +54,6 @@ class PostAdmin(ReadOnlyAdmin):
     search_fields = ("thread__id__exact", "thread__title", "author__email", "body")
     date_hierarchy = "created_at"
     list_select_related = ("thread", "author")
-    raw_id_fields = ("thread", "author")
     exclude = ("search_vector", "body_html")
 
 
@@ -67,7 +65,6 @@ class PostRevisionAdmin(ReadOnlyAdmin):
     search_fields = ("post__id__exact", "edited_by__email", "title", "body")
     date_hierarchy = "created_at"
     list_select_related = ("post", "edited_by")
-    raw_id_fields = ("post", "edited_by")
 
 
 @admin.register(Attachment)
@@ -79,4 +76,3 @@ class AttachmentAdmin(ReadOnlyAdmin):
     search_fields = ("filename", "storage_key", "post__id__exact")
     date_hierarchy = "created_at"
     list_select_related = ("post",)
-    raw_id_fields = ("post",)

@@ -55,12 +55,8 @@ def _model_field_names(model_admin: Any) -> tuple[str, ...]:
     return tuple(name for name in fields if name not in excluded)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Listed and viewable; no add, change or delete page, and no bulk delete action."""
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        declared = tuple(super().get_readonly_fields(request, obj))
-        return tuple(name for name in _model_field_names(self) if name not in declared) + declared
+class _NoWrites:
+    """No add, change or delete (the view permission stays): the rows change only through their services."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -72,7 +68,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):
+    """Listed and viewable; no add, change or delete page, and no bulk delete action."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        declared = tuple(super().get_readonly_fields(request, obj))
+        return tuple(name for name in _model_field_names(self) if name not in declared) + declared
+
+
+class ReadOnlyInline(_NoWrites, admin.TabularInline):
     """The related rows on a read-only change page. ``list_select_related`` names the foreign keys each row shows,
     fetched with the rows (one query per inline, whatever its number of rows)."""
 
@@ -86,15 +90,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return _model_field_names(self)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AuditedAdminMixin:
@@ -198,7 +193,6 @@ class FileLinkAdmin(ReadOnlyAdmin):
     search_fields = ("user__email", "filename", "storage_key", "purpose")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
-    raw_id_fields = ("user",)
     exclude = ("token_hash",)
     inlines = [FileDownloadInline]
 
@@ -216,7 +210,6 @@ class FileDownloadAdmin(ReadOnlyAdmin):
     search_fields = ("user__email", "ip_address", "link__filename")
     date_hierarchy = "at"
     list_select_related = ("user", "link")
-    raw_id_fields = ("user", "link")
 
 
 @admin.register(AuditLog)
@@ -236,7 +229,6 @@ class AuditLogAdmin(ReadOnlyAdmin):
     search_fields = ("action", "actor__email", "target_type", "target_id", "ip_address")
     date_hierarchy = "created_at"
     list_select_related = ("actor",)
-    raw_id_fields = ("actor",)
 
 
 @admin.register(OutboxMessage)

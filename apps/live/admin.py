@@ -32,7 +32,6 @@ class StreamAdmin(ReadOnlyAdmin):
     search_fields = ("id__exact", "title", "host__email", "channel_name")
     date_hierarchy = "created_at"
     list_select_related = ("host",)
-    raw_id_fields = ("host",)
 
 
 @admin.register(StreamInvite)
@@ -44,7 +43,6 @@ class StreamInviteAdmin(ReadOnlyAdmin):
     search_fields = ("stream__id__exact", "stream__title", "user__email")
     date_hierarchy = "created_at"
     list_select_related = ("stream", "user")
-    raw_id_fields = ("stream", "user")
 
 
 @admin.register(StreamTicket)
@@ -55,7 +53,6 @@ class StreamTicketAdmin(ReadOnlyAdmin):
     search_fields = ("stream__id__exact", "stream__title", "user__email")
     date_hierarchy = "created_at"
     list_select_related = ("stream", "user", "transaction")
-    raw_id_fields = ("stream", "user", "transaction")
 
 
 @admin.register(GiftKind)
@@ -86,7 +83,6 @@ class StreamGiftAdmin(ReadOnlyAdmin):
     search_fields = ("stream__id__exact", "stream__title", "sender__email", "name")
     date_hierarchy = "created_at"
     list_select_related = ("stream", "sender", "transaction")
-    raw_id_fields = ("stream", "sender", "gift_kind", "transaction")
 
 
 @admin.register(StreamEvent)
@@ -98,7 +94,6 @@ class StreamEventAdmin(ReadOnlyAdmin):
     search_fields = ("stream__id__exact", "stream__title", "user__email")
     date_hierarchy = "created_at"
     list_select_related = ("stream", "user", "gift")
-    raw_id_fields = ("stream", "user", "gift")
 
 
 @admin.register(StreamMessage)
@@ -110,7 +105,6 @@ class StreamMessageAdmin(ReadOnlyAdmin):
     search_fields = ("stream__id__exact", "sender__email", "body")
     date_hierarchy = "created_at"
     list_select_related = ("stream", "sender")
-    raw_id_fields = ("stream", "sender")
 
 
 @admin.register(StreamViewer)
@@ -122,4 +116,3 @@ class StreamViewerAdmin(ReadOnlyAdmin):
     search_fields = ("stream__id__exact", "stream__title", "user__email")
     date_hierarchy = "joined_at"
     list_select_related = ("stream", "user")
-    raw_id_fields = ("stream", "user")

@@ -17,7 +17,6 @@ class ConversationAdmin(ReadOnlyAdmin):
 
     list_display = ("id", "client", "reader", "last_message_at", "blocked_at")
     list_select_related = ("client", "reader")
-    raw_id_fields = ("client", "reader")
 
 
 @admin.register(Message)
@@ -41,5 +40,4 @@ class MessageAdmin(ReadOnlyAdmin):
     search_fields = ("id__exact", "conversation__id__exact", "sender__email")
     date_hierarchy = "created_at"
     list_select_related = ("conversation", "sender", "transaction")
-    raw_id_fields = ("conversation", "sender", "transaction")
     exclude = ("body",)

@@ -41,7 +41,6 @@ class ReportAdmin(ReadOnlyAdmin):
     search_fields = ("reporter__email", "author__email", "moderator__email", "details", "decision_note")
     date_hierarchy = "created_at"
     list_select_related = ("content_type", "reporter", "author", "moderator")
-    raw_id_fields = ("reporter", "author", "moderator")
     readonly_fields = ("queue_page",)
 
     @admin.display(description="Moderation queue")
@@ -71,7 +70,6 @@ class AutoHideAdmin(ReadOnlyAdmin):
     search_fields = ("object_id__exact", "cleared_by__email")
     date_hierarchy = "hidden_at"
     list_select_related = ("content_type", "cleared_by")
-    raw_id_fields = ("cleared_by",)
 
 
 def _user_moderation_link(url_name: str, user_id: int, text: str) -> Any:
@@ -116,7 +114,6 @@ class SuspensionAdmin(ReadOnlyAdmin):
     search_fields = ("user__email", "created_by__email", "reason")
     date_hierarchy = "starts_at"
     list_select_related = ("user", "created_by", "lifted_by", "report")
-    raw_id_fields = ("user", "created_by", "lifted_by", "report")
     readonly_fields = ("queue_page",)
 
     @admin.display(description="Moderation queue")
@@ -140,7 +137,6 @@ class ModeratorGrantAdmin(ReadOnlyAdmin):
     search_fields = ("user__email", "granted_by__email", "revoked_by__email")
     date_hierarchy = "granted_at"
     list_select_related = ("user", "granted_by", "revoked_by")
-    raw_id_fields = ("user", "granted_by", "revoked_by")
     readonly_fields = ("staff_page",)
 
     @admin.display(description="Staff page")
@@ -157,7 +153,6 @@ class TrustOverrideAdmin(ReadOnlyAdmin):
     search_fields = ("user__email", "set_by__email")
     date_hierarchy = "set_at"
     list_select_related = ("user", "set_by")
-    raw_id_fields = ("user", "set_by")
     readonly_fields = ("staff_page",)
 
     @admin.display(description="Staff page")

@@ -14,4 +14,3 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     search_fields = ["title", "user__email"]
     list_select_related = ["user"]
-    raw_id_fields = ["user"]

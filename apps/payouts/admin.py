@@ -33,7 +33,6 @@ class PayoutAccountAdmin(ReadOnlyAdmin):
     search_fields = ("reader__email", "stripe_account_id")
     date_hierarchy = "created_at"
     list_select_related = ("reader",)
-    raw_id_fields = ("reader",)
 
 
 @admin.register(PayoutControl)
@@ -43,7 +42,6 @@ class PayoutControlAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "is_paused", "reason", "changed_at", user_email_column("changed_by", "Changed by"))
     search_fields = ("reason", "changed_by__email")
     list_select_related = ("changed_by",)
-    raw_id_fields = ("changed_by",)
 
 
 @admin.register(Payout)
@@ -66,4 +64,3 @@ class PayoutAdmin(ReadOnlyAdmin):
     search_fields = ("id__exact", "reader__email", "stripe_account_id", "stripe_transfer_id", "batch_key")
     date_hierarchy = "created_at"
     list_select_related = ("reader", "requested_by")
-    raw_id_fields = ("reader", "requested_by")

@@ -28,7 +28,6 @@ class DataExportAdmin(ReadOnlyAdmin):
     search_fields = ("user__email", "error")
     date_hierarchy = "requested_at"
     list_select_related = ("user",)
-    raw_id_fields = ("user",)
 
 
 @admin.register(DeletionRequest)
@@ -49,4 +48,3 @@ class DeletionRequestAdmin(ReadOnlyAdmin):
     search_fields = ("user__email",)
     date_hierarchy = "requested_at"
     list_select_related = ("user",)
-    raw_id_fields = ("user",)

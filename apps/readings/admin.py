@@ -39,7 +39,6 @@ class ReadingSessionAdmin(ReadOnlyAdmin):
     search_fields = ("id__exact", "client__email", "reader__email", "channel_name")
     date_hierarchy = "created_at"
     list_select_related = ("client", "reader")
-    raw_id_fields = ("client", "reader", "wallet_account", "hold_account")
     exclude = ("intake_note",)
     inlines = [SessionEventInline]
 
@@ -62,7 +61,6 @@ class SessionEventAdmin(ReadOnlyAdmin):
     search_fields = ("session__id__exact", "actor__email", "reason")
     date_hierarchy = "at"
     list_select_related = ("session", "actor")
-    raw_id_fields = ("session", "actor")
 
 
 @admin.register(Review)
@@ -84,4 +82,3 @@ class ReviewAdmin(ReadOnlyAdmin):
     search_fields = ("session__id__exact", "client__email", "reader__email", "body", "reply_body")
     date_hierarchy = "created_at"
     list_select_related = ("client", "reader", "hidden_by")
-    raw_id_fields = ("session", "client", "reader", "hidden_by")

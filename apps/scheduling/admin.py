@@ -23,7 +23,6 @@ class ReaderScheduleAdmin(ReadOnlyAdmin):
     search_fields = ("reader__email", "timezone")
     date_hierarchy = "updated_at"
     list_select_related = ("reader",)
-    raw_id_fields = ("reader",)
 
 
 @admin.register(WeeklyWindow)
@@ -34,7 +33,6 @@ class WeeklyWindowAdmin(ReadOnlyAdmin):
     list_filter = ("weekday",)
     search_fields = ("reader__email",)
     list_select_related = ("reader",)
-    raw_id_fields = ("reader",)
 
 
 @admin.register(DateException)
@@ -46,7 +44,6 @@ class DateExceptionAdmin(ReadOnlyAdmin):
     search_fields = ("reader__email",)
     date_hierarchy = "date"
     list_select_related = ("reader",)
-    raw_id_fields = ("reader",)
 
 
 @admin.register(TimeBlock)
@@ -57,7 +54,6 @@ class TimeBlockAdmin(ReadOnlyAdmin):
     search_fields = ("reader__email", "note")
     date_hierarchy = "starts_at"
     list_select_related = ("reader",)
-    raw_id_fields = ("reader",)
 
 
 @admin.register(Booking)
@@ -81,7 +77,6 @@ class BookingAdmin(ReadOnlyAdmin):
     search_fields = ("id__exact", "client__email", "reader__email", "idempotency_key")
     date_hierarchy = "starts_at"
     list_select_related = ("client", "reader")
-    raw_id_fields = ("client", "reader")
     exclude = ("intake_note",)
 
 
@@ -103,4 +98,3 @@ class BookingInviteAdmin(ReadOnlyAdmin):
     search_fields = ("booking__id__exact", "recipient__email")
     date_hierarchy = "created_at"
     list_select_related = ("booking", "recipient")
-    raw_id_fields = ("booking", "recipient")

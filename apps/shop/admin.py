@@ -40,7 +40,6 @@ class ProductAdmin(ReadOnlyAdmin):
     search_fields = ("name", "stripe_product_id", "category", "creator__email")
     date_hierarchy = "created_at"
     list_select_related = ("creator",)
-    raw_id_fields = ("creator",)
     inlines = [PriceInline]
 
 
@@ -52,7 +51,6 @@ class PriceAdmin(ReadOnlyAdmin):
     list_filter = ("is_active", "is_deleted", "is_one_time", "currency")
     search_fields = ("stripe_price_id", "product__name", "product__stripe_product_id")
     list_select_related = ("product",)
-    raw_id_fields = ("product",)
 
 
 @admin.register(CatalogSync)
@@ -72,7 +70,6 @@ class CartItemAdmin(ReadOnlyAdmin):
     search_fields = ("user__email", "product__name", "product__stripe_product_id")
     date_hierarchy = "added_at"
     list_select_related = ("user", "product")
-    raw_id_fields = ("user", "product")
 
 
 class OrderItemInline(ReadOnlyInline):
@@ -121,7 +118,6 @@ class OrderAdmin(ReadOnlyAdmin):
     )
     date_hierarchy = "created_at"
     list_select_related = ("user",)
-    raw_id_fields = ("user",)
     readonly_fields = ("staff_page",)
     inlines = [OrderItemInline, ReservationInline, OrderRefundInline]
 
@@ -150,7 +146,6 @@ class OrderItemAdmin(ReadOnlyAdmin):
     search_fields = ("order__id__exact", "name", "stripe_price_id", "order__user__email", "creator__email")
     date_hierarchy = "order__created_at"
     list_select_related = ("order", "product", "creator")
-    raw_id_fields = ("order", "product", "creator")
 
 
 @admin.register(Reservation)
@@ -162,7 +157,6 @@ class ReservationAdmin(ReadOnlyAdmin):
     search_fields = ("order__id__exact", "product__name", "order__user__email")
     date_hierarchy = "created_at"
     list_select_related = ("order", "product")
-    raw_id_fields = ("order", "product")
 
 
 @admin.register(OrderRefund)
@@ -182,4 +176,3 @@ class OrderRefundAdmin(ReadOnlyAdmin):
     search_fields = ("order__id__exact", "reason", "stripe_refund_id", "order__user__email")
     date_hierarchy = "created_at"
     list_select_related = ("order", "requested_by")
-    raw_id_fields = ("order", "requested_by")

@@ -44,7 +44,6 @@ class AccountAdmin(ReadOnlyAdmin):
     search_fields = ("code", "user__email", "subject_id__exact")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
-    raw_id_fields = ("user",)
 
     @admin.display(description="Balance", ordering="balance")
     def cached_balance(self, obj: Account) -> Decimal | None:
@@ -88,7 +87,6 @@ class TransactionAdmin(ReadOnlyAdmin):
     )
     date_hierarchy = "created_at"
     list_select_related = ("user", "actor")
-    raw_id_fields = ("user", "actor")
     exclude = ("params_hash",)
     inlines = [PostingInline]
 
@@ -101,7 +99,6 @@ class PostingAdmin(ReadOnlyAdmin):
     list_filter = ("account__kind", "transaction__kind")
     search_fields = ("transaction__id__exact", "account__code", "account__user__email")
     list_select_related = ("transaction", "account")
-    raw_id_fields = ("transaction", "account")
 
     @admin.display(description="Posted at", ordering="transaction__created_at")
     def posted_at(self, obj: Posting) -> object:
@@ -145,7 +142,6 @@ class TopUpAdmin(ReadOnlyAdmin):
     search_fields = ("id__exact", "user__email", "stripe_checkout_session_id", "stripe_payment_intent_id")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
-    raw_id_fields = ("user",)
 
 
 @admin.register(Refund)
@@ -166,7 +162,6 @@ class RefundAdmin(ReadOnlyAdmin):
     search_fields = ("id__exact", "user__email", "stripe_refund_id", "reason")
     date_hierarchy = "created_at"
     list_select_related = ("user", "topup", "requested_by")
-    raw_id_fields = ("topup", "user", "requested_by")
 
 
 @admin.register(Dispute)
@@ -187,7 +182,6 @@ class DisputeAdmin(ReadOnlyAdmin):
     search_fields = ("stripe_dispute_id", "user__email", "reason")
     date_hierarchy = "created_at"
     list_select_related = ("user", "topup")
-    raw_id_fields = ("topup", "user")
 
 
 @admin.register(ReconciliationRun)
