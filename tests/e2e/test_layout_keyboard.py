@@ -329,6 +329,43 @@ def _walk(page, key: str, *, header: bool) -> list[str]:
     return problems
 
 
+# What the walks below the header depend on: the page's attributes, everything in <body> but the header, the
+# header's box and the window's size. Two pages alike in all of these are walked alike, key for key. The CSRF
+# tokens, masked anew in every response, and the machine-readable times behind the dates shown are left out.
+WALKED_PAGE_JS = """() => {
+  const body = document.body.cloneNode(true);
+  body.removeAttribute("hx-headers");
+  const header = body.querySelector("[data-site-header]");
+  if (header) header.replaceWith(JSON.stringify(document.querySelector("[data-site-header]").getBoundingClientRect()));
+  const root = [...document.documentElement.attributes].map((a) => `${a.name}=${a.value}`).join(" ");
+  return [root, innerWidth, innerHeight, body.outerHTML].join("\\n");
+}"""
+UNSEEN_VALUES = re.compile(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": ?| datetime=)"[^"]*"')
+
+# The problems each walked page showed, by what its walks depend on (WALKED_PAGE_JS): kept for the test process,
+# so a page that is the same for several roles (the help pages, a sign-in form) is walked once per process.
+_walked: dict[str, tuple[list[str], list[str]]] = {}
+
+
+def _walks(page, *, first: bool) -> tuple[list[str], list[str]]:
+    """The problems of a walk with Tab from the top (or from <main>, where the skip link leads, past the header)
+    and of a walk with Shift+Tab from the end. A page whose walks depend on nothing another page's did not (its
+    body but the header, the header's box, the window's size) has the same problems, found once."""
+    page_key = None
+    if not first:
+        page_key = UNSEEN_VALUES.sub(r"\1-", page.evaluate(WALKED_PAGE_JS))
+        if page_key in _walked:
+            return _walked[page_key]
+    start = "window.__kb.fromTop()" if first else "window.__kb.fromMain()"
+    page.evaluate(f"window.scrollTo(0, 0); {start}")
+    forwards = _walk(page, "Tab", header=first)
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight); window.__kb.fromEnd()")
+    backwards = _walk(page, "Shift+Tab", header=first)
+    if page_key is not None:
+        _walked[page_key] = (forwards, backwards)
+    return forwards, backwards
+
+
 # After a resize: nothing focused (and Tab starts from the top, as on a page just loaded), at the top, and
 # three frames drawn at the new width: the resize event and what it schedules for the next frame
 # (scroll-regions.js), then the ResizeObserver callbacks after layout and the frame they schedule (Chart.js
@@ -362,7 +399,9 @@ def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_keyboard_usable(l
       load would: nothing focused, Tab starting from the top, at the top of the page, menus closed (the phone's
       checks close them).
     This halves the page loads. The walks' helpers are added to every page before its scripts run, and the fit,
-    small targets and navigation of a page are read in one round trip."""
+    small targets and navigation of a page are read in one round trip. A page that another role's test in this
+    process already walked, alike in all that the walks depend on (``_walks``), is not walked again: its problems
+    are the ones found then. The help pages, policies and forms shared by every role are so walked once."""
     # given
     base = live_server.url
     page = _signed_in_page(new_page, live_server, cast, role)
@@ -407,11 +446,7 @@ def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_keyboard_usable(l
             # and walking the page with Tab from the top, then with Shift+Tab from the end, every focused control
             # is clear of the header and shows its focus (the header itself only on the first page of each size:
             # after it, Tab starts where the skip link leads)
-            start = "window.__kb.fromTop()" if first else "window.__kb.fromMain()"
-            page.evaluate(f"window.scrollTo(0, 0); {start}")
-            forwards = _walk(page, "Tab", header=first)
-            page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight); window.__kb.fromEnd()")
-            backwards = _walk(page, "Shift+Tab", header=first)
+            forwards, backwards = _walks(page, first=first)
             focus_problems += [f"{url} {size} Tab: {p}" for p in forwards]
             focus_problems += [f"{url} {size} Shift+Tab: {p}" for p in backwards]
     assert not focus_problems, "\n".join(dict.fromkeys(focus_problems))
