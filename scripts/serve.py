@@ -32,12 +32,15 @@ def _raise_stopped(*_: Any) -> None:
 
 # `manage.py migrate --noinput` (its system checks included) and then `manage.py ensure_admin`, in one
 # interpreter: Django and the apps load once instead of once per command (about 2 s of CPU each). A command
-# error ends it as manage.py would, with the message and status 1.
+# error ends it as manage.py would, with the message and status 1. Once both are done it closes its database
+# connections and leaves without the interpreter's teardown of every module (half a second before serving).
 PREPARE = """
+import os
 import sys
 
 import django
 from django.core.management import CommandError, call_command
+from django.db import connections
 
 django.setup()
 try:
@@ -45,6 +48,10 @@ try:
     call_command("ensure_admin")
 except CommandError as error:
     sys.exit(f"{type(error).__name__}: {error}")
+connections.close_all()
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(0)
 """
 
 
