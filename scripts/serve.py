@@ -30,13 +30,39 @@ def _raise_stopped(*_: Any) -> None:
     raise Stopped()
 
 
-def _manage(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
+# `manage.py migrate --noinput` (its system checks included) and then `manage.py ensure_admin`, in one
+# interpreter: Django and the apps load once instead of once per command (about 2 s of CPU each). A command
+# error ends it as manage.py would, with the message and status 1. Once both are done it closes its database
+# connections and leaves without the interpreter's teardown of every module (half a second before serving).
+PREPARE = """
+import os
+import sys
+
+import django
+from django.core.management import CommandError, call_command
+from django.db import connections
+
+django.setup()
+try:
+    call_command("migrate", interactive=False, skip_checks=False)
+    call_command("ensure_admin")
+except CommandError as error:
+    sys.exit(f"{type(error).__name__}: {error}")
+connections.close_all()
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(0)
+"""
+
+
+def _prepare(env: dict[str, str]) -> None:
+    subprocess.run([PYTHON, "-c", PREPARE], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
 def _serve(host: str, port: str, env: dict[str, str]) -> int:
     commands = {
-        "web": [PYTHON, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+        # The system checks ran with the migrations a moment ago, on the same code and settings.
+        "web": [PYTHON, "manage.py", "runserver", f"{host}:{port}", "--noreload", "--skip-checks"],
         # -B embeds the beat scheduler; one worker process is plenty on one machine.
         "worker": [PYTHON, "-m", "celery", "-A", "config", "worker", "-B", "--loglevel=INFO", "--concurrency=1"],
     }
@@ -85,8 +111,7 @@ def main() -> int:
                 f"{env['DATABASE_URL']}",
                 flush=True,
             )
-        _manage("migrate", "--noinput", env=env)
-        _manage("ensure_admin", env=env)
+        _prepare(env)
         return _serve(args.host, args.port, env)
     except Stopped:
         return 0

@@ -65,11 +65,11 @@ def _wait_for_health(url: str, server: subprocess.Popen, output: list[str], time
         try:
             status, body = _get(url)
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.1)
             continue
         if status == 200:
             return status, body
-        time.sleep(0.5)
+        time.sleep(0.1)
     raise AssertionError(f"{url} did not answer 200 within {timeout} s:\n" + "".join(output)[-4000:])
 
 
@@ -90,41 +90,59 @@ def test_serve_without_database_url_runs_a_paid_reading_on_an_embedded_postgresq
         text=True,
     )
     output: list[str] = []
+    migrated, worker_ready = threading.Event(), threading.Event()
 
     def collect() -> None:
         for line in server.stdout:
             output.append(line)
+            if "SoulSeer is running" in line:
+                migrated.set()
+            if re.search(r"celery@\S+ ready\.", line):
+                worker_ready.set()
+        migrated.set()
+        worker_ready.set()
 
     reader = threading.Thread(target=collect, daemon=True)
     reader.start()
+    reading: subprocess.Popen[str] | None = None
     try:
         # when: make run's start-up path serves, and a reading of 2 min 15 s at $2.00/min runs on its database
-        status, body = _wait_for_health(f"http://127.0.0.1:{port}/healthz", server, output, timeout=400)
-        home_status, _ = _get(f"http://127.0.0.1:{port}/")
+        # (from the moment the migrations are done, while the web server and the worker start)
+        migrated.wait(timeout=400)
+        assert any("SoulSeer is running" in line for line in output), (
+            "serve.py did not serve:\n" + "".join(output)[-4000:]
+        )
         url = next(re.search(r"postgres://\S+", line).group(0) for line in output if "Embedded PostgreSQL" in line)
-        reading = subprocess.run(
+        reading = subprocess.Popen(
             [sys.executable, "manage.py", "shell", "-c", READING],
             cwd=ROOT,
             env={**env, "DATABASE_URL": url},
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=300,
         )
+        status, body = _wait_for_health(f"http://127.0.0.1:{port}/healthz", server, output, timeout=400)
+        home_status, _ = _get(f"http://127.0.0.1:{port}/")
+        reading_out, reading_err = reading.communicate(timeout=300)
+        reading_returncode = reading.returncode
+        # (the worker has set up its own SIGTERM handling by the time it says it is ready)
+        worker_ready.wait(timeout=400)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=90)
         reader.join(timeout=10)
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        for process in (reading, server):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
     try:
         # then: served from the embedded PostgreSQL 18 on the loopback interface
         assert status == 200 and json.loads(body) == {"status": "ok", "database": "ok", "broker": "ok"}
         assert home_status == 200
         assert url.startswith("postgres://postgres:") and "@127.0.0.1:" in url
         # then: three started minutes billed and settled 70/30, and the ledger check is clean
-        assert reading.returncode == 0, reading.stdout[-2000:] + reading.stderr[-3000:]
-        out = reading.stdout
+        assert reading_returncode == 0, reading_out[-2000:] + reading_err[-3000:]
+        out = reading_out
         assert "server 18." in out
         assert "state finalized minutes 3" in out
         assert "wallet 4.00" in out
@@ -138,18 +156,37 @@ def test_serve_without_database_url_runs_a_paid_reading_on_an_embedded_postgresq
         shutil.rmtree(var, ignore_errors=True)
 
 
-@pytest.fixture
-def embedded_db(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
-    import embedded_db
+@pytest.fixture(scope="module")
+def embedded_db():
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+        import embedded_db
 
-    return embedded_db
+        yield embedded_db
 
 
-def test_embedded_postgres_start_reuses_a_running_cluster_and_stops_only_what_it_started_or_adopted(embedded_db):
-    # given: a cluster created and started in a fresh var/
+@pytest.fixture(scope="module")
+def created_cluster(embedded_db):
+    """A fresh var/ whose cluster was created (by a first start) and is stopped: one initdb, about a second of
+    CPU and several of waiting, shared by the tests below, which each start it from there."""
     (ROOT / "var").mkdir(exist_ok=True)
     var = Path(tempfile.mkdtemp(prefix="embedded-test-", dir=ROOT / "var"))
+    creator = embedded_db.EmbeddedPostgres(var)
+    try:
+        creator.start()
+        creator.stop()
+        yield var
+    finally:
+        creator.started = True
+        creator.stop()
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def test_embedded_postgres_start_reuses_a_running_cluster_and_stops_only_what_it_started_or_adopted(
+    embedded_db, created_cluster
+):
+    # given: a cluster created in a fresh var/, and started
+    var = created_cluster
     first = embedded_db.EmbeddedPostgres(var)
     try:
         url = first.start()
@@ -169,15 +206,13 @@ def test_embedded_postgres_start_reuses_a_running_cluster_and_stops_only_what_it
     finally:
         first.started = True
         first.stop()
-        shutil.rmtree(var, ignore_errors=True)
 
 
-def test_embedded_postgres_listens_on_loopback_only_and_wants_the_password(embedded_db):
-    # given
+def test_embedded_postgres_listens_on_loopback_only_and_wants_the_password(embedded_db, created_cluster):
+    # given: a cluster created in a fresh var/
     import psycopg
 
-    (ROOT / "var").mkdir(exist_ok=True)
-    var = Path(tempfile.mkdtemp(prefix="embedded-test-", dir=ROOT / "var"))
+    var = created_cluster
     server = embedded_db.EmbeddedPostgres(var)
     try:
         url = server.start()
@@ -196,7 +231,6 @@ def test_embedded_postgres_listens_on_loopback_only_and_wants_the_password(embed
         assert (var / "postgres.password").stat().st_mode & 0o777 == 0o600
     finally:
         server.stop()
-        shutil.rmtree(var, ignore_errors=True)
 
 
 def test_apps_have_no_database_vendor_branch():

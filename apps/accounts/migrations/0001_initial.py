@@ -95,6 +95,13 @@ class Migration(migrations.Migration):
             managers=[
                 ("objects", apps.accounts.models.UserManager()),
             ],
+            options={
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("role__in", ["client", "reader", "admin"])), name="user_role_valid"
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="ReaderApplication",
@@ -141,26 +148,16 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["created_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "pending")),
+                        fields=("applicant",),
+                        name="one_pending_reader_application_per_user",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("years_experience__lte", 80)), name="years_experience_sane"
+                    ),
+                ],
             },
-        ),
-        migrations.AddConstraint(
-            model_name="user",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("role__in", ["client", "reader", "admin"])), name="user_role_valid"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readerapplication",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "pending")),
-                fields=("applicant",),
-                name="one_pending_reader_application_per_user",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readerapplication",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("years_experience__lte", 80)), name="years_experience_sane"
-            ),
         ),
     ]

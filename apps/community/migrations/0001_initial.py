@@ -101,6 +101,10 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-is_pinned', '-last_posted_at', '-id'],
+                'indexes': [
+                    models.Index(fields=['category', '-is_pinned', '-last_posted_at'], name='thread_category_list_idx'),
+                    django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='thread_search_idx'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -111,23 +115,16 @@ class Migration(migrations.Migration):
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='forum_subscriptions', to=settings.AUTH_USER_MODEL)),
                 ('thread', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='community.thread')),
             ],
+            options={
+                'constraints': [
+                    models.UniqueConstraint(fields=('user', 'thread'), name='subscription_once_per_thread'),
+                ],
+            },
         ),
         migrations.AddField(
             model_name='post',
             name='thread',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='community.thread'),
-        ),
-        migrations.AddIndex(
-            model_name='thread',
-            index=models.Index(fields=['category', '-is_pinned', '-last_posted_at'], name='thread_category_list_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='thread',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='thread_search_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(fields=('user', 'thread'), name='subscription_once_per_thread'),
         ),
         migrations.AddIndex(
             model_name='post',

@@ -29,6 +29,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
+                'indexes': [
+                    models.Index(fields=['user', 'purpose', '-created_at'], name='filelink_user_purpose'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -43,18 +46,10 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-at', '-id'],
+                'indexes': [
+                    models.Index(fields=['link', '-at'], name='filedownload_link_at'),
+                    models.Index(fields=['user', '-at'], name='filedownload_user_at'),
+                ],
             },
-        ),
-        migrations.AddIndex(
-            model_name='filelink',
-            index=models.Index(fields=['user', 'purpose', '-created_at'], name='filelink_user_purpose'),
-        ),
-        migrations.AddIndex(
-            model_name='filedownload',
-            index=models.Index(fields=['link', '-at'], name='filedownload_link_at'),
-        ),
-        migrations.AddIndex(
-            model_name='filedownload',
-            index=models.Index(fields=['user', '-at'], name='filedownload_user_at'),
         ),
     ]

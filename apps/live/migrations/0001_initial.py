@@ -51,6 +51,18 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('host', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='streams_hosted', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'indexes': [
+                    models.Index(fields=['state', '-started_at'], name='stream_state_recent'),
+                    models.Index(fields=['host', '-created_at'], name='stream_host_recent'),
+                ],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(models.Q(('ticket_price_amount__gte', Decimal('1.00')), ('ticket_price_amount__lte', Decimal('100.00')), ('visibility', 'premium')), models.Q(models.Q(('visibility', 'premium'), _negated=True), ('ticket_price_amount__isnull', True)), _connector='OR'), name='stream_ticket_price_for_premium_only'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('ended_at__isnull', True), ('started_at__isnull', True), ('state', 'scheduled')), models.Q(('ended_at__isnull', True), ('started_at__isnull', False), ('state', 'live')), models.Q(('ended_at__isnull', False), ('state', 'ended')), _connector='OR'), name='stream_times_match_state'),
+                    models.CheckConstraint(condition=models.Q(('started_at__isnull', True), ('ended_at__isnull', True), ('ended_at__gte', models.F('started_at')), _connector='OR'), name='stream_ends_after_start'),
+                    models.UniqueConstraint(condition=models.Q(('state', 'live')), fields=('host',), name='stream_one_live_per_host'),
+                ],
+            },
         ),
         migrations.CreateModel(
             name='StreamFollowerAlert',
@@ -60,6 +72,11 @@ class Migration(migrations.Migration):
                 ('stream', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='live.stream')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'constraints': [
+                    models.UniqueConstraint(fields=('stream', 'user'), name='stream_alert_once_per_follower'),
+                ],
+            },
         ),
         migrations.CreateModel(
             name='StreamGift',
@@ -76,6 +93,15 @@ class Migration(migrations.Migration):
                 ('stream', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='gifts', to='live.stream')),
                 ('transaction', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='stream_gift', to='wallet.transaction')),
             ],
+            options={
+                'indexes': [
+                    models.Index(fields=['stream', 'sender'], name='stream_gift_by_sender'),
+                ],
+                'constraints': [
+                    models.UniqueConstraint(fields=('sender', 'client_key'), name='stream_gift_once_per_key'),
+                    models.CheckConstraint(condition=models.Q(('price_amount__gt', 0), ('reader_amount__gte', 0), ('reader_amount__lte', models.F('price_amount'))), name='stream_gift_amounts'),
+                ],
+            },
         ),
         migrations.CreateModel(
             name='StreamEvent',
@@ -89,6 +115,12 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['pk'],
+                'indexes': [
+                    models.Index(fields=['stream', 'id'], name='stream_event_in_order'),
+                ],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(models.Q(('gift__isnull', False), ('kind', 'gift')), models.Q(models.Q(('kind', 'gift'), _negated=True), ('gift__isnull', True)), _connector='OR'), name='stream_event_gift_has_gift'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -100,6 +132,11 @@ class Migration(migrations.Migration):
                 ('stream', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invites', to='live.stream')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stream_invites', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'constraints': [
+                    models.UniqueConstraint(fields=('stream', 'user'), name='stream_invite_once_per_user'),
+                ],
+            },
         ),
         migrations.CreateModel(
             name='StreamMessage',
@@ -113,6 +150,12 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['pk'],
+                'indexes': [
+                    models.Index(condition=models.Q(('hidden_at__isnull', True)), fields=['stream', '-id'], name='stream_message_shown'),
+                ],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('body', ''), _negated=True), name='stream_message_body_not_empty'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -125,6 +168,12 @@ class Migration(migrations.Migration):
                 ('transaction', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='stream_ticket', to='wallet.transaction')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stream_tickets', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'constraints': [
+                    models.UniqueConstraint(fields=('stream', 'user'), name='stream_ticket_once_per_user'),
+                    models.CheckConstraint(condition=models.Q(('price_amount__gt', 0)), name='stream_ticket_price_positive'),
+                ],
+            },
         ),
         migrations.CreateModel(
             name='StreamViewer',
@@ -136,81 +185,13 @@ class Migration(migrations.Migration):
                 ('stream', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='viewers', to='live.stream')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='streams_watched', to=settings.AUTH_USER_MODEL)),
             ],
-        ),
-        migrations.AddIndex(
-            model_name='stream',
-            index=models.Index(fields=['state', '-started_at'], name='stream_state_recent'),
-        ),
-        migrations.AddIndex(
-            model_name='stream',
-            index=models.Index(fields=['host', '-created_at'], name='stream_host_recent'),
-        ),
-        migrations.AddConstraint(
-            model_name='stream',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ticket_price_amount__gte', Decimal('1.00')), ('ticket_price_amount__lte', Decimal('100.00')), ('visibility', 'premium')), models.Q(models.Q(('visibility', 'premium'), _negated=True), ('ticket_price_amount__isnull', True)), _connector='OR'), name='stream_ticket_price_for_premium_only'),
-        ),
-        migrations.AddConstraint(
-            model_name='stream',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ended_at__isnull', True), ('started_at__isnull', True), ('state', 'scheduled')), models.Q(('ended_at__isnull', True), ('started_at__isnull', False), ('state', 'live')), models.Q(('ended_at__isnull', False), ('state', 'ended')), _connector='OR'), name='stream_times_match_state'),
-        ),
-        migrations.AddConstraint(
-            model_name='stream',
-            constraint=models.CheckConstraint(condition=models.Q(('started_at__isnull', True), ('ended_at__isnull', True), ('ended_at__gte', models.F('started_at')), _connector='OR'), name='stream_ends_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='stream',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'live')), fields=('host',), name='stream_one_live_per_host'),
-        ),
-        migrations.AddConstraint(
-            model_name='streamfolloweralert',
-            constraint=models.UniqueConstraint(fields=('stream', 'user'), name='stream_alert_once_per_follower'),
-        ),
-        migrations.AddIndex(
-            model_name='streamgift',
-            index=models.Index(fields=['stream', 'sender'], name='stream_gift_by_sender'),
-        ),
-        migrations.AddConstraint(
-            model_name='streamgift',
-            constraint=models.UniqueConstraint(fields=('sender', 'client_key'), name='stream_gift_once_per_key'),
-        ),
-        migrations.AddConstraint(
-            model_name='streamgift',
-            constraint=models.CheckConstraint(condition=models.Q(('price_amount__gt', 0), ('reader_amount__gte', 0), ('reader_amount__lte', models.F('price_amount'))), name='stream_gift_amounts'),
-        ),
-        migrations.AddIndex(
-            model_name='streamevent',
-            index=models.Index(fields=['stream', 'id'], name='stream_event_in_order'),
-        ),
-        migrations.AddConstraint(
-            model_name='streamevent',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('gift__isnull', False), ('kind', 'gift')), models.Q(models.Q(('kind', 'gift'), _negated=True), ('gift__isnull', True)), _connector='OR'), name='stream_event_gift_has_gift'),
-        ),
-        migrations.AddConstraint(
-            model_name='streaminvite',
-            constraint=models.UniqueConstraint(fields=('stream', 'user'), name='stream_invite_once_per_user'),
-        ),
-        migrations.AddIndex(
-            model_name='streammessage',
-            index=models.Index(condition=models.Q(('hidden_at__isnull', True)), fields=['stream', '-id'], name='stream_message_shown'),
-        ),
-        migrations.AddConstraint(
-            model_name='streammessage',
-            constraint=models.CheckConstraint(condition=models.Q(('body', ''), _negated=True), name='stream_message_body_not_empty'),
-        ),
-        migrations.AddConstraint(
-            model_name='streamticket',
-            constraint=models.UniqueConstraint(fields=('stream', 'user'), name='stream_ticket_once_per_user'),
-        ),
-        migrations.AddConstraint(
-            model_name='streamticket',
-            constraint=models.CheckConstraint(condition=models.Q(('price_amount__gt', 0)), name='stream_ticket_price_positive'),
-        ),
-        migrations.AddIndex(
-            model_name='streamviewer',
-            index=models.Index(fields=['stream', '-last_seen_at'], name='stream_viewer_recent'),
-        ),
-        migrations.AddConstraint(
-            model_name='streamviewer',
-            constraint=models.UniqueConstraint(fields=('stream', 'user'), name='stream_viewer_once_per_user'),
+            options={
+                'indexes': [
+                    models.Index(fields=['stream', '-last_seen_at'], name='stream_viewer_recent'),
+                ],
+                'constraints': [
+                    models.UniqueConstraint(fields=('stream', 'user'), name='stream_viewer_once_per_user'),
+                ],
+            },
         ),
     ]

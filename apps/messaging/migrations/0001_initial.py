@@ -38,6 +38,18 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "indexes": [
+                    models.Index(fields=["client", "-last_message_at"], name="conversation_client_recent"),
+                    models.Index(fields=["reader", "-last_message_at"], name="conversation_reader_recent"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("client", "reader"), name="conversation_once_per_pair"),
+                    models.CheckConstraint(
+                        condition=models.Q(("client", models.F("reader")), _negated=True), name="conversation_two_people"
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="EmailBatch",
@@ -57,6 +69,13 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("conversation", "recipient"), name="email_batch_once_per_recipient"
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="Message",
@@ -98,73 +117,38 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["created_at", "id"],
-            },
-        ),
-        migrations.AddIndex(
-            model_name="conversation",
-            index=models.Index(fields=["client", "-last_message_at"], name="conversation_client_recent"),
-        ),
-        migrations.AddIndex(
-            model_name="conversation",
-            index=models.Index(fields=["reader", "-last_message_at"], name="conversation_reader_recent"),
-        ),
-        migrations.AddConstraint(
-            model_name="conversation",
-            constraint=models.UniqueConstraint(fields=("client", "reader"), name="conversation_once_per_pair"),
-        ),
-        migrations.AddConstraint(
-            model_name="conversation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("client", models.F("reader")), _negated=True), name="conversation_two_people"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="emailbatch",
-            constraint=models.UniqueConstraint(
-                fields=("conversation", "recipient"), name="email_batch_once_per_recipient"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="message",
-            index=models.Index(fields=["conversation", "-id"], name="message_conversation_recent"),
-        ),
-        migrations.AddIndex(
-            model_name="message",
-            index=models.Index(
-                condition=models.Q(("read_at__isnull", True)), fields=["conversation", "sender"], name="message_unread"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="message",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("is_paid", True), ("price_amount__gt", 0)),
-                    models.Q(
-                        ("is_paid", False),
-                        ("price_amount__isnull", True),
-                        ("transaction__isnull", True),
-                        ("unlocked_at__isnull", True),
+                "indexes": [
+                    models.Index(fields=["conversation", "-id"], name="message_conversation_recent"),
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)), fields=["conversation", "sender"], name="message_unread"
                     ),
-                    _connector="OR",
-                ),
-                name="message_paid_has_price",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="message",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("transaction__isnull", True), ("unlocked_at__isnull", True)),
-                    models.Q(("transaction__isnull", False), ("unlocked_at__isnull", False)),
-                    _connector="OR",
-                ),
-                name="message_unlocked_with_transaction",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="message",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("body", ""), _negated=True), name="message_body_not_empty"
-            ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("is_paid", True), ("price_amount__gt", 0)),
+                            models.Q(
+                                ("is_paid", False),
+                                ("price_amount__isnull", True),
+                                ("transaction__isnull", True),
+                                ("unlocked_at__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="message_paid_has_price",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("transaction__isnull", True), ("unlocked_at__isnull", True)),
+                            models.Q(("transaction__isnull", False), ("unlocked_at__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="message_unlocked_with_transaction",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("body", ""), _negated=True), name="message_body_not_empty"
+                    ),
+                ],
+            },
         ),
     ]

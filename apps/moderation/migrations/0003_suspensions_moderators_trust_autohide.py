@@ -23,7 +23,15 @@ class Migration(migrations.Migration):
                 ('hidden_at', models.DateTimeField()),
                 ('cleared_at', models.DateTimeField(blank=True, null=True)),
                 ('outcome', models.CharField(blank=True, choices=[('dismissed', 'Reports dismissed, shown again'), ('resolved', "A moderator's decision kept it hidden"), ('unhidden', 'Shown again by a moderator')], max_length=10)),
+                ('cleared_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
             ],
+            options={
+                'constraints': [
+                    models.UniqueConstraint(condition=models.Q(('cleared_at__isnull', True)), fields=('content_type', 'object_id'), name='autohide_one_pending_per_object'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('cleared_at__isnull', True), ('outcome', '')), models.Q(('cleared_at__isnull', False), models.Q(('outcome', ''), _negated=True)), _connector='OR'), name='autohide_outcome_matches_cleared'),
+                ],
+            },
         ),
         migrations.CreateModel(
             name='ModeratorGrant',
@@ -31,9 +39,15 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('granted_at', models.DateTimeField()),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moderator_grants', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'ordering': ['-granted_at', '-id'],
+                'constraints': [
+                    models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('user',), name='moderatorgrant_one_active_per_user'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -45,9 +59,21 @@ class Migration(migrations.Migration):
                 ('ends_at', models.DateTimeField(blank=True, null=True)),
                 ('lifted_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('lifted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('report', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='moderation.report')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suspensions', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'ordering': ['-starts_at', '-id'],
+                'indexes': [
+                    models.Index(fields=['user', 'lifted_at', 'starts_at'], name='suspension_user_idx'),
+                ],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), ('ends_at__gt', models.F('starts_at')), _connector='OR'), name='suspension_ends_after_start'),
+                    models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='suspension_reason_given'),
+                    models.CheckConstraint(condition=models.Q(('lifted_by__isnull', True), ('lifted_at__isnull', False), _connector='OR'), name='suspension_lifted_by_needs_lifted_at'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -56,7 +82,14 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('level', models.PositiveSmallIntegerField()),
                 ('set_at', models.DateTimeField()),
+                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='trust_override', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('level__lte', 2)), name='trustoverride_level_known'),
+                ],
+            },
         ),
         migrations.AddField(
             model_name='report',
@@ -71,92 +104,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='report',
             index=models.Index(fields=['author', 'decided_at'], name='report_author_idx'),
-        ),
-        migrations.AddField(
-            model_name='autohide',
-            name='cleared_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='autohide',
-            name='content_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype'),
-        ),
-        migrations.AddField(
-            model_name='moderatorgrant',
-            name='granted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='moderatorgrant',
-            name='revoked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='moderatorgrant',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moderator_grants', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='suspension',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='suspension',
-            name='lifted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='suspension',
-            name='report',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='moderation.report'),
-        ),
-        migrations.AddField(
-            model_name='suspension',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suspensions', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='trustoverride',
-            name='set_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='trustoverride',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='trust_override', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddConstraint(
-            model_name='autohide',
-            constraint=models.UniqueConstraint(condition=models.Q(('cleared_at__isnull', True)), fields=('content_type', 'object_id'), name='autohide_one_pending_per_object'),
-        ),
-        migrations.AddConstraint(
-            model_name='autohide',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('cleared_at__isnull', True), ('outcome', '')), models.Q(('cleared_at__isnull', False), models.Q(('outcome', ''), _negated=True)), _connector='OR'), name='autohide_outcome_matches_cleared'),
-        ),
-        migrations.AddConstraint(
-            model_name='moderatorgrant',
-            constraint=models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('user',), name='moderatorgrant_one_active_per_user'),
-        ),
-        migrations.AddIndex(
-            model_name='suspension',
-            index=models.Index(fields=['user', 'lifted_at', 'starts_at'], name='suspension_user_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='suspension',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), ('ends_at__gt', models.F('starts_at')), _connector='OR'), name='suspension_ends_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='suspension',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='suspension_reason_given'),
-        ),
-        migrations.AddConstraint(
-            model_name='suspension',
-            constraint=models.CheckConstraint(condition=models.Q(('lifted_by__isnull', True), ('lifted_at__isnull', False), _connector='OR'), name='suspension_lifted_by_needs_lifted_at'),
-        ),
-        migrations.AddConstraint(
-            model_name='trustoverride',
-            constraint=models.CheckConstraint(condition=models.Q(('level__lte', 2)), name='trustoverride_level_known'),
         ),
     ]

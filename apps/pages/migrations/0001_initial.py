@@ -114,6 +114,14 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["status", "-created_at"], name="pages_suppo_status_1b5a64_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["open", "answered", "closed"])), name="supportticket_status_valid"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -143,15 +151,5 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "support replies",
                 "ordering": ["created_at", "pk"],
             },
-        ),
-        migrations.AddIndex(
-            model_name="supportticket",
-            index=models.Index(fields=["status", "-created_at"], name="pages_suppo_status_1b5a64_idx"),
-        ),
-        migrations.AddConstraint(
-            model_name="supportticket",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("status__in", ["open", "answered", "closed"])), name="supportticket_status_valid"
-            ),
         ),
     ]

@@ -170,6 +170,63 @@ class Migration(migrations.Migration):
                 ("specialties", models.ManyToManyField(blank=True, related_name="readers", to="readers.specialty")),
                 ("tools", models.ManyToManyField(blank=True, related_name="readers", to="readers.tool")),
             ],
+            options={
+                "indexes": [
+                    models.Index(fields=["-rating_average", "-rating_count"], name="reader_rating_idx"),
+                    models.Index(fields=["lowest_rate_amount"], name="reader_lowest_rate_idx"),
+                    models.Index(fields=["presence", "last_seen_at"], name="reader_presence_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("text_rate_amount__isnull", True),
+                            models.Q(("text_rate_amount__gte", Decimal("0.50")), ("text_rate_amount__lte", Decimal("50.00"))),
+                            _connector="OR",
+                        ),
+                        name="reader_text_rate_bounds",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("voice_rate_amount__isnull", True),
+                            models.Q(("voice_rate_amount__gte", Decimal("0.50")), ("voice_rate_amount__lte", Decimal("50.00"))),
+                            _connector="OR",
+                        ),
+                        name="reader_voice_rate_bounds",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("video_rate_amount__isnull", True),
+                            models.Q(("video_rate_amount__gte", Decimal("0.50")), ("video_rate_amount__lte", Decimal("50.00"))),
+                            _connector="OR",
+                        ),
+                        name="reader_video_rate_bounds",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("scheduled_rate_amount__isnull", True),
+                            models.Q(
+                                ("scheduled_rate_amount__gte", Decimal("0.50")),
+                                ("scheduled_rate_amount__lte", Decimal("50.00")),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="reader_scheduled_rate_bounds",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("paid_reply_amount__gte", Decimal("0.50")), ("paid_reply_amount__lte", Decimal("100.00"))
+                        ),
+                        name="reader_paid_reply_bounds",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("rating_average__gte", 0), ("rating_average__lte", 5)),
+                        name="reader_rating_average_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("presence__in", ["offline", "online", "busy"])), name="reader_presence_valid"
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="OnlineAlertDelivery",
@@ -249,86 +306,5 @@ class Migration(migrations.Migration):
             options={
                 "constraints": [models.UniqueConstraint(fields=("user", "reader"), name="favorite_once_per_reader")],
             },
-        ),
-        migrations.AddIndex(
-            model_name="readerprofile",
-            index=models.Index(fields=["-rating_average", "-rating_count"], name="reader_rating_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="readerprofile",
-            index=models.Index(fields=["lowest_rate_amount"], name="reader_lowest_rate_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="readerprofile",
-            index=models.Index(fields=["presence", "last_seen_at"], name="reader_presence_idx"),
-        ),
-        migrations.AddConstraint(
-            model_name="readerprofile",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("text_rate_amount__isnull", True),
-                    models.Q(("text_rate_amount__gte", Decimal("0.50")), ("text_rate_amount__lte", Decimal("50.00"))),
-                    _connector="OR",
-                ),
-                name="reader_text_rate_bounds",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readerprofile",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("voice_rate_amount__isnull", True),
-                    models.Q(("voice_rate_amount__gte", Decimal("0.50")), ("voice_rate_amount__lte", Decimal("50.00"))),
-                    _connector="OR",
-                ),
-                name="reader_voice_rate_bounds",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readerprofile",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("video_rate_amount__isnull", True),
-                    models.Q(("video_rate_amount__gte", Decimal("0.50")), ("video_rate_amount__lte", Decimal("50.00"))),
-                    _connector="OR",
-                ),
-                name="reader_video_rate_bounds",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readerprofile",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("scheduled_rate_amount__isnull", True),
-                    models.Q(
-                        ("scheduled_rate_amount__gte", Decimal("0.50")),
-                        ("scheduled_rate_amount__lte", Decimal("50.00")),
-                    ),
-                    _connector="OR",
-                ),
-                name="reader_scheduled_rate_bounds",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readerprofile",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("paid_reply_amount__gte", Decimal("0.50")), ("paid_reply_amount__lte", Decimal("100.00"))
-                ),
-                name="reader_paid_reply_bounds",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readerprofile",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("rating_average__gte", 0), ("rating_average__lte", 5)),
-                name="reader_rating_average_range",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readerprofile",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("presence__in", ["offline", "online", "busy"])), name="reader_presence_valid"
-            ),
         ),
     ]

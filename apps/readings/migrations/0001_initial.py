@@ -135,6 +135,69 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("state", "active")), fields=["billed_until_at"], name="livesession_due_idx"
+                    ),
+                    models.Index(
+                        condition=models.Q(("state__in", ["waiting", "paused", "reconnecting"])),
+                        fields=["state", "created_at"],
+                        name="livesession_timeout_idx",
+                    ),
+                    models.Index(
+                        condition=models.Q(("state", "ended")), fields=["state"], name="livesession_unsettled_idx"
+                    ),
+                    models.Index(fields=["client", "-created_at"], name="livesession_client_idx"),
+                    models.Index(fields=["reader", "-created_at"], name="livesession_reader_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["active", "paused", "reconnecting", "waiting"])),
+                        fields=("client",),
+                        name="livesession_one_live_per_client",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["active", "paused", "reconnecting", "waiting"])),
+                        fields=("reader",),
+                        name="livesession_one_live_per_reader",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("client", models.F("reader")), _negated=True), name="livesession_not_self"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("rate_amount__gt", 0)), name="livesession_rate_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reader_rate__gte", 0), ("reader_rate__lte", 1)),
+                        name="livesession_reader_rate_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("state__in", ["created", "waiting", "active", "paused", "reconnecting", "ended", "finalized"])
+                        ),
+                        name="livesession_state_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("active_seconds__gte", 0)), name="livesession_active_non_negative"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "charged_amount",
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("minutes_billed"), "*", models.F("rate_amount")
+                                ),
+                            )
+                        ),
+                        name="livesession_charged_matches_minutes",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("spending_cap_amount__isnull", True), ("spending_cap_amount__gt", 0), _connector="OR"
+                        ),
+                        name="livesession_cap_positive",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -197,111 +260,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["at", "id"],
+                "indexes": [
+                    models.Index(fields=["session", "at"], name="livesession_event_idx"),
+                ],
             },
-        ),
-        migrations.AddIndex(
-            model_name="readingsession",
-            index=models.Index(
-                condition=models.Q(("state", "active")), fields=["billed_until_at"], name="livesession_due_idx"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="readingsession",
-            index=models.Index(
-                condition=models.Q(("state__in", ["waiting", "paused", "reconnecting"])),
-                fields=["state", "created_at"],
-                name="livesession_timeout_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="readingsession",
-            index=models.Index(
-                condition=models.Q(("state", "ended")), fields=["state"], name="livesession_unsettled_idx"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="readingsession",
-            index=models.Index(fields=["client", "-created_at"], name="livesession_client_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="readingsession",
-            index=models.Index(fields=["reader", "-created_at"], name="livesession_reader_idx"),
-        ),
-        migrations.AddConstraint(
-            model_name="readingsession",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("state__in", ["active", "paused", "reconnecting", "waiting"])),
-                fields=("client",),
-                name="livesession_one_live_per_client",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readingsession",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("state__in", ["active", "paused", "reconnecting", "waiting"])),
-                fields=("reader",),
-                name="livesession_one_live_per_reader",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readingsession",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("client", models.F("reader")), _negated=True), name="livesession_not_self"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readingsession",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("rate_amount__gt", 0)), name="livesession_rate_positive"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readingsession",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("reader_rate__gte", 0), ("reader_rate__lte", 1)),
-                name="livesession_reader_rate_range",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readingsession",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("state__in", ["created", "waiting", "active", "paused", "reconnecting", "ended", "finalized"])
-                ),
-                name="livesession_state_valid",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readingsession",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("active_seconds__gte", 0)), name="livesession_active_non_negative"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readingsession",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "charged_amount",
-                        django.db.models.expressions.CombinedExpression(
-                            models.F("minutes_billed"), "*", models.F("rate_amount")
-                        ),
-                    )
-                ),
-                name="livesession_charged_matches_minutes",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="readingsession",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("spending_cap_amount__isnull", True), ("spending_cap_amount__gt", 0), _connector="OR"
-                ),
-                name="livesession_cap_positive",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="sessionevent",
-            index=models.Index(fields=["session", "at"], name="livesession_event_idx"),
         ),
     ]

@@ -101,6 +101,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ("-created_at", "-pk"),
+                "indexes": [
+                    models.Index(fields=["use", "object_id", "created_at"], name="rtc_conn_subject_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -146,6 +149,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ("-created_at", "-pk"),
+                "indexes": [
+                    models.Index(fields=["use", "object_id", "created_at"], name="rtc_presence_subject_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -176,18 +182,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ("-created_at", "-pk"),
+                "indexes": [
+                    models.Index(fields=["use", "object_id", "created_at"], name="rtc_grant_subject_idx"),
+                ],
             },
-        ),
-        migrations.AddIndex(
-            model_name="rtcconnectionevent",
-            index=models.Index(fields=["use", "object_id", "created_at"], name="rtc_conn_subject_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="presencesignal",
-            index=models.Index(fields=["use", "object_id", "created_at"], name="rtc_presence_subject_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="rtctokengrant",
-            index=models.Index(fields=["use", "object_id", "created_at"], name="rtc_grant_subject_idx"),
         ),
     ]

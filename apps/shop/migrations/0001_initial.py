@@ -60,6 +60,14 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-pk'],
+                'indexes': [
+                    models.Index(fields=['status', 'created_at'], name='shop_order_status_created'),
+                ],
+                'constraints': [
+                    models.UniqueConstraint(fields=('user', 'client_key'), name='shop_order_user_client_key_unique'),
+                    models.CheckConstraint(condition=models.Q(('total_amount__gte', 0)), name='shop_order_total_gte_0'),
+                    models.CheckConstraint(condition=models.Q(('refunded_amount__gte', 0), ('refunded_amount__lte', models.F('total_amount'))), name='shop_order_refunded_within_total'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -79,6 +87,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-pk'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='shop_orderrefund_amount_gt_0'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -105,6 +116,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['name', 'pk'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('stock__isnull', True), ('stock__gte', 0), _connector='OR'), name='shop_product_stock_gte_0'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -138,6 +152,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['pk'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='shop_orderitem_quantity_gte_1'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -151,6 +168,10 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['added_at', 'pk'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('user', 'product'), name='shop_cartitem_user_product_unique'),
+                    models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='shop_cartitem_quantity_gte_1'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -165,53 +186,14 @@ class Migration(migrations.Migration):
                 ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='shop.order')),
                 ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reservations', to='shop.product')),
             ],
-        ),
-        migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['status', 'created_at'], name='shop_order_status_created'),
-        ),
-        migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(fields=('user', 'client_key'), name='shop_order_user_client_key_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('total_amount__gte', 0)), name='shop_order_total_gte_0'),
-        ),
-        migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded_amount__gte', 0), ('refunded_amount__lte', models.F('total_amount'))), name='shop_order_refunded_within_total'),
-        ),
-        migrations.AddConstraint(
-            model_name='orderrefund',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='shop_orderrefund_amount_gt_0'),
-        ),
-        migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('stock__isnull', True), ('stock__gte', 0), _connector='OR'), name='shop_product_stock_gte_0'),
-        ),
-        migrations.AddConstraint(
-            model_name='orderitem',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='shop_orderitem_quantity_gte_1'),
-        ),
-        migrations.AddConstraint(
-            model_name='cartitem',
-            constraint=models.UniqueConstraint(fields=('user', 'product'), name='shop_cartitem_user_product_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='cartitem',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='shop_cartitem_quantity_gte_1'),
-        ),
-        migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(fields=['status', 'expires_at'], name='shop_reservation_status_exp'),
-        ),
-        migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.UniqueConstraint(fields=('order', 'product'), name='shop_reservation_order_product_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='shop_reservation_quantity_gte_1'),
+            options={
+                'indexes': [
+                    models.Index(fields=['status', 'expires_at'], name='shop_reservation_status_exp'),
+                ],
+                'constraints': [
+                    models.UniqueConstraint(fields=('order', 'product'), name='shop_reservation_order_product_unique'),
+                    models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='shop_reservation_quantity_gte_1'),
+                ],
+            },
         ),
     ]

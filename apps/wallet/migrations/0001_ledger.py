@@ -127,6 +127,26 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind__in", ["hold_booking", "hold_session", "wallet"]), _negated=True),
+                            ("balance__gte", 0),
+                            _connector="OR",
+                        ),
+                        name="wallet_account_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind__in", ["earnings", "hold_booking", "hold_session", "wallet"]),
+                            ("balance", 0),
+                            _connector="OR",
+                        ),
+                        name="wallet_account_house_not_cached",
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="Transaction",
@@ -191,6 +211,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["user", "-created_at"], name="wallet_txn_user_created"),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -217,48 +240,19 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-        ),
-        migrations.AddConstraint(
-            model_name="account",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("kind__in", ["hold_booking", "hold_session", "wallet"]), _negated=True),
-                    ("balance__gte", 0),
-                    _connector="OR",
-                ),
-                name="wallet_account_non_negative",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="account",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("kind__in", ["earnings", "hold_booking", "hold_session", "wallet"]),
-                    ("balance", 0),
-                    _connector="OR",
-                ),
-                name="wallet_account_house_not_cached",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="transaction",
-            index=models.Index(fields=["user", "-created_at"], name="wallet_txn_user_created"),
-        ),
-        migrations.AddIndex(
-            model_name="posting",
-            index=models.Index(fields=["account", "transaction"], name="wallet_posting_account_txn"),
-        ),
-        migrations.AddConstraint(
-            model_name="posting",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("amount", 0), _negated=True), name="wallet_posting_non_zero"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="posting",
-            constraint=models.UniqueConstraint(
-                fields=("transaction", "account"), name="wallet_posting_one_per_account"
-            ),
+            options={
+                "indexes": [
+                    models.Index(fields=["account", "transaction"], name="wallet_posting_account_txn"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount", 0), _negated=True), name="wallet_posting_non_zero"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("transaction", "account"), name="wallet_posting_one_per_account"
+                    ),
+                ],
+            },
         ),
         migrations.RunPython(forward, backward),
     ]

@@ -69,6 +69,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='wallet_topup_amount_positive'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -90,6 +93,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='wallet_refund_amount_positive'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -109,13 +115,5 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-created_at', '-id'],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='topup',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='wallet_topup_amount_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='refund',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='wallet_refund_amount_positive'),
         ),
     ]
