@@ -15,10 +15,11 @@ rather than linked. A new section is one line in ``MAIN_NAV`` (for example
 
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLResolver, get_resolver, get_script_prefix, get_urlconf, reverse
 
 VISIBLE_TO = ("all", "auth", "staff")
 GROUPS = ("explore", "yours")
@@ -99,15 +100,32 @@ def _is_current(url: str, path: str) -> bool:
     return path == url or path.startswith(url)
 
 
+# Each entry's URL (None: its name does not resolve), per URL configuration and script prefix. Every page runs the
+# context processor, which looks up about twenty entries; a lookup is a dictionary read instead of a reverse().
+# Keyed by the resolver itself: a new URL configuration (``override_settings(ROOT_URLCONF=...)``, a request's own
+# ``urlconf``) is a new resolver, so an old answer is never given for it.
+_resolved: "WeakKeyDictionary[URLResolver, dict[tuple[str, str], str | None]]" = WeakKeyDictionary()
+
+
+def _entry_url(url_name: str) -> str | None:
+    urls = _resolved.setdefault(get_resolver(get_urlconf()), {})
+    key = (get_script_prefix(), url_name)
+    if key not in urls:
+        try:
+            urls[key] = reverse(url_name)
+        except NoReverseMatch:
+            urls[key] = None
+    return urls[key]
+
+
 def nav_links(items: list[NavItem], *, user: Any, path: str) -> list[NavLink]:
     """The entries of ``items`` this user may see, with their URLs and which one is the current page."""
     links = []
     for item in items:
         if not _is_visible(item, user):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
+        url = _entry_url(item.url_name)
+        if url is None:
             continue
         links.append(NavLink(label=item.label, url=url, is_current=_is_current(url, path), group=item.group))
     return links
