@@ -11,8 +11,12 @@ can reach from the navigation, at 390×844 (a phone) and 1280×800 (a laptop):
 - the header holds every section of the spec (with Live, Shop and Community added) on one line.
 """
 
+import hashlib
 import importlib
+import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -342,27 +346,39 @@ WALKED_PAGE_JS = """() => {
 }"""
 UNSEEN_VALUES = re.compile(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": ?| datetime=)"[^"]*"')
 
-# The problems each walked page showed, by what its walks depend on (WALKED_PAGE_JS): kept for the test process,
-# so a page that is the same for several roles (the help pages, a sign-in form) is walked once per process.
-_walked: dict[str, tuple[list[str], list[str]]] = {}
+
+@pytest.fixture(scope="session")
+def walked(tmp_path_factory) -> Path:
+    """Where the problems each walked page showed are kept, by what its walks depend on (WALKED_PAGE_JS): a folder
+    of this run shared by its workers (each worker's own folder is in it), so a page that is the same for several
+    roles (the help pages, a sign-in form) is walked once per run, whichever worker's test comes to it first."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "layout-walks"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
-def _walks(page, *, first: bool) -> tuple[list[str], list[str]]:
+def _walks(page, walked: Path, *, first: bool) -> tuple[list[str], list[str]]:
     """The problems of a walk with Tab from the top (or from <main>, where the skip link leads, past the header)
     and of a walk with Shift+Tab from the end. A page whose walks depend on nothing another page's did not (its
     body but the header, the header's box, the window's size) has the same problems, found once."""
-    page_key = None
+    kept = None
     if not first:
         page_key = UNSEEN_VALUES.sub(r"\1-", page.evaluate(WALKED_PAGE_JS))
-        if page_key in _walked:
-            return _walked[page_key]
+        kept = walked / f"{hashlib.sha256(page_key.encode()).hexdigest()}.json"
+        if kept.exists():
+            forwards, backwards = json.loads(kept.read_text())
+            return forwards, backwards
     start = "window.__kb.fromTop()" if first else "window.__kb.fromMain()"
     page.evaluate(f"window.scrollTo(0, 0); {start}")
     forwards = _walk(page, "Tab", header=first)
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight); window.__kb.fromEnd()")
     backwards = _walk(page, "Shift+Tab", header=first)
-    if page_key is not None:
-        _walked[page_key] = (forwards, backwards)
+    if kept is not None:
+        # Written whole, then renamed: a worker reading it at the same moment sees all of it or nothing.
+        partial = kept.with_suffix(f".{os.getpid()}")
+        partial.write_text(json.dumps([forwards, backwards]))
+        partial.replace(kept)
     return forwards, backwards
 
 
@@ -390,7 +406,9 @@ LOOK_JS = f"""() => ({{
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_keyboard_usable(live_server, new_page, cast, role):
+def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_keyboard_usable(
+    live_server, new_page, cast, walked, role
+):
     """Each page is loaded once, on a phone, checked, then resized to a laptop's width and checked again: the
     same as loading it again at that width, because
     - no script of ours reads the width once at load: the only ones that read sizes (scroll-regions.js, Chart.js
@@ -400,7 +418,7 @@ def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_keyboard_usable(l
       checks close them).
     This halves the page loads. The walks' helpers are added to every page before its scripts run, and the fit,
     small targets and navigation of a page are read in one round trip. A page that another role's test in this
-    process already walked, alike in all that the walks depend on (``_walks``), is not walked again: its problems
+    run already walked, alike in all that the walks depend on (``_walks``), is not walked again: its problems
     are the ones found then. The help pages, policies and forms shared by every role are so walked once."""
     # given
     base = live_server.url
@@ -446,7 +464,7 @@ def test_every_page_fits_a_phone_and_a_laptop_is_axe_clean_and_keyboard_usable(l
             # and walking the page with Tab from the top, then with Shift+Tab from the end, every focused control
             # is clear of the header and shows its focus (the header itself only on the first page of each size:
             # after it, Tab starts where the skip link leads)
-            forwards, backwards = _walks(page, first=first)
+            forwards, backwards = _walks(page, walked, first=first)
             focus_problems += [f"{url} {size} Tab: {p}" for p in forwards]
             focus_problems += [f"{url} {size} Shift+Tab: {p}" for p in backwards]
     assert not focus_problems, "\n".join(dict.fromkeys(focus_problems))
